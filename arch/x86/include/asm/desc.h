@@ -1,0 +1,16 @@
+/* GDT layout shared by the boot code, the AP trampoline and arch/x86/cpu.c. */
+#ifndef ASM_DESC_H
+#define ASM_DESC_H
+
+#define GDT_CS64    0x08
+#define GDT_DS      0x10
+#define GDT_TSS     0x18        /* 16 bytes: entries 3 and 4 */
+#define GDT_ENTRIES 5
+
+/* Interrupt stack table slots (TSS.IST1..3). */
+#define IST_DF      1
+#define IST_NMI     2
+#define IST_MC      3
+
+#define KEEL_STACK_SIZE  16384  /* per-CPU stacks: normal and each IST */
+#endif

@@ -1,0 +1,42 @@
+/* Architectural register bits, MSR numbers and CPUID feature bits (SDM Vol. 3A ch. 2, Vol. 4). */
+#ifndef ASM_PROCESSOR_H
+#define ASM_PROCESSOR_H
+
+#define X86_CR0_PE          (1u << 0)
+#define X86_CR0_MP          (1u << 1)
+#define X86_CR0_ET          (1u << 4)
+#define X86_CR0_NE          (1u << 5)
+#define X86_CR0_WP          (1u << 16)
+#define X86_CR0_PG          (1u << 31)
+
+#define X86_CR4_PAE         (1u << 5)
+#define X86_CR4_PGE         (1u << 7)
+#define X86_CR4_OSFXSR      (1u << 9)
+#define X86_CR4_VMXE        (1u << 13)
+
+#define MSR_IA32_APIC_BASE  0x0000001b
+#define MSR_EFER            0xc0000080
+#define MSR_FS_BASE         0xc0000100
+#define MSR_GS_BASE         0xc0000101
+
+#define APIC_BASE_BSP       (1u << 8)
+#define APIC_BASE_EXTD      (1u << 10)   /* x2APIC mode */
+#define APIC_BASE_ENABLE    (1u << 11)
+#define APIC_BASE_ADDR_MASK 0x000ffffffffff000ull
+
+#define EFER_SCE            (1u << 0)
+#define EFER_LME            (1u << 8)
+#define EFER_NXE            (1u << 11)
+
+/* CPUID.1:ECX / EDX */
+#define CPUID1_ECX_VMX      (1u << 5)
+#define CPUID1_ECX_X2APIC   (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_HYPERVISOR   (1u << 31)
+#define CPUID1_EDX_APIC     (1u << 9)
+/* CPUID.80000001:EDX */
+#define CPUID_EXT1_EDX_NX     (1u << 20)
+#define CPUID_EXT1_EDX_PAGE1G (1u << 26)
+#define CPUID_EXT1_EDX_LM     (1u << 29)
+
+#endif
