@@ -73,7 +73,7 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *bi)
     }
     total = hdr->total_size;
     if (total < sizeof(*hdr) + sizeof(struct mb2_tag) || total > avail || total > MB2_INFO_MAX) {
-        pr_err("mb2: bad total_size %zu (readable %zu)\n", total, avail);
+        pr_err("mb2: bad total_size %lu (readable %lu)\n", total, avail);
         return -EINVAL;
     }
     bi->info_start = (uint64_t)(uintptr_t)mbi;
@@ -84,7 +84,7 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *bi)
         size_t size = tag->size;
 
         if (size < sizeof(struct mb2_tag) || size > total - off) {
-            pr_err("mb2: tag %u at offset %zu has bad size %zu\n", tag->type, off, size);
+            pr_err("mb2: tag %u at offset %lu has bad size %lu\n", tag->type, off, size);
             return -EINVAL;
         }
         switch (tag->type) {
@@ -147,7 +147,7 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *bi)
             if (tag->type == MULTIBOOT2_TAG_TYPE_ACPI_OLD && have_acpi_new)
                 break;
             if (len < 20) {
-                pr_err("mb2: ACPI tag holds a %zu-byte RSDP\n", len);
+                pr_err("mb2: ACPI tag holds a %lu-byte RSDP\n", len);
                 return -EINVAL;
             }
             if (len > BOOT_RSDP_MAX)
@@ -172,7 +172,7 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *bi)
         off += (size + MULTIBOOT2_TAG_ALIGN - 1) & ~(size_t)(MULTIBOOT2_TAG_ALIGN - 1);
     }
     if (!have_end) {
-        pr_err("mb2: no end tag within %zu bytes\n", total);
+        pr_err("mb2: no end tag within %lu bytes\n", total);
         return -EINVAL;
     }
     /* Tag 6 is the loader's digest; the EFI map (tag 17) is the fallback. */

@@ -80,29 +80,29 @@ static const uint8_t *map_table(const struct acpi_ops *ops, uint64_t pa, const c
     uint32_t len;
 
     if (!h) {
-        pr_err("acpi: table at %#llx is not in readable memory\n", (unsigned long long)pa);
+        pr_err("acpi: table at %#lx is not in readable memory\n", (unsigned long)pa);
         return NULL;
     }
     len = get32(h + 4);
     if (want && memcmp(h, want, 4)) {
-        pr_err("acpi: expected %.4s at %#llx, found another signature\n", want,
-               (unsigned long long)pa);
+        pr_err("acpi: expected %.4s at %#lx, found another signature\n", want,
+               (unsigned long)pa);
         return NULL;
     }
     if (len < HDR_LEN || len > ACPI_TABLE_MAX_LEN) {
-        pr_err("acpi: %.4s at %#llx has bad length %u, ignored\n", (const char *)h,
-               (unsigned long long)pa, len);
+        pr_err("acpi: %.4s at %#lx has bad length %u, ignored\n", (const char *)h,
+               (unsigned long)pa, len);
         return NULL;
     }
     h = ops->map(ops->opaque, pa, len);
     if (!h) {
-        pr_err("acpi: table at %#llx (%u bytes) runs out of readable memory\n",
-               (unsigned long long)pa, len);
+        pr_err("acpi: table at %#lx (%u bytes) runs out of readable memory\n",
+               (unsigned long)pa, len);
         return NULL;
     }
     if (checksum(h, len)) {
-        pr_err("acpi: %.4s at %#llx has a bad checksum, ignored\n", (const char *)h,
-               (unsigned long long)pa);
+        pr_err("acpi: %.4s at %#lx has a bad checksum, ignored\n", (const char *)h,
+               (unsigned long)pa);
         return NULL;
     }
     *len_out = len;
@@ -453,8 +453,8 @@ static void parse_table(const struct acpi_ops *ops, uint64_t pa, struct acpi_inf
         }
     }
     if (rc)
-        pr_err("acpi: %.4s at %#llx is malformed, ignored\n", (const char *)t,
-               (unsigned long long)pa);
+        pr_err("acpi: %.4s at %#lx is malformed, ignored\n", (const char *)t,
+               (unsigned long)pa);
 }
 
 int acpi_parse(const uint8_t *rsdp, size_t len, uint64_t rsdp_pa,
@@ -533,9 +533,9 @@ void acpi_print(const struct acpi_info *ai)
         n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", ai->tables[i].sig);
     pr_info("ACPI: rev %u, OEM '%s', tables:%s\n", ai->revision, ai->oem_id, n ? line : " none");
     if (ai->have_madt)
-        pr_info("ACPI: MADT: %u CPUs (%u disabled), %u IOAPICs, %u overrides, %u LAPIC NMIs, LAPIC at %#llx\n",
+        pr_info("ACPI: MADT: %u CPUs (%u disabled), %u IOAPICs, %u overrides, %u LAPIC NMIs, LAPIC at %#lx\n",
                 ai->nr_cpus, ai->nr_cpus_disabled, ai->nr_ioapics, ai->nr_isos,
-                ai->nr_lapic_nmis, (unsigned long long)ai->lapic_addr);
+                ai->nr_lapic_nmis, (unsigned long)ai->lapic_addr);
     for (uint32_t i = 0; i < ai->nr_ioapics; i++)
         pr_info("ACPI: IOAPIC %u at %#x, GSI base %u\n", ai->ioapics[i].id,
                 ai->ioapics[i].addr, ai->ioapics[i].gsi_base);
@@ -543,24 +543,24 @@ void acpi_print(const struct acpi_info *ai)
         pr_debug("ACPI: override IRQ %u -> GSI %u flags %#x\n", ai->isos[i].source,
                  ai->isos[i].gsi, ai->isos[i].flags);
     if (ai->have_fadt)
-        pr_info("ACPI: FADT: PM timer %s %#llx (%u-bit), reset %s %#llx=%#x, SCI %u, S5 %s\n",
+        pr_info("ACPI: FADT: PM timer %s %#lx (%u-bit), reset %s %#lx=%#x, SCI %u, S5 %s\n",
                 ai->pm_tmr.space_id == ACPI_GAS_IO ? "io" : "mem",
-                (unsigned long long)ai->pm_tmr.address, ai->pm_tmr_32bit ? 32 : 24,
+                (unsigned long)ai->pm_tmr.address, ai->pm_tmr_32bit ? 32 : 24,
                 ai->reset_supported ? (ai->reset_reg.space_id == ACPI_GAS_IO ? "io" : "reg") : "none",
-                (unsigned long long)ai->reset_reg.address, ai->reset_value, ai->sci_irq,
+                (unsigned long)ai->reset_reg.address, ai->reset_value, ai->sci_irq,
                 ai->have_s5 ? "found" : "not found");
     for (uint32_t i = 0; i < ai->nr_mcfg; i++)
-        pr_info("ACPI: MCFG: segment %u buses %u-%u at %#llx\n", ai->mcfg[i].segment,
-                ai->mcfg[i].start_bus, ai->mcfg[i].end_bus, (unsigned long long)ai->mcfg[i].base);
+        pr_info("ACPI: MCFG: segment %u buses %u-%u at %#lx\n", ai->mcfg[i].segment,
+                ai->mcfg[i].start_bus, ai->mcfg[i].end_bus, (unsigned long)ai->mcfg[i].base);
     if (ai->have_hpet)
-        pr_info("ACPI: HPET %u at %#llx, id %#x\n", ai->hpet_number,
-                (unsigned long long)ai->hpet_addr, ai->hpet_id);
+        pr_info("ACPI: HPET %u at %#lx, id %#x\n", ai->hpet_number,
+                (unsigned long)ai->hpet_addr, ai->hpet_id);
     if (ai->have_dmar) {
         pr_info("ACPI: DMAR: host address width %u, flags %#x, %u units, %u RMRRs\n",
                 ai->dmar_haw + 1u, ai->dmar_flags, ai->nr_dmar_units, ai->nr_dmar_rmrr);
         for (uint32_t i = 0; i < ai->nr_dmar_units; i++)
-            pr_info("ACPI: DMAR: DRHD segment %u at %#llx%s, %u device scopes\n",
-                    ai->dmar_units[i].segment, (unsigned long long)ai->dmar_units[i].base,
+            pr_info("ACPI: DMAR: DRHD segment %u at %#lx%s, %u device scopes\n",
+                    ai->dmar_units[i].segment, (unsigned long)ai->dmar_units[i].base,
                     ai->dmar_units[i].flags & 1 ? " (all devices)" : "", ai->dmar_units[i].nr_scopes);
     }
 }

@@ -148,14 +148,14 @@ int buddy_free(struct buddy *b, uint64_t pa, unsigned order)
 
     if ((pa & (PAGE_SIZE - 1)) || order > BUDDY_MAX_ORDER ||
         !in_zone(b, pfn, 1ull << order) || (pfn & ((1ull << order) - 1))) {
-        pr_err("buddy: bad free of %#llx order %u\n", (unsigned long long)pa, order);
+        pr_err("buddy: bad free of %#lx order %u\n", (unsigned long)pa, order);
         return -EINVAL;
     }
     m = *meta_of(b, pfn);
     if (m != (META_ALLOC | order)) {
-        pr_err("buddy: %s of %#llx order %u\n",
+        pr_err("buddy: %s of %#lx order %u\n",
                (m & META_FREE) && m != META_RESERVED ? "double free" : "free of unallocated block",
-               (unsigned long long)pa, order);
+               (unsigned long)pa, order);
         return -EINVAL;
     }
     *meta_of(b, pfn) = META_TAIL;

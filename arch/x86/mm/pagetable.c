@@ -8,6 +8,7 @@
 #include <asm/page.h>
 
 #define CANONICAL_LIMIT  (1ull << 47)
+#define PHYS_LIMIT       (PTE_ADDR_MASK | 0xfff)
 /* Non-leaf entries grant everything; leaves decide (SDM 4.6: rights combine). */
 #define PTE_TABLE        (PTE_P | PTE_RW)
 
@@ -93,9 +94,11 @@ int pt_map(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa,
 {
     int rc = check_range(va, size);
 
-    if (rc || (pa & (pt_level_size(PT_LEVEL_4K) - 1)) || (pa & ~PTE_ADDR_MASK) ||
-        ((pa + size - 1) & ~PTE_ADDR_MASK))
-        return rc ? rc : -EINVAL;
+    if (rc)
+        return rc;
+    /* The frames must exist: 4K-aligned, within MAXPHYADDR's 52-bit limit. */
+    if ((pa & (pt_level_size(PT_LEVEL_4K) - 1)) || pa > PHYS_LIMIT || size - 1 > PHYS_LIMIT - pa)
+        return -EINVAL;
     attr &= PTE_ATTR_MASK;
     while (size) {
         unsigned level = best_level(ctx, va, pa, size);

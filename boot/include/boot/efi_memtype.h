@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <boot/boot_info.h>
 
-#define EFI_PAGE_SIZE               4096ull
+#define KEEL_EFI_PAGE 4096ull
 
 enum efi_mem_type {
     EFI_RESERVED_MEMORY = 0,
@@ -75,9 +75,9 @@ static inline unsigned efi_mmap_to_boot_info(struct boot_info *bi, const uint8_t
         uint32_t type = efi_mem_type_to_boot(d->type);
         uint64_t len;
 
-        if (d->num_pages == 0 || d->num_pages > (UINT64_MAX - d->phys_start) / EFI_PAGE_SIZE)
+        if (d->num_pages == 0 || d->num_pages > (UINT64_MAX - d->phys_start) / KEEL_EFI_PAGE)
             continue;
-        len = d->num_pages * EFI_PAGE_SIZE;
+        len = d->num_pages * KEEL_EFI_PAGE;
         if (bi->nr_mem) {
             struct boot_mem_range *last = &bi->mem[bi->nr_mem - 1];
             if (last->type == type && last->base + last->len == d->phys_start) {

@@ -64,7 +64,7 @@ int pt_map(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa,
 /* Remove the mappings of [va, va + size), splitting large pages at the edges. */
 int pt_unmap(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size);
 
-/* Translate @va: 0 and *pa/*attr/*level filled, or -ENOENT. */
+/* Translate @va: 0 with the address, attributes and level filled in, or -ENOENT. */
 int pt_lookup(const struct pt_ctx *ctx, uint64_t root, uint64_t va,
               uint64_t *pa, uint64_t *attr, unsigned *level);
 

@@ -1,0 +1,119 @@
+SHELL := /bin/bash
+# Keel build. `make` builds build/keel.elf and build/keel.efi; `make test`
+# runs the unit and boot suites; `make run` boots Keel in an emulator.
+# Everything the build needs comes from Debian packages: scripts/deps.sh.
+
+BUILD      ?= build
+CC         := gcc
+LD         := ld
+OBJCOPY    := objcopy
+HOSTCC     := gcc
+
+NEWLIB     := $(BUILD)/newlib
+GCC_INC    := $(shell $(CC) -print-file-name=include)
+LIBGCC     := $(shell $(CC) -print-libgcc-file-name)
+
+INCLUDES   := -Iboot/include -Iarch/x86/include -Ihv/include -Idrivers/include
+WARN       := -Wall -Wextra -Werror -Wno-unused-parameter
+# Freestanding x86-64: no red zone (interrupts use the stack), no SSE/x87
+# (guest FPU state belongs to guests), identity-mapped below 2 GiB.
+HV_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
+              -fno-stack-protector -fno-omit-frame-pointer -fno-tree-vectorize \
+              -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 -mcmodel=kernel \
+              -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) $(INCLUDES) \
+              -MMD -MP
+HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -MMD -MP
+
+HV_SRCS := \
+	arch/x86/boot/head.S arch/x86/boot/trampoline.S arch/x86/entry.S \
+	arch/x86/cpu.c arch/x86/lapic.c arch/x86/tsc.c arch/x86/smp.c arch/x86/power.c \
+	arch/x86/platform.c arch/x86/symbols.c arch/x86/mm/pagetable.c arch/x86/mm/paging.c \
+	boot/mb2.c \
+	drivers/uart/uart.c drivers/acpi/acpi.c drivers/acpi/acpi_host.c \
+	hv/main.c hv/console.c hv/cmdline.c hv/panic.c hv/test.c hv/libc_glue.c \
+	hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c
+
+HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
+
+.PHONY: all deps newlib test unit boot-test run check clean iso
+all: $(BUILD)/keel.elf $(BUILD)/keel.efi
+
+deps:
+	@bash scripts/deps.sh
+
+$(NEWLIB)/lib/libc.a: scripts/build-newlib.sh
+	bash scripts/build-newlib.sh $(NEWLIB)
+
+newlib: $(NEWLIB)/lib/libc.a
+
+$(BUILD)/hv-obj/%.c.o: %.c $(NEWLIB)/lib/libc.a
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -c $< -o $@
+
+$(BUILD)/hv-obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_ASFLAGS) -c $< -o $@
+
+HV_LINK = $(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld \
+	--no-warn-rwx-segments
+
+# Two passes: the second embeds the first's text symbols for exception dumps.
+# .keel_syms follows .text, so text addresses are the same in both.
+$(BUILD)/keel.syms0.S: scripts/gen-syms.sh
+	@mkdir -p $(BUILD)
+	bash scripts/gen-syms.sh - $@
+$(BUILD)/keel.pass1.elf: $(HV_OBJS) $(BUILD)/keel.syms0.o linker.ld
+	$(HV_LINK) -o $@ $(HV_OBJS) $(BUILD)/keel.syms0.o $(NEWLIB)/lib/libc.a $(LIBGCC)
+$(BUILD)/keel.syms.S: $(BUILD)/keel.pass1.elf
+	bash scripts/gen-syms.sh $< $@
+$(BUILD)/%.o: $(BUILD)/%.S
+	$(CC) -c $< -o $@
+$(BUILD)/keel.full.elf: $(BUILD)/keel.syms.o $(BUILD)/keel.pass1.elf
+	$(HV_LINK) -o $@ $(HV_OBJS) $(BUILD)/keel.syms.o $(NEWLIB)/lib/libc.a $(LIBGCC)
+	@cmp -s <(nm $(BUILD)/keel.pass1.elf | grep ' [tT] ') <(nm $@ | grep ' [tT] ') || \
+		{ echo "keel: text moved between link passes" >&2; rm -f $@; exit 1; }
+	@! objdump -d $@ | grep -qE '%[xy]mm|%st\(' || \
+		{ echo "keel: SSE/x87 instructions in the hypervisor" >&2; rm -f $@; exit 1; }
+# Debug information in a separate file, linked by .gnu_debuglink.
+$(BUILD)/keel.elf: $(BUILD)/keel.full.elf
+	$(OBJCOPY) --only-keep-debug $< $(BUILD)/keel.elf.debug
+	$(OBJCOPY) --strip-debug --add-gnu-debuglink=$(BUILD)/keel.elf.debug $< $@
+
+# ---- UEFI loader (gnu-efi) --------------------------------------------------
+EFI_INC    := -I/usr/include/efi -I/usr/include/efi/x86_64 -Iboot/include
+EFI_CFLAGS := -std=gnu11 -O2 $(WARN) -fpic -fshort-wchar -ffreestanding -fno-stack-protector \
+              -fno-strict-aliasing -mno-red-zone -maccumulate-outgoing-args \
+              -DGNU_EFI_USE_MS_ABI $(EFI_INC) -MMD -MP
+EFI_OBJS   := $(BUILD)/efi/loader.o $(BUILD)/efi/cfg.o
+
+$(BUILD)/efi/%.o: boot/efi/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+$(BUILD)/efi/keel-loader.so: $(EFI_OBJS)
+	$(LD) -nostdlib -znocombreloc -shared -Bsymbolic -T /usr/lib/elf_x86_64_efi.lds \
+		/usr/lib/crt0-efi-x86_64.o $(EFI_OBJS) -o $@ -L/usr/lib -lefi -lgnuefi
+$(BUILD)/keel.efi: $(BUILD)/efi/keel-loader.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- tests ------------------------------------------------------------------
+test:
+	@bash scripts/deps.sh
+	@bash tests/run-all.sh
+
+unit:
+	@$(MAKE) -s -f tests/unit/unit.mk BUILD=$(BUILD) run
+
+boot-test: all
+	@bash tests/boot/run.sh
+
+run: all
+	@bash scripts/run.sh
+
+check:
+	@! grep -rlE '#include <asm/vmx|vmcs' hv/ || { echo "hv/ must not include VMX headers" >&2; exit 1; }
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

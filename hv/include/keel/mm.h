@@ -1,0 +1,32 @@
+/* Host memory: the boot memory map digested, and the frame allocator. */
+#ifndef KEEL_MM_H
+#define KEEL_MM_H
+#include <stddef.h>
+#include <stdint.h>
+#include <boot/boot_info.h>
+
+struct mem_range {
+    uint64_t base, end;             /* [base, end) */
+};
+
+#define MEMMAP_MAX_RANGES   (BOOT_MEM_MAX + 32)
+
+/*
+ * RAM of @bi minus every non-RAM range of the map (overlaps: reserved wins,
+ * as E820 consumers do) and minus @resv: page-aligned inwards, sorted,
+ * merged. Returns the number of ranges written to @out (at most @max).
+ */
+size_t memmap_free_ranges(const struct boot_info *bi, const struct mem_range *resv,
+                          size_t nr_resv, struct mem_range *out, size_t max);
+
+/* Remove [base, end) from a sorted range list in place; returns the new count. */
+size_t memmap_subtract(struct mem_range *r, size_t n, size_t max, uint64_t base, uint64_t end);
+
+/* Digest the map, build the page tables, start the allocator. 0 or -errno. */
+int memory_init(const struct boot_info *bi);
+
+/* 2^order contiguous frames (contents undefined): a physical address, or 0. */
+uint64_t alloc_pages(unsigned order);
+void free_pages(uint64_t pa, unsigned order);
+uint64_t mm_free_bytes(void);
+#endif
