@@ -102,6 +102,11 @@ void keel_start(uint64_t kind, uint64_t ptr)
     pr_info("Boot complete: %lu MiB free, W^X holds\n",
             (unsigned long)(mm_free_bytes() >> 20));
     test_stage_done("boot", 1, NULL);
+    if (!strcmp(opt_test, "fault")) {
+        /* Proves the fatal-exception path: page 0 is unmapped, the dump names us. */
+        pr_info("test: writing to address 0\n");
+        *(volatile int *)phys_to_virt(0) = 1;
+    }
     if (opt_test[0])
         test_fail_if_testing("unknown test name");
     pr_info("Nothing to run yet (dom0 arrives in a later release): halting the boot CPU\n");

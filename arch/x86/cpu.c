@@ -109,10 +109,10 @@ static void print_symbol(const char *what, uint64_t addr)
     extern uint8_t __image_start[];
 
     if (name)
-        pr_err("%s %#018lx <%s+%#lx>\n", what, (unsigned long)addr, name,
+        pr_err("%s 0x%016lx <%s+%#lx>\n", what, (unsigned long)addr, name,
                (unsigned long)off);
     else
-        pr_err("%s %#018lx (keel.elf+%#lx)\n", what, (unsigned long)addr,
+        pr_err("%s 0x%016lx (keel.elf+%#lx)\n", what, (unsigned long)addr,
                (unsigned long)(addr - (uint64_t)(uintptr_t)__image_start));
 }
 
@@ -162,19 +162,19 @@ void exception_entry(struct cpu_regs *r)
            exc_names[v] ? exc_names[v] : "reserved", (unsigned long)v,
            (unsigned long)r->error_code);
     print_symbol("RIP:", r->rip);
-    pr_err("RSP: %#018lx RFLAGS: %#lx CS: %#lx SS: %#lx\n", (unsigned long)r->rsp,
+    pr_err("RSP: 0x%016lx RFLAGS: %#lx CS: %#lx SS: %#lx\n", (unsigned long)r->rsp,
            (unsigned long)r->rflags, (unsigned long)r->cs, (unsigned long)r->ss);
-    pr_err("RAX: %#018lx RBX: %#018lx RCX: %#018lx\n", (unsigned long)r->rax,
+    pr_err("RAX: 0x%016lx RBX: 0x%016lx RCX: 0x%016lx\n", (unsigned long)r->rax,
            (unsigned long)r->rbx, (unsigned long)r->rcx);
-    pr_err("RDX: %#018lx RSI: %#018lx RDI: %#018lx\n", (unsigned long)r->rdx,
+    pr_err("RDX: 0x%016lx RSI: 0x%016lx RDI: 0x%016lx\n", (unsigned long)r->rdx,
            (unsigned long)r->rsi, (unsigned long)r->rdi);
-    pr_err("RBP: %#018lx R8:  %#018lx R9:  %#018lx\n", (unsigned long)r->rbp,
+    pr_err("RBP: 0x%016lx R8:  0x%016lx R9:  0x%016lx\n", (unsigned long)r->rbp,
            (unsigned long)r->r8, (unsigned long)r->r9);
-    pr_err("R10: %#018lx R11: %#018lx R12: %#018lx\n", (unsigned long)r->r10,
+    pr_err("R10: 0x%016lx R11: 0x%016lx R12: 0x%016lx\n", (unsigned long)r->r10,
            (unsigned long)r->r11, (unsigned long)r->r12);
-    pr_err("R13: %#018lx R14: %#018lx R15: %#018lx\n", (unsigned long)r->r13,
+    pr_err("R13: 0x%016lx R14: 0x%016lx R15: 0x%016lx\n", (unsigned long)r->r13,
            (unsigned long)r->r14, (unsigned long)r->r15);
-    pr_err("CR0: %#lx CR2: %#018lx CR3: %#lx CR4: %#lx\n", (unsigned long)read_cr0(),
+    pr_err("CR0: %#lx CR2: 0x%016lx CR3: %#lx CR4: %#lx\n", (unsigned long)read_cr0(),
            (unsigned long)read_cr2(), (unsigned long)read_cr3(),
            (unsigned long)read_cr4());
     backtrace(r->rbp);

@@ -1,0 +1,92 @@
+# Boot-test helpers: build boot media and run the emulators, bounded in time.
+# Sourced by tests/boot/run.sh and tests/unit/fixtures/capture.sh.
+# Each run_* writes the guest's serial output to $LOG and returns when the
+# emulator exits (or is killed at its time limit).
+
+BUILD=${BUILD:-build}
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
+
+# make_iso PLATFORM(i386-pc|x86_64-efi) OUT.iso CMDLINE
+make_iso() {
+    local plat=$1 out=$2 cmdline=$3 dir
+    dir=$(mktemp -d)
+    mkdir -p "$dir/boot/grub"
+    cp "$BUILD/keel.elf" "$dir/boot/keel.elf"
+    cat > "$dir/boot/grub/grub.cfg" <<EOC
+set timeout=0
+set default=0
+menuentry "Keel" {
+    multiboot2 /boot/keel.elf $cmdline
+    boot
+}
+EOC
+    grub-mkrescue -d "/usr/lib/grub/$plat" -o "$out" "$dir" >/dev/null 2>&1
+    rm -rf "$dir"
+    [ -s "$out" ]
+}
+
+# make_esp OUT.img CMDLINE: a FAT image with keel.efi as the default loader.
+make_esp() {
+    local out=$1 cmdline=$2 cfg
+    rm -f "$out"
+    dd if=/dev/zero of="$out" bs=1M count=8 status=none
+    mformat -i "$out" ::
+    mmd -i "$out" ::/EFI ::/EFI/BOOT
+    mcopy -i "$out" "$BUILD/keel.efi" ::/EFI/BOOT/BOOTX64.EFI
+    mcopy -i "$out" "$BUILD/keel.elf" ::/EFI/BOOT/keel.elf
+    cfg=$(mktemp)
+    printf '# written by tests/boot/lib.sh\nhypervisor=keel.elf %s\n' "$cmdline" > "$cfg"
+    mcopy -i "$out" "$cfg" ::/EFI/BOOT/keel.cfg
+    rm -f "$cfg"
+}
+
+# run_qemu LOG TIMEOUT ARGS...: TCG, serial to LOG, isa-debug-exit on 0xf4.
+run_qemu() {
+    local log=$1 t=$2
+    shift 2
+    timeout -k 5 "$t" qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot \
+        -monitor none -display none -serial "file:$log" \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" >/dev/null 2>&1
+    strip_cr "$log"
+}
+
+# Serial consoles end lines with CR LF and firmware adds CRs of its own.
+strip_cr() {
+    [ -f "$1" ] && sed -i 's/\r//g' "$1"
+    return 0
+}
+
+# ovmf_args VARSCOPY: the pflash pair for OVMF with a fresh variable store.
+ovmf_args() {
+    cp "$OVMF_VARS" "$1"
+    echo "-drive if=pflash,format=raw,readonly=on,file=$OVMF_CODE -drive if=pflash,format=raw,file=$1"
+}
+
+# run_bochs LOG TIMEOUT ISO CPUS [MODEL]: headless Bochs booting ISO.
+run_bochs() {
+    local log=$1 t=$2 iso=$3 cpus=$4 model=${5:-corei7_skylake_x} dir
+    dir=$(mktemp -d)
+    cat > "$dir/bochsrc" <<EOC
+megs: 512
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+pci: enabled=1, chipset=i440fx
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+cpu: model=$model, count=$cpus, ips=10000000, reset_on_triple_fault=0
+clock: sync=none, time0=local
+com1: enabled=1, mode=file, dev=$log
+port_e9_hack: enabled=1
+display_library: rfb, options="timeout=0"
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+panic: action=fatal
+log: $dir/bochs.log
+EOC
+    echo c > "$dir/rc"
+    : > "$log"
+    # SIGINT drops Bochs into its debugger, which exits at end of input.
+    timeout -k 10 -s INT "$t" bochs -q -f "$dir/bochsrc" -rc "$dir/rc" </dev/null >"$dir/out" 2>&1
+    strip_cr "$log"
+    rm -rf "$dir"
+}

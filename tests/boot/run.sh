@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Boot tests: Keel on real emulators, asserting what a person would check.
+# Usage: tests/boot/run.sh [CASE...]   (default: all cases)
+# Prints one line per case and "boot: N passed, N failed"; exits non-zero on failure.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/boot/lib.sh
+OUT=$BUILD/boot-tests
+mkdir -p "$OUT"
+pass=0 fail=0
+
+# expect LOG PATTERN...: every extended regex must match a line of LOG.
+expect() {
+    local log=$1 p
+    shift
+    for p in "$@"; do
+        grep -aqE -- "$p" "$log" || { echo "    missing: $p"; return 1; }
+    done
+}
+
+# refuse LOG PATTERN...: no line may match.
+refuse() {
+    local log=$1 p
+    shift
+    for p in "$@"; do
+        if grep -aqE -- "$p" "$log"; then echo "    unexpected: $(grep -aE -- "$p" "$log" | head -1)"; return 1; fi
+    done
+}
+
+# The common checks of a successful boot with N CPUs.
+boot_ok() {
+    local log=$1 cpus=$2
+    expect "$log" '^\(KEEL\) Keel [0-9.]+ \(x86-64 hypervisor\)' \
+        '^\(KEEL\) Memory: [0-9]+ MiB RAM, [0-9]+ MiB free' \
+        "^\\(KEEL\\) $cpus CPUs online" \
+        '^\(KEEL\) paging: .* 0 writable\+executable mappings' \
+        '^KEEL-TEST: PASS boot' &&
+    refuse "$log" 'EXCEPTION|PANIC|KEEL-TEST: FAIL|did not start'
+}
+
+CMD="console=com1 keel.test=boot"
+
+case_qemu_bios_q35() {
+    make_iso i386-pc "$OUT/bios.iso" "$CMD loglvl=debug" &&
+    run_qemu "$1" 60 -machine q35 -smp 4 -cdrom "$OUT/bios.iso"
+    boot_ok "$1" 4 && expect "$1" 'ACPI: MCFG: segment 0' 'ACPI: FADT: PM timer'
+}
+case_qemu_bios_pc() {
+    make_iso i386-pc "$OUT/bios-pc.iso" "$CMD bogus_option=1" &&
+    run_qemu "$1" 60 -machine pc -smp 4 -cdrom "$OUT/bios-pc.iso"
+    boot_ok "$1" 4 && expect "$1" "cmdline: unknown option 'bogus_option', ignored"
+}
+case_qemu_maxcpus() {
+    make_iso i386-pc "$OUT/maxcpus.iso" "$CMD maxcpus=2" &&
+    run_qemu "$1" 60 -machine q35 -smp 4 -cdrom "$OUT/maxcpus.iso"
+    boot_ok "$1" 2 && expect "$1" 'not started \(maxcpus=2\)'
+}
+case_qemu_fault() {
+    make_iso i386-pc "$OUT/fault.iso" "console=com1 keel.test=fault" &&
+    run_qemu "$1" 60 -machine q35 -smp 2 -cdrom "$OUT/fault.iso"
+    expect "$1" 'EXCEPTION #PF page fault' 'RIP: 0x[0-9a-f]+ <keel_start\+0x[0-9a-f]+>' \
+        'CR2: 0x0+ ' 'CPU0 halted' '^KEEL-TEST: FAIL fault: exception'
+}
+case_qemu_efi_grub() {
+    make_iso x86_64-efi "$OUT/efi.iso" "$CMD" &&
+    run_qemu "$1" 120 -machine q35 -smp 2 $(ovmf_args "$OUT/vars-grub.fd") -cdrom "$OUT/efi.iso"
+    boot_ok "$1" 2 && expect "$1" 'booted by GRUB'
+}
+case_qemu_efi_direct() {
+    make_esp "$OUT/esp.img" "$CMD" &&
+    run_qemu "$1" 120 -machine q35 -smp 2 $(ovmf_args "$OUT/vars-direct.fd") \
+        -drive format=raw,file="$OUT/esp.img"
+    boot_ok "$1" 2 && expect "$1" 'booted by Keel UEFI loader' 'keel.efi: loaded .*keel.cfg'
+}
+case_bochs_grub() {
+    make_iso i386-pc "$OUT/bochs.iso" "$CMD" &&
+    run_bochs "$1" 300 "$OUT/bochs.iso" 2
+    boot_ok "$1" 2 && expect "$1" 'LAPIC: x2APIC mode'
+}
+
+ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_efi_grub qemu_efi_direct bochs_grub"
+for c in ${@:-$ALL}; do
+    log="$OUT/$c.log"
+    rm -f "$log"
+    start=$(date +%s.%N)
+    if "case_$c" "$log"; then r=PASS; pass=$((pass + 1)); else r=FAIL; fail=$((fail + 1)); fi
+    printf '  %-4s boot/%-18s %5.1fs  (%s)\n' "$r" "$c" "$(echo "$(date +%s.%N) - $start" | bc)" "$log"
+done
+echo "boot: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
