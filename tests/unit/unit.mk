@@ -1,0 +1,34 @@
+# Host unit tests: cmocka, AddressSanitizer and UBSan, the real sources
+# linked against tests/unit/fakes. `make unit` runs them all.
+BUILD   ?= build
+UDIR    := $(BUILD)/unit
+UCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
+           -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+           -Itests/unit/fakes -Itests/unit -Iboot/include -Iarch/x86/include -Ihv/include \
+           -Idrivers/include -DFIXTURE_DIR='"tests/unit/fixtures"'
+COMMON  := tests/unit/fakes/fake_log.c tests/unit/fixture.c
+
+# test name -> the real sources it links
+SRC_mb2       := boot/mb2.c
+SRC_acpi      := drivers/acpi/acpi.c
+SRC_buddy     := hv/mm/buddy.c
+SRC_memmap    := hv/mm/memmap.c
+SRC_cmdline   := hv/cmdline.c
+SRC_pagetable := arch/x86/mm/pagetable.c
+SRC_keel_cfg  := boot/efi/cfg.c
+
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg
+BINS  := $(TESTS:%=$(UDIR)/test_%)
+
+.PHONY: run build
+build: $(BINS)
+
+$(UDIR)/test_%: tests/unit/test_%.c $(COMMON) tests/unit/unit.h
+	@mkdir -p $(UDIR)
+	gcc $(UCFLAGS) -o $@ $< $(SRC_$*) $(COMMON) -lcmocka
+
+.SECONDEXPANSION:
+$(BINS): $$(SRC_$$(patsubst test_%,%,$$(notdir $$@)))
+
+run: build
+	@bash tests/unit/run.sh $(BINS)
