@@ -86,6 +86,14 @@ static void free_block(struct buddy *b, uint64_t pfn, unsigned order)
     list_push(b, order, pfn);
 }
 
+static int all_reserved(const struct buddy *b, uint64_t pfn, uint64_t count)
+{
+    for (uint64_t i = 0; i < count; i++)
+        if (*meta_of(b, pfn + i) != META_RESERVED)
+            return 0;
+    return 1;
+}
+
 void buddy_add_range(struct buddy *b, uint64_t pa, uint64_t len)
 {
     uint64_t start = (pa + PAGE_SIZE - 1) >> PAGE_SHIFT;
@@ -106,12 +114,12 @@ void buddy_add_range(struct buddy *b, uint64_t pa, uint64_t len)
         while (order < BUDDY_MAX_ORDER && !(start & ((2ull << order) - 1)) &&
                start + (2ull << order) <= end)
             order++;
-        if (*meta_of(b, start) == META_RESERVED) {
+        if (all_reserved(b, start, 1ull << order)) {
             for (uint64_t i = 1; i < (1ull << order); i++)
                 *meta_of(b, start + i) = META_TAIL;
             free_block(b, start, order);
         } else if (order) {
-            /* Part of it was added before: go frame by frame here. */
+            /* Part of it is managed already: go frame by frame here. */
             for (uint64_t i = 0; i < (1ull << order); i++)
                 buddy_add_range(b, (start + i) << PAGE_SHIFT, PAGE_SIZE);
         }
