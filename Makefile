@@ -35,7 +35,7 @@ HV_SRCS := \
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all deps newlib test unit boot-test run check clean iso
+.PHONY: all deps newlib test unit boot-test run check clean install
 all: $(BUILD)/keel.elf $(BUILD)/keel.efi
 
 deps:
@@ -117,3 +117,11 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- install on a real machine ---------------------------------------------
+DESTDIR ?=
+install: all
+	install -D -m 0644 $(BUILD)/keel.elf $(DESTDIR)/boot/keel.elf
+	install -D -m 0644 $(BUILD)/keel.elf.debug $(DESTDIR)/usr/lib/debug/boot/keel.elf.debug
+	install -D -m 0755 scripts/grub.d/20_linux_keel $(DESTDIR)/etc/grub.d/20_linux_keel
+	@echo "Installed. Run update-grub to add the 'with Keel' entries."

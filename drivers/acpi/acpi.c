@@ -542,13 +542,16 @@ void acpi_print(const struct acpi_info *ai)
     for (uint32_t i = 0; i < ai->nr_isos; i++)
         pr_debug("ACPI: override IRQ %u -> GSI %u flags %#x\n", ai->isos[i].source,
                  ai->isos[i].gsi, ai->isos[i].flags);
-    if (ai->have_fadt)
-        pr_info("ACPI: FADT: PM timer %s %#lx (%u-bit), reset %s %#lx=%#x, SCI %u, S5 %s\n",
+    if (ai->have_fadt) {
+        pr_info("ACPI: FADT: PM timer %s %#lx (%u-bit), SCI %u, S5 %s\n",
                 ai->pm_tmr.space_id == ACPI_GAS_IO ? "io" : "mem",
-                (unsigned long)ai->pm_tmr.address, ai->pm_tmr_32bit ? 32 : 24,
-                ai->reset_supported ? (ai->reset_reg.space_id == ACPI_GAS_IO ? "io" : "reg") : "none",
-                (unsigned long)ai->reset_reg.address, ai->reset_value, ai->sci_irq,
+                (unsigned long)ai->pm_tmr.address, ai->pm_tmr_32bit ? 32 : 24, ai->sci_irq,
                 ai->have_s5 ? "found" : "not found");
+        if (ai->reset_supported)
+            pr_info("ACPI: FADT: reset register %s %#lx, value %#x\n",
+                    ai->reset_reg.space_id == ACPI_GAS_IO ? "io" : "mem",
+                    (unsigned long)ai->reset_reg.address, ai->reset_value);
+    }
     for (uint32_t i = 0; i < ai->nr_mcfg; i++)
         pr_info("ACPI: MCFG: segment %u buses %u-%u at %#lx\n", ai->mcfg[i].segment,
                 ai->mcfg[i].start_bus, ai->mcfg[i].end_bus, (unsigned long)ai->mcfg[i].base);
