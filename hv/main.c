@@ -102,6 +102,13 @@ void keel_start(uint64_t kind, uint64_t ptr)
     pr_info("Boot complete: %lu MiB free, W^X holds\n",
             (unsigned long)(mm_free_bytes() >> 20));
     test_stage_done("boot", 1, NULL);
+    if (!strcmp(opt_test, "poweroff") || !strcmp(opt_test, "reboot")) {
+        /* The FADT paths a real machine takes: S5 through PM1 control, the reset register. */
+        pr_info("test: %s through ACPI\n", opt_test);
+        if (opt_test[0] == 'p')
+            arch_power_off();
+        arch_restart();
+    }
     if (!strcmp(opt_test, "fault")) {
         /* Proves the fatal-exception path: page 0 is unmapped, the dump names us. */
         pr_info("test: writing to address 0\n");

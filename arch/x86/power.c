@@ -58,6 +58,7 @@ __noreturn void arch_restart(void)
     static const struct desc_ptr no_idt = { 0, 0 };
 
     local_irq_disable();
+    pr_info("Restarting\n");
     if (acpi && acpi->reset_supported) {
         struct acpi_gas g = acpi->reset_reg;
         g.bit_width = 8;

@@ -41,14 +41,17 @@ make_esp() {
     rm -f "$cfg"
 }
 
-# run_qemu LOG TIMEOUT ARGS...: TCG, serial to LOG, isa-debug-exit on 0xf4.
+# run_qemu LOG TIMEOUT ARGS...: TCG, serial to LOG, isa-debug-exit on 0xf4
+# (unless NO_DEBUG_EXIT=1). Returns QEMU's exit status (124: timed out).
 run_qemu() {
-    local log=$1 t=$2
+    local log=$1 t=$2 rc exitdev="-device isa-debug-exit,iobase=0xf4,iosize=4"
     shift 2
+    [ "${NO_DEBUG_EXIT:-0}" = 1 ] && exitdev=
     timeout -k 5 "$t" qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot \
-        -monitor none -display none -serial "file:$log" \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 "$@" >/dev/null 2>&1
+        -monitor none -display none -serial "file:$log" $exitdev "$@" >/dev/null 2>&1
+    rc=$?
     strip_cr "$log"
+    return $rc
 }
 
 # Serial consoles end lines with CR LF and firmware adds CRs of its own.

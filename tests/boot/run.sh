@@ -61,6 +61,27 @@ case_qemu_fault() {
     expect "$1" 'EXCEPTION #PF page fault' 'RIP: 0x[0-9a-f]+ <keel_start\+0x[0-9a-f]+>' \
         'CR2: 0x0+ ' 'CPU0 halted' '^KEEL-TEST: FAIL fault: exception'
 }
+# Without isa-debug-exit the FADT paths must end the run: S5, then reset (-no-reboot).
+case_qemu_poweroff() {
+    make_iso i386-pc "$OUT/poweroff.iso" "console=com1 keel.test=poweroff" || return 1
+    NO_DEBUG_EXIT=1 run_qemu "$1" 60 -machine q35 -smp 2 -cdrom "$OUT/poweroff.iso" ||
+        { echo "    QEMU did not power off by itself"; return 1; }
+    expect "$1" 'Powering off \(ACPI S5\)' && refuse "$1" 'Power-off failed|EXCEPTION'
+}
+case_qemu_reboot() {
+    make_iso i386-pc "$OUT/reboot.iso" "console=com1 keel.test=reboot" || return 1
+    NO_DEBUG_EXIT=1 run_qemu "$1" 60 -machine q35 -smp 2 -cdrom "$OUT/reboot.iso" ||
+        { echo "    QEMU did not reset"; return 1; }
+    expect "$1" 'reset register io 0xcf9' '^\(KEEL\) Restarting' && refuse "$1" 'EXCEPTION'
+}
+# The VT-d unit's DMAR table is found and parsed (the driver comes later).
+case_qemu_dmar() {
+    make_iso i386-pc "$OUT/dmar.iso" "$CMD" &&
+    run_qemu "$1" 60 -machine q35,kernel-irqchip=split -smp 2 -device intel-iommu,intremap=on \
+        -cdrom "$OUT/dmar.iso"
+    boot_ok "$1" 2 && expect "$1" 'ACPI: DMAR: host address width [0-9]+, flags 0x[0-9a-f]+, 1 units' \
+        'DRHD segment 0 at 0xfed90000, [0-9]+ device scopes'
+}
 case_qemu_efi_grub() {
     make_iso x86_64-efi "$OUT/efi.iso" "$CMD" &&
     run_qemu "$1" 120 -machine q35 -smp 2 $(ovmf_args "$OUT/vars-grub.fd") -cdrom "$OUT/efi.iso"
@@ -78,7 +99,7 @@ case_bochs_grub() {
     boot_ok "$1" 2 && expect "$1" 'LAPIC: x2APIC mode'
 }
 
-ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_efi_grub qemu_efi_direct bochs_grub"
+ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub"
 for c in ${@:-$ALL}; do
     log="$OUT/$c.log"
     rm -f "$log"

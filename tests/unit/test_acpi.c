@@ -107,6 +107,32 @@ static void test_bochs(void **state)
     fixture_free(&fx);
 }
 
+static void test_q35_dmar(void **state)
+{
+    uint8_t *dmar;
+
+    (void)state;
+    fixture_load(&fx, "acpi-qemu-q35-iommu.txt");
+    assert_int_equal(parse(), 0);
+    assert_true(ai.have_dmar);
+    assert_int_equal(ai.dmar_haw + 1, 39);
+    assert_int_equal(ai.dmar_flags & 1, 1);           /* INTR_REMAP, from intremap=on */
+    assert_int_equal(ai.nr_dmar_units, 1);
+    assert_int_equal(ai.dmar_units[0].base, 0xfed90000);
+    assert_int_equal(ai.dmar_units[0].segment, 0);
+    assert_true(ai.dmar_units[0].nr_scopes > 0);
+    /* A device scope of length 2 (less than its 6-byte header): the table is refused. */
+    dmar = fixture_at(&fx, table("DMAR")->pa, 36);
+    assert_int_equal(dmar[48 + 16 + 1] >= 6, 1);
+    dmar[48 + 16 + 1] = 2;
+    fix_checksum(dmar);
+    assert_int_equal(parse(), 0);
+    assert_true(unit_log_has("DMAR at"));
+    assert_false(ai.have_dmar);
+    assert_int_equal(ai.nr_dmar_units, 0);
+    fixture_free(&fx);
+}
+
 static void test_bad_rsdp(void **state)
 {
     (void)state;
@@ -243,11 +269,11 @@ static void test_find_rsdp(void **state)
 static void test_random_damage(void **state)
 {
     static const char *const names[] = { "acpi-qemu-q35-bios.txt", "acpi-qemu-q35-efi.txt",
-                                          "acpi-bochs.txt" };
+                                          "acpi-qemu-q35-iommu.txt", "acpi-bochs.txt" };
     uint32_t seed = 777;
 
     (void)state;
-    for (size_t n = 0; n < 3; n++) {
+    for (size_t n = 0; n < 4; n++) {
         for (int iter = 0; iter < 400; iter++) {
             struct fx_region *r;
             fixture_load(&fx, names[n]);
@@ -272,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_q35_bios),
         cmocka_unit_test(test_q35_efi),
         cmocka_unit_test(test_bochs),
+        cmocka_unit_test(test_q35_dmar),
         cmocka_unit_test(test_bad_rsdp),
         cmocka_unit_test(test_bad_madt_checksum),
         cmocka_unit_test(test_malformed_madt_entry),
