@@ -95,7 +95,7 @@ void keel_start(uint64_t kind, uint64_t ptr)
         panic("no memory to run with");
     acpi_init(&boot_info, dump_wanted("acpi"));
     arch_platform_init(&acpi_info);
-    cpus = arch_smp_boot(&acpi_info, opt_maxcpus ? (uint32_t)opt_maxcpus : 1);
+    cpus = arch_smp_boot(&boot_info, &acpi_info, opt_maxcpus ? (uint32_t)opt_maxcpus : 1);
     pr_info("%u CPUs online\n", cpus);
     if (arch_paging_count_wx())
         panic("writable+executable mappings in the hypervisor's page tables");

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <keel/arch.h>
+#include <keel/console.h>
 #include <keel/lib.h>
 #include <keel/log.h>
 #include <keel/test.h>
@@ -14,6 +15,7 @@ void panic(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    console_force_unlock();
     pr_err("*** PANIC: %s\n", msg);
     test_fail_if_testing("panic");
     arch_halt();

@@ -9,6 +9,7 @@
 #include <asm/processor.h>
 #include <asm/regs.h>
 #include <keel/arch.h>
+#include <keel/console.h>
 #include <asm/lapic.h>
 #include <keel/log.h>
 #include <keel/percpu.h>
@@ -158,6 +159,7 @@ void exception_entry(struct cpu_regs *r)
     if (pc->in_fatal)
         cpu_halt_forever();     /* faulted while dumping: stay quiet */
     pc->in_fatal = 1;
+    console_force_unlock();     /* this CPU may have faulted inside printk */
     pr_err("*** CPU%u: EXCEPTION %s (vector %lu, error code %#lx) ***\n", pc->cpu_id,
            exc_names[v] ? exc_names[v] : "reserved", (unsigned long)v,
            (unsigned long)r->error_code);

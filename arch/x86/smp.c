@@ -1,6 +1,6 @@
 /*
  * SMP bring-up: INIT-SIPI-SIPI to every enabled CPU of the MADT (SDM Vol. 3A
- * 9.4.4.1), one at a time, through the trampoline copied to TRAMPOLINE_PA.
+ * 9.4.4.1), one at a time, through the trampoline copied to tramp_pa.
  */
 #include <string.h>
 #include <asm/cpu_ops.h>
@@ -13,7 +13,8 @@
 #include <keel/mm.h>
 #include <keel/percpu.h>
 
-#define TRAMPOLINE_PA   0x8000ull       /* SIPI vector 0x08: must be below 1 MiB, 4K-aligned */
+/* SIPI vector = page number: the trampoline must sit in a RAM page below 1 MiB. */
+#define TRAMPOLINE_PREFERRED 0x8000ull
 #define AP_WAIT_US      200000
 
 extern const uint8_t trampoline_start[], trampoline_end[], tramp_64[];
@@ -22,7 +23,9 @@ extern uint8_t tramp_gdt[], tramp_gdt_desc[], tramp_cr3[], tramp_far64[], tramp_
 
 uint32_t nr_cpus_online = 1;
 
-#define TRAMP_FIELD(sym) ((uint8_t *)phys_to_virt(TRAMPOLINE_PA) + ((sym) - trampoline_start))
+static uint64_t tramp_pa;
+
+#define TRAMP_FIELD(sym) ((uint8_t *)phys_to_virt(tramp_pa) + ((sym) - trampoline_start))
 
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
@@ -58,15 +61,15 @@ static int start_ap(uint32_t cpu, uint32_t apic_id)
     pc->apic_id = apic_id;
     pc->stack_top = stacks + KEEL_STACK_SIZE;
     /* The trampoline's data is per AP: write it (RW), then let it run (RX). */
-    paging_remap_page(TRAMPOLINE_PA, PTE_RW | PTE_NX);
+    paging_remap_page(tramp_pa, PTE_RW | PTE_NX);
     put64(TRAMP_FIELD(tramp_stack), pc->stack_top - 8);
     put64(TRAMP_FIELD(tramp_cpu), cpu);
-    paging_remap_page(TRAMPOLINE_PA, 0);
+    paging_remap_page(tramp_pa, 0);
 
     lapic_send_ipi(apic_id, APIC_ICR_INIT | APIC_ICR_LEVEL_ASSERT);
     udelay(10000);
     for (int sipi = 0; sipi < 2 && !__atomic_load_n(&pc->online, __ATOMIC_ACQUIRE); sipi++) {
-        lapic_send_ipi(apic_id, APIC_ICR_STARTUP | (uint32_t)(TRAMPOLINE_PA >> 12));
+        lapic_send_ipi(apic_id, APIC_ICR_STARTUP | (uint32_t)(tramp_pa >> 12));
         udelay(200);
     }
     for (uint64_t waited = 0; waited < AP_WAIT_US; waited += 100) {
@@ -79,11 +82,11 @@ static int start_ap(uint32_t cpu, uint32_t apic_id)
     return -1;
 }
 
-uint32_t arch_smp_boot(const struct acpi_info *ai, uint32_t max_cpus)
+uint32_t arch_smp_boot(const struct boot_info *bi, const struct acpi_info *ai, uint32_t max_cpus)
 {
     uint32_t bsp = lapic_id(), next = 1;
-    uint8_t *t = phys_to_virt(TRAMPOLINE_PA);
     size_t len = (size_t)(trampoline_end - trampoline_start);
+    uint8_t *t;
 
     percpu[0].apic_id = bsp;
     percpu[0].online = 1;
@@ -91,10 +94,18 @@ uint32_t arch_smp_boot(const struct acpi_info *ai, uint32_t max_cpus)
         pr_info("SMP: %s, boot CPU only\n", ai->have_madt ? "maxcpus=1" : "no MADT");
         return nr_cpus_online;
     }
+    /* Memory below 1 MiB is never given to the allocator: any RAM page there will do. */
+    tramp_pa = memmap_is_ram(bi, TRAMPOLINE_PREFERRED, 4096) ? TRAMPOLINE_PREFERRED
+                                                              : memmap_find_ram(bi, 0x1000, MiB(1), 4096);
+    if (!tramp_pa || len > 4096) {
+        pr_err("SMP: no RAM page below 1 MiB for the AP trampoline: boot CPU only\n");
+        return nr_cpus_online;
+    }
+    t = phys_to_virt(tramp_pa);
     /* The trampoline page is RW NX except while an AP runs it (W^X). */
     memcpy(t, trampoline_start, len);
-    put32(TRAMP_FIELD(tramp_gdt_desc) + 2, (uint32_t)(TRAMPOLINE_PA + (tramp_gdt - trampoline_start)));
-    put32(TRAMP_FIELD(tramp_far64), (uint32_t)(TRAMPOLINE_PA + (tramp_64 - trampoline_start)));
+    put32(TRAMP_FIELD(tramp_gdt_desc) + 2, (uint32_t)(tramp_pa + (tramp_gdt - trampoline_start)));
+    put32(TRAMP_FIELD(tramp_far64), (uint32_t)(tramp_pa + (tramp_64 - trampoline_start)));
     put64(TRAMP_FIELD(tramp_cr3), read_cr3());
     put64(TRAMP_FIELD(tramp_entry), (uint64_t)(uintptr_t)ap_start);
     if (read_cr3() >> 32)
@@ -118,6 +129,6 @@ uint32_t arch_smp_boot(const struct acpi_info *ai, uint32_t max_cpus)
             next++;
         }
     }
-    paging_remap_page(TRAMPOLINE_PA, PTE_RW | PTE_NX);
+    paging_remap_page(tramp_pa, PTE_RW | PTE_NX);
     return nr_cpus_online;
 }

@@ -80,3 +80,27 @@ size_t memmap_free_ranges(const struct boot_info *bi, const struct mem_range *re
                             ALIGN_UP(resv[i].end, PAGE_SIZE));
     return m;
 }
+
+int memmap_is_ram(const struct boot_info *bi, uint64_t base, uint64_t len)
+{
+    struct mem_range r[MEMMAP_MAX_RANGES];
+    size_t n = memmap_free_ranges(bi, NULL, 0, r, MEMMAP_MAX_RANGES);
+
+    for (size_t i = 0; i < n; i++)
+        if (base >= r[i].base && base + len <= r[i].end && base + len > base)
+            return 1;
+    return 0;
+}
+
+uint64_t memmap_find_ram(const struct boot_info *bi, uint64_t lo, uint64_t hi, uint64_t len)
+{
+    struct mem_range r[MEMMAP_MAX_RANGES];
+    size_t n = memmap_free_ranges(bi, NULL, 0, r, MEMMAP_MAX_RANGES);
+
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = MAX(r[i].base, ALIGN_UP(lo, PAGE_SIZE));
+        if (b + len <= r[i].end && b + len <= hi)
+            return b;
+    }
+    return 0;
+}

@@ -110,6 +110,24 @@ static void test_modules_reserved(void **state)
     assert_int_equal(out[2].base, 0x3001000);
 }
 
+static void test_is_ram_and_find(void **state)
+{
+    (void)state;
+    memset(&bi, 0, sizeof(bi));
+    add(0, 0x9fc00, 1);
+    add(0x7000, 0x2000, 2);                /* firmware keeps 0x7000-0x9000 */
+    add(0x100000, 0x100000, 1);
+    assert_false(memmap_is_ram(&bi, 0x8000, 0x1000));
+    assert_true(memmap_is_ram(&bi, 0x9000, 0x1000));
+    assert_false(memmap_is_ram(&bi, 0x9f000, 0x1000));      /* partial page at the top */
+    assert_false(memmap_is_ram(&bi, 0xa0000, 0x1000));
+    assert_false(memmap_is_ram(&bi, 0xfffffffffffff000ull, 0x2000));
+    assert_int_equal(memmap_find_ram(&bi, 0x1000, 0x100000, 0x1000), 0x1000);
+    assert_int_equal(memmap_find_ram(&bi, 0x6800, 0x100000, 0x1000), 0x9000);
+    assert_int_equal(memmap_find_ram(&bi, 0x9f000, 0x100000, 0x1000), 0);
+    assert_int_equal(memmap_find_ram(&bi, 0x9f000, 0x300000, 0x1000), 0x100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -118,6 +136,7 @@ int main(void)
         cmocka_unit_test(test_unaligned_and_empty),
         cmocka_unit_test(test_subtract),
         cmocka_unit_test(test_modules_reserved),
+        cmocka_unit_test(test_is_ram_and_find),
     };
     return cmocka_run_group_tests_name("memmap", tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@ uint64_t arch_tsc_khz(void);
 void udelay(uint64_t us);
 
 /* Start the application processors; returns how many CPUs are online. */
-uint32_t arch_smp_boot(const struct acpi_info *ai, uint32_t max_cpus);
+uint32_t arch_smp_boot(const struct boot_info *bi, const struct acpi_info *ai, uint32_t max_cpus);
 
 /* Stop this CPU for good (interrupts off). */
 __noreturn void arch_halt(void);

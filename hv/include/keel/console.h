@@ -20,6 +20,9 @@ void console_init(void);
 /* Raw output, bypassing levels and the ring (dumps, test verdicts). */
 void console_write(const char *s, size_t len);
 
+/* Fatal paths: drop the console lock a crashed CPU may hold, so the dump prints. */
+void console_force_unlock(void);
+
 /* Copy the newest log text into @buf (for `kl dmesg` later). Returns bytes. */
 size_t log_ring_read(char *buf, size_t len);
 #endif

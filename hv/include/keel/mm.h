@@ -22,6 +22,11 @@ size_t memmap_free_ranges(const struct boot_info *bi, const struct mem_range *re
 /* Remove [base, end) from a sorted range list in place; returns the new count. */
 size_t memmap_subtract(struct mem_range *r, size_t n, size_t max, uint64_t base, uint64_t end);
 
+/* Is all of [base, base + len) RAM (and no other type) in @bi's map? */
+int memmap_is_ram(const struct boot_info *bi, uint64_t base, uint64_t len);
+/* The lowest @len-byte, page-aligned RAM block in [lo, hi), or 0. */
+uint64_t memmap_find_ram(const struct boot_info *bi, uint64_t lo, uint64_t hi, uint64_t len);
+
 /* Digest the map, build the page tables, start the allocator. 0 or -errno. */
 int memory_init(const struct boot_info *bi);
 
