@@ -20,7 +20,8 @@ WARN       := -Wall -Wextra -Werror -Wno-unused-parameter
 HV_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
               -fno-stack-protector -fno-omit-frame-pointer -fno-tree-vectorize \
               -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 -mcmodel=kernel \
-              -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) $(INCLUDES) \
+              -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) \
+              -isystem /usr/include/multiboot $(INCLUDES) \
               -MMD -MP
 HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -MMD -MP
 
@@ -30,13 +31,18 @@ HV_SRCS := \
 	arch/x86/platform.c arch/x86/symbols.c arch/x86/mm/pagetable.c arch/x86/mm/paging.c \
 	boot/mb2.c \
 	drivers/uart/uart.c drivers/acpi/acpi.c drivers/acpi/acpi_host.c \
+	arch/x86/cpuid_policy.c arch/x86/guest_walk.c \
+	arch/x86/vmx/vmx.c arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs.c arch/x86/vmx/vmentry.S \
+	arch/x86/vmx/ept.c arch/x86/vmx/vmexit_cpuid.c arch/x86/vmx/vmexit_io.c \
+	arch/x86/vmx/vmexit_msr.c arch/x86/vmx/vmexit_misc.c arch/x86/vmx/vmexit_ept.c \
 	hv/main.c hv/console.c hv/cmdline.c hv/panic.c hv/test.c hv/libc_glue.c \
+	hv/domain.c hv/hypercall.c hv/mb1.c hv/vdev.c hv/guest_test.c \
 	hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all deps newlib test unit boot-test run check clean install
-all: $(BUILD)/keel.elf $(BUILD)/keel.efi
+.PHONY: all deps newlib test unit boot-test run check clean install guests
+all: $(BUILD)/keel.elf $(BUILD)/keel.efi guests
 
 deps:
 	@bash scripts/deps.sh
@@ -48,11 +54,13 @@ newlib: $(NEWLIB)/lib/libc.a
 
 $(BUILD)/hv-obj/%.c.o: %.c $(NEWLIB)/lib/libc.a
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(HV_CFLAGS) -c $< -o $@
 
 $(BUILD)/hv-obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_ASFLAGS) -c $< -o $@
+	@echo "  AS      $<"
+	@$(CC) $(HV_ASFLAGS) -c $< -o $@
 
 HV_LINK = $(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack -T linker.ld \
 	--no-warn-rwx-segments
@@ -95,6 +103,24 @@ $(BUILD)/efi/keel-loader.so: $(EFI_OBJS)
 $(BUILD)/keel.efi: $(BUILD)/efi/keel-loader.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- test guests: tiny multiboot kernels (tests/guests) ---------------------
+GUESTS      := cpuid msr io exc ept tf
+GUEST_ELFS  := $(GUESTS:%=$(BUILD)/guests/%.elf)
+GUEST_CFLAGS := -m32 -march=i686 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
+                -fno-stack-protector -fno-builtin -isystem /usr/include/multiboot -MMD -MP
+$(BUILD)/guests/%.o: tests/guests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC32    $<"
+	@$(CC) $(GUEST_CFLAGS) -c $< -o $@
+$(BUILD)/guests/head.o: tests/guests/head.S
+	@mkdir -p $(dir $@)
+	@$(CC) -m32 -c $< -o $@
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guests/head.o $(BUILD)/guests/lib.o tests/guests/guest.ld
+	@$(LD) -m elf_i386 -nostdlib -z noexecstack --no-warn-rwx-segments -T tests/guests/guest.ld \
+		-o $@ $(BUILD)/guests/head.o \
+		$(BUILD)/guests/lib.o $<
+guests: $(GUEST_ELFS)
 
 # ---- tests ------------------------------------------------------------------
 test:

@@ -8,6 +8,7 @@
 #include <drivers/acpi_host.h>
 #include <keel/arch.h>
 #include <keel/cmdline.h>
+#include <keel/guest_test.h>
 #include <keel/console.h>
 #include <keel/lib.h>
 #include <keel/log.h>
@@ -95,6 +96,9 @@ void keel_start(uint64_t kind, uint64_t ptr)
         panic("no memory to run with");
     acpi_init(&boot_info, dump_wanted("acpi"));
     arch_platform_init(&acpi_info);
+    if (dump_wanted("vmx"))
+        vmx_dump_msrs();
+    arch_virt_cpu_init(1);
     cpus = arch_smp_boot(&boot_info, &acpi_info, opt_maxcpus ? (uint32_t)opt_maxcpus : 1);
     pr_info("%u CPUs online\n", cpus);
     if (arch_paging_count_wx())
@@ -102,6 +106,8 @@ void keel_start(uint64_t kind, uint64_t ptr)
     pr_info("Boot complete: %lu MiB free, W^X holds\n",
             (unsigned long)(mm_free_bytes() >> 20));
     test_stage_done("boot", 1, NULL);
+    if (!strcmp(opt_test, "guest"))
+        guest_test_run(&boot_info);
     if (!strcmp(opt_test, "poweroff") || !strcmp(opt_test, "reboot")) {
         /* The FADT paths a real machine takes: S5 through PM1 control, the reset register. */
         pr_info("test: %s through ACPI\n", opt_test);

@@ -41,6 +41,7 @@ static __attribute__((noreturn, used)) void ap_start(uint64_t cpu)
     cpu_tables_load(pc, ist);
     lapic_init(0, 0);
     pc->apic_id = lapic_id();
+    arch_virt_cpu_init(0);
     pr_info("CPU%u: APIC ID %u online\n", pc->cpu_id, pc->apic_id);
     __atomic_store_n(&pc->online, 1, __ATOMIC_RELEASE);
     /* Nothing to run yet: the scheduler arrives with the VMX core. */

@@ -7,18 +7,25 @@ BUILD=${BUILD:-build}
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 
-# make_iso PLATFORM(i386-pc|x86_64-efi) OUT.iso CMDLINE
+# make_iso PLATFORM(i386-pc|x86_64-efi) OUT.iso CMDLINE [MODULE...]
+# Each MODULE is "FILE" or "FILE|COMMAND LINE", loaded with module2 in order.
 make_iso() {
-    local plat=$1 out=$2 cmdline=$3 dir
+    local plat=$1 out=$2 cmdline=$3 dir m i=0 mods=""
+    shift 3
     dir=$(mktemp -d)
     mkdir -p "$dir/boot/grub"
     cp "$BUILD/keel.elf" "$dir/boot/keel.elf"
+    for m in "$@"; do
+        cp "${m%%|*}" "$dir/boot/mod$i"
+        [[ $m == *"|"* ]] && mods+="    module2 /boot/mod$i ${m#*|}"$'\n' || mods+="    module2 /boot/mod$i"$'\n'
+        i=$((i + 1))
+    done
     cat > "$dir/boot/grub/grub.cfg" <<EOC
 set timeout=0
 set default=0
 menuentry "Keel" {
     multiboot2 /boot/keel.elf $cmdline
-    boot
+$mods    boot
 }
 EOC
     grub-mkrescue -d "/usr/lib/grub/$plat" -o "$out" "$dir" >/dev/null 2>&1

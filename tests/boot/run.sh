@@ -99,7 +99,30 @@ case_bochs_grub() {
     boot_ok "$1" 2 && expect "$1" 'LAPIC: x2APIC mode'
 }
 
-ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub"
+# The VMX test guests (tests/guests), one domain each, in one Bochs boot.
+GUEST_LIST="cpuid msr io exc ept tf"
+case_bochs_guests() {
+    local mods=() g
+    for g in $GUEST_LIST; do
+        if [ "$g" = tf ]; then
+            mods+=("$BUILD/guests/tf.elf|tf expect=crash:triple")
+        else
+            mods+=("$BUILD/guests/$g.elf|$g")
+        fi
+    done
+    mods+=("$BUILD/guests/cpuid.elf|cpuid-after-a-crash")
+    make_iso i386-pc "$OUT/guests.iso" "console=com1 keel.test=guest" "${mods[@]}" &&
+    run_bochs "$1" 600 "$OUT/guests.iso" 2
+    for g in $GUEST_LIST; do
+        [ "$g" = tf ] && continue
+        expect "$1" "^\\(KEEL\\) \\(d[0-9]+\\) PASS $g\$" || return 1
+    done
+    expect "$1" 'VMX: revision 0x[0-9a-f]+, EPT 2M 1G' 'crashed: triple fault at RIP' \
+        "^KEEL-TEST: PASS guest: $(( $(wc -w <<<"$GUEST_LIST") + 1 )) of $(( $(wc -w <<<"$GUEST_LIST") + 1 )) test guests" &&
+    refuse "$1" 'FAIL|EXCEPTION|PANIC|not returned'
+}
+
+ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests"
 for c in ${@:-$ALL}; do
     log="$OUT/$c.log"
     rm -f "$log"

@@ -32,7 +32,8 @@ static int setup(void **state)
     memset(pool, 0xcc, POOL * 4096);          /* tables must be zeroed by the builder */
     used = 0;
     limit = POOL;
-    ctx = (struct pt_ctx){ alloc, NULL, (intptr_t)pool - (intptr_t)FAKE_BASE, PT_LEVEL_1G };
+    ctx = (struct pt_ctx){ .alloc_table = alloc, .virt_offset = (intptr_t)pool - (intptr_t)FAKE_BASE,
+                           .max_leaf_level = PT_LEVEL_1G };
     root = alloc(NULL);
     memset(pool, 0, 4096);
     return 0;

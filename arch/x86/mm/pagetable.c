@@ -9,8 +9,24 @@
 
 #define CANONICAL_LIMIT  (1ull << 47)
 #define PHYS_LIMIT       (PTE_ADDR_MASK | 0xfff)
+
 /* Non-leaf entries grant everything; leaves decide (SDM 4.6: rights combine). */
-#define PTE_TABLE        (PTE_P | PTE_RW)
+const struct pt_format pt_format_x86 = {
+    .present = PTE_P,
+    .table = PTE_P | PTE_RW,
+    .attr_mask = PTE_ATTR_MASK,
+    .leaf = PTE_P,
+};
+
+static inline const struct pt_format *fmt_of(const struct pt_ctx *ctx)
+{
+    return ctx->fmt ? ctx->fmt : &pt_format_x86;
+}
+
+static inline int present(const struct pt_ctx *ctx, pte_t e)
+{
+    return (e & fmt_of(ctx)->present) != 0;
+}
 
 static inline pte_t *table_of(const struct pt_ctx *ctx, uint64_t pa)
 {
@@ -29,16 +45,17 @@ static uint64_t new_table(const struct pt_ctx *ctx)
 /* Replace the large leaf *e (at @level) by a table of 512 smaller leaves. */
 static int split(const struct pt_ctx *ctx, pte_t *e, unsigned level)
 {
+    const struct pt_format *f = fmt_of(ctx);
     uint64_t table = new_table(ctx), step = pt_level_size(level - 1);
-    uint64_t attr = *e & PTE_ATTR_MASK, base = pte_addr(*e) & ~(pt_level_size(level) - 1);
+    uint64_t attr = *e & f->attr_mask, base = pte_addr(*e) & ~(pt_level_size(level) - 1);
     pte_t *t;
 
     if (!table)
         return -ENOMEM;
     t = table_of(ctx, table);
     for (unsigned i = 0; i < PT_ENTRIES; i++)
-        t[i] = (base + i * step) | attr | PTE_P | (level - 1 > PT_LEVEL_4K ? PTE_PS : 0);
-    *e = table | PTE_TABLE;
+        t[i] = (base + i * step) | attr | f->leaf | (level - 1 > PT_LEVEL_4K ? PTE_PS : 0);
+    *e = table | f->table;
     return 0;
 }
 
@@ -51,11 +68,11 @@ static int walk_create(const struct pt_ctx *ctx, uint64_t root, uint64_t va,
     for (unsigned level = PT_LEVEL_PML4; level > target; level--) {
         pte_t *e = &t[pt_index(va, level)];
 
-        if (!pte_present(*e)) {
+        if (!present(ctx, *e)) {
             uint64_t table = new_table(ctx);
             if (!table)
                 return -ENOMEM;
-            *e = table | PTE_TABLE;
+            *e = table | fmt_of(ctx)->table;
         } else if (pte_is_leaf(*e, level)) {
             int rc = split(ctx, e, level);
             if (rc)
@@ -99,7 +116,7 @@ int pt_map(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa,
     /* The frames must exist: 4K-aligned, within MAXPHYADDR's 52-bit limit. */
     if ((pa & (pt_level_size(PT_LEVEL_4K) - 1)) || pa > PHYS_LIMIT || size - 1 > PHYS_LIMIT - pa)
         return -EINVAL;
-    attr &= PTE_ATTR_MASK;
+    attr &= fmt_of(ctx)->attr_mask;
     while (size) {
         unsigned level = best_level(ctx, va, pa, size);
         pte_t *e;
@@ -108,7 +125,7 @@ int pt_map(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa,
         if (rc)
             return rc;
         /* A table being replaced by a leaf is dropped (leaked: tables are few). */
-        *e = pa | attr | PTE_P | (level > PT_LEVEL_4K ? PTE_PS : 0);
+        *e = pa | attr | fmt_of(ctx)->leaf | (level > PT_LEVEL_4K ? PTE_PS : 0);
         va += pt_level_size(level);
         pa += pt_level_size(level);
         size -= pt_level_size(level);
@@ -144,12 +161,12 @@ int pt_lookup(const struct pt_ctx *ctx, uint64_t root, uint64_t va,
     for (unsigned level = PT_LEVEL_PML4; level >= PT_LEVEL_4K; level--) {
         pte_t e = t[pt_index(va, level)];
 
-        if (!pte_present(e))
+        if (!present(ctx, e))
             return -ENOENT;
         if (pte_is_leaf(e, level)) {
             uint64_t mask = pt_level_size(level) - 1;
             *pa = (pte_addr(e) & ~mask) | (va & mask);
-            *attr = e & PTE_ATTR_MASK;
+            *attr = e & fmt_of(ctx)->attr_mask;
             *level_out = level;
             return 0;
         }

@@ -38,6 +38,30 @@ __noreturn void arch_restart(void);
 /* Test mode: end the emulator run (QEMU isa-debug-exit, Bochs 0x8900). */
 __noreturn void arch_emulator_exit(int pass);
 
+/* ---- virtualization (arch/x86/vmx) ---- */
+struct domain;
+struct vcpu;
+
+/* Enable VMX on this CPU (every CPU calls it). 0, or -ENODEV: no guests. */
+int arch_virt_cpu_init(int bsp);
+int arch_virt_available(void);
+/* keel.dump=vmx: print the VMX capability MSRs (fixtures). */
+void vmx_dump_msrs(void);
+/* Second-level page tables of a domain. */
+int arch_domain_init(struct domain *d);
+void arch_domain_destroy(struct domain *d);
+int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size);
+/* A vCPU's VMCS; the entry state of a 32-bit protected-mode (multiboot) kernel. */
+int arch_vcpu_init(struct vcpu *v);
+void arch_vcpu_destroy(struct vcpu *v);
+void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx);
+/* Run @v on this CPU until its domain stops. */
+void arch_vcpu_run(struct vcpu *v);
+/* Test-mode probes of the second-level tables (KEEL_HC_TEST_*). */
+int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes);
+int64_t arch_test_ept_query(struct domain *d, uint64_t gpa);
+uint64_t arch_test_counter(struct vcpu *v, int which);
+
 /* Fatal-exception symbolization. */
 const char *arch_symbolize(uint64_t addr, uint64_t *offset);
 #endif

@@ -98,6 +98,20 @@ static inline uint64_t read_rbp(void)
     return v;
 }
 
+static inline uint64_t xgetbv(uint32_t xcr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void xsetbv(uint32_t xcr, uint64_t v)
+{
+    __asm__ volatile("xsetbv" :: "c"(xcr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+static inline void wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
+
 /* Stop this CPU for good: interrupts off, halt forever (NMIs return here). */
 static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {

@@ -37,14 +37,29 @@ static inline unsigned pt_index(uint64_t va, unsigned level)
 
 static inline uint64_t pt_level_size(unsigned level) { return 1ull << (12 + 9 * (level - 1)); }
 static inline uint64_t pte_addr(pte_t e) { return e & PTE_ADDR_MASK; }
-static inline int pte_present(pte_t e) { return (e & PTE_P) != 0; }
 static inline int pte_is_leaf(pte_t e, unsigned level)
 {
     return level == PT_LEVEL_4K || (level <= PT_LEVEL_1G && (e & PTE_PS));
 }
 
+/*
+ * The entry format: the builder serves both the CPU's page tables and EPT
+ * (SDM 29.3.2), which share the 4-level shape, PS at bit 7 and the address
+ * bits, and differ in what "present" is and which bits carry permissions.
+ */
+struct pt_format {
+    uint64_t present;       /* an entry is present if any of these bits is set */
+    uint64_t table;         /* bits of a non-leaf entry (grants all: leaves decide) */
+    uint64_t attr_mask;     /* leaf attribute bits the caller controls */
+    uint64_t leaf;          /* bits every leaf carries */
+};
+extern const struct pt_format pt_format_x86;
+
+static inline int pte_present(pte_t e) { return (e & PTE_P) != 0; }
+
 /* Where tables come from and how the builder reaches them. */
 struct pt_ctx {
+    const struct pt_format *fmt;             /* NULL: pt_format_x86 */
     uint64_t (*alloc_table)(void *opaque);   /* a zeroed 4 KiB frame's physical address, or 0 */
     void *opaque;
     intptr_t virt_offset;                    /* virtual = physical + virt_offset */
@@ -65,6 +80,7 @@ int pt_map(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa,
 int pt_unmap(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size);
 
 /* Translate @va: 0 with the address, attributes and level filled in, or -ENOENT. */
+
 int pt_lookup(const struct pt_ctx *ctx, uint64_t root, uint64_t va,
               uint64_t *pa, uint64_t *attr, unsigned *level);
 

@@ -1,0 +1,85 @@
+/*
+ * Guest CPUID policy (see asm/cpuid_policy.h). Feature bits hidden here are
+ * the ones Keel does not virtualize: VMX/SMX (no nesting yet), MONITOR/MWAIT,
+ * thermal and power management, debug store, PMU, TSC deadline (until the
+ * virtual LAPIC offers it), SGX and processor trace.
+ */
+#include <string.h>
+#include <public/keel.h>
+#include <asm/cpuid_policy.h>
+#include <keel/lib.h>
+
+#define L1_ECX_HIDE  ((1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | \
+                      (1u << 11) | (1u << 15) | (1u << 24))   /* MONITOR DS-CPL VMX SMX EST TM2 SDBG PDCM TSC-DL */
+#define L1_ECX_HYPERVISOR (1u << 31)
+#define L1_EDX_HIDE  ((1u << 21) | (1u << 22) | (1u << 29) | (1u << 31))  /* DS ACPI TM PBE */
+#define L1_EDX_HTT   (1u << 28)
+#define L7_EBX_HIDE  ((1u << 2) | (1u << 25))                  /* SGX, Intel PT */
+#define L7_ECX_HIDE  ((1u << 5) | (1u << 30))                  /* WAITPKG, SGX_LC */
+
+void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
+                  const struct cpuid_guest *g, struct cpuid_out *out)
+{
+    *out = *host;
+    switch (leaf) {
+    case 1:
+        out->ecx = (host->ecx & ~L1_ECX_HIDE) | L1_ECX_HYPERVISOR;
+        out->edx = host->edx & ~L1_EDX_HIDE;
+        if (g->nr_vcpus > 1)
+            out->edx |= L1_EDX_HTT;
+        else
+            out->edx &= ~L1_EDX_HTT;
+        /* EBX: initial APIC ID [31:24], logical processors [23:16], CLFLUSH size, brand. */
+        out->ebx = (host->ebx & 0xffffu) | (MIN(g->nr_vcpus, 255u) << 16) | (g->vcpu_id << 24);
+        break;
+    case 5:                     /* MONITOR/MWAIT: hidden */
+    case 6:                     /* thermal and power */
+    case 0xa:                   /* architectural PMU: none */
+        memset(out, 0, sizeof(*out));
+        break;
+    case 7:
+        if (subleaf == 0) {
+            out->ebx &= ~L7_EBX_HIDE;
+            out->ecx &= ~L7_ECX_HIDE;
+        }
+        break;
+    case 0xb:                   /* topology: one thread per core, nr_vcpus cores */
+    case 0x1f:
+        out->edx = g->vcpu_id;
+        if (subleaf == 0) {
+            out->eax = 0;
+            out->ebx = 1;
+            out->ecx = (1u << 8) | subleaf;
+        } else if (subleaf == 1) {
+            uint32_t bits = 0;
+            while ((1u << bits) < g->nr_vcpus)
+                bits++;
+            out->eax = bits;
+            out->ebx = g->nr_vcpus;
+            out->ecx = (2u << 8) | subleaf;
+        } else {
+            out->eax = out->ebx = 0;
+            out->ecx = subleaf;
+        }
+        break;
+    case KEEL_CPUID_SIGNATURE:
+        out->eax = KEEL_CPUID_MAX;
+        memcpy(&out->ebx, "Keel", 4);
+        memcpy(&out->ecx, "Keel", 4);
+        memcpy(&out->edx, "Keel", 4);
+        break;
+    case KEEL_CPUID_VERSION:
+        memset(out, 0, sizeof(*out));
+        out->eax = (0u << 16) | 1u;       /* 0.1, as KEEL_VERSION */
+        break;
+    case KEEL_CPUID_TIMING:
+        memset(out, 0, sizeof(*out));
+        out->eax = g->tsc_khz;
+        out->ebx = g->apic_khz;
+        break;
+    default:
+        if (cpuid_is_hypervisor_leaf(leaf))
+            memset(out, 0, sizeof(*out));
+        break;
+    }
+}

@@ -1,0 +1,106 @@
+/*
+ * VM entry and exit (SDM Vol. 3C 26, 27.5). The hot path: every instruction
+ * here is paid on every exit, so only what must be saved is.
+ *
+ * int vmx_vmenter(struct guest_regs *regs, int launched)
+ *   Loads the guest GPRs and CR2 and executes VMRESUME (or VMLAUNCH the first
+ *   time). Returns 0 after a VM exit with the guest GPRs saved back, or 1 when
+ *   the VM-entry instruction itself failed (VMfail: nothing was entered).
+ * HOST_RSP is written on every entry: it is this call's stack pointer.
+ */
+#define GR_RAX  0
+#define GR_RCX  8
+#define GR_RDX  16
+#define GR_RBX  24
+#define GR_RBP  40
+#define GR_RSI  48
+#define GR_RDI  56
+#define GR_R8   64
+#define GR_R9   72
+#define GR_R10  80
+#define GR_R11  88
+#define GR_R12  96
+#define GR_R13  104
+#define GR_R14  112
+#define GR_R15  120
+#define GR_CR2  128
+#define HOST_RSP 0x6c14
+
+        .text
+        .global vmx_vmenter, vmx_vmexit
+vmx_vmenter:
+        push    %rbp
+        push    %rbx
+        push    %r12
+        push    %r13
+        push    %r14
+        push    %r15
+        push    %rdi                    /* regs, found at (%rsp) on exit */
+        mov     $HOST_RSP, %eax
+        vmwrite %rsp, %rax
+        mov     GR_CR2(%rdi), %rax      /* CR2 is not in the VMCS */
+        mov     %cr2, %rdx
+        cmp     %rax, %rdx
+        je      1f
+        mov     %rax, %cr2
+1:      test    %esi, %esi              /* flags survive the MOVs below */
+        mov     GR_RAX(%rdi), %rax
+        mov     GR_RCX(%rdi), %rcx
+        mov     GR_RDX(%rdi), %rdx
+        mov     GR_RBX(%rdi), %rbx
+        mov     GR_RBP(%rdi), %rbp
+        mov     GR_RSI(%rdi), %rsi
+        mov     GR_R8(%rdi), %r8
+        mov     GR_R9(%rdi), %r9
+        mov     GR_R10(%rdi), %r10
+        mov     GR_R11(%rdi), %r11
+        mov     GR_R12(%rdi), %r12
+        mov     GR_R13(%rdi), %r13
+        mov     GR_R14(%rdi), %r14
+        mov     GR_R15(%rdi), %r15
+        mov     GR_RDI(%rdi), %rdi
+        jz      2f
+        vmresume
+        jmp     3f
+2:      vmlaunch
+3:      /* VMfail: still on our stack, guest registers in ours. */
+        pop     %rdi
+        pop     %r15
+        pop     %r14
+        pop     %r13
+        pop     %r12
+        pop     %rbx
+        pop     %rbp
+        mov     $1, %eax
+        ret
+
+        .balign 16
+vmx_vmexit:                             /* HOST_RIP: RSP = HOST_RSP */
+        push    %rdi
+        mov     8(%rsp), %rdi
+        mov     %rax, GR_RAX(%rdi)
+        mov     %rcx, GR_RCX(%rdi)
+        mov     %rdx, GR_RDX(%rdi)
+        mov     %rbx, GR_RBX(%rdi)
+        mov     %rbp, GR_RBP(%rdi)
+        mov     %rsi, GR_RSI(%rdi)
+        mov     %r8, GR_R8(%rdi)
+        mov     %r9, GR_R9(%rdi)
+        mov     %r10, GR_R10(%rdi)
+        mov     %r11, GR_R11(%rdi)
+        mov     %r12, GR_R12(%rdi)
+        mov     %r13, GR_R13(%rdi)
+        mov     %r14, GR_R14(%rdi)
+        mov     %r15, GR_R15(%rdi)
+        pop     GR_RDI(%rdi)
+        mov     %cr2, %rax
+        mov     %rax, GR_CR2(%rdi)
+        pop     %rdi
+        pop     %r15
+        pop     %r14
+        pop     %r13
+        pop     %r12
+        pop     %rbx
+        pop     %rbp
+        xor     %eax, %eax
+        ret

@@ -1,0 +1,207 @@
+/*
+ * The smaller exit classes: control registers, HLT, VMCALL, XSETBV,
+ * INVD/WBINVD, triple fault, INIT/SIPI, interrupts and windows,
+ * exceptions, the preemption timer and VMX instructions (SDM 28.1-28.2).
+ */
+#include <errno.h>
+#include <asm/cpu_ops.h>
+#include <asm/processor.h>
+#include <keel/hypercall.h>
+#include <keel/log.h>
+#include <asm/lapic.h>
+#include "vmx_internal.h"
+
+#define X86_CR0_TS  (1u << 3)
+#define X86_CR0_NW  (1u << 29)
+#define X86_CR0_CD  (1u << 30)
+#define X86_CR4_OSXSAVE (1u << 18)
+#define EFER_LMA    (1ull << 10)
+/* CR4 bits a guest may set (VMXE and SMXE excluded: no nesting, no SMX). */
+#define CR4_GUEST_OK 0x00f77fffull & ~(uint64_t)(X86_CR4_VMXE | (1u << 14))
+
+static uint64_t *gpr(struct vcpu *v, unsigned n)
+{
+    /* struct guest_regs follows the instruction encoding order; RSP is in the VMCS. */
+    return &((uint64_t *)&v->arch.regs)[n];
+}
+
+static uint64_t read_gpr(struct vcpu *v, unsigned n)
+{
+    return n == 4 ? vmcs_readl(GUEST_RSP) : *gpr(v, n);
+}
+
+static void guest_write_cr0(struct vcpu *v, uint64_t val)
+{
+    uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
+    uint32_t entry = vmcs_read32(VM_ENTRY_CONTROLS);
+
+    /* 2.5 and MOV CR0 #GP rules: high bits, PG without PE, NW without CD. */
+    if ((val >> 32) || (val & ~vmx_cfg.cr0_fixed1) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+        ((val & X86_CR0_NW) && !(val & X86_CR0_CD))) {
+        vmx_inject_gp(v);
+        return;
+    }
+    if ((val & X86_CR0_PG) && (efer & EFER_LME)) {
+        if (!(vmcs_readl(CR4_READ_SHADOW) & X86_CR4_PAE)) {
+            vmx_inject_gp(v);       /* 10.8.5: long mode needs PAE first */
+            return;
+        }
+        efer |= EFER_LMA;
+        entry |= ENTRY_IA32E_MODE_GUEST;
+    } else if (!(val & X86_CR0_PG)) {
+        efer &= ~EFER_LMA;
+        entry &= ~ENTRY_IA32E_MODE_GUEST;
+    }
+    vmcs_write64(GUEST_IA32_EFER, efer);
+    vmcs_write32(VM_ENTRY_CONTROLS, entry);
+    vmcs_writel(CR0_READ_SHADOW, val);
+    vmcs_writel(GUEST_CR0, vmx_fix_cr(val, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG),
+                                      vmx_cfg.cr0_fixed1));
+    vmx_skip_instruction(v);
+}
+
+static void guest_write_cr4(struct vcpu *v, uint64_t val)
+{
+    if ((val & ~(CR4_GUEST_OK)) || (val & ~vmx_cfg.cr4_fixed1)) {
+        vmx_inject_gp(v);
+        return;
+    }
+    if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && !(val & X86_CR4_PAE)) {
+        vmx_inject_gp(v);           /* PAE may not be cleared in long mode */
+        return;
+    }
+    vmcs_writel(CR4_READ_SHADOW, val);
+    vmcs_writel(GUEST_CR4, vmx_fix_cr(val, vmx_cfg.cr4_fixed0, vmx_cfg.cr4_fixed1));
+    vmx_skip_instruction(v);
+}
+
+void vmexit_cr_access(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint64_t q = vmcs_readl(EXIT_QUALIFICATION), shadow = vmcs_readl(CR0_READ_SHADOW);
+
+    switch (CR_QUAL_TYPE(q)) {
+    case 0:                                 /* MOV to CR */
+        if (CR_QUAL_NUMBER(q) == 0)
+            guest_write_cr0(v, read_gpr(v, CR_QUAL_GPR(q)));
+        else if (CR_QUAL_NUMBER(q) == 4)
+            guest_write_cr4(v, read_gpr(v, CR_QUAL_GPR(q)));
+        else
+            domain_crash(v->domain, "unexpected MOV to CR%u exit", CR_QUAL_NUMBER(q));
+        return;
+    case 2:                                 /* CLTS */
+        guest_write_cr0(v, shadow & ~(uint64_t)X86_CR0_TS);
+        return;
+    case 3:                                 /* LMSW: bits 3:0, and PE cannot be cleared */
+        guest_write_cr0(v, (shadow & ~0xeull) | (CR_QUAL_LMSW_DATA(q) & 0xf) | (shadow & X86_CR0_PE));
+        return;
+    default:
+        domain_crash(v->domain, "unexpected MOV from CR%u exit", CR_QUAL_NUMBER(q));
+    }
+}
+
+void vmexit_hlt(struct vcpu *v, const struct vmx_exit *e)
+{
+    vmx_skip_instruction(v);
+    vmx_vcpu_halt(v);
+}
+
+void vmexit_vmcall(struct vcpu *v, const struct vmx_exit *e)
+{
+    struct guest_regs *r = &v->arch.regs;
+    uint64_t args[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
+
+    /* Hypercalls are for the guest kernel: SS.DPL is the CPL (25.4.1). */
+    if ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3)
+        r->rax = (uint64_t)(int64_t)-EPERM;
+    else
+        r->rax = (uint64_t)hypercall_dispatch(v, r->rax, args);
+    vmx_skip_instruction(v);
+}
+
+void vmexit_xsetbv(struct vcpu *v, const struct vmx_exit *e)
+{
+    struct guest_regs *r = &v->arch.regs;
+    uint64_t val = (r->rdx << 32) | (uint32_t)r->rax, host_ok;
+    struct cpuid_regs d = cpuid_count(0xd, 0);
+
+    host_ok = ((uint64_t)d.edx << 32) | d.eax;
+    /* 13.3: XCR0 only; x87 always on; AVX needs SSE; only what the CPU supports. */
+    if ((uint32_t)r->rcx != 0 || !(val & 1) || ((val & 4) && !(val & 2)) || (val & ~host_ok)) {
+        vmx_inject_gp(v);
+        return;
+    }
+    xsetbv(0, val);
+    vmx_skip_instruction(v);
+}
+
+void vmexit_wbinvd(struct vcpu *v, const struct vmx_exit *e)
+{
+    /* EPT maps guest RAM write-back and coherent: nothing to flush for the guest. */
+    vmx_skip_instruction(v);
+}
+
+void vmexit_triple_fault(struct vcpu *v, const struct vmx_exit *e)
+{
+    domain_crash(v->domain, "triple fault at RIP %#lx", (unsigned long)vmcs_readl(GUEST_RIP));
+}
+
+void vmexit_init(struct vcpu *v, const struct vmx_exit *e)
+{
+    /* 28.2: INIT in non-root mode exits; the vCPU waits for a SIPI. */
+    vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_WAIT_SIPI);
+}
+
+void vmexit_sipi(struct vcpu *v, const struct vmx_exit *e)
+{
+    vmx_vcpu_start_real(v, (uint8_t)vmcs_readl(EXIT_QUALIFICATION));
+}
+
+void vmexit_external_interrupt(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+    /* Acknowledged on exit (EXIT_ACK_INTERRUPT_ON_EXIT): the host's, not the guest's. */
+    pr_debug("CPU%u: host interrupt %u during d%u\n", this_cpu_id(), info & INTR_INFO_VECTOR_MASK,
+             v->domain->id);
+    lapic_eoi();
+}
+
+void vmexit_interrupt_window(struct vcpu *v, const struct vmx_exit *e)
+{
+    vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+                 vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_INTERRUPT_WINDOW_EXITING);
+}
+
+void vmexit_nmi_window(struct vcpu *v, const struct vmx_exit *e)
+{
+    vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+                 vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_NMI_WINDOW_EXITING);
+}
+
+void vmexit_exception_nmi(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
+    unsigned vec = info & INTR_INFO_VECTOR_MASK;
+
+    if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+        pr_warn("CPU%u: NMI while running d%u\n", this_cpu_id(), v->domain->id);
+        return;
+    }
+    if (vec == 18) {
+        domain_crash(v->domain, "machine check while running");
+        return;
+    }
+    domain_crash(v->domain, "unexpected exception exit, vector %u", vec);
+}
+
+void vmexit_vmx_instruction(struct vcpu *v, const struct vmx_exit *e)
+{
+    vmx_inject_ud(v);           /* no nested VMX: as on a CPU without it */
+}
+
+void vmexit_preemption_timer(struct vcpu *v, const struct vmx_exit *e)
+{
+    /* The timer is armed only for a guest deadline; the run loop re-arms it if needed. */
+    vmcs_write32(PIN_BASED_VM_EXEC_CONTROL,
+                 vmcs_read32(PIN_BASED_VM_EXEC_CONTROL) & ~PIN_PREEMPTION_TIMER);
+}

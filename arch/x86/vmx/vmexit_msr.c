@@ -1,0 +1,176 @@
+/*
+ * RDMSR/WRMSR exits (SDM 28.1.3, MSR bitmaps 25.6.9). Only MSRs in the table
+ * are emulated; the rest raise #GP in the guest, as on a CPU without them.
+ * Guest-state MSRs live in the VMCS (EFER, PAT, SYSENTER_*, FS/GS base).
+ */
+#include <asm/cpu_ops.h>
+#include <asm/processor.h>
+#include <keel/log.h>
+#include "vmx_internal.h"
+
+#define MSR_IA32_TSC            0x010
+#define MSR_IA32_PLATFORM_ID    0x017
+#define MSR_IA32_BIOS_SIGN_ID   0x08b
+#define MSR_IA32_MTRRCAP        0x0fe
+#define MSR_IA32_SYSENTER_CS    0x174
+#define MSR_IA32_SYSENTER_ESP   0x175
+#define MSR_IA32_SYSENTER_EIP   0x176
+#define MSR_IA32_MISC_ENABLE    0x1a0
+#define MSR_IA32_PAT            0x277
+#define MSR_IA32_MTRR_DEF_TYPE  0x2ff
+#define MSR_STAR                0xc0000081
+#define MSR_LSTAR               0xc0000082
+#define MSR_CSTAR               0xc0000083
+#define MSR_SFMASK              0xc0000084
+#define MSR_KERNEL_GS_BASE      0xc0000102
+#define MSR_TSC_AUX             0xc0000103
+
+#define EFER_ALLOWED    (EFER_SCE | EFER_LME | (1u << 10) | EFER_NXE)   /* SCE LME LMA NXE */
+
+enum msr_rc { MSR_OK, MSR_GP };
+
+static int pat_valid(uint64_t pat)
+{
+    for (int i = 0; i < 8; i++) {
+        uint8_t t = (uint8_t)(pat >> (8 * i));
+        if (t == 2 || t == 3 || t > 7)
+            return 0;
+    }
+    return 1;
+}
+
+static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+    switch (msr) {
+    case MSR_IA32_TSC:
+        *val = rdtsc();
+        return MSR_OK;
+    case MSR_IA32_APIC_BASE:
+        *val = 0xfee00000ull | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
+        return MSR_OK;
+    case MSR_IA32_FEATURE_CONTROL:
+        *val = FEATURE_CONTROL_LOCKED;              /* locked, VMX off: no nesting yet */
+        return MSR_OK;
+    case MSR_IA32_PLATFORM_ID:
+    case MSR_IA32_BIOS_SIGN_ID:
+    case MSR_IA32_MTRRCAP:                          /* no MTRRs to program */
+        *val = 0;
+        return MSR_OK;
+    case MSR_IA32_MISC_ENABLE:
+        *val = 1 | (1u << 11) | (1u << 12);         /* fast strings; no BTS, no PEBS */
+        return MSR_OK;
+    case MSR_IA32_MTRR_DEF_TYPE:
+        *val = 0x806;                               /* MTRRs on, default write-back */
+        return MSR_OK;
+    case MSR_IA32_SYSENTER_CS:
+        *val = vmcs_read32(GUEST_SYSENTER_CS);
+        return MSR_OK;
+    case MSR_IA32_SYSENTER_ESP:
+        *val = vmcs_readl(GUEST_SYSENTER_ESP);
+        return MSR_OK;
+    case MSR_IA32_SYSENTER_EIP:
+        *val = vmcs_readl(GUEST_SYSENTER_EIP);
+        return MSR_OK;
+    case MSR_IA32_PAT:
+        *val = vmcs_read64(GUEST_IA32_PAT);
+        return MSR_OK;
+    case MSR_EFER:
+        *val = vmcs_read64(GUEST_IA32_EFER);
+        return MSR_OK;
+    case MSR_FS_BASE:
+        *val = vmcs_readl(GUEST_FS_BASE);
+        return MSR_OK;
+    case MSR_GS_BASE:
+        *val = vmcs_readl(GUEST_GS_BASE);
+        return MSR_OK;
+    }
+    return MSR_GP;
+}
+
+static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+    switch (msr) {
+    case MSR_IA32_BIOS_SIGN_ID:                     /* microcode update trigger: ignored */
+        return MSR_OK;
+    case MSR_IA32_MISC_ENABLE:
+        return val == (1 | (1u << 11) | (1u << 12)) ? MSR_OK : MSR_GP;
+    case MSR_IA32_MTRR_DEF_TYPE:
+        return val == 0x806 ? MSR_OK : MSR_GP;
+    case MSR_IA32_APIC_BASE:
+        /* Relocating or disabling the APIC is not supported. */
+        return (val & ~(uint64_t)APIC_BASE_BSP) == (0xfee00000ull | APIC_BASE_ENABLE) ? MSR_OK : MSR_GP;
+    case MSR_IA32_SYSENTER_CS:
+        vmcs_write32(GUEST_SYSENTER_CS, val);
+        return MSR_OK;
+    case MSR_IA32_SYSENTER_ESP:
+        vmcs_writel(GUEST_SYSENTER_ESP, val);
+        return MSR_OK;
+    case MSR_IA32_SYSENTER_EIP:
+        vmcs_writel(GUEST_SYSENTER_EIP, val);
+        return MSR_OK;
+    case MSR_IA32_PAT:
+        if (!pat_valid(val))
+            return MSR_GP;
+        vmcs_write64(GUEST_IA32_PAT, val);
+        return MSR_OK;
+    case MSR_EFER: {
+        uint64_t old = vmcs_read64(GUEST_IA32_EFER);
+        if (val & ~(uint64_t)EFER_ALLOWED)
+            return MSR_GP;
+        /* LMA is the CPU's: a write keeps it; LME may not change while paging is on. */
+        if (((val ^ old) & EFER_LME) && (vmcs_readl(CR0_READ_SHADOW) & X86_CR0_PG))
+            return MSR_GP;
+        vmcs_write64(GUEST_IA32_EFER, (val & ~(1ull << 10)) | (old & (1ull << 10)));
+        return MSR_OK;
+    }
+    case MSR_FS_BASE:
+        vmcs_writel(GUEST_FS_BASE, val);
+        return MSR_OK;
+    case MSR_GS_BASE:
+        vmcs_writel(GUEST_GS_BASE, val);
+        return MSR_OK;
+    }
+    return MSR_GP;
+}
+
+void vmexit_msr_read(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint32_t msr = (uint32_t)v->arch.regs.rcx;
+    uint64_t val = 0;
+
+    if (msr_read(v, msr, &val) != MSR_OK) {
+        pr_debug("d%u: rdmsr %#x: #GP\n", v->domain->id, msr);
+        vmx_inject_gp(v);
+        return;
+    }
+    v->arch.regs.rax = (uint32_t)val;
+    v->arch.regs.rdx = (uint32_t)(val >> 32);
+    vmx_skip_instruction(v);
+}
+
+void vmexit_msr_write(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint32_t msr = (uint32_t)v->arch.regs.rcx;
+    uint64_t val = (v->arch.regs.rdx << 32) | (uint32_t)v->arch.regs.rax;
+
+    if (msr_write(v, msr, val) != MSR_OK) {
+        pr_debug("d%u: wrmsr %#x <- %#lx: #GP\n", v->domain->id, msr, (unsigned long)val);
+        vmx_inject_gp(v);
+        return;
+    }
+    vmx_skip_instruction(v);
+}
+
+/* MSRs the guest reads and writes directly: the host never uses them. */
+void vmx_msr_bitmap_passthrough(uint8_t *bitmap)
+{
+    static const uint32_t direct[] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+                                       MSR_KERNEL_GS_BASE, MSR_TSC_AUX };
+
+    for (unsigned i = 0; i < sizeof(direct) / sizeof(direct[0]); i++) {
+        uint32_t bit = direct[i] & 0x1fff;
+        /* 25.6.9: read-high at 1024, write-high at 3072. */
+        bitmap[1024 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+        bitmap[3072 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+    }
+}

@@ -1,0 +1,526 @@
+/*
+ * VMX root operation: per-CPU enablement (SDM Vol. 3C 24.7-24.8), a VMCS per
+ * vCPU (ch. 25), the run loop and the exit dispatch table (ch. 28).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <asm/cpu_ops.h>
+#include <asm/desc.h>
+#include <asm/processor.h>
+#include <keel/arch.h>
+#include <keel/buddy.h>
+#include <keel/log.h>
+#include <keel/mm.h>
+#include <keel/percpu.h>
+#include "vmx_internal.h"
+
+#define MSR_IA32_PAT 0x277
+
+struct vmx_config vmx_cfg;
+static int vmx_ok;
+static uint64_t vmxon_region[MAX_CPUS];
+static uint16_t next_vpid = 1;
+
+_Static_assert(offsetof(struct vcpu_arch, regs) == 0, "vmentry.S takes &arch.regs");
+_Static_assert(offsetof(struct guest_regs, rdi) == 56 && offsetof(struct guest_regs, cr2) == 128,
+               "vmentry.S register offsets");
+
+static void read_msrs(struct vmx_msrs *m)
+{
+    memset(m, 0, sizeof(*m));
+    m->feature_control = rdmsr(MSR_IA32_FEATURE_CONTROL);
+    m->basic = rdmsr(MSR_IA32_VMX_BASIC);
+    m->pin = rdmsr(MSR_IA32_VMX_PINBASED_CTLS);
+    m->proc = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS);
+    m->exit = rdmsr(MSR_IA32_VMX_EXIT_CTLS);
+    m->entry = rdmsr(MSR_IA32_VMX_ENTRY_CTLS);
+    m->misc = rdmsr(MSR_IA32_VMX_MISC);
+    m->cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+    m->cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+    m->cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+    m->cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+    m->vmcs_enum = rdmsr(MSR_IA32_VMX_VMCS_ENUM);
+    /* A.3.3, A.10: these exist only when the primary controls allow secondaries. */
+    if (m->proc >> 32 & CPU_ACTIVATE_SECONDARY_CONTROLS) {
+        m->proc2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2);
+        if (m->proc2 >> 32 & (CPU2_ENABLE_EPT | CPU2_ENABLE_VPID))
+            m->ept_vpid = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+        if (m->proc2 >> 32 & CPU2_ENABLE_VMFUNC)
+            m->vmfunc = rdmsr(MSR_IA32_VMX_VMFUNC);
+    }
+    if (m->basic & VMX_BASIC_TRUE_CTLS) {
+        m->true_pin = rdmsr(MSR_IA32_VMX_TRUE_PINBASED_CTLS);
+        m->true_proc = rdmsr(MSR_IA32_VMX_TRUE_PROCBASED_CTLS);
+        m->true_exit = rdmsr(MSR_IA32_VMX_TRUE_EXIT_CTLS);
+        m->true_entry = rdmsr(MSR_IA32_VMX_TRUE_ENTRY_CTLS);
+    }
+}
+
+/* keel.dump=vmx: the capability MSRs, for tests/unit/fixtures/vmx-*.txt. */
+void vmx_dump_msrs(void)
+{
+    struct vmx_msrs m;
+    const uint64_t *v = (const uint64_t *)&m;
+
+    if (!(cpuid(1).ecx & CPUID1_ECX_VMX))
+        return;
+    read_msrs(&m);
+    for (size_t i = 0; i < sizeof(m) / 8; i++)
+        pr_info("@@VMXMSR %lu %#lx\n", (unsigned long)i, (unsigned long)v[i]);
+}
+
+int arch_virt_available(void) { return vmx_ok; }
+
+int arch_virt_cpu_init(int bsp)
+{
+    struct percpu *pc = this_cpu();
+    struct vmx_msrs m;
+    char why[96];
+    uint64_t fc, region;
+    int rc;
+
+    if (!(cpuid(1).ecx & CPUID1_ECX_VMX)) {
+        if (bsp)
+            pr_warn("VMX: this CPU has no VMX: no guests can run\n");
+        return -ENODEV;
+    }
+    read_msrs(&m);
+    /* 24.7: VMXON needs IA32_FEATURE_CONTROL locked with VMX outside SMX enabled. */
+    fc = m.feature_control;
+    if (!(fc & FEATURE_CONTROL_LOCKED)) {
+        fc |= FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX;
+        wrmsr(MSR_IA32_FEATURE_CONTROL, fc);
+    } else if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+        pr_warn("VMX: disabled by the firmware (IA32_FEATURE_CONTROL %#lx)\n", (unsigned long)fc);
+        return -ENODEV;
+    }
+    if (bsp) {
+        rc = vmx_config_compute(&m, &vmx_cfg, why, sizeof(why));
+        if (rc) {
+            pr_warn("VMX: unusable: %s: no guests can run\n", why);
+            return rc;
+        }
+    } else {
+        struct vmx_config mine;
+        if (vmx_config_compute(&m, &mine, why, sizeof(why)) || mine.pin != vmx_cfg.pin ||
+            mine.proc != vmx_cfg.proc || mine.proc2 != vmx_cfg.proc2) {
+            pr_warn("CPU%u: VMX capabilities differ from the boot CPU's: VMX off here\n", pc->cpu_id);
+            return -ENODEV;
+        }
+    }
+    /* 24.8: CR0 and CR4 must honour the fixed bits (NE is one of them). */
+    write_cr0(vmx_fix_cr(read_cr0(), m.cr0_fixed0, m.cr0_fixed1));
+    write_cr4(vmx_fix_cr(read_cr4() | X86_CR4_VMXE, m.cr4_fixed0, m.cr4_fixed1));
+    region = alloc_pages(0);
+    if (!region)
+        return -ENOMEM;
+    memset(phys_to_virt(region), 0, PAGE_SIZE);
+    *(uint32_t *)phys_to_virt(region) = vmx_cfg.revision;
+    rc = vmxon(region);
+    if (rc) {
+        pr_err("CPU%u: VMXON failed (%d)\n", pc->cpu_id, rc);
+        free_pages(region, 0);
+        return -EIO;
+    }
+    vmxon_region[pc->cpu_id] = region;
+    /* A fresh VMXON: drop any stale EPT/VPID translations (28.3.3.4). */
+    invept(INVEPT_ALL_CONTEXT, 0);
+    if (vmx_cfg.has_vpid)
+        invvpid(INVVPID_ALL_CONTEXT, 0, 0);
+    if (bsp) {
+        vmx_ok = 1;
+        pr_info("VMX: revision %#x, EPT%s%s%s, VPID %s, unrestricted guest, preemption timer %s\n",
+                vmx_cfg.revision, vmx_cfg.has_ept_2m ? " 2M" : "", vmx_cfg.has_ept_1g ? " 1G" : "",
+                vmx_cfg.has_ept_ad ? " A/D" : "", vmx_cfg.has_vpid ? "on" : "off",
+                vmx_cfg.has_preemption_timer ? "yes" : "no");
+    }
+    return 0;
+}
+
+/* ---- domains: EPT and the I/O and MSR bitmaps --------------------------- */
+
+static uint64_t ept_alloc(void *opaque)
+{
+    (void)opaque;
+    return alloc_pages(0);
+}
+
+static struct ept domain_ept[4];
+
+struct ept *vmx_domain_ept(struct domain *d)
+{
+    return &domain_ept[(d->id - 1) % 4];
+}
+
+int arch_domain_init(struct domain *d)
+{
+    struct ept *e = vmx_domain_ept(d);
+    uint64_t io, msr;
+
+    if (!vmx_ok)
+        return -ENODEV;
+    memset(e, 0, sizeof(*e));
+    e->ctx.alloc_table = ept_alloc;
+    e->ctx.max_leaf_level = vmx_cfg.has_ept_1g ? PT_LEVEL_1G : vmx_cfg.has_ept_2m ? PT_LEVEL_2M
+                                                                                 : PT_LEVEL_4K;
+    e->execute_only_ok = vmx_cfg.has_execute_only;
+    if (ept_init(e))
+        return -ENOMEM;
+    d->arch.ept_root = e->root;
+    d->arch.eptp = ept_pointer(e, 0);
+    io = alloc_pages(1);
+    msr = alloc_pages(0);
+    if (!io || !msr)
+        return -ENOMEM;
+    /* Every port and every MSR exits; devices and the MSR table decide. */
+    d->arch.io_bitmap = phys_to_virt(io);
+    d->arch.msr_bitmap = phys_to_virt(msr);
+    memset(d->arch.io_bitmap, 0xff, 2 * PAGE_SIZE);
+    memset(d->arch.msr_bitmap, 0xff, PAGE_SIZE);
+    vmx_msr_bitmap_passthrough(d->arch.msr_bitmap);
+    return 0;
+}
+
+static void free_tables(uint64_t table, unsigned level)
+{
+    const uint64_t *t = phys_to_virt(table);
+
+    for (unsigned i = 0; level > PT_LEVEL_4K && i < PT_ENTRIES; i++)
+        if ((t[i] & EPT_RWX) && !(t[i] & EPT_LARGE))
+            free_tables(t[i] & PTE_ADDR_MASK, level - 1);
+    free_pages(table, 0);
+}
+
+void arch_domain_destroy(struct domain *d)
+{
+    if (d->arch.ept_root) {
+        invept(vmx_cfg.has_invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT, d->arch.eptp);
+        free_tables(d->arch.ept_root, PT_LEVEL_PML4);
+    }
+    if (d->arch.io_bitmap)
+        free_pages(virt_to_phys(d->arch.io_bitmap), 1);
+    if (d->arch.msr_bitmap)
+        free_pages(virt_to_phys(d->arch.msr_bitmap), 0);
+    memset(&d->arch, 0, sizeof(d->arch));
+}
+
+int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size)
+{
+    return ept_map(vmx_domain_ept(d), gpa, hpa, size, EPT_RWX, EPT_MT_WB);
+}
+
+/* ---- vCPUs: the VMCS ----------------------------------------------------- */
+
+static int vmcs_load(struct vcpu *v)
+{
+    int cpu = (int)this_cpu()->cpu_id;
+
+    if (v->arch.loaded_cpu == cpu)
+        return 0;
+    /* 25.11.1: a VMCS moving to another CPU must be cleared there first. */
+    if (vmptrld(v->arch.vmcs))
+        return -EIO;
+    v->arch.loaded_cpu = cpu;
+    return 0;
+}
+
+static void setup_host_state(void)
+{
+    struct percpu *pc = this_cpu();
+    struct desc_ptr gdtr, idtr;
+
+    __asm__ volatile("sgdt %0" : "=m"(gdtr));
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    vmcs_writel(HOST_CR0, read_cr0());
+    vmcs_writel(HOST_CR3, read_cr3());
+    vmcs_writel(HOST_CR4, read_cr4());
+    vmcs_write16(HOST_CS_SELECTOR, GDT_CS64);
+    vmcs_write16(HOST_SS_SELECTOR, GDT_DS);
+    vmcs_write16(HOST_DS_SELECTOR, GDT_DS);
+    vmcs_write16(HOST_ES_SELECTOR, GDT_DS);
+    vmcs_write16(HOST_FS_SELECTOR, 0);
+    vmcs_write16(HOST_GS_SELECTOR, 0);
+    vmcs_write16(HOST_TR_SELECTOR, GDT_TSS);
+    vmcs_writel(HOST_FS_BASE, 0);
+    vmcs_writel(HOST_GS_BASE, (uint64_t)(uintptr_t)pc);
+    vmcs_writel(HOST_TR_BASE, (uint64_t)(uintptr_t)&pc->arch.tss);
+    vmcs_writel(HOST_GDTR_BASE, gdtr.base);
+    vmcs_writel(HOST_IDTR_BASE, idtr.base);
+    vmcs_write32(HOST_IA32_SYSENTER_CS, 0);
+    vmcs_writel(HOST_IA32_SYSENTER_ESP, 0);
+    vmcs_writel(HOST_IA32_SYSENTER_EIP, 0);
+    vmcs_write64(HOST_IA32_EFER, rdmsr(MSR_EFER));
+    if (vmx_cfg.exit & EXIT_LOAD_IA32_PAT)
+        vmcs_write64(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+    vmcs_writel(HOST_RIP, (uint64_t)(uintptr_t)vmx_vmexit);
+}
+
+/* A segment for the guest's initial state (AR bytes: 25.4.1, table 25-2). */
+static void guest_seg(uint32_t sel_f, uint16_t sel, uint32_t base_f, uint32_t limit_f,
+                      uint32_t ar_f, uint32_t ar)
+{
+    vmcs_write_checked(sel_f, sel);
+    vmcs_write_checked(base_f, 0);
+    vmcs_write_checked(limit_f, 0xffffffff);
+    vmcs_write_checked(ar_f, ar);
+}
+
+#define AR_CODE32   0xc09b      /* G, D/B, P, S, type 11 (code, read, accessed) */
+#define AR_DATA32   0xc093      /* G, D/B, P, S, type 3 (data, write, accessed) */
+#define AR_TSS32    0x008b      /* P, type 11 (busy 32-bit TSS) */
+#define AR_UNUSABLE (1u << 16)
+
+int arch_vcpu_init(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    uint64_t vmcs = alloc_pages(0);
+
+    if (!vmx_ok || !vmcs)
+        return -ENODEV;
+    memset(phys_to_virt(vmcs), 0, PAGE_SIZE);
+    *(uint32_t *)phys_to_virt(vmcs) = vmx_cfg.revision;
+    v->arch.vmcs = vmcs;
+    v->arch.loaded_cpu = -1;
+    if (vmclear(vmcs) || vmcs_load(v))
+        return -EIO;
+    if (vmx_cfg.has_vpid) {
+        v->arch.vpid = next_vpid++;
+        vmcs_write16(VIRTUAL_PROCESSOR_ID, v->arch.vpid);
+    }
+    vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
+    vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_cfg.proc);
+    vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2 & ~(vmx_cfg.has_vpid ? 0 : CPU2_ENABLE_VPID));
+    vmcs_write32(VM_EXIT_CONTROLS, vmx_cfg.exit);
+    vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry);
+    vmcs_write32(EXCEPTION_BITMAP, 1u << 18);        /* #MC: the host's to handle */
+    vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
+    vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+    vmcs_write32(CR3_TARGET_COUNT, 0);
+    vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+    vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
+    vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+    vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+    vmcs_write64(IO_BITMAP_A, virt_to_phys(d->arch.io_bitmap));
+    vmcs_write64(IO_BITMAP_B, virt_to_phys(d->arch.io_bitmap) + PAGE_SIZE);
+    vmcs_write64(MSR_BITMAP, virt_to_phys(d->arch.msr_bitmap));
+    vmcs_write64(EPT_POINTER, d->arch.eptp);
+    vmcs_write64(VMCS_LINK_POINTER, ~0ull);
+    /* The guest owns CR0/CR4 except what VMX forces: those bits read from the shadow. */
+    vmcs_writel(CR0_GUEST_HOST_MASK, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG));
+    vmcs_writel(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_fixed0 | X86_CR4_VMXE);
+    setup_host_state();
+    arch_vcpu_set_entry32(v, 0, 0, 0);
+    return 0;
+}
+
+void arch_vcpu_destroy(struct vcpu *v)
+{
+    if (v->arch.vmcs) {
+        vmclear(v->arch.vmcs);
+        if (vmx_cfg.has_vpid && v->arch.vpid)
+            invvpid(vmx_cfg.has_invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT,
+                    v->arch.vpid, 0);
+        free_pages(v->arch.vmcs, 0);
+        v->arch.vmcs = 0;
+    }
+}
+
+/* Multiboot (v1) machine state, 3.2: flat 32-bit protected mode, paging off. */
+void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
+{
+    uint64_t cr0 = X86_CR0_PE | X86_CR0_ET;
+
+    if (vmcs_load(v))
+        return;
+    memset(&v->arch.regs, 0, sizeof(v->arch.regs));
+    v->arch.regs.rax = eax;
+    v->arch.regs.rbx = ebx;
+    guest_seg(GUEST_CS_SELECTOR, 0x08, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES, AR_CODE32);
+    guest_seg(GUEST_DS_SELECTOR, 0x10, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES, AR_DATA32);
+    guest_seg(GUEST_ES_SELECTOR, 0x10, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES, AR_DATA32);
+    guest_seg(GUEST_SS_SELECTOR, 0x10, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES, AR_DATA32);
+    guest_seg(GUEST_FS_SELECTOR, 0x10, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES, AR_DATA32);
+    guest_seg(GUEST_GS_SELECTOR, 0x10, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES, AR_DATA32);
+    vmcs_write16(GUEST_LDTR_SELECTOR, 0);
+    vmcs_writel(GUEST_LDTR_BASE, 0);
+    vmcs_write32(GUEST_LDTR_LIMIT, 0);
+    vmcs_write32(GUEST_LDTR_AR_BYTES, AR_UNUSABLE);
+    vmcs_write16(GUEST_TR_SELECTOR, 0);
+    vmcs_writel(GUEST_TR_BASE, 0);
+    vmcs_write32(GUEST_TR_LIMIT, 0xff);
+    vmcs_write32(GUEST_TR_AR_BYTES, AR_TSS32);
+    vmcs_writel(GUEST_GDTR_BASE, 0);
+    vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
+    vmcs_writel(GUEST_IDTR_BASE, 0);
+    vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
+    vmcs_writel(CR0_READ_SHADOW, cr0);
+    vmcs_writel(GUEST_CR0, vmx_fix_cr(cr0, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG),
+                                      vmx_cfg.cr0_fixed1));
+    vmcs_writel(CR4_READ_SHADOW, 0);
+    vmcs_writel(GUEST_CR4, vmx_fix_cr(0, vmx_cfg.cr4_fixed0, vmx_cfg.cr4_fixed1));
+    vmcs_writel(GUEST_CR3, 0);
+    vmcs_writel(GUEST_DR7, 0x400);
+    vmcs_writel(GUEST_RSP, 0);
+    vmcs_writel(GUEST_RIP, eip);
+    vmcs_writel(GUEST_RFLAGS, 0x2);
+    vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+    vmcs_write64(GUEST_IA32_EFER, 0);
+    vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+    if (vmx_cfg.entry & ENTRY_LOAD_IA32_PAT)
+        vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);     /* power-on PAT */
+    vmcs_write32(GUEST_SYSENTER_CS, 0);
+    vmcs_writel(GUEST_SYSENTER_ESP, 0);
+    vmcs_writel(GUEST_SYSENTER_EIP, 0);
+    vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+    vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+    vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry & ~ENTRY_IA32E_MODE_GUEST);
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+static int contributory(unsigned vec) { return vec == 0 || (vec >= 10 && vec <= 13); }
+
+void vmx_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error)
+{
+    uint32_t prev = v->arch.pending_event;
+
+    /* 6.15 table 6-5: a second fault while delivering the first. */
+    if (prev & INTR_INFO_VALID && (prev & INTR_INFO_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION) {
+        unsigned pv = prev & INTR_INFO_VECTOR_MASK;
+        if (pv == 8) {
+            domain_crash(v->domain, "triple fault (fault while delivering #DF)");
+            return;
+        }
+        if ((contributory(pv) && contributory(vector)) || (pv == 14 && (contributory(vector) || vector == 14))) {
+            vector = 8;
+            has_error = 1;
+            error = 0;
+        }
+    }
+    v->arch.pending_event = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | vector |
+                            (has_error ? INTR_INFO_DELIVER_CODE : 0);
+    v->arch.pending_error = error;
+}
+
+void vmx_skip_instruction(struct vcpu *v)
+{
+    uint32_t intr;
+
+    vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+    /* The instruction completed: STI/MOV SS blocking ends with it (25.4.2). */
+    intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+    if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+        vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+                     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+void vmx_vcpu_halt(struct vcpu *v)
+{
+    /* No interrupt controller is emulated yet: nothing could ever wake this vCPU. */
+    domain_crash(v->domain, "vCPU%u halted with no interrupt source to wake it", v->id);
+}
+
+/* 9.1.4 / 28.2: after SIPI, real mode at vector:0000 with CS.base = vector << 12. */
+void vmx_vcpu_start_real(struct vcpu *v, uint8_t vector)
+{
+    vmcs_write16(GUEST_CS_SELECTOR, (uint16_t)vector << 8);
+    vmcs_writel(GUEST_CS_BASE, (uint64_t)vector << 12);
+    vmcs_write32(GUEST_CS_LIMIT, 0xffff);
+    vmcs_write32(GUEST_CS_AR_BYTES, 0x9b);
+    vmcs_writel(GUEST_RIP, 0);
+    vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+}
+
+/* ---- the run loop ------------------------------------------------------ */
+
+/* Indexed by basic exit reason (appendix C); a hole is an unexpected exit. */
+static const vmx_exit_handler exit_handlers[EXIT_REASON_MAX] = {
+    [EXIT_REASON_EXCEPTION_NMI] = vmexit_exception_nmi,
+    [EXIT_REASON_EXTERNAL_INTERRUPT] = vmexit_external_interrupt,
+    [EXIT_REASON_TRIPLE_FAULT] = vmexit_triple_fault,
+    [EXIT_REASON_INIT_SIGNAL] = vmexit_init,
+    [EXIT_REASON_SIPI] = vmexit_sipi,
+    [EXIT_REASON_INTERRUPT_WINDOW] = vmexit_interrupt_window,
+    [EXIT_REASON_NMI_WINDOW] = vmexit_nmi_window,
+    [EXIT_REASON_CPUID] = vmexit_cpuid,
+    [EXIT_REASON_HLT] = vmexit_hlt,
+    [EXIT_REASON_INVD] = vmexit_wbinvd,
+    [EXIT_REASON_VMCALL] = vmexit_vmcall,
+    [EXIT_REASON_VMCLEAR] = vmexit_vmx_instruction,
+    [EXIT_REASON_VMLAUNCH] = vmexit_vmx_instruction,
+    [EXIT_REASON_VMPTRLD] = vmexit_vmx_instruction,
+    [EXIT_REASON_VMPTRST] = vmexit_vmx_instruction,
+    [EXIT_REASON_VMREAD] = vmexit_vmx_instruction,
+    [EXIT_REASON_VMRESUME] = vmexit_vmx_instruction,
+    [EXIT_REASON_VMWRITE] = vmexit_vmx_instruction,
+    [EXIT_REASON_VMOFF] = vmexit_vmx_instruction,
+    [EXIT_REASON_VMON] = vmexit_vmx_instruction,
+    [EXIT_REASON_INVEPT] = vmexit_vmx_instruction,
+    [EXIT_REASON_INVVPID] = vmexit_vmx_instruction,
+    [EXIT_REASON_CR_ACCESS] = vmexit_cr_access,
+    [EXIT_REASON_IO_INSTRUCTION] = vmexit_io,
+    [EXIT_REASON_MSR_READ] = vmexit_msr_read,
+    [EXIT_REASON_MSR_WRITE] = vmexit_msr_write,
+    [EXIT_REASON_EPT_VIOLATION] = vmexit_ept_violation,
+    [EXIT_REASON_EPT_MISCONFIG] = vmexit_ept_misconfig,
+    [EXIT_REASON_PREEMPTION_TIMER] = vmexit_preemption_timer,
+    [EXIT_REASON_WBINVD] = vmexit_wbinvd,
+    [EXIT_REASON_XSETBV] = vmexit_xsetbv,
+};
+
+static void entry_failed(struct vcpu *v, int vmfail)
+{
+    if (vmfail)
+        domain_crash(v->domain, "VM entry failed: VM-instruction error %u",
+                     vmcs_read32(VM_INSTRUCTION_ERROR));
+    else
+        domain_crash(v->domain, "VM entry failed: invalid guest state (exit reason %#x, qualification %lu)",
+                     vmcs_read32(VM_EXIT_REASON), (unsigned long)vmcs_readl(EXIT_QUALIFICATION));
+    vmcs_dump();
+}
+
+void arch_vcpu_run(struct vcpu *v)
+{
+    struct domain *d = v->domain;
+    struct vmx_exit e;
+
+    if (vmcs_load(v)) {
+        domain_crash(d, "cannot load the VMCS");
+        return;
+    }
+    while (d->state == DOMAIN_RUNNING) {
+        uint32_t idt;
+
+        if (v->arch.pending_event) {
+            vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, v->arch.pending_event);
+            if (v->arch.pending_event & INTR_INFO_DELIVER_CODE)
+                vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, v->arch.pending_error);
+            v->arch.pending_event = 0;
+        }
+        if (vmx_vmenter(&v->arch.regs, v->arch.launched)) {
+            entry_failed(v, 1);
+            return;
+        }
+        v->arch.launched = 1;
+        v->arch.exits++;
+        e.reason.full = vmcs_read32(VM_EXIT_REASON);
+        if (e.reason.failed_vmentry) {
+            entry_failed(v, 0);
+            return;
+        }
+        /* 28.2.4: an event whose delivery was cut short by this exit is delivered again. */
+        idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+        if (idt & INTR_INFO_VALID) {
+            v->arch.pending_event = idt & ~INTR_INFO_NMI_UNBLOCK_IRET;
+            if (idt & INTR_INFO_DELIVER_CODE)
+                v->arch.pending_error = vmcs_read32(IDT_VECTORING_ERROR_CODE);
+        }
+        if (e.reason.basic < EXIT_REASON_MAX && exit_handlers[e.reason.basic]) {
+            exit_handlers[e.reason.basic](v, &e);
+        } else {
+            domain_crash(d, "unexpected VM exit, reason %u", e.reason.basic);
+            vmcs_dump();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/*
+ * Control computation from the VMX capability MSRs (see asm/vmx_caps.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <asm/vmx.h>
+#include <asm/vmx_caps.h>
+
+uint32_t vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optional,
+                             uint32_t *missing)
+{
+    uint32_t must1 = (uint32_t)cap_msr, may1 = (uint32_t)(cap_msr >> 32);
+
+    *missing = required & ~may1;
+    return ((required | optional) & may1) | must1;
+}
+
+#define PIN_REQUIRED   (PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING)
+/* The preemption timer is switched on per entry, only when a deadline needs it. */
+#define PIN_OPTIONAL   (PIN_VIRTUAL_NMIS)
+/* No CR3, INVLPG or RDTSC exits: EPT makes them unnecessary. */
+#define PROC_REQUIRED  (CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | \
+                        CPU_ACTIVATE_SECONDARY_CONTROLS)
+#define PROC_OPTIONAL  0u
+#define PROC2_REQUIRED (CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST)
+#define PROC2_OPTIONAL (CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID)
+#define EXIT_REQUIRED  (EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER)
+#define EXIT_OPTIONAL  (EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_ACK_INTERRUPT_ON_EXIT)
+#define ENTRY_REQUIRED (ENTRY_LOAD_IA32_EFER)
+#define ENTRY_OPTIONAL (ENTRY_LOAD_IA32_PAT)
+
+static int refuse(char *why, size_t len, const char *what, uint32_t bits)
+{
+    snprintf(why, len, "%s (missing %#x)", what, bits);
+    return -ENODEV;
+}
+
+int vmx_config_compute(const struct vmx_msrs *m, struct vmx_config *c, char *why, size_t whylen)
+{
+    int true_ctls = (m->basic & VMX_BASIC_TRUE_CTLS) != 0;
+    uint32_t missing;
+
+    *c = (struct vmx_config){ 0 };
+    if (why && whylen)
+        why[0] = '\0';
+    /* A.1: bit 48 set means VMX structures limited to 32-bit addresses (not on 64-bit CPUs). */
+    if (m->basic & (1ull << 48))
+        return refuse(why, whylen, "VMX limited to 32-bit physical addresses", 0);
+    /* A.1: memory type for VMCS and structures must be write-back (6). */
+    if (((m->basic >> 50) & 0xf) != 6)
+        return refuse(why, whylen, "VMCS memory type is not write-back", 0);
+    c->revision = VMX_BASIC_REVISION(m->basic);
+
+    c->pin = vmx_adjust_controls(true_ctls ? m->true_pin : m->pin, PIN_REQUIRED, PIN_OPTIONAL, &missing);
+    if (missing)
+        return refuse(why, whylen, "pin-based controls", missing);
+    c->proc = vmx_adjust_controls(true_ctls ? m->true_proc : m->proc, PROC_REQUIRED, PROC_OPTIONAL,
+                                  &missing);
+    if (missing)
+        return refuse(why, whylen, "processor-based controls (I/O, MSR bitmaps)", missing);
+    c->proc2 = vmx_adjust_controls(m->proc2, PROC2_REQUIRED, PROC2_OPTIONAL, &missing);
+    if (missing)
+        return refuse(why, whylen, "EPT and unrestricted guest", missing);
+    c->exit = vmx_adjust_controls(true_ctls ? m->true_exit : m->exit, EXIT_REQUIRED, EXIT_OPTIONAL,
+                                  &missing);
+    if (missing)
+        return refuse(why, whylen, "VM-exit controls (64-bit host, EFER)", missing);
+    c->entry = vmx_adjust_controls(true_ctls ? m->true_entry : m->entry, ENTRY_REQUIRED,
+                                   ENTRY_OPTIONAL, &missing);
+    if (missing)
+        return refuse(why, whylen, "VM-entry controls (EFER)", missing);
+
+    c->ept_vpid = m->ept_vpid;
+    if (!(m->ept_vpid & EPT_CAP_WALK_4) || !(m->ept_vpid & EPT_CAP_MEMTYPE_WB))
+        return refuse(why, whylen, "EPT 4-level walk with write-back tables", 0);
+    if (!(m->ept_vpid & EPT_CAP_INVEPT) ||
+        !(m->ept_vpid & (EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL)))
+        return refuse(why, whylen, "INVEPT", 0);
+    c->has_ept_2m = (m->ept_vpid & EPT_CAP_2MB_PAGE) != 0;
+    c->has_ept_1g = (m->ept_vpid & EPT_CAP_1GB_PAGE) != 0;
+    c->has_ept_ad = (m->ept_vpid & EPT_CAP_AD_BITS) != 0;
+    c->has_execute_only = (m->ept_vpid & EPT_CAP_EXECUTE_ONLY) != 0;
+    c->has_invept_single = (m->ept_vpid & EPT_CAP_INVEPT_SINGLE) != 0;
+    /* VPID is only usable with INVVPID (28.3.3.3). */
+    c->has_vpid = (c->proc2 & CPU2_ENABLE_VPID) && (m->ept_vpid & VPID_CAP_INVVPID) &&
+                  (m->ept_vpid & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL));
+    if (!c->has_vpid)
+        c->proc2 &= ~CPU2_ENABLE_VPID;
+    c->has_invvpid_single = c->has_vpid && (m->ept_vpid & VPID_CAP_INVVPID_SINGLE);
+    c->has_preemption_timer = ((true_ctls ? m->true_pin : m->pin) >> 32 & PIN_PREEMPTION_TIMER) != 0;
+    c->has_virtual_nmis = (c->pin & PIN_VIRTUAL_NMIS) != 0;
+    c->preemption_timer_shift = (unsigned)(m->misc & 0x1f);
+    c->cr0_fixed0 = m->cr0_fixed0;
+    c->cr0_fixed1 = m->cr0_fixed1;
+    c->cr4_fixed0 = m->cr4_fixed0;
+    c->cr4_fixed1 = m->cr4_fixed1;
+    return 0;
+}

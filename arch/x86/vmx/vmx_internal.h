@@ -1,0 +1,72 @@
+/* Shared between the files of arch/x86/vmx only. */
+#ifndef VMX_INTERNAL_H
+#define VMX_INTERNAL_H
+#include <stddef.h>
+#include <stdint.h>
+#include <asm/ept.h>
+#include <asm/vmx.h>
+#include <asm/vmx_caps.h>
+#include <asm/vmx_ops.h>
+#include <keel/domain.h>
+#include <keel/percpu.h>
+
+extern struct vmx_config vmx_cfg;
+
+/* What every handler gets: the decoded exit reason. */
+struct vmx_exit {
+    union vmx_exit_reason reason;
+};
+
+/*
+ * Exit handlers (vmexit_*.c). Contract: handle the exit completely (advance
+ * RIP, queue an injection, or stop the domain with domain_crash()) and
+ * return. The run loop re-enters while the domain is running.
+ */
+typedef void (*vmx_exit_handler)(struct vcpu *v, const struct vmx_exit *e);
+
+void vmexit_cpuid(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_io(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_msr_read(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_msr_write(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_cr_access(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_ept_violation(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_ept_misconfig(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_hlt(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_vmcall(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_xsetbv(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_wbinvd(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_triple_fault(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_init(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_sipi(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_external_interrupt(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_interrupt_window(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_nmi_window(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_exception_nmi(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_preemption_timer(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_vmx_instruction(struct vcpu *v, const struct vmx_exit *e);
+
+/* Helpers for handlers. */
+void vmx_skip_instruction(struct vcpu *v);
+/* Queue an exception for the next entry (SDM 27.6, 28.2.4 for merging). */
+void vmx_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error);
+static inline void vmx_inject_gp(struct vcpu *v) { vmx_inject_exception(v, 13, 1, 0); }
+static inline void vmx_inject_ud(struct vcpu *v) { vmx_inject_exception(v, 6, 0, 0); }
+/* HLT: wait for an interrupt (crashes the domain if nothing can ever come). */
+void vmx_vcpu_halt(struct vcpu *v);
+/* Start @v in real mode at vector << 12 (a SIPI). */
+void vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
+/* Linear -> guest-physical with the guest's current paging (guest_walk.h). */
+int vmx_guest_translate(struct vcpu *v, uint64_t gla, unsigned access, uint64_t *gpa, uint32_t *pf);
+static inline unsigned this_cpu_id(void) { return this_cpu()->cpu_id; }
+
+/* Log the VMCS state that explains a failure (vmcs.c). */
+void vmcs_dump(void);
+/* Clear the bitmap bits of the MSRs the guest owns outright (vmexit_msr.c). */
+void vmx_msr_bitmap_passthrough(uint8_t *bitmap);
+/* The domain's EPT. */
+struct ept *vmx_domain_ept(struct domain *d);
+
+/* vmentry.S */
+int vmx_vmenter(struct guest_regs *regs, int launched);
+extern const char vmx_vmexit[];
+#endif

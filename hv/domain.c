@@ -1,0 +1,203 @@
+/*
+ * Domains: memory in 2 MiB chunks mapped from guest-physical 0, vCPUs,
+ * emulated I/O ports, console lines, and the two ways a domain stops.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <keel/arch.h>
+#include <keel/buddy.h>
+#include <keel/domain.h>
+#include <keel/lib.h>
+#include <keel/log.h>
+#include <keel/mm.h>
+
+#define CHUNK_ORDER 9       /* 2 MiB: one EPT large page each */
+
+static struct domain domains[4];
+static struct vcpu vcpus[4][DOMAIN_MAX_VCPUS];
+static uint32_t next_domid = 1;
+
+struct domain *domain_create(const char *name, uint64_t bytes)
+{
+    struct domain *d = NULL;
+    uint64_t chunk = PAGE_SIZE << CHUNK_ORDER;
+
+    for (size_t i = 0; i < ARRAY_SIZE(domains); i++)
+        if (!domains[i].id) {
+            d = &domains[i];
+            break;
+        }
+    if (!d || !bytes || bytes > chunk * DOMAIN_MAX_CHUNKS) {
+        pr_err("domain: cannot create '%s' (%lu bytes)\n", name, (unsigned long)bytes);
+        return NULL;
+    }
+    memset(d, 0, sizeof(*d));
+    d->id = next_domid++;
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    if (arch_domain_init(d))
+        goto fail;
+    for (uint64_t gpa = 0; gpa < bytes; gpa += chunk) {
+        uint64_t hpa = alloc_pages(CHUNK_ORDER);
+        if (!hpa) {
+            pr_err("d%u: out of memory at %lu MiB\n", d->id, (unsigned long)(gpa >> 20));
+            goto fail;
+        }
+        d->chunks[d->nr_chunks++] = (struct mem_chunk){ gpa, hpa, CHUNK_ORDER };
+        memset(phys_to_virt(hpa), 0, chunk);
+        if (arch_domain_map(d, gpa, hpa, chunk))
+            goto fail;
+        d->mem_bytes += chunk;
+    }
+    d->state = DOMAIN_RUNNING;
+    pr_info("d%u: domain '%s' created, %lu MiB\n", d->id, d->name, (unsigned long)(d->mem_bytes >> 20));
+    return d;
+fail:
+    domain_destroy(d);
+    return NULL;
+}
+
+void domain_destroy(struct domain *d)
+{
+    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+        arch_vcpu_destroy(d->vcpus[i]);
+    arch_domain_destroy(d);
+    for (uint32_t i = 0; i < d->nr_chunks; i++)
+        free_pages(d->chunks[i].hpa, d->chunks[i].order);
+    memset(d, 0, sizeof(*d));
+}
+
+struct vcpu *vcpu_create(struct domain *d)
+{
+    struct vcpu *v;
+
+    if (d->nr_vcpus >= DOMAIN_MAX_VCPUS)
+        return NULL;
+    v = &vcpus[d - domains][d->nr_vcpus];
+    memset(v, 0, sizeof(*v));
+    v->id = d->nr_vcpus;
+    v->domain = d;
+    if (arch_vcpu_init(v))
+        return NULL;
+    d->vcpus[d->nr_vcpus++] = v;
+    return v;
+}
+
+static struct mem_chunk *chunk_of(struct domain *d, uint64_t gpa)
+{
+    for (uint32_t i = 0; i < d->nr_chunks; i++) {
+        struct mem_chunk *c = &d->chunks[i];
+        if (gpa >= c->gpa && gpa - c->gpa < (PAGE_SIZE << c->order))
+            return c;
+    }
+    return NULL;
+}
+
+void *domain_gpa_to_hva(struct domain *d, uint64_t gpa, uint64_t len)
+{
+    struct mem_chunk *c = chunk_of(d, gpa);
+
+    if (!c || len > (PAGE_SIZE << c->order) - (gpa - c->gpa))
+        return NULL;
+    return phys_to_virt(c->hpa + (gpa - c->gpa));
+}
+
+static int copy(struct domain *d, uint64_t gpa, void *buf, uint64_t len, int to_guest)
+{
+    uint8_t *p = buf;
+
+    while (len) {
+        struct mem_chunk *c = chunk_of(d, gpa);
+        uint64_t n;
+        uint8_t *h;
+
+        if (!c)
+            return -EFAULT;
+        n = MIN(len, (PAGE_SIZE << c->order) - (gpa - c->gpa));
+        h = phys_to_virt(c->hpa + (gpa - c->gpa));
+        if (to_guest)
+            memcpy(h, p, n);
+        else
+            memcpy(p, h, n);
+        gpa += n;
+        p += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int domain_copy_to(struct domain *d, uint64_t gpa, const void *src, uint64_t len)
+{
+    return copy(d, gpa, (void *)(uintptr_t)src, len, 1);
+}
+
+int domain_copy_from(struct domain *d, void *dst, uint64_t gpa, uint64_t len)
+{
+    return copy(d, gpa, dst, len, 0);
+}
+
+int domain_register_portio(struct domain *d, uint16_t base, uint16_t count, portio_fn fn)
+{
+    if (d->nr_portio >= ARRAY_SIZE(d->portio) || !count || base + count > 0x10000)
+        return -EINVAL;
+    d->portio[d->nr_portio++] = (struct portio){ base, count, fn };
+    return 0;
+}
+
+void domain_portio(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
+{
+    struct domain *d = v->domain;
+
+    for (uint32_t i = 0; i < d->nr_portio; i++) {
+        const struct portio *p = &d->portio[i];
+        if (port >= p->base && port - p->base < p->count && !p->fn(v, port, size, in, val))
+            return;
+    }
+    /* Nothing there: an ISA bus floats high. */
+    if (in)
+        *val = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
+    pr_debug("d%u: unclaimed %s port %#x size %u\n", d->id, in ? "in" : "out", port, size);
+}
+
+void domain_console_putc(struct domain *d, char c)
+{
+    if (c == '\r')
+        return;
+    if (c != '\n') {
+        if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+            c = '.';            /* a guest does not get to drive our terminal */
+        d->con_line[d->con_len++] = c;
+    }
+    if (c == '\n' || d->con_len == sizeof(d->con_line) - 1) {
+        d->con_line[d->con_len] = '\0';
+        pr_info("(d%u) %s\n", d->id, d->con_line);
+        d->con_len = 0;
+    }
+}
+
+void domain_shutdown(struct domain *d, uint32_t code)
+{
+    if (d->state != DOMAIN_RUNNING)
+        return;
+    if (d->con_len)
+        domain_console_putc(d, '\n');
+    d->state = DOMAIN_SHUTDOWN;
+    d->exit_code = code;
+    pr_info("d%u: shut down, exit code %u\n", d->id, code);
+}
+
+void domain_crash(struct domain *d, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (d->state != DOMAIN_RUNNING)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(d->crash_reason, sizeof(d->crash_reason), fmt, ap);
+    va_end(ap);
+    if (d->con_len)
+        domain_console_putc(d, '\n');
+    d->state = DOMAIN_CRASHED;
+    pr_err("d%u: crashed: %s\n", d->id, d->crash_reason);
+}

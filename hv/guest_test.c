@@ -1,0 +1,87 @@
+/*
+ * keel.test=guest: every boot module is a multiboot test kernel, run in
+ * turn as a domain of its own on the boot CPU. A module whose command line
+ * holds "expect=crash:TEXT" must be crashed with a reason containing TEXT;
+ * any other must shut down with exit code 0 (port 0xf4). The hypervisor
+ * must outlive them all and get all their memory back.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <keel/arch.h>
+#include <keel/domain.h>
+#include <keel/guest_test.h>
+#include <keel/lib.h>
+#include <keel/log.h>
+#include <keel/mb1.h>
+#include <keel/mm.h>
+#include <keel/test.h>
+#include <keel/vdev.h>
+
+#define TEST_GUEST_MEM  MiB(32)
+
+static int copy_to(void *opaque, uint64_t gpa, const void *src, uint64_t len)
+{
+    return domain_copy_to(opaque, gpa, src, len);
+}
+
+/* Run one module; 1 if it behaved as its command line expects. */
+static int run_module(const struct boot_module *m, unsigned idx)
+{
+    const char *expect = strstr(m->cmdline, "expect=crash:");
+    char name[16], want[64] = "";
+    struct mb1_target t;
+    struct mb1_entry entry;
+    struct domain *d;
+    struct vcpu *v;
+    int ok;
+
+    if (expect) {
+        snprintf(want, sizeof(want), "%s", expect + 13);
+        want[strcspn(want, " ")] = '\0';
+    }
+    snprintf(name, sizeof(name), "test%u", idx);
+    d = domain_create(name, TEST_GUEST_MEM);
+    if (!d)
+        return 0;
+    t = (struct mb1_target){ d->mem_bytes, copy_to, d };
+    if (mb1_load(phys_to_virt(m->start), m->end - m->start, m->cmdline, &t, &entry) ||
+        vdev_test_platform(d) || !(v = vcpu_create(d))) {
+        pr_err("d%u: cannot set up the test guest\n", d->id);
+        domain_destroy(d);
+        return 0;
+    }
+    arch_vcpu_set_entry32(v, entry.eip, 0x2badb002, entry.mbi);
+    pr_info("d%u: running '%s' from %#x\n", d->id, m->cmdline, entry.eip);
+    arch_vcpu_run(v);
+    pr_info("d%u: %lu VM exits\n", d->id, (unsigned long)v->arch.exits);
+    if (want[0])
+        ok = d->state == DOMAIN_CRASHED && strstr(d->crash_reason, want);
+    else
+        ok = d->state == DOMAIN_SHUTDOWN && d->exit_code == 0;
+    if (!ok)
+        pr_err("d%u: expected %s%s\n", d->id, want[0] ? "a crash: " : "exit code 0", want);
+    domain_destroy(d);
+    return ok;
+}
+
+void guest_test_run(const struct boot_info *bi)
+{
+    uint64_t free_before = mm_free_bytes();
+    unsigned passed = 0;
+    char reason[64];
+
+    if (!arch_virt_available()) {
+        test_stage_done("guest", 0, "no usable VMX");
+        return;
+    }
+    for (unsigned i = 0; i < bi->nr_modules; i++)
+        passed += (unsigned)run_module(&bi->modules[i], i);
+    if (mm_free_bytes() != free_before) {
+        pr_err("guest test: %lu KiB not returned after the domains were destroyed\n",
+               (unsigned long)((free_before - mm_free_bytes()) >> 10));
+        test_stage_done("guest", 0, "memory leaked");
+        return;
+    }
+    snprintf(reason, sizeof(reason), "%u of %u test guests", passed, bi->nr_modules);
+    test_stage_done("guest", bi->nr_modules && passed == bi->nr_modules, reason);
+}

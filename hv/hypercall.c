@@ -1,0 +1,98 @@
+/*
+ * Hypercall table. Each entry says who may call it; an unknown number is
+ * -ENOSYS, a call a domain may not make is -EPERM, and arguments are
+ * validated by the handler before anything is touched.
+ */
+#include <errno.h>
+#include <public/keel.h>
+#include <keel/arch.h>
+#include <keel/domain.h>
+#include <keel/hypercall.h>
+#include <keel/lib.h>
+#include <keel/test.h>
+
+#define HC_ANY_DOMAIN   0
+#define HC_DOM0_ONLY    1
+#define HC_TEST_ONLY    2       /* only with keel.test=... on the command line */
+
+struct hypercall {
+    int64_t (*fn)(struct vcpu *v, const uint64_t a[5]);
+    int who;
+};
+
+static int64_t hc_abi_version(struct vcpu *v, const uint64_t a[5])
+{
+    return KEEL_ABI_VERSION;
+}
+
+static int64_t hc_test_ept_protect(struct vcpu *v, const uint64_t a[5])
+{
+    return arch_test_ept_protect(v->domain, a[0], a[1]);
+}
+
+static int64_t hc_test_ept_query(struct vcpu *v, const uint64_t a[5])
+{
+    return arch_test_ept_query(v->domain, a[0]);
+}
+
+static int64_t hc_test_wp_faults(struct vcpu *v, const uint64_t a[5])
+{
+    return (int64_t)arch_test_counter(v, 0);
+}
+
+static int64_t hc_test_exits(struct vcpu *v, const uint64_t a[5])
+{
+    return (int64_t)arch_test_counter(v, 1);
+}
+
+/* Indexed by number; the contract of each handler is in public/keel.h. */
+static const struct hypercall table[] = {
+    [KEEL_HC_ABI_VERSION] = { hc_abi_version, HC_ANY_DOMAIN },
+};
+
+/* Indexed by number - KEEL_HC_TEST_BASE. */
+static const struct hypercall test_table[KEEL_HC_MAX - KEEL_HC_TEST_BASE] = {
+    [KEEL_HC_TEST_EPT_PROTECT - KEEL_HC_TEST_BASE] = { hc_test_ept_protect, HC_TEST_ONLY },
+    [KEEL_HC_TEST_EPT_QUERY - KEEL_HC_TEST_BASE] = { hc_test_ept_query, HC_TEST_ONLY },
+    [KEEL_HC_TEST_WP_FAULTS - KEEL_HC_TEST_BASE] = { hc_test_wp_faults, HC_TEST_ONLY },
+    [KEEL_HC_TEST_EXITS - KEEL_HC_TEST_BASE] = { hc_test_exits, HC_TEST_ONLY },
+};
+
+/* Internal (newlib) errno -> the ABI's (Linux) numbering. */
+static int64_t abi_result(int64_t rc)
+{
+    static const struct { int in, out; } map[] = {
+        { EPERM, KEEL_EPERM }, { ENOENT, KEEL_ENOENT }, { EIO, KEEL_EIO }, { ENOMEM, KEEL_ENOMEM },
+        { EFAULT, KEEL_EFAULT }, { EBUSY, KEEL_EBUSY }, { EINVAL, KEEL_EINVAL },
+        { ENOSPC, KEEL_ENOSPC }, { ERANGE, KEEL_ERANGE }, { ENOSYS, KEEL_ENOSYS },
+    };
+
+    if (rc >= 0 || rc < -4095)
+        return rc;
+    for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+        if (-rc == map[i].in)
+            return -map[i].out;
+    return -KEEL_EIO;           /* anything unmapped is reported as an I/O error */
+}
+
+static int64_t dispatch(struct vcpu *v, uint64_t nr, const uint64_t args[5])
+{
+    const struct hypercall *h = NULL;
+
+    if (nr < ARRAY_SIZE(table))
+        h = &table[nr];
+    else if (nr >= KEEL_HC_TEST_BASE && nr - KEEL_HC_TEST_BASE < ARRAY_SIZE(test_table))
+        h = &test_table[nr - KEEL_HC_TEST_BASE];
+    if (!h || !h->fn)
+        return -ENOSYS;
+    if (h->who == HC_TEST_ONLY && !opt_test[0])
+        return -ENOSYS;
+    if (h->who == HC_DOM0_ONLY && v->domain->id != 0)
+        return -EPERM;
+    return h->fn(v, args);
+}
+
+int64_t hypercall_dispatch(struct vcpu *v, uint64_t nr, const uint64_t args[5])
+{
+    return abi_result(dispatch(v, nr, args));
+}

@@ -1,0 +1,80 @@
+/*
+ * Domains and vCPUs: the generic part. Architecture state is embedded
+ * (struct domain_arch, struct vcpu_arch) and touched only through arch_*.
+ */
+#ifndef KEEL_DOMAIN_H
+#define KEEL_DOMAIN_H
+#include <stddef.h>
+#include <stdint.h>
+#include <asm/vcpu_arch.h>
+
+#define DOMAIN_MAX_VCPUS    8
+#define DOMAIN_MAX_CHUNKS   64
+#define DOMAIN_NAME_MAX     32
+#define CONSOLE_LINE_MAX    160
+
+enum domain_state { DOMAIN_RUNNING, DOMAIN_SHUTDOWN, DOMAIN_CRASHED };
+
+struct vcpu;
+struct domain;
+
+/* An emulated I/O port range: returns 0, or -1 to let the default apply. */
+typedef int (*portio_fn)(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val);
+
+struct portio {
+    uint16_t base, count;
+    portio_fn fn;
+};
+
+struct mem_chunk {
+    uint64_t gpa, hpa;
+    unsigned order;                 /* 2^order pages */
+};
+
+struct domain {
+    uint32_t id;
+    char name[DOMAIN_NAME_MAX];
+    enum domain_state state;
+    uint32_t exit_code;
+    char crash_reason[96];
+    uint64_t mem_bytes;
+    uint32_t nr_chunks;
+    struct mem_chunk chunks[DOMAIN_MAX_CHUNKS];
+    uint32_t nr_portio;
+    struct portio portio[16];
+    char con_line[CONSOLE_LINE_MAX];
+    size_t con_len;
+    uint32_t nr_vcpus;
+    struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
+    struct domain_arch arch;
+};
+
+struct vcpu {
+    uint32_t id;
+    struct domain *domain;
+    int halted;
+    struct vcpu_arch arch;
+};
+
+/* Allocate and map @bytes of RAM at guest-physical 0 (2 MiB chunks). */
+struct domain *domain_create(const char *name, uint64_t bytes);
+void domain_destroy(struct domain *d);
+struct vcpu *vcpu_create(struct domain *d);
+
+/* Host pointer to [gpa, gpa + len) of guest RAM, or NULL if not all RAM of one chunk. */
+void *domain_gpa_to_hva(struct domain *d, uint64_t gpa, uint64_t len);
+/* Copy to/from guest RAM across chunks; 0 or -EFAULT. */
+int domain_copy_to(struct domain *d, uint64_t gpa, const void *src, uint64_t len);
+int domain_copy_from(struct domain *d, void *dst, uint64_t gpa, uint64_t len);
+
+int domain_register_portio(struct domain *d, uint16_t base, uint16_t count, portio_fn fn);
+/* Dispatch a port access; unclaimed reads return all ones, writes are dropped. */
+void domain_portio(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val);
+
+/* Stop a domain: its own shutdown, or a crash with a reason (logged). */
+void domain_shutdown(struct domain *d, uint32_t code);
+void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One character of the guest's console (COM1): logged per line, prefixed "(dN)". */
+void domain_console_putc(struct domain *d, char c);
+#endif

@@ -1,0 +1,70 @@
+/*
+ * The test platform's devices: a 16550 on COM1 whose output becomes the
+ * domain's console lines, and the debug-exit port. Guest values are taken
+ * as they come: any register, any size, any order.
+ */
+#include <keel/domain.h>
+#include <keel/vdev.h>
+
+/* 16550 registers (PC16550D data sheet) that a polled console touches. */
+#define UART_THR    0
+#define UART_IER    1
+#define UART_IIR    2
+#define UART_LCR    3
+#define UART_MCR    4
+#define UART_LSR    5
+#define UART_MSR    6
+#define UART_SCR    7
+#define LCR_DLAB    0x80
+#define LSR_THRE_TEMT 0x60
+#define IIR_NO_INT  0x01
+
+static uint8_t com1_lcr[4], com1_scr[4];
+
+static int com1(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
+{
+    struct domain *d = v->domain;
+    unsigned reg = port - VDEV_COM1_BASE, slot = (d->id - 1) % 4;
+
+    if (!in) {
+        uint8_t b = (uint8_t)*val;
+        if (reg == UART_THR && !(com1_lcr[slot] & LCR_DLAB))
+            domain_console_putc(d, (char)b);
+        else if (reg == UART_LCR)
+            com1_lcr[slot] = b;
+        else if (reg == UART_SCR)
+            com1_scr[slot] = b;
+        return 0;           /* divisor, IER, FCR, MCR: accepted, no effect */
+    }
+    switch (reg) {
+    case UART_LSR: *val = LSR_THRE_TEMT; break;         /* always ready to send, nothing received */
+    case UART_IIR: *val = IIR_NO_INT; break;
+    case UART_LCR: *val = com1_lcr[slot]; break;
+    case UART_SCR: *val = com1_scr[slot]; break;
+    case UART_MSR: *val = 0xb0; break;                  /* CTS, DSR, DCD */
+    default: *val = 0; break;
+    }
+    return 0;
+}
+
+static int debug_exit(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
+{
+    if (in) {
+        *val = 0xffffffff;
+        return 0;
+    }
+    domain_shutdown(v->domain, *val & (size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff));
+    return 0;
+}
+
+int vdev_test_platform(struct domain *d)
+{
+    unsigned slot = (d->id - 1) % 4;
+    int rc;
+
+    com1_lcr[slot] = com1_scr[slot] = 0;
+    rc = domain_register_portio(d, VDEV_COM1_BASE, 8, com1);
+    if (!rc)
+        rc = domain_register_portio(d, VDEV_DEBUG_EXIT, 4, debug_exit);
+    return rc;
+}

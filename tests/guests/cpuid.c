@@ -1,0 +1,29 @@
+/* CPUID policy and hypervisor leaves; VMCALL basics. */
+#include "guest.h"
+
+static int streq4(uint32_t v, const char *s)
+{
+    return v == ((uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24);
+}
+
+int main(void)
+{
+    struct regs4 r = cpuid(0x40000000, 0), l1 = cpuid(1, 0), t = cpuid(0x40000010, 0);
+
+    check(r.a == 0x40000010, "hypervisor leaf 0x40000000: max leaf 0x40000010");
+    check(streq4(r.b, "Keel") && streq4(r.c, "Keel") && streq4(r.d, "Keel"), "signature KeelKeelKeel");
+    check(cpuid(0x40000001, 0).a == 1, "version leaf: 0.1");
+    check(t.a > 1000, "timing leaf: TSC frequency in kHz");
+    check(t.b == 1000000, "timing leaf: APIC timer at 1 GHz");
+    check(cpuid(0x40000005, 0).a == 0 && cpuid(0x400000ff, 0).b == 0, "other hypervisor leaves are zero");
+    check((l1.c & (1u << 31)) != 0, "leaf 1: hypervisor bit set");
+    check((l1.c & (1u << 5)) == 0, "leaf 1: VMX hidden");
+    check((l1.c & (1u << 3)) == 0, "leaf 1: MONITOR hidden");
+    check((l1.b >> 24) == 0, "leaf 1: initial APIC ID is the vCPU number (0)");
+    check(cpuid(0xa, 0).a == 0, "leaf 0xa: no PMU");
+    check(cpuid(0, 0).a >= 1, "leaf 0 passes through");
+    check(vmcall(0, 0, 0, 0) == 1, "hypercall ABI version is 1");
+    check(vmcall(0x1234, 0, 0, 0) == -38, "unknown hypercall: -ENOSYS");
+    check(vmcall(0x4b00 + 4, 0, 0, 0) > 10, "exit counter grows");
+    return report("cpuid");
+}
