@@ -41,7 +41,7 @@ HV_SRCS := \
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all deps newlib test unit boot-test run check clean install guests
+.PHONY: all deps newlib test unit boot-test run check clean install guests bench
 all: $(BUILD)/keel.elf $(BUILD)/keel.efi guests
 
 deps:
@@ -105,7 +105,7 @@ $(BUILD)/keel.efi: $(BUILD)/efi/keel-loader.so
 		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---- test guests: tiny multiboot kernels (tests/guests) ---------------------
-GUESTS      := cpuid msr io exc ept tf
+GUESTS      := cpuid msr io exc ept tf bench
 GUEST_ELFS  := $(GUESTS:%=$(BUILD)/guests/%.elf)
 GUEST_CFLAGS := -m32 -march=i686 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
                 -fno-stack-protector -fno-builtin -isystem /usr/include/multiboot -MMD -MP
@@ -151,3 +151,6 @@ install: all
 	install -D -m 0644 $(BUILD)/keel.elf.debug $(DESTDIR)/usr/lib/debug/boot/keel.elf.debug
 	install -D -m 0755 scripts/grub.d/20_linux_keel $(DESTDIR)/etc/grub.d/20_linux_keel
 	@echo "Installed. Run update-grub to add the 'with Keel' entries."
+
+bench: all
+	@bash tests/bench.sh

@@ -83,3 +83,32 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
         break;
     }
 }
+
+/* Leaves whose output depends on ECX (SDM Vol. 2A, CPUID: "sub-leaf index"). */
+#define SUBLEAF_LEAVES ((1u << 4) | (1u << 7) | (1u << 0xb) | (1u << 0xd) | (1u << 0xf) | \
+                        (1u << 0x10) | (1u << 0x12) | (1u << 0x14) | (1u << 0x17) | (1u << 0x18) | \
+                        (1u << 0x1d) | (1u << 0x1e) | (1u << 0x1f))
+
+void cpuid_table_build(struct cpuid_table *t, const struct cpuid_guest *g, cpuid_host_fn host)
+{
+    struct cpuid_out h;
+
+    memset(t, 0, sizeof(*t));
+    t->subleaf_leaves = SUBLEAF_LEAVES;
+    host(0, 0, &h);
+    t->nr_basic = MIN(h.eax + 1, (uint32_t)CPUID_TABLE_BASIC);
+    for (uint32_t leaf = 0; leaf < t->nr_basic; leaf++) {
+        unsigned subs = (SUBLEAF_LEAVES >> leaf) & 1 ? CPUID_TABLE_SUBS : 1;
+        for (unsigned sub = 0; sub < subs; sub++) {
+            host(leaf, sub, &h);
+            cpuid_policy(leaf, sub, &h, g, &t->basic[leaf][sub]);
+        }
+    }
+    host(0x80000000u, 0, &h);
+    if (h.eax >= 0x80000000u)
+        t->nr_ext = MIN(h.eax - 0x80000000u + 1, (uint32_t)CPUID_TABLE_EXT);
+    for (uint32_t i = 0; i < t->nr_ext; i++) {
+        host(0x80000000u + i, 0, &h);
+        cpuid_policy(0x80000000u + i, 0, &h, g, &t->ext[i]);
+    }
+}

@@ -11,12 +11,12 @@
 void vmcs_access_failed(const char *op, uint32_t field, int rc)
 {
     uint64_t err = 0;
+    int no_vmcs = __vmread(VM_INSTRUCTION_ERROR, &err) == -1;
 
-    if (rc == -2)
-        __vmread(VM_INSTRUCTION_ERROR, &err);
+    (void)rc;
     /* A VMCS field Keel uses is missing or no VMCS is current: a hypervisor bug. */
     panic("%s of VMCS field %#x failed (%s, VM-instruction error %lu)", op, field,
-          rc == -1 ? "no current VMCS" : "VMfailValid", (unsigned long)err);
+          no_vmcs ? "no current VMCS" : "VMfailValid", (unsigned long)err);
 }
 
 /* VMREAD that tolerates a field this CPU lacks (a dump must not panic). */

@@ -1,12 +1,15 @@
 /*
- * VM entry and exit (SDM Vol. 3C 26, 27.5). The hot path: every instruction
- * here is paid on every exit, so only what must be saved is.
+ * The VM entry/exit loop (SDM Vol. 3C 26, 27.5). The hot path: every
+ * instruction here is paid on every exit, so the loop stays in assembly
+ * and only calls C to handle the exit.
  *
- * int vmx_vmenter(struct guest_regs *regs, int launched)
- *   Loads the guest GPRs and CR2 and executes VMRESUME (or VMLAUNCH the first
- *   time). Returns 0 after a VM exit with the guest GPRs saved back, or 1 when
- *   the VM-entry instruction itself failed (VMfail: nothing was entered).
- * HOST_RSP is written on every entry: it is this call's stack pointer.
+ * int vmx_run(struct guest_regs *regs, struct vcpu *v)
+ *   Saves the host's callee-saved registers once, then repeats: load the
+ *   guest GPRs and CR2, VMRESUME (VMLAUNCH the first time), on exit save
+ *   them back and call vmx_exit_dispatch(v); while that returns 0, enter
+ *   again. Returns 0 when the dispatcher says stop, 1 when the VM-entry
+ *   instruction itself failed (VMfail: nothing was entered).
+ * HOST_RSP is this function's stack pointer: written once per call.
  */
 #define GR_RAX  0
 #define GR_RCX  8
@@ -24,26 +27,30 @@
 #define GR_R14  112
 #define GR_R15  120
 #define GR_CR2  128
+#define GR_LAUNCHED 136
 #define HOST_RSP 0x6c14
 
         .text
-        .global vmx_vmenter, vmx_vmexit
-vmx_vmenter:
+        .global vmx_run, vmx_vmexit
+vmx_run:
         push    %rbp
         push    %rbx
         push    %r12
         push    %r13
         push    %r14
         push    %r15
-        push    %rdi                    /* regs, found at (%rsp) on exit */
-        mov     $HOST_RSP, %eax
+        push    %rsi                    /* 8(%rsp): the vcpu, for the dispatcher */
+        push    %rdi                    /* (%rsp): the regs, found there on exit */
+        mov     $HOST_RSP, %eax         /* RSP is 16-byte aligned here, as calls want */
         vmwrite %rsp, %rax
+.Lenter:
+        mov     (%rsp), %rdi
         mov     GR_CR2(%rdi), %rax      /* CR2 is not in the VMCS */
         mov     %cr2, %rdx
         cmp     %rax, %rdx
         je      1f
         mov     %rax, %cr2
-1:      test    %esi, %esi              /* flags survive the MOVs below */
+1:      cmpq    $0, GR_LAUNCHED(%rdi)   /* flags survive the MOVs below */
         mov     GR_RAX(%rdi), %rax
         mov     GR_RCX(%rdi), %rcx
         mov     GR_RDX(%rdi), %rdx
@@ -59,20 +66,13 @@ vmx_vmenter:
         mov     GR_R14(%rdi), %r14
         mov     GR_R15(%rdi), %r15
         mov     GR_RDI(%rdi), %rdi
-        jz      2f
+        je      2f
         vmresume
         jmp     3f
 2:      vmlaunch
-3:      /* VMfail: still on our stack, guest registers in ours. */
-        pop     %rdi
-        pop     %r15
-        pop     %r14
-        pop     %r13
-        pop     %r12
-        pop     %rbx
-        pop     %rbp
+3:      /* VMfail: still on our stack; the host's registers are lost to the guest's. */
         mov     $1, %eax
-        ret
+        jmp     .Lleave
 
         .balign 16
 vmx_vmexit:                             /* HOST_RIP: RSP = HOST_RSP */
@@ -95,12 +95,19 @@ vmx_vmexit:                             /* HOST_RIP: RSP = HOST_RSP */
         pop     GR_RDI(%rdi)
         mov     %cr2, %rax
         mov     %rax, GR_CR2(%rdi)
-        pop     %rdi
+        movq    $1, GR_LAUNCHED(%rdi)
+        xor     %ebp, %ebp              /* a clean frame chain for backtraces */
+        mov     8(%rsp), %rdi
+        call    vmx_exit_dispatch
+        test    %eax, %eax
+        jz      .Lenter
+        xor     %eax, %eax
+.Lleave:
+        add     $16, %rsp
         pop     %r15
         pop     %r14
         pop     %r13
         pop     %r12
         pop     %rbx
         pop     %rbp
-        xor     %eax, %eax
         ret

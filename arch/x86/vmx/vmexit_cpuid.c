@@ -1,26 +1,57 @@
-/* CPUID exits (SDM 28.1.2: CPUID always exits). */
+/*
+ * CPUID exits (SDM 28.1.2: CPUID always exits). The hot path is a lookup in
+ * the vCPU's precomputed table; the rest runs the policy on the host's
+ * live answer.
+ */
 #include <asm/cpu_ops.h>
 #include <asm/cpuid_policy.h>
 #include <keel/arch.h>
 #include "vmx_internal.h"
 
+static void host_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_out *out)
+{
+    struct cpuid_regs h = cpuid_count(leaf, sub);
+
+    *out = (struct cpuid_out){ h.eax, h.ebx, h.ecx, h.edx };
+}
+
+static struct cpuid_guest guest_of(const struct vcpu *v)
+{
+    return (struct cpuid_guest){
+        .vcpu_id = v->id,
+        .nr_vcpus = v->domain->nr_vcpus ? v->domain->nr_vcpus : 1,
+        .tsc_khz = (uint32_t)arch_tsc_khz(),
+        .apic_khz = 1000000,    /* the virtual LAPIC timer counts nanoseconds */
+    };
+}
+
+void vmx_cpuid_init(struct vcpu *v)
+{
+    struct cpuid_guest g = guest_of(v);
+
+    cpuid_table_build(&v->arch.cpuid, &g, host_cpuid);
+}
+
+/* Outside the table: the policy on the host's live answer. */
+static __attribute__((noinline, cold)) void cpuid_slow(struct vcpu *v, uint32_t leaf, uint32_t sub,
+                                                       struct cpuid_out *out)
+{
+    struct cpuid_out host = { 0, 0, 0, 0 };
+    struct cpuid_guest g = guest_of(v);
+
+    if (!cpuid_is_hypervisor_leaf(leaf))
+        host_cpuid(leaf, sub, &host);
+    cpuid_policy(leaf, sub, &host, &g, out);
+}
+
 void vmexit_cpuid(struct vcpu *v, const struct vmx_exit *e)
 {
     struct guest_regs *r = &v->arch.regs;
     uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
-    struct cpuid_out host = { 0, 0, 0, 0 }, out;
-    struct cpuid_guest g = {
-        .vcpu_id = v->id,
-        .nr_vcpus = v->domain->nr_vcpus,
-        .tsc_khz = (uint32_t)arch_tsc_khz(),
-        .apic_khz = 1000000,    /* the virtual LAPIC timer counts nanoseconds */
-    };
+    struct cpuid_out out;
 
-    if (!cpuid_is_hypervisor_leaf(leaf)) {
-        struct cpuid_regs h = cpuid_count(leaf, sub);
-        host = (struct cpuid_out){ h.eax, h.ebx, h.ecx, h.edx };
-    }
-    cpuid_policy(leaf, sub, &host, &g, &out);
+    if (!cpuid_table_lookup(&v->arch.cpuid, leaf, sub, &out))
+        cpuid_slow(v, leaf, sub, &out);
     /* 32-bit results zero-extend into the 64-bit registers. */
     r->rax = out.eax;
     r->rbx = out.ebx;

@@ -22,9 +22,8 @@ static int vmx_ok;
 static uint64_t vmxon_region[MAX_CPUS];
 static uint16_t next_vpid = 1;
 
-_Static_assert(offsetof(struct vcpu_arch, regs) == 0, "vmentry.S takes &arch.regs");
-_Static_assert(offsetof(struct guest_regs, rdi) == 56 && offsetof(struct guest_regs, cr2) == 128,
-               "vmentry.S register offsets");
+_Static_assert(offsetof(struct guest_regs, rdi) == 56 && offsetof(struct guest_regs, cr2) == 128 &&
+               offsetof(struct guest_regs, launched) == 136, "vmentry.S register offsets");
 
 static void read_msrs(struct vmx_msrs *m)
 {
@@ -311,6 +310,7 @@ int arch_vcpu_init(struct vcpu *v)
     vmcs_writel(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_fixed0 | X86_CR4_VMXE);
     setup_host_state();
     arch_vcpu_set_entry32(v, 0, 0, 0);
+    vmx_cpuid_init(v);
     return 0;
 }
 
@@ -331,9 +331,12 @@ void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t 
 {
     uint64_t cr0 = X86_CR0_PE | X86_CR0_ET;
 
+    uint64_t launched = v->arch.regs.launched;      /* a property of the VMCS, not the guest */
+
     if (vmcs_load(v))
         return;
     memset(&v->arch.regs, 0, sizeof(v->arch.regs));
+    v->arch.regs.launched = launched;
     v->arch.regs.rax = eax;
     v->arch.regs.rbx = ebx;
     guest_seg(GUEST_CS_SELECTOR, 0x08, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES, AR_CODE32);
@@ -403,18 +406,6 @@ void vmx_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32
     v->arch.pending_error = error;
 }
 
-void vmx_skip_instruction(struct vcpu *v)
-{
-    uint32_t intr;
-
-    vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-    /* The instruction completed: STI/MOV SS blocking ends with it (25.4.2). */
-    intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-    if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
-        vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-                     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-}
-
 void vmx_vcpu_halt(struct vcpu *v)
 {
     /* No interrupt controller is emulated yet: nothing could ever wake this vCPU. */
@@ -480,47 +471,66 @@ static void entry_failed(struct vcpu *v, int vmfail)
     vmcs_dump();
 }
 
-void arch_vcpu_run(struct vcpu *v)
+/* Exit reasons that can interrupt the delivery of an event (28.2.4). */
+#define DURING_DELIVERY ((1ull << EXIT_REASON_EXCEPTION_NMI) | (1ull << EXIT_REASON_TRIPLE_FAULT) | \
+                         (1ull << EXIT_REASON_TASK_SWITCH) | (1ull << EXIT_REASON_APIC_ACCESS) | \
+                         (1ull << EXIT_REASON_EPT_VIOLATION) | (1ull << EXIT_REASON_EPT_MISCONFIG) | \
+                         (1ull << EXIT_REASON_PML_FULL))
+
+/* Put a queued event into the VMCS for the next entry (SDM 26.6). */
+static inline void prepare_entry(struct vcpu *v)
+{
+    if (v->arch.pending_event) {
+        vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, v->arch.pending_event);
+        if (v->arch.pending_event & INTR_INFO_DELIVER_CODE)
+            vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, v->arch.pending_error);
+        v->arch.pending_event = 0;
+    }
+}
+
+/* After each VM exit (called by vmentry.S): 0 to enter the guest again. */
+int vmx_exit_dispatch(struct vcpu *v)
 {
     struct domain *d = v->domain;
     struct vmx_exit e;
+    uint32_t idt;
 
+    v->arch.exits++;
+    e.reason.full = vmcs_read32(VM_EXIT_REASON);
+    if (__builtin_expect(e.reason.failed_vmentry, 0)) {
+        entry_failed(v, 0);
+        return 1;
+    }
+    /*
+     * 28.2.4: an event whose delivery was cut short by this exit is delivered
+     * again. Only exits that can happen during event delivery carry one.
+     */
+    idt = e.reason.basic < 64 && ((1ull << e.reason.basic) & DURING_DELIVERY) ?
+          vmcs_read32(IDT_VECTORING_INFO_FIELD) : 0;
+    if (idt & INTR_INFO_VALID) {
+        v->arch.pending_event = idt & ~INTR_INFO_NMI_UNBLOCK_IRET;
+        if (idt & INTR_INFO_DELIVER_CODE)
+            v->arch.pending_error = vmcs_read32(IDT_VECTORING_ERROR_CODE);
+    }
+    if (__builtin_expect(e.reason.basic < EXIT_REASON_MAX && exit_handlers[e.reason.basic] != NULL, 1)) {
+        exit_handlers[e.reason.basic](v, &e);
+    } else {
+        domain_crash(d, "unexpected VM exit, reason %u", e.reason.basic);
+        vmcs_dump();
+    }
+    if (d->state != DOMAIN_RUNNING)
+        return 1;
+    prepare_entry(v);
+    return 0;
+}
+
+void arch_vcpu_run(struct vcpu *v)
+{
     if (vmcs_load(v)) {
-        domain_crash(d, "cannot load the VMCS");
+        domain_crash(v->domain, "cannot load the VMCS");
         return;
     }
-    while (d->state == DOMAIN_RUNNING) {
-        uint32_t idt;
-
-        if (v->arch.pending_event) {
-            vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, v->arch.pending_event);
-            if (v->arch.pending_event & INTR_INFO_DELIVER_CODE)
-                vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, v->arch.pending_error);
-            v->arch.pending_event = 0;
-        }
-        if (vmx_vmenter(&v->arch.regs, v->arch.launched)) {
-            entry_failed(v, 1);
-            return;
-        }
-        v->arch.launched = 1;
-        v->arch.exits++;
-        e.reason.full = vmcs_read32(VM_EXIT_REASON);
-        if (e.reason.failed_vmentry) {
-            entry_failed(v, 0);
-            return;
-        }
-        /* 28.2.4: an event whose delivery was cut short by this exit is delivered again. */
-        idt = vmcs_read32(IDT_VECTORING_INFO_FIELD);
-        if (idt & INTR_INFO_VALID) {
-            v->arch.pending_event = idt & ~INTR_INFO_NMI_UNBLOCK_IRET;
-            if (idt & INTR_INFO_DELIVER_CODE)
-                v->arch.pending_error = vmcs_read32(IDT_VECTORING_ERROR_CODE);
-        }
-        if (e.reason.basic < EXIT_REASON_MAX && exit_handlers[e.reason.basic]) {
-            exit_handlers[e.reason.basic](v, &e);
-        } else {
-            domain_crash(d, "unexpected VM exit, reason %u", e.reason.basic);
-            vmcs_dump();
-        }
-    }
+    prepare_entry(v);
+    if (vmx_run(&v->arch.regs, v))
+        entry_failed(v, 1);
 }

@@ -45,8 +45,24 @@ void vmexit_exception_nmi(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_preemption_timer(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_vmx_instruction(struct vcpu *v, const struct vmx_exit *e);
 
+/* Precompute the vCPU's CPUID table (vmexit_cpuid.c). */
+void vmx_cpuid_init(struct vcpu *v);
+
 /* Helpers for handlers. */
-void vmx_skip_instruction(struct vcpu *v);
+
+/* The exiting instruction is done: advance RIP past it (hot path: inline). */
+static inline void vmx_skip_instruction(struct vcpu *v)
+{
+    uint32_t intr;
+
+    (void)v;
+    vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+    /* The instruction completed: STI/MOV SS blocking ends with it (25.4.2). */
+    intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+    if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+        vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+                     intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
 /* Queue an exception for the next entry (SDM 27.6, 28.2.4 for merging). */
 void vmx_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error);
 static inline void vmx_inject_gp(struct vcpu *v) { vmx_inject_exception(v, 13, 1, 0); }
@@ -66,7 +82,8 @@ void vmx_msr_bitmap_passthrough(uint8_t *bitmap);
 /* The domain's EPT. */
 struct ept *vmx_domain_ept(struct domain *d);
 
-/* vmentry.S */
-int vmx_vmenter(struct guest_regs *regs, int launched);
+/* vmentry.S, and the C half of its loop (vmx.c) */
+int vmx_run(struct guest_regs *regs, struct vcpu *v);
 extern const char vmx_vmexit[];
+int vmx_exit_dispatch(struct vcpu *v);
 #endif

@@ -23,4 +23,42 @@ static inline int cpuid_is_hypervisor_leaf(uint32_t leaf)
 
 void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
                   const struct cpuid_guest *g, struct cpuid_out *out);
+
+/*
+ * A vCPU's answers computed once, so the CPUID exit is a table lookup.
+ * Leaves whose output depends on ECX keep their first CPUID_TABLE_SUBS
+ * subleaves; anything outside the table takes the slow path (policy on the
+ * host's live answer), with the same result.
+ */
+#define CPUID_TABLE_BASIC   0x20
+#define CPUID_TABLE_EXT     0x20
+#define CPUID_TABLE_SUBS    4
+
+struct cpuid_table {
+    uint32_t nr_basic, nr_ext;          /* leaves [0, nr_basic) and 0x80000000 + [0, nr_ext) */
+    uint32_t subleaf_leaves;            /* bit n: basic leaf n depends on the subleaf */
+    struct cpuid_out basic[CPUID_TABLE_BASIC][CPUID_TABLE_SUBS];
+    struct cpuid_out ext[CPUID_TABLE_EXT];
+};
+
+typedef void (*cpuid_host_fn)(uint32_t leaf, uint32_t subleaf, struct cpuid_out *out);
+void cpuid_table_build(struct cpuid_table *t, const struct cpuid_guest *g, cpuid_host_fn host);
+
+/* 1 and *out filled when the table holds the answer, 0 for the slow path. */
+static inline int cpuid_table_lookup(const struct cpuid_table *t, uint32_t leaf, uint32_t sub,
+                                     struct cpuid_out *out)
+{
+    if (leaf < t->nr_basic) {
+        unsigned idx = (t->subleaf_leaves >> leaf) & 1 ? sub : 0;
+        if (idx >= CPUID_TABLE_SUBS)
+            return 0;
+        *out = t->basic[leaf][idx];
+        return 1;
+    }
+    if (leaf - 0x80000000u < t->nr_ext) {
+        *out = t->ext[leaf - 0x80000000u];
+        return 1;
+    }
+    return 0;
+}
 #endif

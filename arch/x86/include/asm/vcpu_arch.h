@@ -2,24 +2,26 @@
 #ifndef ASM_VCPU_ARCH_H
 #define ASM_VCPU_ARCH_H
 #include <stdint.h>
+#include <asm/cpuid_policy.h>
 
 /* Guest GPRs saved by arch/x86/vmx/vmentry.S; RSP and RIP live in the VMCS. */
 struct guest_regs {
     uint64_t rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
     uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
     uint64_t cr2;
+    uint64_t launched;              /* VMLAUNCH done since the last VMCLEAR (set by vmentry.S) */
 };
 
 struct vcpu_arch {
     struct guest_regs regs;         /* first: vmentry.S addresses it at offset 0 */
     uint64_t vmcs;                  /* physical address of this vCPU's VMCS */
-    int launched;                   /* VMLAUNCH done since the last VMCLEAR */
     int loaded_cpu;                 /* pCPU whose current VMCS this is, or -1 */
     uint16_t vpid;
     uint32_t pending_event;         /* VM_ENTRY_INTR_INFO to inject, 0 if none */
     uint32_t pending_error;
     uint64_t exits;                 /* VM exits taken */
     uint64_t ept_wp_faults;         /* write-protect faults resolved (dirty tracking) */
+    struct cpuid_table cpuid;       /* this vCPU's CPUID answers */
 };
 
 struct domain_arch {

@@ -78,22 +78,28 @@ static inline int invvpid(uint64_t type, uint16_t vpid, uint64_t gva)
 }
 
 /* Failure of a VMREAD/VMWRITE is a hypervisor bug: reported with the field (vmcs.c). */
-void vmcs_access_failed(const char *op, uint32_t field, int rc);
+void vmcs_access_failed(const char *op, uint32_t field, int rc) __attribute__((noreturn, cold));
 
+/*
+ * The hot-path accessors branch on the VMfail flags directly (asm goto, 31.2:
+ * CF or ZF set means failure): no flag materialization on the success path.
+ */
 static inline uint64_t vmcs_read_checked(uint32_t field)
 {
-    uint64_t v = 0;
-    int rc = __vmread(field, &v);
-    if (__builtin_expect(rc, 0))
-        vmcs_access_failed("vmread", field, rc);
+    uint64_t v;
+    __asm__ goto("vmread %1, %0\n\tjbe %l[fail]" : "=r"(v) : "r"((uint64_t)field) : "cc" : fail);
     return v;
+fail:
+    vmcs_access_failed("vmread", field, -2);
+    return 0;
 }
 
 static inline void vmcs_write_checked(uint32_t field, uint64_t v)
 {
-    int rc = __vmwrite(field, v);
-    if (__builtin_expect(rc, 0))
-        vmcs_access_failed("vmwrite", field, rc);
+    __asm__ goto("vmwrite %1, %0\n\tjbe %l[fail]" :: "r"((uint64_t)field), "rm"(v) : "cc", "memory" : fail);
+    return;
+fail:
+    vmcs_access_failed("vmwrite", field, -2);
 }
 
 /* Width-checked accessors: a 32-bit accessor on a 64-bit field does not compile. */
