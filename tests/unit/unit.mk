@@ -5,7 +5,7 @@ UDIR    := $(BUILD)/unit
 UCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
            -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
            -Itests/unit/fakes -Itests/unit -Iboot/include -Iarch/x86/include -Ihv/include \
-           -Idrivers/include -DFIXTURE_DIR='"tests/unit/fixtures"'
+           -Idrivers/include -isystem /usr/include/multiboot -DFIXTURE_DIR='"tests/unit/fixtures"'
 COMMON  := tests/unit/fakes/fake_log.c tests/unit/fixture.c
 
 # test name -> the real sources it links
@@ -16,8 +16,13 @@ SRC_memmap    := hv/mm/memmap.c
 SRC_cmdline   := hv/cmdline.c
 SRC_pagetable := arch/x86/mm/pagetable.c
 SRC_keel_cfg  := boot/efi/cfg.c
+SRC_vmx       := arch/x86/vmx/vmx_caps.c
+SRC_ept       := arch/x86/vmx/ept.c arch/x86/mm/pagetable.c
+SRC_cpuid     := arch/x86/cpuid_policy.c
+SRC_guest_walk := arch/x86/guest_walk.c
+SRC_mb1       := hv/mb1.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

@@ -9,6 +9,8 @@
 #include <asm/desc.h>
 #include <asm/processor.h>
 #include <keel/arch.h>
+#include <keel/console.h>
+#include <stdio.h>
 #include <keel/buddy.h>
 #include <keel/log.h>
 #include <keel/mm.h>
@@ -60,13 +62,19 @@ static void read_msrs(struct vmx_msrs *m)
 void vmx_dump_msrs(void)
 {
     struct vmx_msrs m;
-    const uint64_t *v = (const uint64_t *)&m;
+    char line[64];
 
     if (!(cpuid(1).ecx & CPUID1_ECX_VMX))
         return;
     read_msrs(&m);
-    for (size_t i = 0; i < sizeof(m) / 8; i++)
-        pr_info("@@VMXMSR %lu %#lx\n", (unsigned long)i, (unsigned long)v[i]);
+    for (unsigned i = 0; i < vmx_nr_msr_numbers; i++) {
+        uint64_t v = 0;
+        int n;
+
+        vmx_msrs_get(&m, vmx_msr_numbers[i], &v);
+        n = snprintf(line, sizeof(line), "@@VMXMSR %#x %#lx\n", vmx_msr_numbers[i], (unsigned long)v);
+        console_write(line, (size_t)n);
+    }
 }
 
 int arch_virt_available(void) { return vmx_ok; }

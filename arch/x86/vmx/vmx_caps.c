@@ -6,6 +6,52 @@
 #include <asm/vmx.h>
 #include <asm/vmx_caps.h>
 
+#include <stddef.h>
+
+#define F(msr, field) { msr, offsetof(struct vmx_msrs, field) }
+static const struct { uint32_t msr; size_t off; } fields[] = {
+    F(MSR_IA32_FEATURE_CONTROL, feature_control), F(MSR_IA32_VMX_BASIC, basic),
+    F(MSR_IA32_VMX_PINBASED_CTLS, pin), F(MSR_IA32_VMX_PROCBASED_CTLS, proc),
+    F(MSR_IA32_VMX_EXIT_CTLS, exit), F(MSR_IA32_VMX_ENTRY_CTLS, entry), F(MSR_IA32_VMX_MISC, misc),
+    F(MSR_IA32_VMX_CR0_FIXED0, cr0_fixed0), F(MSR_IA32_VMX_CR0_FIXED1, cr0_fixed1),
+    F(MSR_IA32_VMX_CR4_FIXED0, cr4_fixed0), F(MSR_IA32_VMX_CR4_FIXED1, cr4_fixed1),
+    F(MSR_IA32_VMX_VMCS_ENUM, vmcs_enum), F(MSR_IA32_VMX_PROCBASED_CTLS2, proc2),
+    F(MSR_IA32_VMX_EPT_VPID_CAP, ept_vpid), F(MSR_IA32_VMX_TRUE_PINBASED_CTLS, true_pin),
+    F(MSR_IA32_VMX_TRUE_PROCBASED_CTLS, true_proc), F(MSR_IA32_VMX_TRUE_EXIT_CTLS, true_exit),
+    F(MSR_IA32_VMX_TRUE_ENTRY_CTLS, true_entry), F(MSR_IA32_VMX_VMFUNC, vmfunc),
+};
+#undef F
+
+const uint32_t vmx_msr_numbers[] = {
+    MSR_IA32_FEATURE_CONTROL, MSR_IA32_VMX_BASIC, MSR_IA32_VMX_PINBASED_CTLS,
+    MSR_IA32_VMX_PROCBASED_CTLS, MSR_IA32_VMX_EXIT_CTLS, MSR_IA32_VMX_ENTRY_CTLS, MSR_IA32_VMX_MISC,
+    MSR_IA32_VMX_CR0_FIXED0, MSR_IA32_VMX_CR0_FIXED1, MSR_IA32_VMX_CR4_FIXED0,
+    MSR_IA32_VMX_CR4_FIXED1, MSR_IA32_VMX_VMCS_ENUM, MSR_IA32_VMX_PROCBASED_CTLS2,
+    MSR_IA32_VMX_EPT_VPID_CAP, MSR_IA32_VMX_TRUE_PINBASED_CTLS, MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
+    MSR_IA32_VMX_TRUE_EXIT_CTLS, MSR_IA32_VMX_TRUE_ENTRY_CTLS, MSR_IA32_VMX_VMFUNC,
+};
+const unsigned vmx_nr_msr_numbers = sizeof(vmx_msr_numbers) / sizeof(vmx_msr_numbers[0]);
+
+int vmx_msrs_set(struct vmx_msrs *m, uint32_t msr, uint64_t value)
+{
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (fields[i].msr == msr) {
+            *(uint64_t *)((char *)m + fields[i].off) = value;
+            return 0;
+        }
+    return -1;
+}
+
+int vmx_msrs_get(const struct vmx_msrs *m, uint32_t msr, uint64_t *value)
+{
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (fields[i].msr == msr) {
+            *value = *(const uint64_t *)((const char *)m + fields[i].off);
+            return 0;
+        }
+    return -1;
+}
+
 uint32_t vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optional,
                              uint32_t *missing)
 {

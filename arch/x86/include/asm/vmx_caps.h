@@ -17,6 +17,12 @@ struct vmx_msrs {
     uint64_t ept_vpid;
 };
 
+/* The MSR numbers behind each field, for dumps and fixtures: 0 or -1 if unknown. */
+int vmx_msrs_set(struct vmx_msrs *m, uint32_t msr, uint64_t value);
+int vmx_msrs_get(const struct vmx_msrs *m, uint32_t msr, uint64_t *value);
+extern const uint32_t vmx_msr_numbers[];
+extern const unsigned vmx_nr_msr_numbers;
+
 struct vmx_config {
     uint32_t revision;
     uint32_t pin, proc, proc2, exit, entry;

@@ -1,0 +1,108 @@
+/* CPUID policy: hidden features, Keel's leaves, and the table agreeing with the slow path. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include <asm/cpuid_policy.h>
+#include "unit.h"
+
+/* A made-up host: every register says which leaf and subleaf it answers. */
+static void fake_host(uint32_t leaf, uint32_t sub, struct cpuid_out *o)
+{
+    if (leaf == 0) {
+        *o = (struct cpuid_out){ 0x16, 0x756e6547, 0x6c65746e, 0x49656e69 };
+    } else if (leaf == 0x80000000u) {
+        *o = (struct cpuid_out){ 0x80000008u, 0, 0, 0 };
+    } else if (leaf == 1) {
+        *o = (struct cpuid_out){ 0x50654, 0x07100800, 0xfffaffff, 0xbfebfbff };
+    } else {
+        uint32_t tag = (leaf << 8) | sub;
+        *o = (struct cpuid_out){ tag, ~tag, tag ^ 0x5a5a5a5a, tag + 1 };
+    }
+}
+
+static const struct cpuid_guest g = { .vcpu_id = 3, .nr_vcpus = 4, .tsc_khz = 2500000, .apic_khz = 1000000 };
+
+static struct cpuid_out pol(uint32_t leaf, uint32_t sub)
+{
+    struct cpuid_out h, o;
+
+    fake_host(leaf, sub, &h);
+    cpuid_policy(leaf, sub, &h, &g, &o);
+    return o;
+}
+
+static void test_policy(void **state)
+{
+    struct cpuid_out o = pol(1, 0);
+
+    (void)state;
+    assert_int_equal(o.ecx & (1u << 5), 0);             /* VMX */
+    assert_int_equal(o.ecx & (1u << 3), 0);             /* MONITOR */
+    assert_int_equal(o.ecx & (1u << 24), 0);            /* TSC deadline */
+    assert_int_equal(o.ecx & (1u << 31), 1u << 31);     /* hypervisor */
+    assert_int_equal(o.ecx & (1u << 0), 1);             /* SSE3 passes */
+    assert_int_equal(o.ebx >> 24, 3);                   /* APIC ID = vCPU */
+    assert_int_equal((o.ebx >> 16) & 0xff, 4);
+    assert_int_equal(o.edx & (1u << 28), 1u << 28);     /* HTT with 4 vCPUs */
+    assert_int_equal(o.edx & (1u << 22), 0);
+    o = pol(0x40000000, 0);
+    assert_int_equal(o.eax, 0x40000010);
+    assert_memory_equal(&o.ebx, "Keel", 4);
+    assert_memory_equal(&o.ecx, "Keel", 4);
+    assert_memory_equal(&o.edx, "Keel", 4);
+    o = pol(0x40000010, 0);
+    assert_int_equal(o.eax, 2500000);
+    assert_int_equal(o.ebx, 1000000);
+    o = pol(0x40000077, 5);
+    assert_int_equal(o.eax | o.ebx | o.ecx | o.edx, 0);
+    o = pol(0xa, 0);
+    assert_int_equal(o.eax | o.ebx | o.ecx | o.edx, 0);
+    o = pol(0xb, 1);
+    assert_int_equal(o.ebx, 4);
+    assert_int_equal(o.eax, 2);                         /* 2 bits of core ID */
+    assert_int_equal(o.edx, 3);
+    o = pol(0x80000001u, 0);
+    assert_int_equal(o.eax, (0x80000001u << 8) | 0);    /* untouched */
+}
+
+static void test_table_matches_slow_path(void **state)
+{
+    static struct cpuid_table t;
+    struct cpuid_out got, want;
+    unsigned hits = 0;
+
+    (void)state;
+    cpuid_table_build(&t, &g, fake_host);
+    assert_int_equal(t.nr_basic, 0x17);
+    assert_int_equal(t.nr_ext, 9);
+    for (uint32_t leaf = 0; leaf < 0x30; leaf++)
+        for (uint32_t sub = 0; sub < 8; sub++) {
+            if (!cpuid_table_lookup(&t, leaf, sub, &got))
+                continue;
+            want = pol(leaf, ((t.subleaf_leaves >> leaf) & 1) ? sub : 0);
+            assert_memory_equal(&got, &want, sizeof(got));
+            hits++;
+        }
+    for (uint32_t leaf = 0x80000000u; leaf < 0x80000010u; leaf++)
+        if (cpuid_table_lookup(&t, leaf, 0, &got)) {
+            want = pol(leaf, 0);
+            assert_memory_equal(&got, &want, sizeof(got));
+            hits++;
+        }
+    assert_true(hits > 50);
+    assert_false(cpuid_table_lookup(&t, 4, CPUID_TABLE_SUBS, &got));   /* slow path for high subleaves */
+    assert_false(cpuid_table_lookup(&t, 0x40000000, 0, &got));
+    assert_false(cpuid_table_lookup(&t, 0x17, 0, &got));               /* beyond the host's max */
+    assert_true(cpuid_table_lookup(&t, 0x16, 0, &got));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policy),
+        cmocka_unit_test(test_table_matches_slow_path),
+    };
+    return cmocka_run_group_tests_name("cpuid", tests, NULL, NULL);
+}
