@@ -127,7 +127,7 @@ test:
 	@bash scripts/deps.sh
 	@bash tests/run-all.sh
 
-unit:
+unit: guests
 	@$(MAKE) -s -f tests/unit/unit.mk BUILD=$(BUILD) run
 
 boot-test: all

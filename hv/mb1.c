@@ -103,12 +103,15 @@ static int load_elf(const uint8_t *img, size_t len, const struct mb1_target *t, 
         uint64_t type, off, filesz, memsz, paddr;
         int rc;
 
+        /* Copied out: e_phoff is the image's word, so the table may be misaligned. */
         if (is64) {
-            const Elf64_Phdr *p = (const void *)ph;
-            type = p->p_type, off = p->p_offset, filesz = p->p_filesz, memsz = p->p_memsz, paddr = p->p_paddr;
+            Elf64_Phdr p;
+            memcpy(&p, ph, sizeof(p));
+            type = p.p_type, off = p.p_offset, filesz = p.p_filesz, memsz = p.p_memsz, paddr = p.p_paddr;
         } else {
-            const Elf32_Phdr *p = (const void *)ph;
-            type = p->p_type, off = p->p_offset, filesz = p->p_filesz, memsz = p->p_memsz, paddr = p->p_paddr;
+            Elf32_Phdr p;
+            memcpy(&p, ph, sizeof(p));
+            type = p.p_type, off = p.p_offset, filesz = p.p_filesz, memsz = p.p_memsz, paddr = p.p_paddr;
         }
         if (type != PT_LOAD || !memsz)
             continue;
