@@ -145,6 +145,22 @@ int domain_register_portio(struct domain *d, uint16_t base, uint16_t count, port
     return 0;
 }
 
+int domain_register_mmio(struct domain *d, uint64_t base, uint64_t size, mmio_fn fn)
+{
+    if (d->nr_mmio >= ARRAY_SIZE(d->mmio) || !size || base + size < base || base < d->mem_bytes)
+        return -EINVAL;
+    d->mmio[d->nr_mmio++] = (struct mmio){ base, size, fn };
+    return 0;
+}
+
+const struct mmio *domain_find_mmio(struct domain *d, uint64_t gpa)
+{
+    for (uint32_t i = 0; i < d->nr_mmio; i++)
+        if (gpa >= d->mmio[i].base && gpa - d->mmio[i].base < d->mmio[i].size)
+            return &d->mmio[i];
+    return NULL;
+}
+
 void domain_portio(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
 {
     struct domain *d = v->domain;

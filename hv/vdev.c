@@ -3,6 +3,7 @@
  * domain's console lines, and the debug-exit port. Guest values are taken
  * as they come: any register, any size, any order.
  */
+#include <string.h>
 #include <keel/domain.h>
 #include <keel/vdev.h>
 
@@ -57,14 +58,46 @@ static int debug_exit(struct vcpu *v, uint16_t port, unsigned size, int in, uint
     return 0;
 }
 
+static uint8_t testdev_mem[4][VDEV_TESTDEV_SIZE];
+
+static int testdev(struct vcpu *v, uint64_t gpa, unsigned size, int write, uint64_t *val)
+{
+    uint8_t *m = testdev_mem[(v->domain->id - 1) % 4];
+    uint64_t off = gpa - VDEV_TESTDEV_BASE, count;
+    int counter = off + size > VDEV_TESTDEV_SIZE - 8;
+
+    if (!size || size > 8 || off > VDEV_TESTDEV_SIZE - size) {
+        if (!write)
+            *val = ~0ull;               /* off the end: reads float high */
+        return 0;
+    }
+    if (counter && write)
+        return 0;                       /* the counter is read-only */
+    if (!counter) {
+        memcpy(&count, m + VDEV_TESTDEV_SIZE - 8, 8);
+        count++;
+        memcpy(m + VDEV_TESTDEV_SIZE - 8, &count, 8);
+    }
+    if (write) {
+        memcpy(m + off, val, size);
+    } else {
+        *val = 0;
+        memcpy(val, m + off, size);
+    }
+    return 0;
+}
+
 int vdev_test_platform(struct domain *d)
 {
     unsigned slot = (d->id - 1) % 4;
     int rc;
 
     com1_lcr[slot] = com1_scr[slot] = 0;
+    memset(testdev_mem[slot], 0, sizeof(testdev_mem[slot]));
     rc = domain_register_portio(d, VDEV_COM1_BASE, 8, com1);
     if (!rc)
         rc = domain_register_portio(d, VDEV_DEBUG_EXIT, 4, debug_exit);
+    if (!rc)
+        rc = domain_register_mmio(d, VDEV_TESTDEV_BASE, VDEV_TESTDEV_SIZE, testdev);
     return rc;
 }

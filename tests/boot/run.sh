@@ -100,7 +100,7 @@ case_bochs_grub() {
 }
 
 # The VMX test guests (tests/guests), one domain each, in one Bochs boot.
-GUEST_LIST="cpuid msr io exc ept tf"
+GUEST_LIST="cpuid msr io exc ept mmio tf"
 case_bochs_guests() {
     local mods=() g
     for g in $GUEST_LIST; do

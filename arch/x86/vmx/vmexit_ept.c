@@ -42,6 +42,10 @@ void vmexit_ept_violation(struct vcpu *v, const struct vmx_exit *e)
         v->arch.ept_wp_faults++;
         return;
     }
+    if (domain_find_mmio(d, gpa) && !(q & EPT_QUAL_FETCH)) {
+        vmx_emulate_mmio(v, gpa);
+        return;
+    }
     domain_crash(d, "EPT violation: %s%s%s at guest-physical %#lx, RIP %#lx (qualification %#lx)",
                  q & EPT_QUAL_READ ? "read" : "", q & EPT_QUAL_WRITE ? "write" : "",
                  q & EPT_QUAL_FETCH ? "fetch" : "", (unsigned long)gpa,

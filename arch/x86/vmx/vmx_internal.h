@@ -75,6 +75,9 @@ void vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
 int vmx_guest_translate(struct vcpu *v, uint64_t gla, unsigned access, uint64_t *gpa, uint32_t *pf);
 static inline unsigned this_cpu_id(void) { return this_cpu()->cpu_id; }
 
+/* Emulate the instruction that touched device memory at @gpa (vmx_mmio.c). */
+void vmx_emulate_mmio(struct vcpu *v, uint64_t gpa);
+
 /* Log the VMCS state that explains a failure (vmcs.c). */
 void vmcs_dump(void);
 /* Clear the bitmap bits of the MSRs the guest owns outright (vmexit_msr.c). */

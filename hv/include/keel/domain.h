@@ -26,6 +26,14 @@ struct portio {
     portio_fn fn;
 };
 
+/* An emulated MMIO range: 0, or -1 to stop the guest. @val holds @size bytes. */
+typedef int (*mmio_fn)(struct vcpu *v, uint64_t gpa, unsigned size, int write, uint64_t *val);
+
+struct mmio {
+    uint64_t base, size;
+    mmio_fn fn;
+};
+
 struct mem_chunk {
     uint64_t gpa, hpa;
     unsigned order;                 /* 2^order pages */
@@ -42,6 +50,8 @@ struct domain {
     struct mem_chunk chunks[DOMAIN_MAX_CHUNKS];
     uint32_t nr_portio;
     struct portio portio[16];
+    uint32_t nr_mmio;
+    struct mmio mmio[8];
     char con_line[CONSOLE_LINE_MAX];
     size_t con_len;
     uint32_t nr_vcpus;
@@ -70,6 +80,10 @@ int domain_copy_from(struct domain *d, void *dst, uint64_t gpa, uint64_t len);
 int domain_register_portio(struct domain *d, uint16_t base, uint16_t count, portio_fn fn);
 /* Dispatch a port access; unclaimed reads return all ones, writes are dropped. */
 void domain_portio(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val);
+
+int domain_register_mmio(struct domain *d, uint64_t base, uint64_t size, mmio_fn fn);
+/* The MMIO range holding @gpa, or NULL. */
+const struct mmio *domain_find_mmio(struct domain *d, uint64_t gpa);
 
 /* Stop a domain: its own shutdown, or a crash with a reason (logged). */
 void domain_shutdown(struct domain *d, uint32_t code);
