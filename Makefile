@@ -42,7 +42,7 @@ HV_SRCS := \
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all deps newlib test unit boot-test run check clean install guests bench
+.PHONY: all deps newlib test unit boot-test run check clean install guests bench fuzz
 all: $(BUILD)/keel.elf $(BUILD)/keel.efi guests
 
 deps:
@@ -155,3 +155,6 @@ install: all
 
 bench: all
 	@bash tests/bench.sh
+
+fuzz: guests
+	@bash tests/fuzz/run.sh

@@ -18,6 +18,9 @@ fi
 echo "== unit tests (cmocka, ASan + UBSan)"
 make -s -f tests/unit/unit.mk BUILD="$BUILD" run | tee "$log.unit"
 urc=${PIPESTATUS[0]}
+echo "== fuzzing (libFuzzer, ${FUZZ_SECONDS:-15}s per target)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-15} bash tests/fuzz/run.sh | tee "$log.fuzz"
+frc=${PIPESTATUS[0]}
 echo "== boot tests (QEMU TCG, OVMF, Bochs)"
 bash tests/boot/run.sh | tee "$log.boot"
 brc=${PIPESTATUS[0]}
@@ -25,10 +28,12 @@ brc=${PIPESTATUS[0]}
 sum() { grep -oE "^$1: [0-9]+ passed, [0-9]+ failed" "$2" | grep -oE "[0-9]+ $3" | grep -oE '[0-9]+' || echo 0; }
 up=$(sum unit "$log.unit" passed); uf=$(sum unit "$log.unit" failed)
 bp=$(sum boot "$log.boot" passed); bf=$(sum boot "$log.boot" failed)
-rm -f "$log.unit" "$log.boot"
+fp=$(sum fuzz "$log.fuzz" passed); ff=$(sum fuzz "$log.fuzz" failed)
+rm -f "$log.unit" "$log.boot" "$log.fuzz"
 # A suite that died before its summary counts as one failure.
 [ $urc -ne 0 ] && [ "$uf" -eq 0 ] && uf=1
 [ $brc -ne 0 ] && [ "$bf" -eq 0 ] && bf=1
+[ $frc -ne 0 ] && [ "$ff" -eq 0 ] && ff=1
 echo "== total after $(( $(date +%s) - start ))s"
-echo "$((up + bp)) passed, $((uf + bf)) failed"
-[ $((uf + bf)) -eq 0 ]
+echo "$((up + bp + fp)) passed, $((uf + bf + ff)) failed"
+[ $((uf + bf + ff)) -eq 0 ]

@@ -21,8 +21,9 @@ SRC_ept       := arch/x86/vmx/ept.c arch/x86/mm/pagetable.c
 SRC_cpuid     := arch/x86/cpuid_policy.c
 SRC_guest_walk := arch/x86/guest_walk.c
 SRC_mb1       := hv/mb1.c
+SRC_emulate   := arch/x86/emulate.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

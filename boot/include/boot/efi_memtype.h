@@ -71,21 +71,24 @@ static inline unsigned efi_mmap_to_boot_info(struct boot_info *bi, const uint8_t
     if (desc_size < sizeof(struct efi_mem_desc))
         return (unsigned)(map_size ? 1 : 0);
     for (uint64_t off = 0; off + desc_size <= map_size; off += desc_size) {
-        const struct efi_mem_desc *d = (const void *)(map + off);
-        uint32_t type = efi_mem_type_to_boot(d->type);
+        struct efi_mem_desc d;
+        uint32_t type;
         uint64_t len;
 
-        if (d->num_pages == 0 || d->num_pages > (UINT64_MAX - d->phys_start) / KEEL_EFI_PAGE)
+        /* Copied out: DescriptorSize comes from the firmware (or a hostile tag). */
+        __builtin_memcpy(&d, map + off, sizeof(d));
+        type = efi_mem_type_to_boot(d.type);
+        if (d.num_pages == 0 || d.num_pages > (UINT64_MAX - d.phys_start) / KEEL_EFI_PAGE)
             continue;
-        len = d->num_pages * KEEL_EFI_PAGE;
+        len = d.num_pages * KEEL_EFI_PAGE;
         if (bi->nr_mem) {
             struct boot_mem_range *last = &bi->mem[bi->nr_mem - 1];
-            if (last->type == type && last->base + last->len == d->phys_start) {
+            if (last->type == type && last->base + last->len == d.phys_start) {
                 last->len += len;
                 continue;
             }
         }
-        if (boot_info_add_mem(bi, d->phys_start, len, type))
+        if (boot_info_add_mem(bi, d.phys_start, len, type))
             lost++;
     }
     return lost;

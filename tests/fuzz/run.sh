@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `make fuzz`: build each libFuzzer target (clang, ASan + UBSan) and run it
+# for FUZZ_SECONDS (default 20) from a seed corpus of real inputs. A crash
+# leaves its input in build/fuzz/ and fails the run.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+out=$BUILD/fuzz
+secs=${FUZZ_SECONDS:-20}
+mkdir -p "$out"
+CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+        -Itests/unit/fakes -Itests/unit -Iboot/include -Iarch/x86/include -Ihv/include -Idrivers/include
+        -isystem /usr/include/multiboot)
+declare -A SRC=(
+    [emulate]="arch/x86/emulate.c"
+    [mb2]="boot/mb2.c"
+    [acpi]="drivers/acpi/acpi.c"
+    [mb1]="hv/mb1.c"
+)
+# Seeds: fixtures and the real test guests, so fuzzing starts from valid inputs.
+seed() {
+    local t=$1 dir=$out/corpus-$1
+    mkdir -p "$dir"
+    cp tests/fuzz/regressions/$t-* "$dir/" 2>/dev/null    # inputs that once found a bug
+    case $t in
+    mb1) cp $BUILD/guests/*.elf "$dir/" 2>/dev/null ;;
+    mb2|acpi)
+        for f in tests/unit/fixtures/$t-*.txt; do
+            [ -f "$f" ] || continue
+            grep -oE '[0-9a-f]{2,}$' "$f" | tr -d '\n' | xxd -r -p > "$dir/$(basename "$f" .txt)" 2>/dev/null || true
+        done ;;
+    emulate)
+        printf '\x01\x00\x89\x18' > "$dir/mov"; printf '\x03\x00\xf3\xab' > "$dir/stos"
+        printf '\x02\x00\x0f\xb6\x00' > "$dir/movzx"; printf '\x01\x00\x48\x83\x20\xf0' > "$dir/and" ;;
+    esac
+}
+pass=0 fail=0
+for t in emulate mb2 acpi mb1; do
+    if ! clang "${CFLAGS[@]}" -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c ${SRC[$t]} tests/unit/fakes/fake_log.c \
+            tests/unit/fixture.c 2>"$out/fuzz_$t.build.log"; then
+        echo "  FAIL fuzz/$t (build: $out/fuzz_$t.build.log)"
+        fail=$((fail + 1))
+        continue
+    fi
+    seed "$t"
+    if (cd "$out" && ./fuzz_$t -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 \
+            -artifact_prefix="$PWD/crash-$t-" "corpus-$t" >"fuzz_$t.log" 2>&1); then
+        echo "  PASS fuzz/$t ($(grep -oE '#[0-9]+' "$out/fuzz_$t.log" | tail -1 | tr -d '#') runs in ${secs}s)"
+        pass=$((pass + 1))
+    else
+        echo "  FAIL fuzz/$t (see $out/fuzz_$t.log)"
+        fail=$((fail + 1))
+    fi
+done
+echo "fuzz: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
