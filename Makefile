@@ -35,7 +35,7 @@ HV_SRCS := \
 	arch/x86/vmx/vmx.c arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs.c arch/x86/vmx/vmentry.S \
 	arch/x86/vmx/ept.c arch/x86/vmx/vmexit_cpuid.c arch/x86/vmx/vmexit_io.c \
 	arch/x86/vmx/vmexit_msr.c arch/x86/vmx/vmexit_misc.c arch/x86/vmx/vmexit_ept.c \
-	arch/x86/vmx/vmx_mmio.c arch/x86/emulate.c \
+	arch/x86/vmx/vmx_mmio.c arch/x86/vmx/vmx_lapic.c arch/x86/emulate.c arch/x86/vlapic.c \
 	hv/main.c hv/console.c hv/cmdline.c hv/panic.c hv/test.c hv/libc_glue.c \
 	hv/domain.c hv/hypercall.c hv/mb1.c hv/vdev.c hv/guest_test.c \
 	hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c
@@ -106,7 +106,7 @@ $(BUILD)/keel.efi: $(BUILD)/efi/keel-loader.so
 		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---- test guests: tiny multiboot kernels (tests/guests) ---------------------
-GUESTS      := cpuid msr io exc ept mmio tf bench
+GUESTS      := cpuid msr io exc ept mmio timer smp tf bench
 GUEST_ELFS  := $(GUESTS:%=$(BUILD)/guests/%.elf)
 GUEST_CFLAGS := -m32 -march=i686 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
                 -fno-stack-protector -fno-builtin -isystem /usr/include/multiboot -MMD -MP

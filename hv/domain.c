@@ -19,7 +19,7 @@ static struct domain domains[4];
 static struct vcpu vcpus[4][DOMAIN_MAX_VCPUS];
 static uint32_t next_domid = 1;
 
-struct domain *domain_create(const char *name, uint64_t bytes)
+struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus)
 {
     struct domain *d = NULL;
     uint64_t chunk = PAGE_SIZE << CHUNK_ORDER;
@@ -29,12 +29,13 @@ struct domain *domain_create(const char *name, uint64_t bytes)
             d = &domains[i];
             break;
         }
-    if (!d || !bytes || bytes > chunk * DOMAIN_MAX_CHUNKS) {
+    if (!d || !bytes || bytes > chunk * DOMAIN_MAX_CHUNKS || !max_vcpus || max_vcpus > DOMAIN_MAX_VCPUS) {
         pr_err("domain: cannot create '%s' (%lu bytes)\n", name, (unsigned long)bytes);
         return NULL;
     }
     memset(d, 0, sizeof(*d));
     d->id = next_domid++;
+    d->max_vcpus = max_vcpus;
     snprintf(d->name, sizeof(d->name), "%s", name);
     if (arch_domain_init(d))
         goto fail;
@@ -72,7 +73,7 @@ struct vcpu *vcpu_create(struct domain *d)
 {
     struct vcpu *v;
 
-    if (d->nr_vcpus >= DOMAIN_MAX_VCPUS)
+    if (d->nr_vcpus >= d->max_vcpus)
         return NULL;
     v = &vcpus[d - domains][d->nr_vcpus];
     memset(v, 0, sizeof(*v));
@@ -201,6 +202,7 @@ void domain_shutdown(struct domain *d, uint32_t code)
     d->state = DOMAIN_SHUTDOWN;
     d->exit_code = code;
     pr_info("d%u: shut down, exit code %u\n", d->id, code);
+    arch_domain_kick(d);
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)
@@ -216,4 +218,5 @@ void domain_crash(struct domain *d, const char *fmt, ...)
         domain_console_putc(d, '\n');
     d->state = DOMAIN_CRASHED;
     pr_err("d%u: crashed: %s\n", d->id, d->crash_reason);
+    arch_domain_kick(d);
 }

@@ -27,7 +27,8 @@ static int copy_to(void *opaque, uint64_t gpa, const void *src, uint64_t len)
 /* Run one module; 1 if it behaved as its command line expects. */
 static int run_module(const struct boot_module *m, unsigned idx)
 {
-    const char *expect = strstr(m->cmdline, "expect=crash:");
+    const char *expect = strstr(m->cmdline, "expect=crash:"), *nv = strstr(m->cmdline, "vcpus=");
+    unsigned nr_vcpus = nv ? (unsigned)(nv[6] - '0') : 1;
     char name[16], want[64] = "";
     struct mb1_target t;
     struct mb1_entry entry;
@@ -40,19 +41,31 @@ static int run_module(const struct boot_module *m, unsigned idx)
         want[strcspn(want, " ")] = '\0';
     }
     snprintf(name, sizeof(name), "test%u", idx);
-    d = domain_create(name, TEST_GUEST_MEM);
+    if (nr_vcpus < 1 || nr_vcpus > 2) {
+        pr_err("test guest: vcpus=%u not supported (1 or 2)\n", nr_vcpus);
+        return 0;
+    }
+    d = domain_create(name, TEST_GUEST_MEM, nr_vcpus);
     if (!d)
         return 0;
     t = (struct mb1_target){ d->mem_bytes, copy_to, d };
     if (mb1_load(phys_to_virt(m->start), m->end - m->start, m->cmdline, &t, &entry) ||
-        vdev_test_platform(d) || !(v = vcpu_create(d))) {
+        vdev_test_platform(d) || !(v = vcpu_create(d)) || (nr_vcpus == 2 && !vcpu_create(d))) {
         pr_err("d%u: cannot set up the test guest\n", d->id);
         domain_destroy(d);
         return 0;
     }
     arch_vcpu_set_entry32(v, entry.eip, 0x2badb002, entry.mbi);
     pr_info("d%u: running '%s' from %#x\n", d->id, m->cmdline, entry.eip);
+    /* The second vCPU waits on CPU1 for its STARTUP IPI. */
+    if (nr_vcpus == 2 && arch_cpu_start_vcpu(1, d->vcpus[1])) {
+        pr_err("d%u: no second physical CPU with VMX for vCPU1\n", d->id);
+        domain_destroy(d);
+        return 0;
+    }
     arch_vcpu_run(v);
+    if (nr_vcpus == 2)
+        arch_cpu_wait_idle(1);
     pr_info("d%u: %lu VM exits\n", d->id, (unsigned long)v->arch.exits);
     if (want[0])
         ok = d->state == DOMAIN_CRASHED && strstr(d->crash_reason, want);

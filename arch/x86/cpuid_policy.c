@@ -1,8 +1,8 @@
 /*
  * Guest CPUID policy (see asm/cpuid_policy.h). Feature bits hidden here are
  * the ones Keel does not virtualize: VMX/SMX (no nesting yet), MONITOR/MWAIT,
- * thermal and power management, debug store, PMU, TSC deadline (until the
- * virtual LAPIC offers it), SGX and processor trace.
+ * thermal and power management, debug store, PMU, SGX and processor trace.
+ * TSC-deadline mode is offered because the virtual LAPIC implements it.
  */
 #include <string.h>
 #include <public/keel.h>
@@ -10,7 +10,8 @@
 #include <keel/lib.h>
 
 #define L1_ECX_HIDE  ((1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | \
-                      (1u << 11) | (1u << 15) | (1u << 24))   /* MONITOR DS-CPL VMX SMX EST TM2 SDBG PDCM TSC-DL */
+                      (1u << 11) | (1u << 15))   /* MONITOR DS-CPL VMX SMX EST TM2 SDBG PDCM */
+#define L1_ECX_TSC_DEADLINE (1u << 24)      /* the virtual LAPIC has it, whatever the host */
 #define L1_ECX_HYPERVISOR (1u << 31)
 #define L1_EDX_HIDE  ((1u << 21) | (1u << 22) | (1u << 29) | (1u << 31))  /* DS ACPI TM PBE */
 #define L1_EDX_HTT   (1u << 28)
@@ -23,7 +24,7 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
     *out = *host;
     switch (leaf) {
     case 1:
-        out->ecx = (host->ecx & ~L1_ECX_HIDE) | L1_ECX_HYPERVISOR;
+        out->ecx = (host->ecx & ~L1_ECX_HIDE) | L1_ECX_HYPERVISOR | L1_ECX_TSC_DEADLINE;
         out->edx = host->edx & ~L1_EDX_HIDE;
         if (g->nr_vcpus > 1)
             out->edx |= L1_EDX_HTT;

@@ -2,6 +2,7 @@
  * SMP bring-up: INIT-SIPI-SIPI to every enabled CPU of the MADT (SDM Vol. 3A
  * 9.4.4.1), one at a time, through the trampoline copied to tramp_pa.
  */
+#include <errno.h>
 #include <string.h>
 #include <asm/cpu_ops.h>
 #include <asm/lapic.h>
@@ -12,6 +13,7 @@
 #include <keel/log.h>
 #include <keel/mm.h>
 #include <keel/percpu.h>
+#include <keel/domain.h>
 
 /* SIPI vector = page number: the trampoline must sit in a RAM page below 1 MiB. */
 #define TRAMPOLINE_PREFERRED 0x8000ull
@@ -41,11 +43,36 @@ static __attribute__((noreturn, used)) void ap_start(uint64_t cpu)
     cpu_tables_load(pc, ist);
     lapic_init(0, 0);
     pc->apic_id = lapic_id();
-    arch_virt_cpu_init(0);
+    pc->virt_ok = !arch_virt_cpu_init(0);
     pr_info("CPU%u: APIC ID %u online\n", pc->cpu_id, pc->apic_id);
     __atomic_store_n(&pc->online, 1, __ATOMIC_RELEASE);
-    /* Nothing to run yet: the scheduler arrives with the VMX core. */
-    cpu_halt_forever();
+    /* Idle: run the vCPU handed over, one at a time (a scheduler comes later). */
+    for (;;) {
+        struct vcpu *v = __atomic_load_n(&pc->run_vcpu, __ATOMIC_ACQUIRE);
+        if (v) {
+            arch_vcpu_run(v);
+            __atomic_store_n(&pc->run_vcpu, NULL, __ATOMIC_RELEASE);
+        }
+        cpu_relax();
+    }
+}
+
+int arch_cpu_start_vcpu(unsigned cpu, struct vcpu *v)
+{
+    struct percpu *pc = &percpu[cpu];
+    struct vcpu *none = NULL;
+
+    if (cpu >= MAX_CPUS || !pc->online || !pc->virt_ok || cpu == this_cpu()->cpu_id)
+        return -ENODEV;
+    if (!__atomic_compare_exchange_n(&pc->run_vcpu, &none, v, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return -EBUSY;
+    return 0;
+}
+
+void arch_cpu_wait_idle(unsigned cpu)
+{
+    while (__atomic_load_n(&percpu[cpu].run_vcpu, __ATOMIC_ACQUIRE))
+        cpu_relax();
 }
 
 static int start_ap(uint32_t cpu, uint32_t apic_id)

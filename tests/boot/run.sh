@@ -100,12 +100,14 @@ case_bochs_grub() {
 }
 
 # The VMX test guests (tests/guests), one domain each, in one Bochs boot.
-GUEST_LIST="cpuid msr io exc ept mmio tf"
+GUEST_LIST="cpuid msr io exc ept mmio timer smp tf"
 case_bochs_guests() {
     local mods=() g
     for g in $GUEST_LIST; do
         if [ "$g" = tf ]; then
             mods+=("$BUILD/guests/tf.elf|tf expect=crash:triple")
+        elif [ "$g" = smp ]; then
+            mods+=("$BUILD/guests/smp.elf|smp vcpus=2")
         else
             mods+=("$BUILD/guests/$g.elf|$g")
         fi

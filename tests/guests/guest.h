@@ -54,4 +54,20 @@ int report(const char *name);
 void guest_exit(uint32_t code) __attribute__((noreturn));
 const char *cmdline(void);
 void set_idt_entry(int vec, uint32_t handler);
+void load_idt(void);
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+/* The TSC frequency Keel reports (CPUID 0x40000010). */
+static inline uint32_t tsc_khz(void) { return cpuid(0x40000010, 0).a; }
 #endif

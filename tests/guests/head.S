@@ -66,3 +66,43 @@ exc_common:
         .balign 16
         .space 16384
 stack_top:
+
+/*
+ * AP start-up code for the SMP test: copied to 0x8000 by the BSP, entered
+ * in real mode at 0800:0000 by the STARTUP IPI; loads the GDT whose
+ * descriptor the BSP patched in, enters protected mode and calls ap_main.
+ */
+        .text
+        .code16
+        .global ap_tramp_start, ap_tramp_end, ap_tramp_gdt
+ap_tramp_start:
+        cli
+        mov     %cs, %ax
+        mov     %ax, %ds
+        lgdtl   ap_tramp_gdt - ap_tramp_start
+        mov     %cr0, %eax
+        or      $1, %eax
+        mov     %eax, %cr0
+        ljmpl   $0x08, $ap_entry32
+        .balign 4
+ap_tramp_gdt:
+        .word 0
+        .long 0
+ap_tramp_end:
+
+        .code32
+ap_entry32:
+        mov     $0x10, %ax
+        mov     %ax, %ds
+        mov     %ax, %es
+        mov     %ax, %ss
+        mov     $ap_stack_top, %esp
+        call    ap_main
+1:      cli
+        hlt
+        jmp     1b
+
+        .bss
+        .balign 16
+        .space 8192
+ap_stack_top:

@@ -31,6 +31,8 @@ void guest_exception(struct frame *f)
     if (f->vector == 255) {
         if (irq_handler)
             irq_handler();
+        else
+            guest_exit(0xe1);       /* an interrupt nobody asked for */
         return;
     }
     last_vector = (int)f->vector;
@@ -46,11 +48,19 @@ void guest_exception(struct frame *f)
     }
 }
 
+struct dtr { uint16_t limit; uint32_t base; } __attribute__((packed));
+const struct dtr gdt_desc = { sizeof(gdt) - 1, (uint32_t)gdt };
+const struct dtr idt_desc = { sizeof(idt) - 1, (uint32_t)idt };
+
+void load_idt(void)
+{
+    __asm__ volatile("lidt %0" :: "m"(idt_desc));
+}
+
 void guest_init(struct multiboot_info *mbi);
 void guest_init(struct multiboot_info *mbi)
 {
-    struct { uint16_t limit; uint32_t base; } __attribute__((packed)) g = { sizeof(gdt) - 1, (uint32_t)gdt },
-        i = { sizeof(idt) - 1, (uint32_t)idt };
+    struct dtr g = gdt_desc, i = idt_desc;
 
     __asm__ volatile("lgdt %0; ljmp $0x08, $1f; 1: mov $0x10, %%ax; mov %%ax, %%ds; mov %%ax, %%es; mov %%ax, %%ss"
                      :: "m"(g) : "eax", "memory");
@@ -136,4 +146,12 @@ int wrmsr_safe(uint32_t msr, uint64_t val)
     __asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
     fixup_len = 0;
     return last_vector < 0 ? 0 : last_vector;
+}
+
+/* Guests that start no second vCPU still link head.S's AP entry. */
+void ap_main(void) __attribute__((weak));
+void ap_main(void)
+{
+    puts("FAIL an AP started in a guest that never asked for one\n");
+    guest_exit(0xa9);
 }

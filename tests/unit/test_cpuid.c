@@ -40,7 +40,7 @@ static void test_policy(void **state)
     (void)state;
     assert_int_equal(o.ecx & (1u << 5), 0);             /* VMX */
     assert_int_equal(o.ecx & (1u << 3), 0);             /* MONITOR */
-    assert_int_equal(o.ecx & (1u << 24), 0);            /* TSC deadline */
+    assert_int_equal(o.ecx & (1u << 24), 1u << 24);     /* TSC deadline: the vLAPIC's */
     assert_int_equal(o.ecx & (1u << 31), 1u << 31);     /* hypervisor */
     assert_int_equal(o.ecx & (1u << 0), 1);             /* SSE3 passes */
     assert_int_equal(o.ebx >> 24, 3);                   /* APIC ID = vCPU */

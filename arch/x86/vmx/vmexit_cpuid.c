@@ -19,7 +19,7 @@ static struct cpuid_guest guest_of(const struct vcpu *v)
 {
     return (struct cpuid_guest){
         .vcpu_id = v->id,
-        .nr_vcpus = v->domain->nr_vcpus ? v->domain->nr_vcpus : 1,
+        .nr_vcpus = v->domain->max_vcpus,
         .tsc_khz = (uint32_t)arch_tsc_khz(),
         .apic_khz = 1000000,    /* the virtual LAPIC timer counts nanoseconds */
     };

@@ -201,7 +201,5 @@ void vmexit_vmx_instruction(struct vcpu *v, const struct vmx_exit *e)
 
 void vmexit_preemption_timer(struct vcpu *v, const struct vmx_exit *e)
 {
-    /* The timer is armed only for a guest deadline; the run loop re-arms it if needed. */
-    vmcs_write32(PIN_BASED_VM_EXEC_CONTROL,
-                 vmcs_read32(PIN_BASED_VM_EXEC_CONTROL) & ~PIN_PREEMPTION_TIMER);
+    /* A guest timer deadline came: vmx_deliver_events() fires it on the way back in. */
 }

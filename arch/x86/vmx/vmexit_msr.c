@@ -45,9 +45,6 @@ static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_IA32_TSC:
         *val = rdtsc();
         return MSR_OK;
-    case MSR_IA32_APIC_BASE:
-        *val = 0xfee00000ull | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
-        return MSR_OK;
     case MSR_IA32_FEATURE_CONTROL:
         *val = FEATURE_CONTROL_LOCKED;              /* locked, VMX off: no nesting yet */
         return MSR_OK;
@@ -96,9 +93,6 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return val == (1 | (1u << 11) | (1u << 12)) ? MSR_OK : MSR_GP;
     case MSR_IA32_MTRR_DEF_TYPE:
         return val == 0x806 ? MSR_OK : MSR_GP;
-    case MSR_IA32_APIC_BASE:
-        /* Relocating or disabling the APIC is not supported. */
-        return (val & ~(uint64_t)APIC_BASE_BSP) == (0xfee00000ull | APIC_BASE_ENABLE) ? MSR_OK : MSR_GP;
     case MSR_IA32_SYSENTER_CS:
         vmcs_write32(GUEST_SYSENTER_CS, val);
         return MSR_OK;
@@ -138,6 +132,13 @@ void vmexit_msr_read(struct vcpu *v, const struct vmx_exit *e)
     uint32_t msr = (uint32_t)v->arch.regs.rcx;
     uint64_t val = 0;
 
+    if (vmx_lapic_msr(v, msr, 0, &val)) {
+        if (v->arch.pending_event)
+            return;                 /* #GP queued */
+        v->arch.regs.rax = (uint32_t)val;
+        v->arch.regs.rdx = (uint32_t)(val >> 32);
+        return;
+    }
     if (msr_read(v, msr, &val) != MSR_OK) {
         pr_debug("d%u: rdmsr %#x: #GP\n", v->domain->id, msr);
         vmx_inject_gp(v);
@@ -153,6 +154,8 @@ void vmexit_msr_write(struct vcpu *v, const struct vmx_exit *e)
     uint32_t msr = (uint32_t)v->arch.regs.rcx;
     uint64_t val = (v->arch.regs.rdx << 32) | (uint32_t)v->arch.regs.rax;
 
+    if (vmx_lapic_msr(v, msr, 1, &val))
+        return;
     if (msr_write(v, msr, val) != MSR_OK) {
         pr_debug("d%u: wrmsr %#x <- %#lx: #GP\n", v->domain->id, msr, (unsigned long)val);
         vmx_inject_gp(v);

@@ -186,7 +186,7 @@ int arch_domain_init(struct domain *d)
     memset(d->arch.io_bitmap, 0xff, 2 * PAGE_SIZE);
     memset(d->arch.msr_bitmap, 0xff, PAGE_SIZE);
     vmx_msr_bitmap_passthrough(d->arch.msr_bitmap);
-    return 0;
+    return vmx_lapic_domain_init(d);
 }
 
 static void free_tables(uint64_t table, unsigned level)
@@ -219,6 +219,8 @@ int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size)
 
 /* ---- vCPUs: the VMCS ----------------------------------------------------- */
 
+static void setup_host_state(void);
+
 static int vmcs_load(struct vcpu *v)
 {
     int cpu = (int)this_cpu()->cpu_id;
@@ -229,6 +231,7 @@ static int vmcs_load(struct vcpu *v)
     if (vmptrld(v->arch.vmcs))
         return -EIO;
     v->arch.loaded_cpu = cpu;
+    setup_host_state();         /* GS, TR, GDT and IDT bases are this CPU's */
     return 0;
 }
 
@@ -316,9 +319,14 @@ int arch_vcpu_init(struct vcpu *v)
     /* The guest owns CR0/CR4 except what VMX forces: those bits read from the shadow. */
     vmcs_writel(CR0_GUEST_HOST_MASK, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG));
     vmcs_writel(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_fixed0 | X86_CR4_VMXE);
-    setup_host_state();
     arch_vcpu_set_entry32(v, 0, 0, 0);
     vmx_cpuid_init(v);
+    vmx_lapic_init(v);
+    /* Clear it: whichever CPU runs the vCPU loads it there (25.11.1). */
+    if (vmclear(vmcs))
+        return -EIO;
+    v->arch.loaded_cpu = -1;
+    v->arch.regs.launched = 0;
     return 0;
 }
 
@@ -414,20 +422,38 @@ void vmx_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32
     v->arch.pending_error = error;
 }
 
-void vmx_vcpu_halt(struct vcpu *v)
-{
-    /* No interrupt controller is emulated yet: nothing could ever wake this vCPU. */
-    domain_crash(v->domain, "vCPU%u halted with no interrupt source to wake it", v->id);
-}
-
 /* 9.1.4 / 28.2: after SIPI, real mode at vector:0000 with CS.base = vector << 12. */
 void vmx_vcpu_start_real(struct vcpu *v, uint8_t vector)
 {
+    static const uint32_t segs[][4] = {
+        { GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
+        { GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
+        { GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
+        { GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
+        { GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
+    };
+    uint64_t cr0 = X86_CR0_ET;
+
+    for (size_t i = 0; i < ARRAY_SIZE(segs); i++) {
+        vmcs_write_checked(segs[i][0], 0);
+        vmcs_write_checked(segs[i][1], 0);
+        vmcs_write_checked(segs[i][2], 0xffff);
+        vmcs_write_checked(segs[i][3], 0x93);
+    }
     vmcs_write16(GUEST_CS_SELECTOR, (uint16_t)vector << 8);
     vmcs_writel(GUEST_CS_BASE, (uint64_t)vector << 12);
     vmcs_write32(GUEST_CS_LIMIT, 0xffff);
     vmcs_write32(GUEST_CS_AR_BYTES, 0x9b);
+    vmcs_writel(CR0_READ_SHADOW, cr0);
+    vmcs_writel(GUEST_CR0, vmx_fix_cr(cr0, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG),
+                                      vmx_cfg.cr0_fixed1));
+    vmcs_writel(CR4_READ_SHADOW, 0);
+    vmcs_writel(GUEST_CR4, vmx_fix_cr(0, vmx_cfg.cr4_fixed0, vmx_cfg.cr4_fixed1));
+    vmcs_write64(GUEST_IA32_EFER, 0);
+    vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry & ~ENTRY_IA32E_MODE_GUEST);
+    vmcs_writel(GUEST_RFLAGS, 0x2);
     vmcs_writel(GUEST_RIP, 0);
+    vmcs_writel(GUEST_RSP, 0);
     vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 }
 
@@ -528,17 +554,39 @@ int vmx_exit_dispatch(struct vcpu *v)
     }
     if (d->state != DOMAIN_RUNNING)
         return 1;
+    /* Only a guest using its LAPIC (or with the preemption timer on) has events to deliver. */
+    if (v->arch.lapic.deadline || (v->arch.lapic.svr & SVR_ENABLED) || v->arch.ptimer_on)
+        vmx_deliver_events(v);
     prepare_entry(v);
     return 0;
 }
 
 void arch_vcpu_run(struct vcpu *v)
 {
-    if (vmcs_load(v)) {
-        domain_crash(v->domain, "cannot load the VMCS");
+    struct domain *d = v->domain;
+
+    /* An AP waits for its STARTUP IPI before it ever enters (9.4.4). */
+    while (__atomic_load_n(&v->arch.wait_sipi, __ATOMIC_ACQUIRE) && d->state == DOMAIN_RUNNING)
+        cpu_relax();
+    if (d->state != DOMAIN_RUNNING)
         return;
+    v->arch.pcpu = (int)this_cpu_id();
+    if (vmcs_load(v)) {
+        domain_crash(d, "cannot load the VMCS");
+        goto out;
     }
+    if (v->arch.sipi_vector >= 0) {
+        vmx_vcpu_start_real(v, (uint8_t)v->arch.sipi_vector);
+        v->arch.sipi_vector = -1;
+    }
+    vmx_deliver_events(v);
     prepare_entry(v);
     if (vmx_run(&v->arch.regs, v))
         entry_failed(v, 1);
+out:
+    /* Leave the VMCS clear so another CPU may run this vCPU later. */
+    vmclear(v->arch.vmcs);
+    v->arch.loaded_cpu = -1;
+    v->arch.regs.launched = 0;
+    v->arch.pcpu = -1;
 }

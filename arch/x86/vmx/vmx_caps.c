@@ -70,8 +70,10 @@ uint32_t vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optio
 #define PROC_OPTIONAL  0u
 #define PROC2_REQUIRED (CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST)
 #define PROC2_OPTIONAL (CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID)
-#define EXIT_REQUIRED  (EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER)
-#define EXIT_OPTIONAL  (EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_ACK_INTERRUPT_ON_EXIT)
+/* Acknowledge on exit: a host interrupt (a kick) is taken with the exit, never left pending. */
+#define EXIT_REQUIRED  (EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER | \
+                        EXIT_ACK_INTERRUPT_ON_EXIT)
+#define EXIT_OPTIONAL  (EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT)
 #define ENTRY_REQUIRED (ENTRY_LOAD_IA32_EFER)
 #define ENTRY_OPTIONAL (ENTRY_LOAD_IA32_PAT)
 
@@ -136,6 +138,7 @@ int vmx_config_compute(const struct vmx_msrs *m, struct vmx_config *c, char *why
     c->has_preemption_timer = ((true_ctls ? m->true_pin : m->pin) >> 32 & PIN_PREEMPTION_TIMER) != 0;
     c->has_virtual_nmis = (c->pin & PIN_VIRTUAL_NMIS) != 0;
     c->preemption_timer_shift = (unsigned)(m->misc & 0x1f);
+    c->has_hlt_activity = (m->misc >> 6) & 1;      /* A.6: HLT activity state */
     c->cr0_fixed0 = m->cr0_fixed0;
     c->cr0_fixed1 = m->cr0_fixed1;
     c->cr4_fixed0 = m->cr4_fixed0;

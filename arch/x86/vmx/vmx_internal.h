@@ -75,6 +75,12 @@ void vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
 int vmx_guest_translate(struct vcpu *v, uint64_t gla, unsigned access, uint64_t *gpa, uint32_t *pf);
 static inline unsigned this_cpu_id(void) { return this_cpu()->cpu_id; }
 
+/* Virtual LAPIC (vmx_lapic.c). */
+void vmx_lapic_init(struct vcpu *v);
+int vmx_lapic_domain_init(struct domain *d);
+int vmx_lapic_msr(struct vcpu *v, uint32_t msr, int write, uint64_t *val);
+void vmx_deliver_events(struct vcpu *v);
+
 /* Emulate the instruction that touched device memory at @gpa (vmx_mmio.c). */
 void vmx_emulate_mmio(struct vcpu *v, uint64_t gpa);
 

@@ -42,19 +42,22 @@ static int xlate(struct emu_ctx *c, uint64_t gla, int write, uint64_t *gpa)
     return walk(c, gla, write ? GW_WRITE : 0, gpa);
 }
 
-/* Byte by byte across pages: instruction bytes and string elements are few. */
+/* Page by page: one translation per page touched. */
 static int copy_linear(struct emu_ctx *c, uint64_t gla, void *buf, unsigned len, unsigned access)
 {
     struct domain *d = ctx_of(c)->v->domain;
     uint8_t *p = buf;
 
-    for (unsigned i = 0; i < len; i++) {
+    while (len) {
+        unsigned n = (unsigned)(4096 - (gla & 4095));
         uint64_t gpa;
         int rc;
 
-        if (walk(c, gla + i, access, &gpa))
+        if (n > len)
+            n = len;
+        if (walk(c, gla, access, &gpa))
             return -1;
-        rc = access & GW_WRITE ? domain_copy_to(d, gpa, p + i, 1) : domain_copy_from(d, p + i, gpa, 1);
+        rc = access & GW_WRITE ? domain_copy_to(d, gpa, p, n) : domain_copy_from(d, p, gpa, n);
         if (rc) {
             /* Code or a string operand in device space: not something Keel emulates
              * (a fetch that runs past RAM only shortens the instruction window). */
@@ -62,6 +65,9 @@ static int copy_linear(struct emu_ctx *c, uint64_t gla, void *buf, unsigned len,
                 domain_crash(d, "emulated access to non-RAM guest-physical %#lx", (unsigned long)gpa);
             return -1;
         }
+        gla += n;
+        p += n;
+        len -= n;
     }
     return 0;
 }

@@ -18,7 +18,7 @@
 
 #define BOOT_CMDLINE_MAX       1024
 #define BOOT_MEM_MAX           256
-#define BOOT_MODULES_MAX       8
+#define BOOT_MODULES_MAX       16
 #define BOOT_MOD_CMDLINE_MAX   256
 #define BOOT_LOADER_NAME_MAX   64
 #define BOOT_RSDP_MAX          36    /* ACPI 2.0+ RSDP length */

@@ -57,6 +57,12 @@ void arch_vcpu_destroy(struct vcpu *v);
 void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx);
 /* Run @v on this CPU until its domain stops. */
 void arch_vcpu_run(struct vcpu *v);
+/* Make the CPUs running @d's vCPUs leave guest mode (after a state change). */
+void arch_domain_kick(struct domain *d);
+/* Run @v on CPU @cpu (an AP in its idle loop): 0, or -EBUSY / -ENODEV. */
+int arch_cpu_start_vcpu(unsigned cpu, struct vcpu *v);
+/* Wait until CPU @cpu has finished running the vCPU it was given. */
+void arch_cpu_wait_idle(unsigned cpu);
 /* Test-mode probes of the second-level tables (KEEL_HC_TEST_*). */
 int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes);
 int64_t arch_test_ept_query(struct domain *d, uint64_t gpa);

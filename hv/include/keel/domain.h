@@ -54,6 +54,7 @@ struct domain {
     struct mmio mmio[8];
     char con_line[CONSOLE_LINE_MAX];
     size_t con_len;
+    uint32_t max_vcpus;             /* what CPUID and the MADT advertise */
     uint32_t nr_vcpus;
     struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
     struct domain_arch arch;
@@ -66,8 +67,8 @@ struct vcpu {
     struct vcpu_arch arch;
 };
 
-/* Allocate and map @bytes of RAM at guest-physical 0 (2 MiB chunks). */
-struct domain *domain_create(const char *name, uint64_t bytes);
+/* Allocate and map @bytes of RAM at guest-physical 0 (2 MiB chunks), for up to @max_vcpus. */
+struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus);
 void domain_destroy(struct domain *d);
 struct vcpu *vcpu_create(struct domain *d);
 

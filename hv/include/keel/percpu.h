@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <asm/cpu_arch.h>
 
+struct vcpu;
+
 #define MAX_CPUS 256
 
 struct percpu {
@@ -13,6 +15,8 @@ struct percpu {
     volatile int online;
     int in_fatal;                   /* inside the fatal-exception dump */
     uint64_t stack_top;
+    struct vcpu *volatile run_vcpu;  /* work handed to an AP's idle loop */
+    volatile int virt_ok;            /* VMX is on here */
     struct cpu_arch arch;
 };
 

@@ -23,6 +23,7 @@
 #define APIC_ICR_STARTUP        (6u << 8)
 #define APIC_ICR_LEVEL_ASSERT   (1u << 14)
 #define APIC_ICR_TRIGGER_LEVEL  (1u << 15)
+#define APIC_ICR_FIXED_VECTOR(v) ((uint32_t)(v) & 0xff)   /* fixed delivery, edge */
 
 /* Set up this CPU's LAPIC (x2APIC when the BSP chose it). */
 void lapic_init(int bsp, uint64_t madt_lapic_addr);

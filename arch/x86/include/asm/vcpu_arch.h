@@ -3,6 +3,7 @@
 #define ASM_VCPU_ARCH_H
 #include <stdint.h>
 #include <asm/cpuid_policy.h>
+#include <asm/vlapic.h>
 
 /* Guest GPRs saved by arch/x86/vmx/vmentry.S; RSP and RIP live in the VMCS. */
 struct guest_regs {
@@ -22,6 +23,12 @@ struct vcpu_arch {
     uint64_t exits;                 /* VM exits taken */
     uint64_t ept_wp_faults;         /* write-protect faults resolved (dirty tracking) */
     struct cpuid_table cpuid;       /* this vCPU's CPUID answers */
+    struct vlapic lapic;
+    uint64_t apic_base;             /* IA32_APIC_BASE */
+    volatile int wait_sipi;         /* after INIT: parked until a STARTUP IPI */
+    volatile int sipi_vector;       /* -1: none received */
+    volatile int pcpu;              /* physical CPU running it, -1 if none */
+    int ptimer_on;                  /* preemption timer enabled in the VMCS */
 };
 
 struct domain_arch {

@@ -1,0 +1,232 @@
+/*
+ * The virtual LAPIC wired into VMX: IA32_APIC_BASE and x2APIC MSRs, the
+ * xAPIC page (MMIO, through the emulator), IPIs between vCPUs (fixed, INIT,
+ * STARTUP), interrupt injection with interrupt-window exiting (SDM 26.6.5,
+ * 27.2.3), HLT in the HLT activity state woken by the preemption timer
+ * (25.5.1) or by a kick IPI to the physical CPU.
+ */
+#include <asm/cpu_ops.h>
+#include <asm/lapic.h>
+#include <asm/processor.h>
+#include <asm/vlapic.h>
+#include <keel/arch.h>
+#include <keel/log.h>
+#include "vmx_internal.h"
+
+#define KICK_VECTOR     0xf0        /* host vector that makes a CPU leave guest mode */
+#define RFLAGS_IF       (1u << 9)
+
+static void kick(struct vcpu *v)
+{
+    int cpu = v->arch.pcpu;
+
+    if (cpu >= 0 && (unsigned)cpu != this_cpu_id())
+        lapic_send_ipi(percpu[cpu].apic_id, APIC_ICR_FIXED_VECTOR(KICK_VECTOR));
+}
+
+void arch_domain_kick(struct domain *d)
+{
+    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+        kick(d->vcpus[i]);
+}
+
+void vmx_lapic_init(struct vcpu *v)
+{
+    vlapic_reset(&v->arch.lapic, v->id, (uint32_t)arch_tsc_khz());
+    v->arch.apic_base = VLAPIC_BASE | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
+    v->arch.sipi_vector = -1;
+    v->arch.wait_sipi = v->id != 0;             /* APs wait for INIT-SIPI-SIPI */
+    v->arch.pcpu = -1;
+}
+
+static void deliver_ipi(struct vcpu *src)
+{
+    struct domain *d = src->domain;
+    struct vlapic *l = &src->arch.lapic;
+    uint32_t lo = l->icr_lo, dest = l->x2apic ? l->icr_hi : l->icr_hi >> 24;
+    uint32_t broadcast = l->x2apic ? 0xffffffffu : 0xffu;
+
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *t = d->vcpus[i];
+        int hit;
+
+        switch (ICR_SHORTHAND(lo)) {
+        case ICR_DEST_SELF: hit = t == src; break;
+        case ICR_DEST_ALL: hit = 1; break;
+        case ICR_DEST_OTHERS: hit = t != src; break;
+        default: hit = dest == broadcast || dest == t->arch.lapic.id; break;
+        }
+        if (!hit)
+            continue;
+        switch (ICR_MODE(lo)) {
+        case ICR_MODE_FIXED:
+            vlapic_set_irr(&t->arch.lapic, ICR_VECTOR(lo));
+            kick(t);
+            break;
+        case ICR_MODE_INIT:
+            if ((lo & ICR_LEVEL_ASSERT) && t != src) {
+                t->arch.sipi_vector = -1;
+                t->arch.wait_sipi = 1;
+            }
+            break;
+        case ICR_MODE_STARTUP:
+            if (t->arch.wait_sipi && t->arch.sipi_vector < 0) {
+                t->arch.sipi_vector = ICR_VECTOR(lo);
+                __atomic_store_n(&t->arch.wait_sipi, 0, __ATOMIC_RELEASE);
+            }
+            break;
+        default:
+            pr_debug("d%u: IPI delivery mode %u not emulated\n", d->id, ICR_MODE(lo));
+        }
+    }
+}
+
+static void lapic_write(struct vcpu *v, unsigned reg, uint64_t val)
+{
+    switch (vlapic_write(&v->arch.lapic, reg, val, rdtsc())) {
+    case VLAPIC_FAULT:
+        vmx_inject_gp(v);
+        return;
+    case VLAPIC_SEND_IPI:
+        deliver_ipi(v);
+        return;
+    case VLAPIC_DONE:
+        return;
+    }
+}
+
+/* RDMSR/WRMSR of IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range: 1 if handled. */
+int vmx_lapic_msr(struct vcpu *v, uint32_t msr, int write, uint64_t *val)
+{
+    struct vlapic *l = &v->arch.lapic;
+
+    if (msr == MSR_IA32_APIC_BASE) {
+        uint64_t keep = VLAPIC_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
+        if (!write) {
+            *val = v->arch.apic_base;
+            vmx_skip_instruction(v);
+            return 1;
+        }
+        /* Only xAPIC -> x2APIC (11.12.5); no relocation, no disabling. */
+        if ((*val & ~(uint64_t)APIC_BASE_EXTD) != (v->arch.apic_base & keep) ||
+            (!(*val & APIC_BASE_EXTD) && l->x2apic)) {
+            vmx_inject_gp(v);
+            return 1;
+        }
+        v->arch.apic_base = *val;
+        l->x2apic = (*val & APIC_BASE_EXTD) != 0;
+        vmx_skip_instruction(v);
+        return 1;
+    }
+    if (msr == MSR_TSC_DEADLINE) {
+        if (write)
+            vlapic_write_tsc_deadline(l, *val);
+        else
+            *val = vlapic_read_tsc_deadline(l);
+        vmx_skip_instruction(v);
+        return 1;
+    }
+    if (msr < X2APIC_MSR_FIRST || msr > X2APIC_MSR_LAST)
+        return 0;
+    if (!l->x2apic) {
+        vmx_inject_gp(v);           /* x2APIC MSRs exist only in x2APIC mode */
+        return 1;
+    }
+    if (write) {
+        if (vlapic_write(l, (msr - X2APIC_MSR_FIRST) << 4, *val, rdtsc()) == VLAPIC_FAULT) {
+            vmx_inject_gp(v);
+            return 1;
+        }
+        if (((msr - X2APIC_MSR_FIRST) << 4) == LAPIC_ICR)
+            deliver_ipi(v);
+    } else if (vlapic_read(l, (msr - X2APIC_MSR_FIRST) << 4, rdtsc(), val)) {
+        vmx_inject_gp(v);
+        return 1;
+    }
+    vmx_skip_instruction(v);
+    return 1;
+}
+
+/* The xAPIC page: 32-bit accesses to 16-byte aligned registers (11.4.1). */
+static int lapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, int write, uint64_t *val)
+{
+    unsigned reg = (unsigned)(gpa - VLAPIC_BASE);
+
+    if (v->arch.lapic.x2apic || (reg & 0xf) || size != 4) {
+        if (!write)
+            *val = 0;
+        return 0;                   /* ignored, as on hardware in these cases */
+    }
+    if (write) {
+        lapic_write(v, reg, *val & 0xffffffffu);
+    } else if (vlapic_read(&v->arch.lapic, reg, rdtsc(), val)) {
+        *val = 0;
+    }
+    return 0;
+}
+
+int vmx_lapic_domain_init(struct domain *d)
+{
+    return domain_register_mmio(d, VLAPIC_BASE, 0x1000, lapic_mmio);
+}
+
+/*
+ * Before each entry: fire a due timer, inject the highest pending interrupt
+ * when the guest can take one (else ask for an interrupt window), and run
+ * the preemption timer only while a deadline is armed.
+ */
+void vmx_deliver_events(struct vcpu *v)
+{
+    struct vlapic *l = &v->arch.lapic;
+    uint64_t now;
+    int vec;
+
+    now = rdtsc();
+    vlapic_timer_poll(l, now);
+    vec = vlapic_pending(l);
+    if (vec >= 0 && !v->arch.pending_event) {
+        uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+        if ((vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
+            !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+            vlapic_accept(l, (unsigned)vec);
+            v->arch.pending_event = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vec;
+            vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+        } else {
+            vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+                         vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_INTERRUPT_WINDOW_EXITING);
+        }
+    }
+    if (l->deadline && vmx_cfg.has_preemption_timer) {
+        uint64_t ticks = l->deadline > now ? (l->deadline - now) >> vmx_cfg.preemption_timer_shift : 0;
+        vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
+        if (!v->arch.ptimer_on) {
+            vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin | PIN_PREEMPTION_TIMER);
+            v->arch.ptimer_on = 1;
+        }
+    } else if (v->arch.ptimer_on) {
+        vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
+        v->arch.ptimer_on = 0;
+    }
+}
+
+void vmx_vcpu_halt(struct vcpu *v)
+{
+    struct vlapic *l = &v->arch.lapic;
+    int interruptible = (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) != 0;
+
+    if (interruptible && vlapic_pending(l) >= 0)
+        return;                     /* delivered on this entry: HLT ends at once */
+    if (v->domain->nr_vcpus == 1 && (!interruptible || (!l->deadline && vlapic_pending(l) < 0))) {
+        domain_crash(v->domain, "vCPU%u halted %s", v->id,
+                     interruptible ? "with no interrupt source to wake it" : "with interrupts disabled");
+        return;
+    }
+    if (!vmx_cfg.has_hlt_activity || !vmx_cfg.has_preemption_timer) {
+        /* Without the HLT activity state, wait here for the deadline or an IPI. */
+        while (v->domain->state == DOMAIN_RUNNING && vlapic_pending(l) < 0 &&
+               !(l->deadline && rdtsc() >= l->deadline))
+            cpu_relax();
+        return;
+    }
+    vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
+}
