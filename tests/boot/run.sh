@@ -43,7 +43,8 @@ CMD="console=com1 keel.test=boot"
 case_qemu_bios_q35() {
     make_iso i386-pc "$OUT/bios.iso" "$CMD loglvl=debug" &&
     run_qemu "$1" 60 -machine q35 -smp 4 -cdrom "$OUT/bios.iso"
-    boot_ok "$1" 4 && expect "$1" 'ACPI: MCFG: segment 0' 'ACPI: FADT: PM timer'
+    boot_ok "$1" 4 && expect "$1" 'ACPI: MCFG: segment 0' 'ACPI: FADT: PM timer' \
+        'VMX: this CPU has no VMX: no guests can run'
 }
 case_qemu_bios_pc() {
     make_iso i386-pc "$OUT/bios-pc.iso" "$CMD bogus_option=1" &&
@@ -124,7 +125,15 @@ case_bochs_guests() {
     refuse "$1" 'FAIL|EXCEPTION|PANIC|not returned'
 }
 
-ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests"
+# A CPU with VMX but without EPT (Core 2 Penryn): Keel boots, says why, runs no guest.
+case_bochs_no_ept() {
+    make_iso i386-pc "$OUT/noept.iso" "console=com1 keel.test=guest" "$BUILD/guests/cpuid.elf|cpuid" &&
+    run_bochs "$1" 300 "$OUT/noept.iso" 1 core2_penryn_t9600
+    expect "$1" 'VMX: unusable: EPT and unrestricted guest \(missing 0x82\): no guests can run' \
+        '^KEEL-TEST: FAIL guest: no usable VMX' && refuse "$1" 'EXCEPTION|PANIC'
+}
+
+ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_no_ept"
 for c in ${@:-$ALL}; do
     log="$OUT/$c.log"
     rm -f "$log"

@@ -22,8 +22,9 @@ SRC_cpuid     := arch/x86/cpuid_policy.c
 SRC_guest_walk := arch/x86/guest_walk.c
 SRC_mb1       := hv/mb1.c
 SRC_emulate   := arch/x86/emulate.c
+SRC_vlapic    := arch/x86/vlapic.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build
