@@ -26,20 +26,6 @@ if [ -t 0 ]; then
 else
     com1="com1: enabled=1, mode=file, dev=/dev/stdout"
 fi
-cat > "$out/bochsrc" <<EOC
-megs: 1024
-romimage: file=/usr/share/bochs/BIOS-bochs-latest
-vgaromimage: file=/usr/share/vgabios/vgabios.bin
-pci: enabled=1, chipset=i440fx
-ata0-master: type=cdrom, path=$out/keel.iso, status=inserted
-boot: cdrom
-cpu: model=corei7_skylake_x, count=$cpus, ips=10000000, reset_on_triple_fault=0
-clock: sync=none, time0=local
-$com1
-display_library: rfb, options="timeout=0"
-sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
-panic: action=fatal
-log: $out/bochs.log
-EOC
+bochs_config "$out/keel.iso" "$cpus" corei7_skylake_x 1024 "$com1" "$out/bochs.log" > "$out/bochsrc"
 echo c > "$out/bochs.rc"
 exec bochs -q -f "$out/bochsrc" -rc "$out/bochs.rc"

@@ -77,8 +77,8 @@ void cpu_tables_load(struct percpu *pc, const uint64_t ist_top[3])
     a->tss.ist[IST_MC - 1] = ist_top[2];
     a->tss.iomap_base = sizeof(a->tss);     /* no I/O bitmap */
     a->gdt[0] = 0;
-    a->gdt[GDT_CS64 / 8] = 0x00af9b000000ffffull;
-    a->gdt[GDT_DS / 8] = 0x00cf93000000ffffull;
+    a->gdt[GDT_CS64 / 8] = GDT_DESC_CODE64;
+    a->gdt[GDT_DS / 8] = GDT_DESC_DATA;
     /* 64-bit available TSS descriptor (SDM 8.2.3), two slots. */
     a->gdt[GDT_TSS / 8] = (sizeof(a->tss) - 1) | ((tss & 0xffffff) << 16) |
                           (0x89ull << 40) | (((tss >> 24) & 0xff) << 56);

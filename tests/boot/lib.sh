@@ -73,26 +73,33 @@ ovmf_args() {
     echo "-drive if=pflash,format=raw,readonly=on,file=$OVMF_CODE -drive if=pflash,format=raw,file=$1"
 }
 
-# run_bochs LOG TIMEOUT ISO CPUS [MODEL]: headless Bochs booting ISO.
-run_bochs() {
-    local log=$1 t=$2 iso=$3 cpus=$4 model=${5:-corei7_skylake_x} dir
-    dir=$(mktemp -d)
-    cat > "$dir/bochsrc" <<EOC
-megs: 512
+# bochs_config ISO CPUS MODEL MEGS "COM1 LINE" BOCHSLOG: a headless configuration
+# (rfb display that never waits, panics fatal, triple faults end the run).
+bochs_config() {
+    cat <<EOC
+megs: $4
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 pci: enabled=1, chipset=i440fx
-ata0-master: type=cdrom, path=$iso, status=inserted
+ata0-master: type=cdrom, path=$1, status=inserted
 boot: cdrom
-cpu: model=$model, count=$cpus, ips=10000000, reset_on_triple_fault=0
+cpu: model=$3, count=$2, ips=10000000, reset_on_triple_fault=0
 clock: sync=none, time0=local
-com1: enabled=1, mode=file, dev=$log
+$5
 port_e9_hack: enabled=1
 display_library: rfb, options="timeout=0"
 sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 panic: action=fatal
-log: $dir/bochs.log
+log: $6
 EOC
+}
+
+# run_bochs LOG TIMEOUT ISO CPUS [MODEL]: headless Bochs booting ISO.
+run_bochs() {
+    local log=$1 t=$2 iso=$3 cpus=$4 model=${5:-corei7_skylake_x} dir
+    dir=$(mktemp -d)
+    bochs_config "$iso" "$cpus" "$model" 512 "com1: enabled=1, mode=file, dev=$log" \
+        "$dir/bochs.log" > "$dir/bochsrc"
     echo c > "$dir/rc"
     : > "$log"
     # SIGINT drops Bochs into its debugger, which exits at end of input.

@@ -32,5 +32,24 @@ int main(void)
     check(vmcall(HC_WP_FAULTS, 0, 0, 0) == faults0 + 1, "the page is writable again: no more faults");
     q = vmcall(HC_EPT_QUERY, pa, 0, 0);
     check(((q >> 8) & 7) == 7, "permissions restored to RWX");
+
+    /*
+     * A fault during event delivery (SDM 28.2.4): write-protect the stack
+     * page, then INT3. Pushing the exception frame hits the protection; Keel
+     * resolves it and must deliver the #BP again from the IDT-vectoring info.
+     */
+    {
+        uint32_t esp, page;
+        int32_t f0 = vmcall(HC_WP_FAULTS, 0, 0, 0), rc;
+
+        __asm__ volatile("mov %%esp, %0" : "=r"(esp));
+        page = (esp - 64) & ~0xfffu;
+        last_vector = -1;
+        __asm__ volatile("vmcall; int3" : "=a"(rc)
+                         : "a"(HC_EPT_PROTECT), "D"(page), "S"(4096), "d"(0) : "memory");
+        check(rc == 0, "stack page write-protected");
+        check(last_vector == 3, "#BP delivered after its delivery faulted on EPT");
+        check(vmcall(HC_WP_FAULTS, 0, 0, 0) == f0 + 1, "one write fault, during delivery");
+    }
     return report("ept");
 }

@@ -33,5 +33,21 @@ int main(void)
         __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
         check(!(cr0 & 8), "CLTS clears CR0.TS");
     }
+    if (cpuid(1, 0).c & (1u << 26)) {                   /* XSAVE */
+        uint32_t cr4, lo, hi;
+        __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+        __asm__ volatile("mov %0, %%cr4" :: "r"(cr4 | (1u << 18)));   /* OSXSAVE */
+        __asm__ volatile("xsetbv" :: "c"(0), "a"(3), "d"(0));
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        check(lo == 3 && hi == 0, "XSETBV x87|SSE, read back");
+        fixup_len = 3;                                   /* xsetbv = 0f 01 d1 */
+        last_vector = -1;
+        __asm__ volatile("xsetbv" :: "c"(0), "a"(2), "d"(0));         /* no x87: #GP */
+        check(last_vector == 13, "XSETBV without x87: #GP");
+        last_vector = -1;
+        __asm__ volatile("xsetbv" :: "c"(1), "a"(3), "d"(0));         /* XCR1: #GP */
+        fixup_len = 0;
+        check(last_vector == 13, "XSETBV to XCR1: #GP");
+    }
     return report("exc");
 }

@@ -194,8 +194,8 @@ msg_no_lm:
         .balign 8
 boot_gdt:
         .quad 0
-        .quad 0x00af9b000000ffff        /* GDT_CS64: 64-bit code, DPL0 */
-        .quad 0x00cf93000000ffff        /* GDT_DS: data */
+        .quad GDT_DESC_CODE64        /* GDT_CS64: 64-bit code, DPL0 */
+        .quad GDT_DESC_DATA        /* GDT_DS: data */
 boot_gdt_end:
         .global boot_gdt_desc
 boot_gdt_desc:

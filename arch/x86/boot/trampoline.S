@@ -58,8 +58,8 @@ tramp_64:
 tramp_gdt:
         .quad 0
         /* Accessed bits preset: this page is read-only while APs use it. */
-        .quad 0x00af9b000000ffff        /* GDT_CS64 */
-        .quad 0x00cf93000000ffff        /* GDT_DS */
+        .quad GDT_DESC_CODE64        /* GDT_CS64 */
+        .quad GDT_DESC_DATA        /* GDT_DS */
 tramp_gdt_end:
         .global tramp_gdt_desc, tramp_cr3, tramp_far64, tramp_stack, tramp_cpu, tramp_entry
         .global tramp_gdt

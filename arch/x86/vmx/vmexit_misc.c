@@ -14,7 +14,6 @@
 #define X86_CR0_TS  (1u << 3)
 #define X86_CR0_NW  (1u << 29)
 #define X86_CR0_CD  (1u << 30)
-#define X86_CR4_OSXSAVE (1u << 18)
 #define EFER_LMA    (1ull << 10)
 /* CR4 bits a guest may set (VMXE and SMXE excluded: no nesting, no SMX). */
 #define CR4_GUEST_OK 0x00f77fffull & ~(uint64_t)(X86_CR4_VMXE | (1u << 14))
@@ -54,9 +53,7 @@ static void guest_write_cr0(struct vcpu *v, uint64_t val)
     }
     vmcs_write64(GUEST_IA32_EFER, efer);
     vmcs_write32(VM_ENTRY_CONTROLS, entry);
-    vmcs_writel(CR0_READ_SHADOW, val);
-    vmcs_writel(GUEST_CR0, vmx_fix_cr(val, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG),
-                                      vmx_cfg.cr0_fixed1));
+    vmx_set_guest_cr0(val);
     vmx_skip_instruction(v);
 }
 
@@ -70,8 +67,7 @@ static void guest_write_cr4(struct vcpu *v, uint64_t val)
         vmx_inject_gp(v);           /* PAE may not be cleared in long mode */
         return;
     }
-    vmcs_writel(CR4_READ_SHADOW, val);
-    vmcs_writel(GUEST_CR4, vmx_fix_cr(val, vmx_cfg.cr4_fixed0, vmx_cfg.cr4_fixed1));
+    vmx_set_guest_cr4(val);
     vmx_skip_instruction(v);
 }
 

@@ -119,6 +119,9 @@ int arch_virt_cpu_init(int bsp)
     /* 24.8: CR0 and CR4 must honour the fixed bits (NE is one of them). */
     write_cr0(vmx_fix_cr(read_cr0(), m.cr0_fixed0, m.cr0_fixed1));
     write_cr4(vmx_fix_cr(read_cr4() | X86_CR4_VMXE, m.cr4_fixed0, m.cr4_fixed1));
+    /* XSETBV on a guest's behalf needs CR4.OSXSAVE here in root mode (13.3). */
+    if (cpuid(1).ecx & CPUID1_ECX_XSAVE)
+        write_cr4(read_cr4() | X86_CR4_OSXSAVE);
     region = alloc_pages(0);
     if (!region)
         return -ENOMEM;
@@ -373,11 +376,8 @@ void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t 
     vmcs_write32(GUEST_GDTR_LIMIT, 0xffff);
     vmcs_writel(GUEST_IDTR_BASE, 0);
     vmcs_write32(GUEST_IDTR_LIMIT, 0xffff);
-    vmcs_writel(CR0_READ_SHADOW, cr0);
-    vmcs_writel(GUEST_CR0, vmx_fix_cr(cr0, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG),
-                                      vmx_cfg.cr0_fixed1));
-    vmcs_writel(CR4_READ_SHADOW, 0);
-    vmcs_writel(GUEST_CR4, vmx_fix_cr(0, vmx_cfg.cr4_fixed0, vmx_cfg.cr4_fixed1));
+    vmx_set_guest_cr0(cr0);
+    vmx_set_guest_cr4(0);
     vmcs_writel(GUEST_CR3, 0);
     vmcs_writel(GUEST_DR7, 0x400);
     vmcs_writel(GUEST_RSP, 0);
@@ -394,6 +394,23 @@ void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t 
     vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
     vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
     vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry & ~ENTRY_IA32E_MODE_GUEST);
+}
+
+/*
+ * The guest's view of CR0/CR4 is the read shadow; the real registers carry
+ * what VMX forces (A.7, A.8). Unrestricted guest frees PE and PG.
+ */
+void vmx_set_guest_cr0(uint64_t cr0)
+{
+    vmcs_writel(CR0_READ_SHADOW, cr0);
+    vmcs_writel(GUEST_CR0, vmx_fix_cr(cr0, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG),
+                                      vmx_cfg.cr0_fixed1));
+}
+
+void vmx_set_guest_cr4(uint64_t cr4)
+{
+    vmcs_writel(CR4_READ_SHADOW, cr4);
+    vmcs_writel(GUEST_CR4, vmx_fix_cr(cr4, vmx_cfg.cr4_fixed0, vmx_cfg.cr4_fixed1));
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -444,11 +461,8 @@ void vmx_vcpu_start_real(struct vcpu *v, uint8_t vector)
     vmcs_writel(GUEST_CS_BASE, (uint64_t)vector << 12);
     vmcs_write32(GUEST_CS_LIMIT, 0xffff);
     vmcs_write32(GUEST_CS_AR_BYTES, 0x9b);
-    vmcs_writel(CR0_READ_SHADOW, cr0);
-    vmcs_writel(GUEST_CR0, vmx_fix_cr(cr0, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG),
-                                      vmx_cfg.cr0_fixed1));
-    vmcs_writel(CR4_READ_SHADOW, 0);
-    vmcs_writel(GUEST_CR4, vmx_fix_cr(0, vmx_cfg.cr4_fixed0, vmx_cfg.cr4_fixed1));
+    vmx_set_guest_cr0(cr0);
+    vmx_set_guest_cr4(0);
     vmcs_write64(GUEST_IA32_EFER, 0);
     vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry & ~ENTRY_IA32E_MODE_GUEST);
     vmcs_writel(GUEST_RFLAGS, 0x2);

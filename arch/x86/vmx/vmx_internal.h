@@ -67,6 +67,10 @@ static inline void vmx_skip_instruction(struct vcpu *v)
 void vmx_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error);
 static inline void vmx_inject_gp(struct vcpu *v) { vmx_inject_exception(v, 13, 1, 0); }
 static inline void vmx_inject_ud(struct vcpu *v) { vmx_inject_exception(v, 6, 0, 0); }
+/* Set the guest's CR0/CR4 (read shadow = @v; the real value has VMX's fixed bits). */
+void vmx_set_guest_cr0(uint64_t v);
+void vmx_set_guest_cr4(uint64_t v);
+
 /* HLT: wait for an interrupt (crashes the domain if nothing can ever come). */
 void vmx_vcpu_halt(struct vcpu *v);
 /* Start @v in real mode at vector << 12 (a SIPI). */

@@ -13,6 +13,7 @@
 #define X86_CR4_PGE         (1u << 7)
 #define X86_CR4_OSFXSR      (1u << 9)
 #define X86_CR4_VMXE        (1u << 13)
+#define X86_CR4_OSXSAVE     (1u << 18)
 
 #define MSR_IA32_APIC_BASE  0x0000001b
 #define MSR_EFER            0xc0000080
@@ -32,6 +33,7 @@
 #define CPUID1_ECX_VMX      (1u << 5)
 #define CPUID1_ECX_X2APIC   (1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_XSAVE    (1u << 26)
 #define CPUID1_ECX_HYPERVISOR   (1u << 31)
 #define CPUID1_EDX_APIC     (1u << 9)
 /* CPUID.80000001:EDX */
