@@ -2,7 +2,9 @@
  * keel.test=guest: every boot module is a multiboot test kernel, run in
  * turn as a domain of its own on the boot CPU. A module whose command line
  * holds "expect=crash:TEXT" must be crashed with a reason containing TEXT;
- * any other must shut down with exit code 0 (port 0xf4). The hypervisor
+ * any other must shut down with exit code 0 (port 0xf4). Boot modules whose
+ * command line starts with '+' are handed to the test guest before them as
+ * its multiboot modules (without the '+'). The hypervisor
  * must outlive them all and get all their memory back.
  */
 #include <stdio.h>
@@ -24,9 +26,12 @@ static int copy_to(void *opaque, uint64_t gpa, const void *src, uint64_t len)
     return domain_copy_to(opaque, gpa, src, len);
 }
 
-/* Run one module; 1 if it behaved as its command line expects. */
-static int run_module(const struct boot_module *m, unsigned idx)
+/* Run one module; 1 if it behaved as its command line expects. Boot modules
+ * right after it whose command line starts with '+' become its own modules. */
+static int run_module(const struct boot_module *m, const struct boot_module *extra, unsigned nr_extra,
+                      unsigned idx)
 {
+    struct mb1_module mods[MB1_MAX_MODULES];
     const char *expect = strstr(m->cmdline, "expect=crash:"), *nv = strstr(m->cmdline, "vcpus=");
     unsigned nr_vcpus = nv ? (unsigned)(nv[6] - '0') : 1;
     char name[16], want[64] = "";
@@ -49,7 +54,10 @@ static int run_module(const struct boot_module *m, unsigned idx)
     if (!d)
         return 0;
     t = (struct mb1_target){ d->mem_bytes, copy_to, d };
-    if (mb1_load(phys_to_virt(m->start), m->end - m->start, m->cmdline, &t, &entry) ||
+    for (unsigned i = 0; i < nr_extra && i < MB1_MAX_MODULES; i++)
+        mods[i] = (struct mb1_module){ phys_to_virt(extra[i].start), extra[i].end - extra[i].start,
+                                       extra[i].cmdline + 1 };
+    if (mb1_load(phys_to_virt(m->start), m->end - m->start, m->cmdline, mods, nr_extra, &t, &entry) ||
         vdev_test_platform(d) || !(v = vcpu_create(d)) || (nr_vcpus == 2 && !vcpu_create(d))) {
         pr_err("d%u: cannot set up the test guest\n", d->id);
         domain_destroy(d);
@@ -80,21 +88,28 @@ static int run_module(const struct boot_module *m, unsigned idx)
 void guest_test_run(const struct boot_info *bi)
 {
     uint64_t free_before = mm_free_bytes();
-    unsigned passed = 0;
+    unsigned passed = 0, guests = 0;
     char reason[64];
 
     if (!arch_virt_available()) {
         test_stage_done("guest", 0, "no usable VMX");
         return;
     }
-    for (unsigned i = 0; i < bi->nr_modules; i++)
-        passed += (unsigned)run_module(&bi->modules[i], i);
+    for (unsigned i = 0; i < bi->nr_modules; i++) {
+        unsigned n = 0;
+
+        if (bi->modules[i].cmdline[0] == '+')
+            continue;                   /* a module of the guest before it */
+        while (i + 1 + n < bi->nr_modules && bi->modules[i + 1 + n].cmdline[0] == '+')
+            n++;
+        passed += (unsigned)run_module(&bi->modules[i], &bi->modules[i + 1], n, guests++);
+    }
     if (mm_free_bytes() != free_before) {
         pr_err("guest test: %lu KiB not returned after the domains were destroyed\n",
                (unsigned long)((free_before - mm_free_bytes()) >> 10));
         test_stage_done("guest", 0, "memory leaked");
         return;
     }
-    snprintf(reason, sizeof(reason), "%u of %u test guests", passed, bi->nr_modules);
-    test_stage_done("guest", bi->nr_modules && passed == bi->nr_modules, reason);
+    snprintf(reason, sizeof(reason), "%u of %u test guests", passed, guests);
+    test_stage_done("guest", guests && passed == guests, reason);
 }

@@ -148,16 +148,17 @@ static int load_aout(const uint8_t *img, size_t len, const struct multiboot_head
                         &o->image_end);
 }
 
-int mb1_load(const uint8_t *img, size_t len, const char *cmdline, const struct mb1_target *t,
-             struct mb1_entry *o)
+int mb1_load(const uint8_t *img, size_t len, const char *cmdline, const struct mb1_module *mods,
+             unsigned nr_mods, const struct mb1_target *t, struct mb1_entry *o)
 {
     const struct multiboot_header *h = find_header(img, len);
     struct {
         struct multiboot_info info;
         struct multiboot_mmap_entry mmap[2];
+        struct multiboot_mod_list mods[MB1_MAX_MODULES];
         char loader[8];
     } __attribute__((packed)) boot;
-    uint64_t at, cmdlen = strlen(cmdline) + 1;
+    uint64_t at, strings;
     int rc;
 
     memset(o, 0, sizeof(*o));
@@ -169,6 +170,10 @@ int mb1_load(const uint8_t *img, size_t len, const char *cmdline, const struct m
         pr_err("mb1: required flags %#x are not supported (video mode?)\n", h->flags & 0xffff);
         return -EINVAL;
     }
+    if (nr_mods > MB1_MAX_MODULES) {
+        pr_err("mb1: %u modules, at most %u\n", nr_mods, MB1_MAX_MODULES);
+        return -EINVAL;
+    }
     rc = (h->flags & MULTIBOOT_AOUT_KLUDGE) ? load_aout(img, len, h, t, o) : load_elf(img, len, t, o);
     if (rc)
         return rc;
@@ -176,15 +181,28 @@ int mb1_load(const uint8_t *img, size_t len, const char *cmdline, const struct m
         pr_err("mb1: entry point %#x outside the image\n", o->eip);
         return -EINVAL;
     }
-    /* The information structure, then the command line, on the next page after the image. */
+    memset(&boot, 0, sizeof(boot));
+    /* Modules on page boundaries after the image (flag 0 asks for it; we always do it). */
     at = ALIGN_UP((uint64_t)o->image_end, 4096ull);
-    if (!fits(t, at, sizeof(boot) + cmdlen) || t->ram_bytes < 0x200000) {
+    for (unsigned i = 0; i < nr_mods; i++) {
+        if (!fits(t, at, mods[i].len)) {
+            pr_err("mb1: module %u (%lu bytes) does not fit in guest RAM\n", i, (unsigned long)mods[i].len);
+            return -E2BIG;
+        }
+        if (t->copy_to(t->opaque, at, mods[i].data, mods[i].len))
+            return -EFAULT;
+        boot.mods[i].mod_start = (uint32_t)at;
+        boot.mods[i].mod_end = (uint32_t)(at + mods[i].len);
+        at = ALIGN_UP(at + mods[i].len + 1, 4096ull);
+    }
+    /* Then the information structure, followed by its strings. */
+    strings = at + sizeof(boot);
+    if (!fits(t, at, sizeof(boot)) || t->ram_bytes < 0x200000) {
         pr_err("mb1: no room for the boot information\n");
         return -E2BIG;
     }
-    memset(&boot, 0, sizeof(boot));
     boot.info.flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MEM_MAP |
-                      MULTIBOOT_INFO_BOOT_LOADER_NAME;
+                      MULTIBOOT_INFO_BOOT_LOADER_NAME | MULTIBOOT_INFO_MODS;
     boot.info.mem_lower = LOW_MEM_KB;
     boot.info.mem_upper = (uint32_t)((MIN(t->ram_bytes, FOUR_GB) - 0x100000) >> 10);
     /* 3.3: each entry's size field excludes itself. */
@@ -194,11 +212,27 @@ int mb1_load(const uint8_t *img, size_t len, const char *cmdline, const struct m
                                                   t->ram_bytes - 0x100000, MULTIBOOT_MEMORY_AVAILABLE };
     boot.info.mmap_addr = (uint32_t)(at + offsetof(__typeof__(boot), mmap));
     boot.info.mmap_length = sizeof(boot.mmap);
+    boot.info.mods_count = nr_mods;
+    boot.info.mods_addr = (uint32_t)(at + offsetof(__typeof__(boot), mods));
     memcpy(boot.loader, "Keel", 5);
     boot.info.boot_loader_name = (uint32_t)(at + offsetof(__typeof__(boot), loader));
-    boot.info.cmdline = (uint32_t)(at + sizeof(boot));
-    if (t->copy_to(t->opaque, at, &boot, sizeof(boot)) ||
-        t->copy_to(t->opaque, at + sizeof(boot), cmdline, cmdlen))
+    for (int i = -1; i < (int)nr_mods; i++) {
+        const char *s = i < 0 ? cmdline : (mods[i].cmdline ? mods[i].cmdline : "");
+        uint64_t n = strlen(s) + 1;
+
+        if (!fits(t, strings, n)) {
+            pr_err("mb1: no room for the command lines\n");
+            return -E2BIG;
+        }
+        if (t->copy_to(t->opaque, strings, s, n))
+            return -EFAULT;
+        if (i < 0)
+            boot.info.cmdline = (uint32_t)strings;
+        else
+            boot.mods[i].cmdline = (uint32_t)strings;
+        strings += n;
+    }
+    if (t->copy_to(t->opaque, at, &boot, sizeof(boot)))
         return -EFAULT;
     o->mbi = (uint32_t)at;
     return 0;

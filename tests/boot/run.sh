@@ -104,8 +104,11 @@ case_bochs_grub() {
 GUEST_LIST="cpuid msr io exc ept mmio timer smp tf"
 case_bochs_guests() {
     local mods=() g
+    printf 'keel test module\n' > "$OUT/module.txt"
     for g in $GUEST_LIST; do
-        if [ "$g" = tf ]; then
+        if [ "$g" = cpuid ]; then
+            mods+=("$BUILD/guests/cpuid.elf|cpuid" "$OUT/module.txt|+modarg")
+        elif [ "$g" = tf ]; then
             mods+=("$BUILD/guests/tf.elf|tf expect=crash:triple")
         elif [ "$g" = smp ]; then
             mods+=("$BUILD/guests/smp.elf|smp vcpus=2")

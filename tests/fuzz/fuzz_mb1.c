@@ -25,7 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *copy = malloc(size ? size : 1);
 
     memcpy(copy, data, size);
-    if (!mb1_load(copy, size, "fuzz", &t, &e) && (e.eip >= e.image_end || e.mbi >= RAM))
+    const struct mb1_module mod = { data, size / 2, "module" };   /* the input doubles as a module */
+
+    if (!mb1_load(copy, size, "fuzz", &mod, 1, &t, &e) && (e.eip >= e.image_end || e.mbi >= RAM))
         __builtin_trap();
     free(copy);
     return 0;

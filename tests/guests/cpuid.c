@@ -1,5 +1,16 @@
 /* CPUID policy and hypervisor leaves; VMCALL basics. */
+#include <multiboot.h>
 #include "guest.h"
+
+extern const struct multiboot_info *boot_mbi;
+
+static int prefix(const char *s, const char *p)
+{
+    while (*p)
+        if (*s++ != *p++)
+            return 0;
+    return 1;
+}
 
 static int streq4(uint32_t v, const char *s)
 {
@@ -25,5 +36,12 @@ int main(void)
     check(vmcall(0, 0, 0, 0) == 1, "hypercall ABI version is 1");
     check(vmcall(0x1234, 0, 0, 0) == -38, "unknown hypercall: -ENOSYS");
     check(vmcall(0x4b00 + 4, 0, 0, 0) > 10, "exit counter grows");
+    /* The boot test hands the first cpuid guest a module: "keel test module". */
+    if (boot_mbi->mods_count) {
+        const struct multiboot_mod_list *m = (const void *)boot_mbi->mods_addr;
+        check(boot_mbi->mods_count == 1 && !(m->mod_start & 0xfff), "one page-aligned module");
+        check(prefix((const char *)m->mod_start, "keel test module"), "module contents");
+        check(prefix((const char *)m->cmdline, "modarg"), "module command line");
+    }
     return report("cpuid");
 }

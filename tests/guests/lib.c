@@ -9,6 +9,7 @@ volatile uint32_t fixup_len;
 void (*irq_handler)(void);
 static int failures;
 static const char *cmd = "";
+const struct multiboot_info *boot_mbi;
 
 struct gate { uint16_t off_lo, sel; uint8_t zero, type; uint16_t off_hi; } __attribute__((packed));
 static struct gate idt[256];
@@ -69,6 +70,7 @@ void guest_init(struct multiboot_info *mbi)
     for (int v = 32; v < 256; v++)
         set_idt_entry(v, (uint32_t)irq_stub);
     __asm__ volatile("lidt %0" :: "m"(i));
+    boot_mbi = mbi;
     if (mbi->flags & MULTIBOOT_INFO_CMDLINE)
         cmd = (const char *)mbi->cmdline;
 }

@@ -80,7 +80,7 @@ static void test_synthetic(void **state)
     (void)state;
     make_image(&im);
     memset(ram + 0x100000 + sizeof(im), 0xff, 0x3000);  /* the bss must come out zeroed */
-    assert_int_equal(mb1_load((uint8_t *)&im, sizeof(im), "hello world", &target, &e), 0);
+    assert_int_equal(mb1_load((uint8_t *)&im, sizeof(im), "hello world", NULL, 0, &target, &e), 0);
     assert_int_equal(e.eip, 0x100000 + offsetof(struct img, code));
     assert_int_equal(e.image_end, 0x100000 + sizeof(im) + 0x3000);
     assert_memory_equal(ram + 0x100000, &im, sizeof(im));
@@ -100,6 +100,43 @@ static void test_synthetic(void **state)
     assert_int_equal(mm[1].len, RAM - 0x100000);
     assert_int_equal(mm[1].type, MULTIBOOT_MEMORY_AVAILABLE);
     assert_int_equal(mm[0].size, 20);
+    assert_int_equal(mbi->mods_count, 0);
+}
+
+static void test_modules(void **state)
+{
+    struct img im;
+    struct mb1_entry e;
+    const struct multiboot_info *mbi;
+    const struct multiboot_mod_list *ml;
+    static uint8_t big[RAM];
+    struct mb1_module mods[2] = {
+        { (const uint8_t *)"first module", 12, "one arg" },
+        { (const uint8_t *)"2nd", 3, NULL },
+    };
+
+    (void)state;
+    make_image(&im);
+    if (mb1_load((uint8_t *)&im, sizeof(im), "k", mods, 2, &target, &e))
+        fail_msg("%s", unit_log);
+    mbi = (const void *)(ram + e.mbi);
+    assert_true(mbi->flags & MULTIBOOT_INFO_MODS);
+    assert_int_equal(mbi->mods_count, 2);
+    ml = (const void *)(ram + mbi->mods_addr);
+    assert_int_equal(ml[0].mod_start % 4096, 0);
+    assert_true(ml[0].mod_start >= e.image_end);
+    assert_int_equal(ml[0].mod_end - ml[0].mod_start, 12);
+    assert_memory_equal(ram + ml[0].mod_start, "first module", 12);
+    assert_string_equal((const char *)ram + ml[0].cmdline, "one arg");
+    assert_int_equal(ml[1].mod_start % 4096, 0);
+    assert_true(ml[1].mod_start >= ml[0].mod_end);
+    assert_string_equal((const char *)ram + ml[1].cmdline, "");
+    assert_string_equal((const char *)ram + mbi->cmdline, "k");
+    assert_true(e.mbi > ml[1].mod_end);
+    /* Too many, or too big for guest RAM. */
+    assert_int_equal(mb1_load((uint8_t *)&im, sizeof(im), "k", mods, MB1_MAX_MODULES + 1, &target, &e), -EINVAL);
+    mods[1] = (struct mb1_module){ big, RAM - 0x100000, NULL };        /* runs past the end of RAM */
+    assert_int_equal(mb1_load((uint8_t *)&im, sizeof(im), "k", mods, 2, &target, &e), -E2BIG);
 }
 
 static void expect_fail(struct img *im, size_t len, int rc, const char *msg)
@@ -107,7 +144,7 @@ static void expect_fail(struct img *im, size_t len, int rc, const char *msg)
     struct mb1_entry e;
 
     unit_log_clear();
-    assert_int_equal(mb1_load((uint8_t *)im, len, "", &target, &e), rc);
+    assert_int_equal(mb1_load((uint8_t *)im, len, "", NULL, 0, &target, &e), rc);
     if (msg && !unit_log_has(msg))
         fail_msg("log lacks '%s': %s", msg, unit_log);
 }
@@ -176,7 +213,7 @@ static void test_aout_kludge(void **state)
     im.mb.load_end_addr = 0x200000 + sizeof(im);
     im.mb.bss_end_addr = 0x200000 + sizeof(im) + 0x1000;
     im.mb.entry_addr = 0x200000 + offsetof(struct img, code);
-    assert_int_equal(mb1_load((uint8_t *)&im, sizeof(im), "", &target, &e), 0);
+    assert_int_equal(mb1_load((uint8_t *)&im, sizeof(im), "", NULL, 0, &target, &e), 0);
     assert_int_equal(e.eip, im.mb.entry_addr);
     assert_int_equal(e.image_end, im.mb.bss_end_addr);
     assert_memory_equal(ram + 0x200000, &im, sizeof(im));
@@ -194,6 +231,7 @@ static void test_real_guest_and_damage(void **state)
     long len;
     struct mb1_entry e;
     uint32_t seed = 99;
+    const struct mb1_module mod = { (const uint8_t *)"module", 6, "m" };
 
     (void)state;
     assert_non_null(f);
@@ -204,13 +242,13 @@ static void test_real_guest_and_damage(void **state)
     copy = malloc((size_t)len);
     assert_int_equal(fread(img, 1, (size_t)len, f), (size_t)len);
     fclose(f);
-    assert_int_equal(mb1_load(img, (size_t)len, "cpuid", &target, &e), 0);
+    assert_int_equal(mb1_load(img, (size_t)len, "cpuid", NULL, 0, &target, &e), 0);
     assert_true(e.eip >= 0x100000 && e.eip < e.image_end);
     for (int i = 0; i < 3000; i++) {
         memcpy(copy, img, (size_t)len);
         for (int k = 0; k < 4; k++)
             copy[unit_rand(&seed) % 256] = (uint8_t)unit_rand(&seed);   /* headers live up front */
-        (void)mb1_load(copy, (size_t)len, "x", &target, &e);
+        (void)mb1_load(copy, (size_t)len, "x", &mod, 1, &target, &e);
     }
     free(img);
     free(copy);
@@ -221,6 +259,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_synthetic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_modules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aout_kludge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_real_guest_and_damage, setup, teardown),
     };

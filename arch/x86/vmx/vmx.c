@@ -15,6 +15,7 @@
 #include <keel/log.h>
 #include <keel/mm.h>
 #include <keel/percpu.h>
+#include <keel/spinlock.h>
 #include "vmx_internal.h"
 
 #define MSR_IA32_PAT 0x277
@@ -22,7 +23,32 @@
 struct vmx_config vmx_cfg;
 static int vmx_ok;
 static uint64_t vmxon_region[MAX_CPUS];
-static uint16_t next_vpid = 1;
+/* VPIDs in use (0 is the host's and never handed out). */
+#define MAX_VPIDS 4096
+static uint64_t vpid_used[MAX_VPIDS / 64] = { 1 };
+static spinlock_t vpid_lock = SPINLOCK_INIT;
+
+static uint16_t vpid_alloc(void)
+{
+    uint16_t vpid = 0;
+
+    spin_lock(&vpid_lock);
+    for (unsigned i = 1; i < MAX_VPIDS; i++)
+        if (!(vpid_used[i / 64] >> (i % 64) & 1)) {
+            vpid_used[i / 64] |= 1ull << (i % 64);
+            vpid = (uint16_t)i;
+            break;
+        }
+    spin_unlock(&vpid_lock);
+    return vpid;
+}
+
+static void vpid_free(uint16_t vpid)
+{
+    spin_lock(&vpid_lock);
+    vpid_used[vpid / 64] &= ~(1ull << (vpid % 64));
+    spin_unlock(&vpid_lock);
+}
 
 _Static_assert(offsetof(struct guest_regs, rdi) == 56 && offsetof(struct guest_regs, cr2) == 128 &&
                offsetof(struct guest_regs, launched) == 136, "vmentry.S register offsets");
@@ -298,7 +324,9 @@ int arch_vcpu_init(struct vcpu *v)
     if (vmclear(vmcs) || vmcs_load(v))
         return -EIO;
     if (vmx_cfg.has_vpid) {
-        v->arch.vpid = next_vpid++;
+        v->arch.vpid = vpid_alloc();
+        if (!v->arch.vpid)
+            return -ENOSPC;
         vmcs_write16(VIRTUAL_PROCESSOR_ID, v->arch.vpid);
     }
     vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
@@ -337,9 +365,13 @@ void arch_vcpu_destroy(struct vcpu *v)
 {
     if (v->arch.vmcs) {
         vmclear(v->arch.vmcs);
-        if (vmx_cfg.has_vpid && v->arch.vpid)
+        if (vmx_cfg.has_vpid && v->arch.vpid) {
+            /* 28.3.3.3: no stale translations for the next owner of this VPID. */
             invvpid(vmx_cfg.has_invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT,
                     v->arch.vpid, 0);
+            vpid_free(v->arch.vpid);
+            v->arch.vpid = 0;
+        }
         free_pages(v->arch.vmcs, 0);
         v->arch.vmcs = 0;
     }

@@ -21,11 +21,20 @@ struct mb1_entry {
     uint32_t image_end;             /* end of the loaded image (bss included) */
 };
 
+struct mb1_module {
+    const uint8_t *data;
+    size_t len;
+    const char *cmdline;
+};
+
+#define MB1_MAX_MODULES 8
+
 /*
- * Load @img (@len bytes) with command line @cmdline. Returns 0, or -EINVAL
- * (no valid header, malformed ELF, flags we do not support: logged) or
- * -E2BIG (does not fit in guest RAM).
+ * Load @img (@len bytes) with command line @cmdline and @nr_mods modules
+ * (page-aligned after the image, 3.3 mods_addr). Returns 0, or -EINVAL (no
+ * valid header, malformed ELF, flags we do not support: logged) or -E2BIG
+ * (does not fit in guest RAM).
  */
-int mb1_load(const uint8_t *img, size_t len, const char *cmdline, const struct mb1_target *t,
-             struct mb1_entry *out);
+int mb1_load(const uint8_t *img, size_t len, const char *cmdline, const struct mb1_module *mods,
+             unsigned nr_mods, const struct mb1_target *t, struct mb1_entry *out);
 #endif
