@@ -69,7 +69,8 @@ static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
         *val = vmcs_readl(GUEST_SYSENTER_EIP);
         return MSR_OK;
     case MSR_IA32_PAT:
-        *val = vmcs_read64(GUEST_IA32_PAT);
+        /* The VMCS field exists only with the PAT controls (24.4.2); else keep it here. */
+        *val = vmx_cfg.entry & ENTRY_LOAD_IA32_PAT ? vmcs_read64(GUEST_IA32_PAT) : v->arch.pat;
         return MSR_OK;
     case MSR_EFER:
         *val = vmcs_read64(GUEST_IA32_EFER);
@@ -105,7 +106,10 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_IA32_PAT:
         if (!pat_valid(val))
             return MSR_GP;
-        vmcs_write64(GUEST_IA32_PAT, val);
+        if (vmx_cfg.entry & ENTRY_LOAD_IA32_PAT)
+            vmcs_write64(GUEST_IA32_PAT, val);
+        else
+            v->arch.pat = val;
         return MSR_OK;
     case MSR_EFER: {
         uint64_t old = vmcs_read64(GUEST_IA32_EFER);

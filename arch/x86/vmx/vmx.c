@@ -418,8 +418,9 @@ void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t 
     vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
     vmcs_write64(GUEST_IA32_EFER, 0);
     vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+    v->arch.pat = 0x0007040600070406ull;                        /* power-on PAT */
     if (vmx_cfg.entry & ENTRY_LOAD_IA32_PAT)
-        vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ull);     /* power-on PAT */
+        vmcs_write64(GUEST_IA32_PAT, v->arch.pat);
     vmcs_write32(GUEST_SYSENTER_CS, 0);
     vmcs_writel(GUEST_SYSENTER_ESP, 0);
     vmcs_writel(GUEST_SYSENTER_EIP, 0);

@@ -29,6 +29,7 @@ struct vcpu_arch {
     volatile int sipi_vector;       /* -1: none received */
     volatile int pcpu;              /* physical CPU running it, -1 if none */
     int ptimer_on;                  /* preemption timer enabled in the VMCS */
+    uint64_t pat;                   /* IA32_PAT when the CPU cannot switch it on entry */
 };
 
 struct domain_arch {
