@@ -16,6 +16,7 @@ declare -A SRC=(
     [mb2]="boot/mb2.c"
     [acpi]="drivers/acpi/acpi.c"
     [mb1]="hv/mb1.c"
+    [linux]="arch/x86/linux_boot.c"
 )
 # Seeds: fixtures and the real test guests, so fuzzing starts from valid inputs.
 seed() {
@@ -24,6 +25,10 @@ seed() {
     cp tests/fuzz/regressions/$t-* "$dir/" 2>/dev/null    # inputs that once found a bug
     case $t in
     mb1) cp $BUILD/guests/*.elf "$dir/" 2>/dev/null ;;
+    linux)
+        grep -oE '[0-9a-f]{2,}$' tests/unit/fixtures/bzimage-debian-6.1-setup.txt | tr -d '\n' |
+            xxd -r -p > "$dir/bzimage-setup"
+        cp $BUILD/guests/cpuid.elf "$dir/" 2>/dev/null ;;
     mb2|acpi)
         for f in tests/unit/fixtures/$t-*.txt; do
             [ -f "$f" ] || continue
@@ -35,7 +40,7 @@ seed() {
     esac
 }
 pass=0 fail=0
-for t in emulate mb2 acpi mb1; do
+for t in emulate mb2 acpi mb1 linux; do
     if ! clang "${CFLAGS[@]}" -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c ${SRC[$t]} tests/unit/fakes/fake_log.c \
             tests/unit/fixture.c 2>"$out/fuzz_$t.build.log"; then
         echo "  FAIL fuzz/$t (build: $out/fuzz_$t.build.log)"

@@ -23,8 +23,9 @@ SRC_guest_walk := arch/x86/guest_walk.c
 SRC_mb1       := hv/mb1.c
 SRC_emulate   := arch/x86/emulate.c
 SRC_vlapic    := arch/x86/vlapic.c
+SRC_linux     := arch/x86/linux_boot.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

@@ -1,0 +1,274 @@
+/*
+ * Linux x86 boot protocol, 64-bit entry (see asm/linux_boot.h). Offsets are
+ * those of boot.rst ("THE REAL-MODE KERNEL HEADER") and zero-page.rst; every
+ * field read from the image is checked before it is used.
+ */
+#include <errno.h>
+#include <string.h>
+#include <asm/linux_boot.h>
+#include <keel/elf.h>
+#include <keel/lib.h>
+#include <keel/log.h>
+
+/* Setup header, offsets in the image and in boot_params (the same). */
+#define HDR_SETUP_SECTS     0x1f1
+#define HDR_BOOT_FLAG       0x1fe
+#define HDR_JUMP            0x200
+#define HDR_HEADER          0x202
+#define HDR_VERSION         0x206
+#define HDR_TYPE_OF_LOADER  0x210
+#define HDR_LOADFLAGS       0x211
+#define HDR_CODE32_START    0x214
+#define HDR_RAMDISK_IMAGE   0x218
+#define HDR_RAMDISK_SIZE    0x21c
+#define HDR_HEAP_END_PTR    0x224
+#define HDR_CMD_LINE_PTR    0x228
+#define HDR_INITRD_ADDR_MAX 0x22c
+#define HDR_KERNEL_ALIGN    0x230
+#define HDR_XLOADFLAGS      0x236
+#define HDR_CMDLINE_SIZE    0x238
+#define HDR_PREF_ADDRESS    0x258
+#define HDR_INIT_SIZE       0x260
+#define HDR_END_MAX         0x290       /* past the last field Keel knows of */
+
+/* boot_params outside the setup header. */
+#define BP_ACPI_RSDP_ADDR   0x070
+#define BP_EXT_RAMDISK_SIZE 0x0c4
+#define BP_E820_ENTRIES     0x1e8
+#define BP_SENTINEL         0x1ef
+#define BP_E820_TABLE       0x2d0
+#define BP_SIZE             4096
+
+#define HDRS_MAGIC          0x53726448u     /* "HdrS" */
+#define LOADED_HIGH         0x01
+#define CAN_USE_HEAP        0x80
+#define XLF_KERNEL_64       0x01
+#define MIN_VERSION         0x020c          /* 2.12: xloadflags, 64-bit entry described */
+#define FOUR_GB             (1ull << 32)
+
+static uint16_t rd16(const uint8_t *p, size_t o) { uint16_t v; memcpy(&v, p + o, 2); return v; }
+static uint32_t rd32(const uint8_t *p, size_t o) { uint32_t v; memcpy(&v, p + o, 4); return v; }
+static uint64_t rd64(const uint8_t *p, size_t o) { uint64_t v; memcpy(&v, p + o, 8); return v; }
+static void wr16(uint8_t *p, size_t o, uint16_t v) { memcpy(p + o, &v, 2); }
+static void wr32(uint8_t *p, size_t o, uint32_t v) { memcpy(p + o, &v, 4); }
+static void wr64(uint8_t *p, size_t o, uint64_t v) { memcpy(p + o, &v, 8); }
+
+static int is_ram(const struct linux_target *t, uint64_t gpa, uint64_t len)
+{
+    if (gpa > t->ram_bytes || len > t->ram_bytes - gpa)
+        return 0;
+    for (unsigned i = 0; i < t->nr_e820; i++) {
+        const struct linux_e820 *e = &t->e820[i];
+        if (e->type == LINUX_E820_RAM && gpa >= e->addr && gpa + len <= e->addr + e->size)
+            return 1;
+    }
+    return 0;
+}
+
+static int put(const struct linux_target *t, uint64_t gpa, const void *src, uint64_t len)
+{
+    return is_ram(t, gpa, len) && !t->copy_to(t->opaque, gpa, src, len) ? 0 : -E2BIG;
+}
+
+/* Identity map of the first 4 GiB with 2 MiB pages, and the boot GDT. */
+static int build_tables(const struct linux_target *t, struct linux_entry *o)
+{
+    static const uint64_t gdt[4] = { 0, 0, 0x00af9b000000ffffull, 0x00cf93000000ffffull };
+    uint64_t table[512];
+    int rc;
+
+    memset(table, 0, sizeof(table));
+    table[0] = (LINUX_PAGE_TABLES + 0x1000) | 3;                     /* PML4[0] -> PDPT */
+    rc = put(t, LINUX_PAGE_TABLES, table, sizeof(table));
+    for (unsigned i = 0; i < 4; i++)
+        table[i] = (LINUX_PAGE_TABLES + 0x2000 + 0x1000 * i) | 3;    /* PDPT[i] -> PD i */
+    if (!rc)
+        rc = put(t, LINUX_PAGE_TABLES + 0x1000, table, sizeof(table));
+    for (unsigned pd = 0; pd < 4 && !rc; pd++) {
+        for (unsigned i = 0; i < 512; i++)
+            table[i] = ((uint64_t)pd << 30) + ((uint64_t)i << 21) + 0x83;     /* P RW PS */
+        rc = put(t, LINUX_PAGE_TABLES + 0x2000 + 0x1000 * pd, table, sizeof(table));
+    }
+    if (!rc)
+        rc = put(t, LINUX_GDT, gdt, sizeof(gdt));
+    o->cr3 = LINUX_PAGE_TABLES;
+    o->gdt = LINUX_GDT;
+    return rc;
+}
+
+static int load_bzimage(const uint8_t *img, size_t len, uint8_t *bp, const struct linux_target *t,
+                        struct linux_entry *o)
+{
+    unsigned setup_sects = img[HDR_SETUP_SECTS] ? img[HDR_SETUP_SECTS] : 4;
+    uint64_t pm_off = (uint64_t)(setup_sects + 1) * 512, pm_len, load, align, init_size;
+    size_t hdr_end = MIN((size_t)(0x202 + img[HDR_JUMP + 1]), (size_t)HDR_END_MAX);
+    uint16_t version = rd16(img, HDR_VERSION);
+
+    if (version < MIN_VERSION || !(rd16(img, HDR_XLOADFLAGS) & XLF_KERNEL_64)) {
+        pr_err("linux: boot protocol %x.%02x without a 64-bit entry; need 2.12 and XLF_KERNEL_64\n",
+               version >> 8, version & 0xff);
+        return -EINVAL;
+    }
+    if (pm_off >= len || hdr_end > pm_off) {
+        pr_err("linux: %u setup sectors run past the %lu-byte image\n", setup_sects, (unsigned long)len);
+        return -EINVAL;
+    }
+    pm_len = len - pm_off;
+    if (pm_len <= 0x200) {
+        pr_err("linux: a %lu-byte kernel cannot hold its 64-bit entry at +0x200\n", (unsigned long)pm_len);
+        return -EINVAL;
+    }
+    align = rd32(img, HDR_KERNEL_ALIGN);
+    load = rd64(img, HDR_PREF_ADDRESS);
+    init_size = rd32(img, HDR_INIT_SIZE);
+    if (!align || (align & (align - 1)) || align > (1u << 30) || !load || (load & (align - 1)) ||
+        load >= FOUR_GB) {
+        pr_err("linux: bad load address %#lx or alignment %#lx\n", (unsigned long)load,
+               (unsigned long)align);
+        return -EINVAL;
+    }
+    o->kernel_start = load;
+    o->kernel_end = load + MAX(pm_len, init_size);
+    if (!is_ram(t, load, o->kernel_end - load)) {
+        pr_err("linux: the kernel needs %lu MiB of RAM from %#lx\n",
+               (unsigned long)((o->kernel_end - load) >> 20), (unsigned long)load);
+        return -E2BIG;
+    }
+    if (put(t, load, img + pm_off, pm_len))
+        return -E2BIG;
+    memcpy(bp + HDR_SETUP_SECTS, img + HDR_SETUP_SECTS, hdr_end - HDR_SETUP_SECTS);
+    wr32(bp, HDR_CODE32_START, (uint32_t)load);
+    o->rip = load + 0x200;              /* startup_64: 0x200 past the 32-bit entry (boot.rst) */
+    return 0;
+}
+
+static int load_vmlinux(const uint8_t *img, size_t len, uint8_t *bp, const struct linux_target *t,
+                        struct linux_entry *o)
+{
+    const Elf64_Ehdr *eh = (const void *)img;
+    uint64_t lo = ~0ull, hi = 0;
+
+    if (len < sizeof(*eh) || img[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
+        eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > len ||
+        (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > len - eh->e_phoff) {
+        pr_err("linux: not an x86-64 ELF vmlinux\n");
+        return -EINVAL;
+    }
+    o->rip = 0;
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        Elf64_Phdr ph;
+
+        memcpy(&ph, img + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+        if (ph.p_type != PT_LOAD || !ph.p_memsz)
+            continue;
+        if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset || ph.p_filesz > ph.p_memsz ||
+            ph.p_paddr >= FOUR_GB || !is_ram(t, ph.p_paddr, ph.p_memsz)) {
+            pr_err("linux: vmlinux segment %u does not fit\n", i);
+            return -E2BIG;
+        }
+        if (put(t, ph.p_paddr, img + ph.p_offset, ph.p_filesz))
+            return -E2BIG;
+        for (uint64_t z = ph.p_filesz; z < ph.p_memsz;) {      /* bss */
+            static const uint8_t zeros[4096];
+            uint64_t n = MIN(ph.p_memsz - z, (uint64_t)sizeof(zeros));
+            if (put(t, ph.p_paddr + z, zeros, n))
+                return -E2BIG;
+            z += n;
+        }
+        /* e_entry is physical (ENTRY(phys_startup_64)) or, in other links, virtual. */
+        if (eh->e_entry >= ph.p_paddr && eh->e_entry < ph.p_paddr + ph.p_memsz)
+            o->rip = eh->e_entry;
+        else if (eh->e_entry >= ph.p_vaddr && eh->e_entry - ph.p_vaddr < ph.p_memsz)
+            o->rip = ph.p_paddr + (eh->e_entry - ph.p_vaddr);
+        lo = MIN(lo, ph.p_paddr);
+        hi = MAX(hi, ph.p_paddr + ph.p_memsz);
+    }
+    if (!o->rip) {
+        pr_err("linux: the vmlinux entry point is in no loaded segment\n");
+        return -EINVAL;
+    }
+    o->kernel_start = lo;
+    o->kernel_end = hi;
+    /* A setup header as a bzImage of this protocol would carry one. */
+    wr16(bp, HDR_BOOT_FLAG, 0xaa55);
+    wr32(bp, HDR_HEADER, HDRS_MAGIC);
+    wr16(bp, HDR_VERSION, 0x020f);
+    bp[HDR_LOADFLAGS] = LOADED_HIGH;
+    wr32(bp, HDR_CODE32_START, (uint32_t)lo);
+    wr32(bp, HDR_INITRD_ADDR_MAX, 0x7fffffff);
+    wr32(bp, HDR_KERNEL_ALIGN, 0x200000);
+    wr16(bp, HDR_XLOADFLAGS, XLF_KERNEL_64);
+    wr32(bp, HDR_CMDLINE_SIZE, 2047);
+    return 0;
+}
+
+int linux_load(const uint8_t *img, size_t len, const char *cmdline, const uint8_t *initrd,
+               size_t initrd_len, const struct linux_target *t, struct linux_entry *o)
+{
+    static uint8_t bp[BP_SIZE];
+    size_t cmdlen = strlen(cmdline);
+    unsigned n = 0;
+    int rc;
+
+    memset(o, 0, sizeof(*o));
+    memset(bp, 0, sizeof(bp));
+    if (len >= 4 && !memcmp(img, ELFMAG, SELFMAG)) {
+        rc = load_vmlinux(img, len, bp, t, o);
+    } else if (len > HDR_END_MAX && rd16(img, HDR_BOOT_FLAG) == 0xaa55 && rd32(img, HDR_HEADER) == HDRS_MAGIC) {
+        rc = load_bzimage(img, len, bp, t, o);
+    } else {
+        pr_err("linux: neither a bzImage nor an ELF vmlinux\n");
+        rc = -EINVAL;
+    }
+    if (rc)
+        return rc;
+
+    bp[HDR_TYPE_OF_LOADER] = 0xff;                  /* "undefined" boot loader */
+    bp[HDR_LOADFLAGS] = (uint8_t)((bp[HDR_LOADFLAGS] | LOADED_HIGH) & ~CAN_USE_HEAP);
+    wr16(bp, HDR_HEAP_END_PTR, 0);
+    if (cmdlen > rd32(bp, HDR_CMDLINE_SIZE) || cmdlen >= LINUX_CMDLINE - 0x10000) {
+        pr_err("linux: command line of %lu bytes; the kernel takes %u\n", (unsigned long)cmdlen,
+               rd32(bp, HDR_CMDLINE_SIZE));
+        return -EINVAL;
+    }
+    if (put(t, LINUX_CMDLINE, cmdline, cmdlen + 1))
+        return -E2BIG;
+    wr32(bp, HDR_CMD_LINE_PTR, (uint32_t)LINUX_CMDLINE);
+
+    if (initrd_len) {
+        /* As high as RAM and initrd_addr_max allow, clear of the kernel's init_size. */
+        uint64_t top = MIN(MIN(t->ram_bytes, FOUR_GB), (uint64_t)rd32(bp, HDR_INITRD_ADDR_MAX) + 1);
+        uint64_t at;
+
+        if (initrd_len > top) {
+            pr_err("linux: the initrd (%lu bytes) is larger than usable memory\n", (unsigned long)initrd_len);
+            return -E2BIG;
+        }
+        at = (top - initrd_len) & ~0xfffull;
+        while (at > o->kernel_end && !is_ram(t, at, initrd_len))
+            at -= 0x1000;
+        if (at < o->kernel_end || !is_ram(t, at, initrd_len)) {
+            pr_err("linux: no room for the initrd (%lu bytes) above the kernel\n", (unsigned long)initrd_len);
+            return -E2BIG;
+        }
+        if (put(t, at, initrd, initrd_len))
+            return -E2BIG;
+        o->initrd_start = at;
+        o->initrd_end = at + initrd_len;
+        wr32(bp, HDR_RAMDISK_IMAGE, (uint32_t)at);
+        wr32(bp, HDR_RAMDISK_SIZE, (uint32_t)initrd_len);
+        wr32(bp, BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)initrd_len >> 32));
+    }
+    wr64(bp, BP_ACPI_RSDP_ADDR, t->rsdp);
+    for (unsigned i = 0; i < t->nr_e820 && n < LINUX_E820_MAX; i++, n++) {
+        wr64(bp, BP_E820_TABLE + 20 * n, t->e820[i].addr);
+        wr64(bp, BP_E820_TABLE + 20 * n + 8, t->e820[i].size);
+        wr32(bp, BP_E820_TABLE + 20 * n + 16, t->e820[i].type);
+    }
+    bp[BP_E820_ENTRIES] = (uint8_t)n;
+    bp[BP_SENTINEL] = 0;
+    if (put(t, LINUX_ZERO_PAGE, bp, sizeof(bp)))
+        return -E2BIG;
+    o->rsi = LINUX_ZERO_PAGE;
+    return build_tables(t, o);
+}
