@@ -20,6 +20,7 @@
 #include <keel/vdev.h>
 
 #define TEST_GUEST_MEM  MiB(32)
+#define LINUX_GUEST_MEM MiB(128)    /* Debian's kernel asks for 64 MiB of init_size above 16 MiB */
 
 static int copy_to(void *opaque, uint64_t gpa, const void *src, uint64_t len)
 {
@@ -34,6 +35,7 @@ static int run_module(const struct boot_module *m, const struct boot_module *ext
     struct mb1_module mods[MB1_MAX_MODULES];
     const char *expect = strstr(m->cmdline, "expect=crash:"), *nv = strstr(m->cmdline, "vcpus=");
     unsigned nr_vcpus = nv ? (unsigned)(nv[6] - '0') : 1;
+    int is_linux = !strncmp(m->cmdline, "linux ", 6);
     char name[16], want[64] = "";
     struct mb1_target t;
     struct mb1_entry entry;
@@ -50,9 +52,21 @@ static int run_module(const struct boot_module *m, const struct boot_module *ext
         pr_err("test guest: vcpus=%u not supported (1 or 2)\n", nr_vcpus);
         return 0;
     }
-    d = domain_create(name, TEST_GUEST_MEM, nr_vcpus);
+    d = domain_create(name, is_linux ? LINUX_GUEST_MEM : TEST_GUEST_MEM, nr_vcpus);
     if (!d)
         return 0;
+    if (is_linux) {
+        /* "linux CMDLINE": a Linux kernel; a '+' module after it is its initrd. */
+        if (vdev_test_platform(d) || !(v = vcpu_create(d)) ||
+            arch_load_linux(v, phys_to_virt(m->start), m->end - m->start, m->cmdline + 6,
+                            nr_extra ? phys_to_virt(extra[0].start) : NULL,
+                            nr_extra ? extra[0].end - extra[0].start : 0)) {
+            pr_err("d%u: cannot set up the Linux guest\n", d->id);
+            domain_destroy(d);
+            return 0;
+        }
+        goto run;
+    }
     t = (struct mb1_target){ d->mem_bytes, copy_to, d };
     for (unsigned i = 0; i < nr_extra && i < MB1_MAX_MODULES; i++)
         mods[i] = (struct mb1_module){ phys_to_virt(extra[i].start), extra[i].end - extra[i].start,
@@ -64,7 +78,8 @@ static int run_module(const struct boot_module *m, const struct boot_module *ext
         return 0;
     }
     arch_vcpu_set_entry32(v, entry.eip, 0x2badb002, entry.mbi);
-    pr_info("d%u: running '%s' from %#x\n", d->id, m->cmdline, entry.eip);
+run:
+    pr_info("d%u: running '%s'\n", d->id, m->cmdline);
     /* The second vCPU waits on CPU1 for its STARTUP IPI. */
     if (nr_vcpus == 2 && arch_cpu_start_vcpu(1, d->vcpus[1])) {
         pr_err("d%u: no second physical CPU with VMX for vCPU1\n", d->id);

@@ -446,6 +446,38 @@ void vmx_set_guest_cr4(uint64_t cr4)
     vmcs_writel(GUEST_CR4, vmx_fix_cr(cr4, vmx_cfg.cr4_fixed0, vmx_cfg.cr4_fixed1));
 }
 
+/*
+ * Linux's 64-bit boot protocol state (boot.rst, "64-bit BOOT PROTOCOL"):
+ * long mode with paging on identity tables at @cr3, CS = __BOOT_CS (0x10)
+ * and the data segments __BOOT_DS (0x18) from the GDT at @gdt, interrupts
+ * off, RSI = boot_params.
+ */
+void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt)
+{
+    static const uint32_t data[][4] = {
+        { GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
+        { GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
+        { GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
+        { GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
+        { GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
+    };
+
+    arch_vcpu_set_entry32(v, 0, 0, 0);      /* everything else as after a multiboot entry */
+    for (size_t i = 0; i < ARRAY_SIZE(data); i++)
+        guest_seg(data[i][0], 0x18, data[i][1], data[i][2], data[i][3], AR_DATA32);
+    vmcs_write16(GUEST_CS_SELECTOR, 0x10);
+    vmcs_write32(GUEST_CS_AR_BYTES, 0xa09b);   /* G, L, P, S, code */
+    vmcs_writel(GUEST_GDTR_BASE, gdt);
+    vmcs_write32(GUEST_GDTR_LIMIT, 0x1f);
+    vmx_set_guest_cr4(X86_CR4_PAE);
+    vmx_set_guest_cr0(X86_CR0_PE | X86_CR0_PG | X86_CR0_ET);
+    vmcs_writel(GUEST_CR3, cr3);
+    vmcs_write64(GUEST_IA32_EFER, EFER_LME | (1ull << 10));   /* LME | LMA */
+    vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry | ENTRY_IA32E_MODE_GUEST);
+    vmcs_writel(GUEST_RIP, rip);
+    v->arch.regs.rsi = rsi;
+}
+
 /* ---- events ------------------------------------------------------------ */
 
 static int contributory(unsigned vec) { return vec == 0 || (vec >= 10 && vec <= 13); }

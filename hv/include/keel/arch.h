@@ -4,6 +4,7 @@
  */
 #ifndef KEEL_ARCH_H
 #define KEEL_ARCH_H
+#include <stddef.h>
 #include <stdint.h>
 #include <boot/boot_info.h>
 #include <keel/lib.h>
@@ -55,6 +56,11 @@ int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size)
 int arch_vcpu_init(struct vcpu *v);
 void arch_vcpu_destroy(struct vcpu *v);
 void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx);
+/* Load a Linux bzImage/vmlinux into @v's domain and set @v at its 64-bit entry. */
+int arch_load_linux(struct vcpu *v, const uint8_t *img, size_t len, const char *cmdline,
+                    const uint8_t *initrd, size_t initrd_len);
+/* The Linux 64-bit boot protocol entry state. */
+void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt);
 /* Run @v on this CPU until its domain stops. */
 void arch_vcpu_run(struct vcpu *v);
 /* Make the CPUs running @d's vCPUs leave guest mode (after a state change). */
