@@ -1,7 +1,8 @@
 /*
  * Guest CPUID policy (see asm/cpuid_policy.h). Feature bits hidden here are
  * the ones Keel does not virtualize: VMX/SMX (no nesting yet), MONITOR/MWAIT,
- * thermal and power management, debug store, PMU, SGX and processor trace.
+ * thermal and power management, debug store, PMU, SGX, processor trace and
+ * IA32_TSC_ADJUST (not emulated).
  * TSC-deadline mode is offered because the virtual LAPIC implements it.
  */
 #include <string.h>
@@ -15,7 +16,7 @@
 #define L1_ECX_HYPERVISOR (1u << 31)
 #define L1_EDX_HIDE  ((1u << 21) | (1u << 22) | (1u << 29) | (1u << 31))  /* DS ACPI TM PBE */
 #define L1_EDX_HTT   (1u << 28)
-#define L7_EBX_HIDE  ((1u << 2) | (1u << 25))                  /* SGX, Intel PT */
+#define L7_EBX_HIDE  ((1u << 1) | (1u << 2) | (1u << 25))      /* TSC_ADJUST, SGX, Intel PT */
 #define L7_ECX_HIDE  ((1u << 5) | (1u << 30))                  /* WAITPKG, SGX_LC */
 
 void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,

@@ -12,8 +12,6 @@
 #include "vmx_internal.h"
 
 #define X86_CR0_TS  (1u << 3)
-#define X86_CR0_NW  (1u << 29)
-#define X86_CR0_CD  (1u << 30)
 #define EFER_LMA    (1ull << 10)
 /* CR4 bits a guest may set (VMXE and SMXE excluded: no nesting, no SMX). */
 #define CR4_GUEST_OK 0x00f77fffull & ~(uint64_t)(X86_CR4_VMXE | (1u << 14))

@@ -57,7 +57,7 @@ static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
         *val = 1 | (1u << 11) | (1u << 12);         /* fast strings; no BTS, no PEBS */
         return MSR_OK;
     case MSR_IA32_MTRR_DEF_TYPE:
-        *val = 0x806;                               /* MTRRs on, default write-back */
+        *val = v->arch.mtrr_def_type;               /* 0x806 at reset: on, default write-back */
         return MSR_OK;
     case MSR_IA32_SYSENTER_CS:
         *val = vmcs_read32(GUEST_SYSENTER_CS);
@@ -92,8 +92,15 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return MSR_OK;
     case MSR_IA32_MISC_ENABLE:
         return val == (1 | (1u << 11) | (1u << 12)) ? MSR_OK : MSR_GP;
-    case MSR_IA32_MTRR_DEF_TYPE:
-        return val == 0x806 ? MSR_OK : MSR_GP;
+    case MSR_IA32_MTRR_DEF_TYPE: {
+        unsigned type = val & 0xff;
+        /* 12.11.2.1: type, FE (bit 10), E (bit 11); the rest reserved. Kept, not applied:
+         * EPT maps guest RAM write-back whatever the guest's MTRRs say. */
+        if ((val & ~0xcffull) || type == 2 || type == 3 || type > 6)
+            return MSR_GP;
+        v->arch.mtrr_def_type = val;
+        return MSR_OK;
+    }
     case MSR_IA32_SYSENTER_CS:
         vmcs_write32(GUEST_SYSENTER_CS, val);
         return MSR_OK;

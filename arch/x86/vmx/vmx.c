@@ -348,7 +348,8 @@ int arch_vcpu_init(struct vcpu *v)
     vmcs_write64(EPT_POINTER, d->arch.eptp);
     vmcs_write64(VMCS_LINK_POINTER, ~0ull);
     /* The guest owns CR0/CR4 except what VMX forces: those bits read from the shadow. */
-    vmcs_writel(CR0_GUEST_HOST_MASK, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG));
+    vmcs_writel(CR0_GUEST_HOST_MASK, (vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG)) |
+                                     X86_CR0_CD | X86_CR0_NW);
     vmcs_writel(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_fixed0 | X86_CR4_VMXE);
     arch_vcpu_set_entry32(v, 0, 0, 0);
     vmx_cpuid_init(v);
@@ -419,6 +420,7 @@ void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t 
     vmcs_write64(GUEST_IA32_EFER, 0);
     vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
     v->arch.pat = 0x0007040600070406ull;                        /* power-on PAT */
+    v->arch.mtrr_def_type = 0x806;
     if (vmx_cfg.entry & ENTRY_LOAD_IA32_PAT)
         vmcs_write64(GUEST_IA32_PAT, v->arch.pat);
     vmcs_write32(GUEST_SYSENTER_CS, 0);
@@ -436,7 +438,10 @@ void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t 
 void vmx_set_guest_cr0(uint64_t cr0)
 {
     vmcs_writel(CR0_READ_SHADOW, cr0);
-    vmcs_writel(GUEST_CR0, vmx_fix_cr(cr0, vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG),
+    /* CD and NW stay the guest's view only: guest RAM is write-back under EPT, as KVM does
+     * without non-coherent DMA, and the host's caches are not the guest's to turn off. */
+    vmcs_writel(GUEST_CR0, vmx_fix_cr(cr0 & ~(uint64_t)(X86_CR0_CD | X86_CR0_NW),
+                                      vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG),
                                       vmx_cfg.cr0_fixed1));
 }
 

@@ -7,6 +7,8 @@
 #define X86_CR0_ET          (1u << 4)
 #define X86_CR0_NE          (1u << 5)
 #define X86_CR0_WP          (1u << 16)
+#define X86_CR0_NW          (1u << 29)
+#define X86_CR0_CD          (1u << 30)
 #define X86_CR0_PG          (1u << 31)
 
 #define X86_CR4_PAE         (1u << 5)

@@ -30,6 +30,7 @@ struct vcpu_arch {
     volatile int pcpu;              /* physical CPU running it, -1 if none */
     int ptimer_on;                  /* preemption timer enabled in the VMCS */
     uint64_t pat;                   /* IA32_PAT when the CPU cannot switch it on entry */
+    uint64_t mtrr_def_type;         /* IA32_MTRR_DEF_TYPE as the guest set it */
 };
 
 struct domain_arch {
