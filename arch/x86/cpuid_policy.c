@@ -1,7 +1,8 @@
 /*
  * Guest CPUID policy (see asm/cpuid_policy.h). Feature bits hidden here are
  * the ones Keel does not virtualize: VMX/SMX (no nesting yet), MONITOR/MWAIT,
- * thermal and power management, debug store, PMU, SGX, processor trace and
+ * machine check (no virtual MCA banks), thermal and power management, debug
+ * store, PMU, SGX, processor trace and
  * IA32_TSC_ADJUST (not emulated).
  * TSC-deadline mode is offered because the virtual LAPIC implements it.
  */
@@ -14,7 +15,7 @@
                       (1u << 11) | (1u << 15))   /* MONITOR DS-CPL VMX SMX EST TM2 SDBG PDCM */
 #define L1_ECX_TSC_DEADLINE (1u << 24)      /* the virtual LAPIC has it, whatever the host */
 #define L1_ECX_HYPERVISOR (1u << 31)
-#define L1_EDX_HIDE  ((1u << 21) | (1u << 22) | (1u << 29) | (1u << 31))  /* DS ACPI TM PBE */
+#define L1_EDX_HIDE  ((1u << 7) | (1u << 14) | (1u << 21) | (1u << 22) | (1u << 29) | (1u << 31)) /* MCE MCA DS ACPI TM PBE */
 #define L1_EDX_HTT   (1u << 28)
 #define L7_EBX_HIDE  ((1u << 1) | (1u << 2) | (1u << 25))      /* TSC_ADJUST, SGX, Intel PT */
 #define L7_ECX_HIDE  ((1u << 5) | (1u << 30))                  /* WAITPKG, SGX_LC */
