@@ -2,8 +2,8 @@
  * Guest CPUID policy (see asm/cpuid_policy.h). Feature bits hidden here are
  * the ones Keel does not virtualize: VMX/SMX (no nesting yet), MONITOR/MWAIT,
  * machine check (no virtual MCA banks), thermal and power management, debug
- * store, PMU, SGX, processor trace and
- * IA32_TSC_ADJUST (not emulated).
+ * store, PMU, SGX, processor trace, XSAVES (its VMX control is off, so the
+ * instruction would #UD) and IA32_TSC_ADJUST (not emulated).
  * TSC-deadline mode is offered because the virtual LAPIC implements it.
  */
 #include <string.h>
@@ -18,6 +18,7 @@
 #define L1_EDX_HIDE  ((1u << 7) | (1u << 14) | (1u << 21) | (1u << 22) | (1u << 29) | (1u << 31)) /* MCE MCA DS ACPI TM PBE */
 #define L1_EDX_HTT   (1u << 28)
 #define L7_EBX_HIDE  ((1u << 1) | (1u << 2) | (1u << 25))      /* TSC_ADJUST, SGX, Intel PT */
+#define L0D1_EAX_XSAVES (1u << 3)                              /* XSAVES/XRSTORS: not enabled in VMX */
 #define L7_ECX_HIDE  ((1u << 5) | (1u << 30))                  /* WAITPKG, SGX_LC */
 
 void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
@@ -39,6 +40,10 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
     case 6:                     /* thermal and power */
     case 0xa:                   /* architectural PMU: none */
         memset(out, 0, sizeof(*out));
+        break;
+    case 0xd:
+        if (subleaf == 1)
+            out->eax &= ~L0D1_EAX_XSAVES;
         break;
     case 7:
         if (subleaf == 0) {

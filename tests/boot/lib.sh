@@ -94,16 +94,26 @@ log: $6
 EOC
 }
 
-# run_bochs LOG TIMEOUT ISO CPUS [MODEL]: headless Bochs booting ISO.
+# run_bochs LOG TIMEOUT ISO CPUS [MODEL [UNTIL]]: headless Bochs booting ISO;
+# with UNTIL (an extended regex), the run also ends once the log matches it.
 run_bochs() {
-    local log=$1 t=$2 iso=$3 cpus=$4 model=${5:-corei7_skylake_x} dir
+    local log=$1 t=$2 iso=$3 cpus=$4 model=${5:-corei7_skylake_x} until=${6:-} dir pid
     dir=$(mktemp -d)
     bochs_config "$iso" "$cpus" "$model" 512 "com1: enabled=1, mode=file, dev=$log" \
         "$dir/bochs.log" > "$dir/bochsrc"
     echo c > "$dir/rc"
     : > "$log"
     # SIGINT drops Bochs into its debugger, which exits at end of input.
-    timeout -k 10 -s INT "$t" bochs -q -f "$dir/bochsrc" -rc "$dir/rc" </dev/null >"$dir/out" 2>&1
+    timeout -k 10 -s INT "$t" bochs -q -f "$dir/bochsrc" -rc "$dir/rc" </dev/null >"$dir/out" 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ -n "$until" ] && grep -aqE -- "$until" "$log"; then
+            sleep 1
+            pkill -INT -P "$pid" bochs 2>/dev/null
+        fi
+        sleep 1
+    done
+    wait "$pid" 2>/dev/null
     strip_cr "$log"
     rm -rf "$dir"
 }

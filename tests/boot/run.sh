@@ -136,7 +136,21 @@ case_bochs_no_ept() {
         '^KEEL-TEST: FAIL guest: no usable VMX' && refuse "$1" 'EXCEPTION|PANIC'
 }
 
-ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_no_ept"
+# Issue 4 groundwork: Debian's stock kernel as a guest, through the 64-bit boot
+# protocol, to its root-mount panic (no initrd yet): ~4 minutes of Bochs.
+case_bochs_linux_guest() {
+    bash scripts/fetch-kernel.sh "$BUILD/kernel" >/dev/null || { echo "    cannot fetch the kernel"; return 1; }
+    make_iso i386-pc "$OUT/linux.iso" "console=com1 keel.test=guest" \
+        "$BUILD/kernel/vmlinuz|linux console=ttyS0 panic=0 cryptomgr.notests" &&
+    run_bochs "$1" 600 "$OUT/linux.iso" 1 corei7_skylake_x 'Kernel panic - not syncing: VFS'
+    expect "$1" '^\(KEEL\) d1: Linux at 0x1000000, entry 0x1000200' \
+        '^\(KEEL\) \(d1\) \[ *0\.0+\] Linux version 6\.' \
+        'BIOS-e820: \[mem 0x0000000000100000-0x0000000007ffffff\] usable' \
+        'Kernel panic - not syncing: VFS: Unable to mount root fs' &&
+    refuse "$1" 'EXCEPTION|PANIC:|crashed|unchecked MSR access|Oops'
+}
+
+ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_no_ept bochs_linux_guest"
 for c in ${@:-$ALL}; do
     log="$OUT/$c.log"
     rm -f "$log"

@@ -63,6 +63,8 @@ static void test_policy(void **state)
     assert_int_equal(o.ebx, 4);
     assert_int_equal(o.eax, 2);                         /* 2 bits of core ID */
     assert_int_equal(o.edx, 3);
+    o = pol(0xd, 1);
+    assert_int_equal(o.eax & (1u << 3), 0);             /* XSAVES */
     o = pol(0x80000001u, 0);
     assert_int_equal(o.eax, (0x80000001u << 8) | 0);    /* untouched */
 }
