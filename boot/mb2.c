@@ -32,8 +32,12 @@ static int parse_mmap(const struct mb2_tag_mmap *t, struct boot_info *bi)
 {
     uint32_t n;
 
-    if (t->size < sizeof(*t) || t->entry_size < sizeof(struct mb2_mmap_entry) ||
-        t->entry_size % 8) {
+    if (t->size < sizeof(*t)) {
+        /* Too short to hold entry_size: do not read it, not even for the message. */
+        pr_err("mb2: memory map tag of %u bytes\n", t->size);
+        return -EINVAL;
+    }
+    if (t->entry_size < sizeof(struct mb2_mmap_entry) || t->entry_size % 8) {
         pr_err("mb2: bad memory map tag (size %u, entry size %u)\n", t->size, t->entry_size);
         return -EINVAL;
     }
