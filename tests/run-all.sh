@@ -18,8 +18,8 @@ fi
 echo "== unit tests (cmocka, ASan + UBSan)"
 make -s -f tests/unit/unit.mk BUILD="$BUILD" run | tee "$log.unit"
 urc=${PIPESTATUS[0]}
-echo "== fuzzing (libFuzzer, ${FUZZ_SECONDS:-15}s per target)"
-FUZZ_SECONDS=${FUZZ_SECONDS:-15} bash tests/fuzz/run.sh | tee "$log.fuzz"
+echo "== fuzzing (libFuzzer, ${FUZZ_RUNS:-400000} runs per target from a fixed seed)"
+FUZZ_RUNS=${FUZZ_RUNS:-400000} bash tests/fuzz/run.sh | tee "$log.fuzz"
 frc=${PIPESTATUS[0]}
 echo "== boot tests (QEMU TCG, OVMF, Bochs)"
 bash tests/boot/run.sh | tee "$log.boot"
