@@ -69,13 +69,18 @@ void domain_destroy(struct domain *d)
     memset(d, 0, sizeof(*d));
 }
 
+unsigned domain_slot(const struct domain *d)
+{
+    return (unsigned)(d - domains);
+}
+
 struct vcpu *vcpu_create(struct domain *d)
 {
     struct vcpu *v;
 
     if (d->nr_vcpus >= d->max_vcpus)
         return NULL;
-    v = &vcpus[d - domains][d->nr_vcpus];
+    v = &vcpus[domain_slot(d)][d->nr_vcpus];
     memset(v, 0, sizeof(*v));
     v->id = d->nr_vcpus;
     v->domain = d;

@@ -20,12 +20,13 @@
 #define LSR_THRE_TEMT 0x60
 #define IIR_NO_INT  0x01
 
+/* Per domain-table slot (domain_slot()); reset by vdev_test_platform(). */
 static uint8_t com1_lcr[4], com1_scr[4];
 
 static int com1(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
 {
     struct domain *d = v->domain;
-    unsigned reg = port - VDEV_COM1_BASE, slot = (d->id - 1) % 4;
+    unsigned reg = port - VDEV_COM1_BASE, slot = domain_slot(d);
 
     if (!in) {
         uint8_t b = (uint8_t)*val;
@@ -62,7 +63,7 @@ static uint8_t testdev_mem[4][VDEV_TESTDEV_SIZE];
 
 static int testdev(struct vcpu *v, uint64_t gpa, unsigned size, int write, uint64_t *val)
 {
-    uint8_t *m = testdev_mem[(v->domain->id - 1) % 4];
+    uint8_t *m = testdev_mem[domain_slot(v->domain)];
     uint64_t off = gpa - VDEV_TESTDEV_BASE, count;
     int counter = off + size > VDEV_TESTDEV_SIZE - 8;
 
@@ -89,7 +90,7 @@ static int testdev(struct vcpu *v, uint64_t gpa, unsigned size, int write, uint6
 
 int vdev_test_platform(struct domain *d)
 {
-    unsigned slot = (d->id - 1) % 4;
+    unsigned slot = domain_slot(d);
     int rc;
 
     com1_lcr[slot] = com1_scr[slot] = 0;

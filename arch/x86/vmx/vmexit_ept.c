@@ -5,18 +5,17 @@
  */
 #include <errno.h>
 #include <asm/guest_walk.h>
+#include <keel/lib.h>
 #include <keel/log.h>
 #include "vmx_internal.h"
 
-#define MAX_WP_RANGES 8
+#define MAX_WP_RANGES ARRAY_SIZE(((struct domain_arch *)0)->wp)
 
-/* Ranges write-protected through KEEL_HC_TEST_EPT_PROTECT, per domain slot. */
-static struct { uint64_t gpa, end; } wp[4][MAX_WP_RANGES];
-
+/* Ranges write-protected through KEEL_HC_TEST_EPT_PROTECT (d->arch.wp). */
 static int in_wp_range(struct domain *d, uint64_t gpa)
 {
-    for (int i = 0; i < MAX_WP_RANGES; i++)
-        if (gpa >= wp[(d->id - 1) % 4][i].gpa && gpa < wp[(d->id - 1) % 4][i].end)
+    for (size_t i = 0; i < MAX_WP_RANGES; i++)
+        if (gpa >= d->arch.wp[i].gpa && gpa < d->arch.wp[i].end)
             return 1;
     return 0;
 }
@@ -66,9 +65,9 @@ int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes)
 
     if ((gpa | bytes) & 0xfff || !bytes || gpa + bytes < gpa || gpa + bytes > d->mem_bytes)
         return -EINVAL;
-    for (int i = 0; i < MAX_WP_RANGES; i++)
-        if (wp[(d->id - 1) % 4][i].end == 0) {
-            slot = i;
+    for (size_t i = 0; i < MAX_WP_RANGES; i++)
+        if (d->arch.wp[i].end == 0) {
+            slot = (int)i;
             break;
         }
     if (slot < 0)
@@ -76,8 +75,8 @@ int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes)
     rc = ept_protect(vmx_domain_ept(d), gpa, bytes, EPT_R | EPT_X);
     if (rc)
         return rc;
-    wp[(d->id - 1) % 4][slot].gpa = gpa;
-    wp[(d->id - 1) % 4][slot].end = gpa + bytes;
+    d->arch.wp[slot].gpa = gpa;
+    d->arch.wp[slot].end = gpa + bytes;
     flush_ept(d);
     return 0;
 }

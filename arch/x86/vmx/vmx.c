@@ -182,11 +182,9 @@ static uint64_t ept_alloc(void *opaque)
     return alloc_pages(0);
 }
 
-static struct ept domain_ept[4];
-
 struct ept *vmx_domain_ept(struct domain *d)
 {
-    return &domain_ept[(d->id - 1) % 4];
+    return &d->arch.ept;
 }
 
 int arch_domain_init(struct domain *d)
@@ -203,7 +201,6 @@ int arch_domain_init(struct domain *d)
     e->execute_only_ok = vmx_cfg.has_execute_only;
     if (ept_init(e))
         return -ENOMEM;
-    d->arch.ept_root = e->root;
     d->arch.eptp = ept_pointer(e, 0);
     io = alloc_pages(1);
     msr = alloc_pages(0);
@@ -230,9 +227,9 @@ static void free_tables(uint64_t table, unsigned level)
 
 void arch_domain_destroy(struct domain *d)
 {
-    if (d->arch.ept_root) {
+    if (d->arch.ept.root) {
         invept(vmx_cfg.has_invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT, d->arch.eptp);
-        free_tables(d->arch.ept_root, PT_LEVEL_PML4);
+        free_tables(d->arch.ept.root, PT_LEVEL_PML4);
     }
     if (d->arch.io_bitmap)
         free_pages(virt_to_phys(d->arch.io_bitmap), 1);

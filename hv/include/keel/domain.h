@@ -70,6 +70,8 @@ struct vcpu {
 /* Allocate and map @bytes of RAM at guest-physical 0 (2 MiB chunks), for up to @max_vcpus. */
 struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus);
 void domain_destroy(struct domain *d);
+/* The domain's index in the domain table (for per-domain device state). */
+unsigned domain_slot(const struct domain *d);
 struct vcpu *vcpu_create(struct domain *d);
 
 /* Host pointer to [gpa, gpa + len) of guest RAM, or NULL if not all RAM of one chunk. */

@@ -3,6 +3,7 @@
 #define ASM_VCPU_ARCH_H
 #include <stdint.h>
 #include <asm/cpuid_policy.h>
+#include <asm/ept.h>
 #include <asm/vlapic.h>
 
 /* Guest GPRs saved by arch/x86/vmx/vmentry.S; RSP and RIP live in the VMCS. */
@@ -34,9 +35,10 @@ struct vcpu_arch {
 };
 
 struct domain_arch {
-    uint64_t ept_root;              /* physical address of the EPT PML4 */
+    struct ept ept;                 /* second-level tables (ept.root: the PML4) */
     uint64_t eptp;
     uint8_t *io_bitmap;             /* 2 pages: ports 0-0x7fff, 0x8000-0xffff */
     uint8_t *msr_bitmap;            /* 1 page */
+    struct { uint64_t gpa, end; } wp[8];   /* write-protected for dirty logging (test hypercall) */
 };
 #endif
