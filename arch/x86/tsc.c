@@ -88,8 +88,8 @@ void tsc_init(const struct acpi_info *ai)
         tsc_khz = nominal ? nominal * 1000ull : 1000000;
         src = nominal ? "CPUID 0x16 (unmeasured)" : "a guess (no timer)";
     }
-    pr_info("TSC: %lu.%03lu MHz from %s%s\n", (unsigned long)(tsc_khz / 1000),
-            (unsigned long)(tsc_khz % 1000), src, nominal ? "" : "");
+    pr_info("TSC: %lu.%03lu MHz from %s\n", (unsigned long)(tsc_khz / 1000),
+            (unsigned long)(tsc_khz % 1000), src);
     if (nominal)
         pr_debug("TSC: CPUID 0x16 says base %u MHz\n", nominal);
 }

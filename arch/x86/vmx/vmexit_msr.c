@@ -82,7 +82,7 @@ static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
         *val = vmcs_readl(GUEST_GS_BASE);
         return MSR_OK;
     }
-    return MSR_GP;
+    return vmx_lapic_msr(v, msr, 0, val) == 0 ? MSR_OK : MSR_GP;
 }
 
 static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
@@ -135,7 +135,7 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         vmcs_writel(GUEST_GS_BASE, val);
         return MSR_OK;
     }
-    return MSR_GP;
+    return vmx_lapic_msr(v, msr, 1, &val) == 0 ? MSR_OK : MSR_GP;
 }
 
 void vmexit_msr_read(struct vcpu *v, const struct vmx_exit *e)
@@ -143,13 +143,7 @@ void vmexit_msr_read(struct vcpu *v, const struct vmx_exit *e)
     uint32_t msr = (uint32_t)v->arch.regs.rcx;
     uint64_t val = 0;
 
-    if (vmx_lapic_msr(v, msr, 0, &val)) {
-        if (v->arch.pending_event)
-            return;                 /* #GP queued */
-        v->arch.regs.rax = (uint32_t)val;
-        v->arch.regs.rdx = (uint32_t)(val >> 32);
-        return;
-    }
+
     if (msr_read(v, msr, &val) != MSR_OK) {
         pr_debug("d%u: rdmsr %#x: #GP\n", v->domain->id, msr);
         vmx_inject_gp(v);
@@ -165,8 +159,7 @@ void vmexit_msr_write(struct vcpu *v, const struct vmx_exit *e)
     uint32_t msr = (uint32_t)v->arch.regs.rcx;
     uint64_t val = (v->arch.regs.rdx << 32) | (uint32_t)v->arch.regs.rax;
 
-    if (vmx_lapic_msr(v, msr, 1, &val))
-        return;
+
     if (msr_write(v, msr, val) != MSR_OK) {
         pr_debug("d%u: wrmsr %#x <- %#lx: #GP\n", v->domain->id, msr, (unsigned long)val);
         vmx_inject_gp(v);

@@ -82,6 +82,7 @@ static inline unsigned this_cpu_id(void) { return this_cpu()->cpu_id; }
 /* Virtual LAPIC (vmx_lapic.c). */
 void vmx_lapic_init(struct vcpu *v);
 int vmx_lapic_domain_init(struct domain *d);
+/* LAPIC MSRs: 0 done, 1 #GP, -1 not a LAPIC MSR (the caller skips or injects). */
 int vmx_lapic_msr(struct vcpu *v, uint32_t msr, int write, uint64_t *val);
 void vmx_deliver_events(struct vcpu *v);
 

@@ -81,70 +81,58 @@ static void deliver_ipi(struct vcpu *src)
     }
 }
 
-static void lapic_write(struct vcpu *v, unsigned reg, uint64_t val)
+/* A register write with its effect carried out: 0, or -1 for #GP. */
+static int lapic_write(struct vcpu *v, unsigned reg, uint64_t val)
 {
     switch (vlapic_write(&v->arch.lapic, reg, val, rdtsc())) {
     case VLAPIC_FAULT:
-        vmx_inject_gp(v);
-        return;
+        return -1;
     case VLAPIC_SEND_IPI:
         deliver_ipi(v);
-        return;
+        return 0;
     case VLAPIC_DONE:
-        return;
+        break;
     }
+    return 0;
 }
 
-/* RDMSR/WRMSR of IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range: 1 if handled. */
+/*
+ * IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range: 0 done, 1 for
+ * #GP, -1 not a LAPIC MSR. The caller advances RIP or injects, as for any MSR.
+ */
 int vmx_lapic_msr(struct vcpu *v, uint32_t msr, int write, uint64_t *val)
 {
     struct vlapic *l = &v->arch.lapic;
+    unsigned reg = (msr - X2APIC_MSR_FIRST) << 4;
 
     if (msr == MSR_IA32_APIC_BASE) {
         uint64_t keep = VLAPIC_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
         if (!write) {
             *val = v->arch.apic_base;
-            vmx_skip_instruction(v);
-            return 1;
+            return 0;
         }
         /* Only xAPIC -> x2APIC (11.12.5); no relocation, no disabling. */
         if ((*val & ~(uint64_t)APIC_BASE_EXTD) != (v->arch.apic_base & keep) ||
-            (!(*val & APIC_BASE_EXTD) && l->x2apic)) {
-            vmx_inject_gp(v);
+            (!(*val & APIC_BASE_EXTD) && l->x2apic))
             return 1;
-        }
         v->arch.apic_base = *val;
         l->x2apic = (*val & APIC_BASE_EXTD) != 0;
-        vmx_skip_instruction(v);
-        return 1;
+        return 0;
     }
     if (msr == MSR_TSC_DEADLINE) {
         if (write)
             vlapic_write_tsc_deadline(l, *val);
         else
             *val = vlapic_read_tsc_deadline(l);
-        vmx_skip_instruction(v);
-        return 1;
+        return 0;
     }
     if (msr < X2APIC_MSR_FIRST || msr > X2APIC_MSR_LAST)
-        return 0;
-    if (!l->x2apic) {
-        vmx_inject_gp(v);           /* x2APIC MSRs exist only in x2APIC mode */
-        return 1;
-    }
-    if (write) {
-        if (vlapic_write(l, (msr - X2APIC_MSR_FIRST) << 4, *val, rdtsc()) == VLAPIC_FAULT) {
-            vmx_inject_gp(v);
-            return 1;
-        }
-        if (((msr - X2APIC_MSR_FIRST) << 4) == LAPIC_ICR)
-            deliver_ipi(v);
-    } else if (vlapic_read(l, (msr - X2APIC_MSR_FIRST) << 4, rdtsc(), val)) {
-        vmx_inject_gp(v);
-        return 1;
-    }
-    vmx_skip_instruction(v);
-    return 1;
+        return -1;
+    if (!l->x2apic)
+        return 1;                   /* x2APIC MSRs exist only in x2APIC mode */
+    if (write)
+        return lapic_write(v, reg, *val) ? 1 : 0;
+    return vlapic_read(l, reg, rdtsc(), val) ? 1 : 0;
 }
 
 /* The xAPIC page: 32-bit accesses to 16-byte aligned registers (11.4.1). */
@@ -158,7 +146,7 @@ static int lapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, int write, ui
         return 0;                   /* ignored, as on hardware in these cases */
     }
     if (write) {
-        lapic_write(v, reg, *val & 0xffffffffu);
+        lapic_write(v, reg, *val & 0xffffffffu);    /* xAPIC: no #GP, errors are ignored */
     } else if (vlapic_read(&v->arch.lapic, reg, rdtsc(), val)) {
         *val = 0;
     }
