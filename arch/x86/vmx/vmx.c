@@ -292,14 +292,29 @@ static void setup_host_state(void)
     vmcs_writel(HOST_RIP, (uint64_t)(uintptr_t)vmx_vmexit);
 }
 
-/* A segment for the guest's initial state (AR bytes: 25.4.1, table 25-2). */
+/* A segment for the guest's initial state (AR bytes: 25.4.1, table 25-2); base 0. */
 static void guest_seg(uint32_t sel_f, uint16_t sel, uint32_t base_f, uint32_t limit_f,
-                      uint32_t ar_f, uint32_t ar)
+                      uint32_t ar_f, uint32_t ar, uint32_t limit)
 {
     vmcs_write_checked(sel_f, sel);
     vmcs_write_checked(base_f, 0);
-    vmcs_write_checked(limit_f, 0xffffffff);
+    vmcs_write_checked(limit_f, limit);
     vmcs_write_checked(ar_f, ar);
+}
+
+/* DS, ES, SS, FS and GS alike, as every entry state here has them. */
+static void guest_data_segs(uint16_t sel, uint32_t limit, uint32_t ar)
+{
+    static const uint32_t f[][4] = {
+        { GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
+        { GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
+        { GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
+        { GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
+        { GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
+    };
+
+    for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+        guest_seg(f[i][0], sel, f[i][1], f[i][2], f[i][3], ar, limit);
 }
 
 #define AR_CODE32   0xc09b      /* G, D/B, P, S, type 11 (code, read, accessed) */
@@ -388,12 +403,9 @@ void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t 
     v->arch.regs.launched = launched;
     v->arch.regs.rax = eax;
     v->arch.regs.rbx = ebx;
-    guest_seg(GUEST_CS_SELECTOR, 0x08, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES, AR_CODE32);
-    guest_seg(GUEST_DS_SELECTOR, 0x10, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES, AR_DATA32);
-    guest_seg(GUEST_ES_SELECTOR, 0x10, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES, AR_DATA32);
-    guest_seg(GUEST_SS_SELECTOR, 0x10, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES, AR_DATA32);
-    guest_seg(GUEST_FS_SELECTOR, 0x10, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES, AR_DATA32);
-    guest_seg(GUEST_GS_SELECTOR, 0x10, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES, AR_DATA32);
+    guest_seg(GUEST_CS_SELECTOR, 0x08, GUEST_CS_BASE, GUEST_CS_LIMIT, GUEST_CS_AR_BYTES, AR_CODE32,
+              0xffffffff);
+    guest_data_segs(0x10, 0xffffffff, AR_DATA32);
     vmcs_write16(GUEST_LDTR_SELECTOR, 0);
     vmcs_writel(GUEST_LDTR_BASE, 0);
     vmcs_write32(GUEST_LDTR_LIMIT, 0);
@@ -456,17 +468,8 @@ void vmx_set_guest_cr4(uint64_t cr4)
  */
 void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt)
 {
-    static const uint32_t data[][4] = {
-        { GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
-        { GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
-        { GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
-        { GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
-        { GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
-    };
-
     arch_vcpu_set_entry32(v, 0, 0, 0);      /* everything else as after a multiboot entry */
-    for (size_t i = 0; i < ARRAY_SIZE(data); i++)
-        guest_seg(data[i][0], 0x18, data[i][1], data[i][2], data[i][3], AR_DATA32);
+    guest_data_segs(0x18, 0xffffffff, AR_DATA32);
     vmcs_write16(GUEST_CS_SELECTOR, 0x10);
     vmcs_write32(GUEST_CS_AR_BYTES, 0xa09b);   /* G, L, P, S, code */
     vmcs_writel(GUEST_GDTR_BASE, gdt);
@@ -509,21 +512,9 @@ void vmx_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32
 /* 9.1.4 / 28.2: after SIPI, real mode at vector:0000 with CS.base = vector << 12. */
 void vmx_vcpu_start_real(struct vcpu *v, uint8_t vector)
 {
-    static const uint32_t segs[][4] = {
-        { GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
-        { GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
-        { GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
-        { GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
-        { GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
-    };
     uint64_t cr0 = X86_CR0_ET;
 
-    for (size_t i = 0; i < ARRAY_SIZE(segs); i++) {
-        vmcs_write_checked(segs[i][0], 0);
-        vmcs_write_checked(segs[i][1], 0);
-        vmcs_write_checked(segs[i][2], 0xffff);
-        vmcs_write_checked(segs[i][3], 0x93);
-    }
+    guest_data_segs(0, 0xffff, 0x93);          /* real-mode data: present, read/write */
     vmcs_write16(GUEST_CS_SELECTOR, (uint16_t)vector << 8);
     vmcs_writel(GUEST_CS_BASE, (uint64_t)vector << 12);
     vmcs_write32(GUEST_CS_LIMIT, 0xffff);

@@ -50,18 +50,24 @@ void vmx_cpuid_init(struct vcpu *v);
 
 /* Helpers for handlers. */
 
-/* The exiting instruction is done: advance RIP past it (hot path: inline). */
-static inline void vmx_skip_instruction(struct vcpu *v)
+/* An emulated instruction completed: RIP moves on (hot path: inline). */
+static inline void vmx_complete_instruction(uint64_t next_rip)
 {
     uint32_t intr;
 
-    (void)v;
-    vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
-    /* The instruction completed: STI/MOV SS blocking ends with it (25.4.2). */
+    vmcs_writel(GUEST_RIP, next_rip);
+    /* STI/MOV SS blocking ends with the instruction after them (25.4.2). */
     intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
     if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
         vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
                      intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/* The exiting instruction is done: advance RIP past it. */
+static inline void vmx_skip_instruction(struct vcpu *v)
+{
+    (void)v;
+    vmx_complete_instruction(vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
 /* Queue an exception for the next entry (SDM 27.6, 28.2.4 for merging). */
 void vmx_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error);

@@ -132,12 +132,8 @@ void vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
         r->rsp_unused = 0;
         vmcs_writel(GUEST_RSP, rsp);
         vmcs_writel(GUEST_RFLAGS, m.emu.rflags);
-        if (res == EMU_DONE) {
-            uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-            vmcs_writel(GUEST_RIP, m.emu.rip);
-            vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-                         intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-        }
+        if (res == EMU_DONE)
+            vmx_complete_instruction(m.emu.rip);
         return;
     }
     case EMU_FAULT:
