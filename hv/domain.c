@@ -1,5 +1,6 @@
 /*
- * Domains: memory in 2 MiB chunks mapped from guest-physical 0, vCPUs,
+ * Domains: memory in chunks (2 MiB allocator blocks, or dom0's identity-mapped
+ * host ranges), vCPUs,
  * emulated I/O ports, console lines, and the two ways a domain stops.
  */
 #include <errno.h>
@@ -29,7 +30,7 @@ struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpu
             d = &domains[i];
             break;
         }
-    if (!d || !bytes || bytes > chunk * DOMAIN_MAX_CHUNKS || !max_vcpus || max_vcpus > DOMAIN_MAX_VCPUS) {
+    if (!d || bytes > chunk * DOMAIN_MAX_CHUNKS || !max_vcpus || max_vcpus > DOMAIN_MAX_VCPUS) {
         pr_err("domain: cannot create '%s' (%lu bytes)\n", name, (unsigned long)bytes);
         return NULL;
     }
@@ -45,18 +46,41 @@ struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpu
             pr_err("d%u: out of memory at %lu MiB\n", d->id, (unsigned long)(gpa >> 20));
             goto fail;
         }
-        d->chunks[d->nr_chunks++] = (struct mem_chunk){ gpa, hpa, CHUNK_ORDER };
         memset(phys_to_virt(hpa), 0, chunk);
-        if (arch_domain_map(d, gpa, hpa, chunk))
+        if (domain_add_ram(d, gpa, hpa, chunk, 1)) {
+            free_pages(hpa, CHUNK_ORDER);
             goto fail;
-        d->mem_bytes += chunk;
+        }
     }
     d->state = DOMAIN_RUNNING;
-    pr_info("d%u: domain '%s' created, %lu MiB\n", d->id, d->name, (unsigned long)(d->mem_bytes >> 20));
+    if (bytes)
+        pr_info("d%u: domain '%s' created, %lu MiB\n", d->id, d->name, (unsigned long)(d->mem_bytes >> 20));
     return d;
 fail:
     domain_destroy(d);
     return NULL;
+}
+
+int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, int owned)
+{
+    uint64_t block = PAGE_SIZE << CHUNK_ORDER;
+    struct mem_chunk *last = d->nr_chunks ? &d->chunks[d->nr_chunks - 1] : NULL;
+
+    if (!size || ((gpa | hpa | size) & (PAGE_SIZE - 1)) || (owned && ((hpa | size) & (block - 1))))
+        return -EINVAL;
+    if (arch_domain_map(d, gpa, hpa, size))
+        return -ENOMEM;
+    if (last && last->owned == owned && last->gpa + last->size == gpa && last->hpa + last->size == hpa) {
+        last->size += size;             /* contiguous on both sides: one chunk */
+    } else {
+        if (d->nr_chunks == DOMAIN_MAX_CHUNKS) {
+            pr_err("d%u: RAM in more than %u pieces\n", d->id, DOMAIN_MAX_CHUNKS);
+            return -E2BIG;
+        }
+        d->chunks[d->nr_chunks++] = (struct mem_chunk){ gpa, hpa, size, owned };
+    }
+    d->mem_bytes += size;
+    return 0;
 }
 
 void domain_destroy(struct domain *d)
@@ -65,7 +89,8 @@ void domain_destroy(struct domain *d)
         arch_vcpu_destroy(d->vcpus[i]);
     arch_domain_destroy(d);
     for (uint32_t i = 0; i < d->nr_chunks; i++)
-        free_pages(d->chunks[i].hpa, d->chunks[i].order);
+        for (uint64_t off = 0; d->chunks[i].owned && off < d->chunks[i].size; off += PAGE_SIZE << CHUNK_ORDER)
+            free_pages(d->chunks[i].hpa + off, CHUNK_ORDER);
     memset(d, 0, sizeof(*d));
 }
 
@@ -94,7 +119,7 @@ static struct mem_chunk *chunk_of(struct domain *d, uint64_t gpa)
 {
     for (uint32_t i = 0; i < d->nr_chunks; i++) {
         struct mem_chunk *c = &d->chunks[i];
-        if (gpa >= c->gpa && gpa - c->gpa < (PAGE_SIZE << c->order))
+        if (gpa >= c->gpa && gpa - c->gpa < c->size)
             return c;
     }
     return NULL;
@@ -104,7 +129,7 @@ void *domain_gpa_to_hva(struct domain *d, uint64_t gpa, uint64_t len)
 {
     struct mem_chunk *c = chunk_of(d, gpa);
 
-    if (!c || len > (PAGE_SIZE << c->order) - (gpa - c->gpa))
+    if (!c || len > c->size - (gpa - c->gpa))
         return NULL;
     return phys_to_virt(c->hpa + (gpa - c->gpa));
 }
@@ -120,7 +145,7 @@ static int copy(struct domain *d, uint64_t gpa, void *buf, uint64_t len, int to_
 
         if (!c)
             return -EFAULT;
-        n = MIN(len, (PAGE_SIZE << c->order) - (gpa - c->gpa));
+        n = MIN(len, c->size - (gpa - c->gpa));
         h = phys_to_virt(c->hpa + (gpa - c->gpa));
         if (to_guest)
             memcpy(h, p, n);
@@ -153,8 +178,11 @@ int domain_register_portio(struct domain *d, uint16_t base, uint16_t count, port
 
 int domain_register_mmio(struct domain *d, uint64_t base, uint64_t size, mmio_fn fn)
 {
-    if (d->nr_mmio >= ARRAY_SIZE(d->mmio) || !size || base + size < base || base < d->mem_bytes)
+    if (d->nr_mmio >= ARRAY_SIZE(d->mmio) || !size || base + size < base)
         return -EINVAL;
+    for (uint32_t i = 0; i < d->nr_chunks; i++)
+        if (base < d->chunks[i].gpa + d->chunks[i].size && d->chunks[i].gpa < base + size)
+            return -EINVAL;             /* RAM is RAM: never emulated */
     d->mmio[d->nr_mmio++] = (struct mmio){ base, size, fn };
     return 0;
 }

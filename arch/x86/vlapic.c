@@ -86,7 +86,7 @@ int vlapic_read(struct vlapic *l, unsigned reg, uint64_t now, uint64_t *val)
         return 0;
     }
     if (reg >= LAPIC_TMR && reg < LAPIC_TMR + 0x80 && !(reg & 0xf)) {
-        *val = 0;                       /* edge-triggered only */
+        *val = __atomic_load_n(&l->tmr[(reg - LAPIC_TMR) >> 4], __ATOMIC_ACQUIRE);
         return 0;
     }
     if (reg >= LAPIC_IRR && reg < LAPIC_IRR + 0x80 && !(reg & 0xf)) {
@@ -152,7 +152,13 @@ enum vlapic_effect vlapic_write(struct vlapic *l, unsigned reg, uint64_t val, ui
             return VLAPIC_FAULT;
         for (int i = 7; i >= 0; i--)
             if (l->isr[i]) {
-                l->isr[i] &= ~(1u << (31 - __builtin_clz(l->isr[i])));
+                unsigned bit = 31 - (unsigned)__builtin_clz(l->isr[i]);
+                l->isr[i] &= ~(1u << bit);
+                /* 11.8.5: a level-triggered vector's EOI goes on to the I/O APICs. */
+                if (__atomic_load_n(&l->tmr[i], __ATOMIC_ACQUIRE) & (1u << bit)) {
+                    l->eoi_vector = (unsigned)i * 32 + bit;
+                    return VLAPIC_EOI_LEVEL;
+                }
                 break;
             }
         return VLAPIC_DONE;
@@ -222,13 +228,25 @@ uint64_t vlapic_read_tsc_deadline(const struct vlapic *l)
     return (l->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_DEADLINE ? l->deadline : 0;
 }
 
-void vlapic_set_irr(struct vlapic *l, unsigned vector)
+void vlapic_set_irr_trig(struct vlapic *l, unsigned vector, int level)
 {
-    if (vector < 16) {
+    uint32_t bit = 1u << (vector % 32);
+
+    if (vector < 16 || vector > 255) {
         __atomic_fetch_or(&l->esr, 1u << 6, __ATOMIC_RELAXED);   /* illegal vector */
         return;
     }
-    __atomic_fetch_or(&l->irr[vector / 32], 1u << (vector % 32), __ATOMIC_RELEASE);
+    /* 11.8.4: TMR records the trigger mode of the request IRR takes. */
+    if (level)
+        __atomic_fetch_or(&l->tmr[vector / 32], bit, __ATOMIC_RELEASE);
+    else
+        __atomic_fetch_and(&l->tmr[vector / 32], ~bit, __ATOMIC_RELEASE);
+    __atomic_fetch_or(&l->irr[vector / 32], bit, __ATOMIC_RELEASE);
+}
+
+void vlapic_set_irr(struct vlapic *l, unsigned vector)
+{
+    vlapic_set_irr_trig(l, vector, 0);
 }
 
 int vlapic_timer_poll(struct vlapic *l, uint64_t now)

@@ -149,6 +149,37 @@ uint64_t buddy_alloc(struct buddy *b, unsigned order)
     return pfn << PAGE_SHIFT;
 }
 
+uint64_t buddy_alloc_at(struct buddy *b, uint64_t pa, unsigned order)
+{
+    uint64_t pfn = pa >> PAGE_SHIFT;
+
+    if ((pa & (PAGE_SIZE - 1)) || order > BUDDY_MAX_ORDER || (pfn & ((1ull << order) - 1)) || !pfn)
+        return 0;
+    /* The free block that holds [pfn, pfn + 2^order): the first head found going up in order. */
+    for (unsigned o = order; o <= BUDDY_MAX_ORDER; o++) {
+        uint64_t head = pfn & ~((1ull << o) - 1);
+
+        if (!in_zone(b, head, 1ull << o))
+            return 0;
+        if (*meta_of(b, head) != (META_FREE | o))
+            continue;
+        list_del(b, o, head);
+        /* Split towards pfn, handing the other halves back. */
+        while (o > order) {
+            uint64_t half = 1ull << --o;
+            if (pfn & half) {
+                list_push(b, o, head);
+                head += half;
+            } else {
+                list_push(b, o, head + half);
+            }
+        }
+        *meta_of(b, head) = (uint8_t)(META_ALLOC | order);
+        return head << PAGE_SHIFT;
+    }
+    return 0;
+}
+
 int buddy_free(struct buddy *b, uint64_t pa, unsigned order)
 {
     uint64_t pfn = pa >> PAGE_SHIFT;

@@ -27,6 +27,14 @@ uint64_t alloc_pages(unsigned order)
     return pa;
 }
 
+uint64_t alloc_pages_at(uint64_t pa, unsigned order)
+{
+    spin_lock(&mm_lock);
+    pa = buddy_alloc_at(&host_buddy, pa, order);
+    spin_unlock(&mm_lock);
+    return pa;
+}
+
 void free_pages(uint64_t pa, unsigned order)
 {
     int rc;

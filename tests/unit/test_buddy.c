@@ -135,6 +135,35 @@ static void test_ranges_and_holes(void **state)
                     pa >= BASE + FRAMES * 4096ull - 0x2000);
 }
 
+/* Claiming a given block: split around it, refuse what is taken, merge back on free. */
+static void test_alloc_at(void **state)
+{
+    uint64_t mid = BASE + 0x500000;         /* inside the second 2 MiB block's buddy */
+
+    (void)state;
+    buddy_add_range(&b, BASE, FRAMES * 4096ull);
+    assert_int_equal(buddy_alloc_at(&b, BASE + 0x200000, 9), BASE + 0x200000);
+    assert_int_equal(b.free_frames, FRAMES - 512);
+    assert_int_equal(buddy_alloc_at(&b, BASE + 0x200000, 9), 0);        /* taken */
+    assert_int_equal(buddy_alloc_at(&b, BASE + 0x201000, 0), 0);        /* inside a taken block */
+    assert_int_equal(buddy_alloc_at(&b, mid, 9), 0);                    /* misaligned for order 9 */
+    assert_int_equal(buddy_alloc_at(&b, mid, 0), mid);
+    assert_int_equal(buddy_alloc_at(&b, mid + 0x1000, 0), mid + 0x1000);
+    assert_int_equal(buddy_alloc_at(&b, BASE + FRAMES * 4096ull, 0), 0); /* past the zone */
+    /* What is left is still handed out, never twice. */
+    for (uint64_t pa; (pa = buddy_alloc(&b, 0)) != 0;) {
+        assert_false(pa >= BASE + 0x200000 && pa < BASE + 0x400000);
+        assert_false(pa == mid || pa == mid + 0x1000);
+        assert_int_equal(buddy_free(&b, pa, 0), 0);
+        break;
+    }
+    assert_int_equal(buddy_free(&b, mid, 0), 0);
+    assert_int_equal(buddy_free(&b, mid + 0x1000, 0), 0);
+    assert_int_equal(buddy_free(&b, BASE + 0x200000, 9), 0);
+    assert_int_equal(b.free_frames, FRAMES);
+    assert_int_equal(buddy_largest_free_order(&b), 11);
+}
+
 static void test_frame_zero_never_returned(void **state)
 {
     struct buddy z;
@@ -161,6 +190,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_orders_aligned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ranges_and_holes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_at, setup, teardown),
         cmocka_unit_test(test_frame_zero_never_returned),
     };
     return cmocka_run_group_tests_name("buddy", tests, NULL, NULL);

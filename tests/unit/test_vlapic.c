@@ -123,12 +123,33 @@ static void test_priorities(void **state)
     assert_int_equal(rd(LAPIC_ESR, 0), 0);
 }
 
+/* Level-triggered requests set TMR and their EOI is reported for the I/O APIC; edge ones are not. */
+static void test_level_eoi(void **state)
+{
+    (void)state;
+    vlapic_write(&l, LAPIC_SVR, 0x1ff, 0);
+    vlapic_set_irr_trig(&l, 0x41, 1);
+    vlapic_set_irr(&l, 0x52);
+    assert_int_equal(rd(LAPIC_TMR + 0x20, 0), 1u << 1);
+    vlapic_accept(&l, 0x52);
+    assert_int_equal(vlapic_write(&l, LAPIC_EOI, 0, 0), VLAPIC_DONE);
+    assert_int_equal(vlapic_pending(&l), 0x41);
+    vlapic_accept(&l, 0x41);
+    assert_int_equal(vlapic_write(&l, LAPIC_EOI, 0, 0), VLAPIC_EOI_LEVEL);
+    assert_int_equal(l.eoi_vector, 0x41);
+    vlapic_set_irr(&l, 0x41);                                        /* the same vector, now edge */
+    assert_int_equal(rd(LAPIC_TMR + 0x20, 0), 0);
+    vlapic_accept(&l, 0x41);
+    assert_int_equal(vlapic_write(&l, LAPIC_EOI, 0, 0), VLAPIC_DONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_registers, setup),
         cmocka_unit_test_setup(test_timer_modes, setup),
         cmocka_unit_test_setup(test_priorities, setup),
+        cmocka_unit_test_setup(test_level_eoi, setup),
     };
     return cmocka_run_group_tests_name("vlapic", tests, NULL, NULL);
 }

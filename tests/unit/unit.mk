@@ -24,8 +24,11 @@ SRC_mb1       := hv/mb1.c
 SRC_emulate   := arch/x86/emulate.c
 SRC_vlapic    := arch/x86/vlapic.c
 SRC_linux     := arch/x86/linux_boot.c
+SRC_vioapic   := arch/x86/vioapic.c
+SRC_e820      := arch/x86/e820.c
+SRC_vuart     := hv/vuart.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

@@ -43,6 +43,9 @@ void buddy_add_range(struct buddy *b, uint64_t pa, uint64_t len);
 /* Allocate 2^order contiguous frames aligned to their size: a physical address, or 0. */
 uint64_t buddy_alloc(struct buddy *b, unsigned order);
 
+/* Allocate the block of 2^order frames at @pa (aligned to its size) if all of it is free: @pa, or 0. */
+uint64_t buddy_alloc_at(struct buddy *b, uint64_t pa, unsigned order);
+
 /* Free a block from buddy_alloc(). Returns 0, or -EINVAL for a bad or double free. */
 int buddy_free(struct buddy *b, uint64_t pa, unsigned order);
 

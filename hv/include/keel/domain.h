@@ -35,8 +35,8 @@ struct mmio {
 };
 
 struct mem_chunk {
-    uint64_t gpa, hpa;
-    unsigned order;                 /* 2^order pages */
+    uint64_t gpa, hpa, size;
+    int owned;                      /* 2 MiB allocator blocks, freed with the domain */
 };
 
 struct domain {
@@ -67,8 +67,17 @@ struct vcpu {
     struct vcpu_arch arch;
 };
 
-/* Allocate and map @bytes of RAM at guest-physical 0 (2 MiB chunks), for up to @max_vcpus. */
+/*
+ * Allocate and map @bytes of RAM at guest-physical 0 (2 MiB chunks), for up
+ * to @max_vcpus. With @bytes 0 the domain starts without RAM (dom0's builder
+ * adds its own with domain_add_ram()).
+ */
 struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus);
+/*
+ * Map [gpa, gpa + size) -> [hpa, ...) as the domain's RAM (zeroing is the
+ * caller's). @owned: made of 2 MiB allocator blocks that the domain frees.
+ */
+int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, int owned);
 void domain_destroy(struct domain *d);
 /* The domain's index in the domain table (for per-domain device state). */
 unsigned domain_slot(const struct domain *d);

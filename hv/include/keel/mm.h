@@ -32,6 +32,8 @@ int memory_init(const struct boot_info *bi);
 
 /* 2^order contiguous frames (contents undefined): a physical address, or 0. */
 uint64_t alloc_pages(unsigned order);
+/* The 2^order frames at @pa, if the allocator has all of them free: @pa, or 0. */
+uint64_t alloc_pages_at(uint64_t pa, unsigned order);
 void free_pages(uint64_t pa, unsigned order);
 uint64_t mm_free_bytes(void);
 #endif

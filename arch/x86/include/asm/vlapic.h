@@ -71,7 +71,8 @@ struct vlapic {
     uint64_t timer_start;                   /* TSC when TMICT was written */
     uint64_t deadline;                      /* TSC when the timer fires; 0 = not armed */
     uint64_t period;                        /* periodic: TSC ticks between firings */
-    uint32_t irr[8], isr[8];
+    uint32_t irr[8], isr[8], tmr[8];
+    unsigned eoi_vector;                    /* with VLAPIC_EOI_LEVEL: the vector that ended */
 };
 
 /* What a write asks the caller to do. */
@@ -79,6 +80,7 @@ enum vlapic_effect {
     VLAPIC_DONE,
     VLAPIC_FAULT,           /* #GP (x2APIC: reserved register or bits) */
     VLAPIC_SEND_IPI,        /* deliver per icr_lo/icr_hi */
+    VLAPIC_EOI_LEVEL,       /* EOI of a level-triggered vector: tell the I/O APIC (eoi_vector) */
 };
 
 void vlapic_reset(struct vlapic *l, uint32_t id, uint32_t tsc_khz);
@@ -91,8 +93,10 @@ uint64_t vlapic_read_tsc_deadline(const struct vlapic *l);
 
 /* The timer: raise its vector if due by @now (and re-arm a periodic one). 1 if it fired. */
 int vlapic_timer_poll(struct vlapic *l, uint64_t now);
-/* Mark @vector requested (an IPI or device interrupt). */
+/* Mark @vector requested (an IPI or edge-triggered device interrupt). */
 void vlapic_set_irr(struct vlapic *l, unsigned vector);
+/* The same with the trigger mode: @level sets its TMR bit (EOI is then reported). */
+void vlapic_set_irr_trig(struct vlapic *l, unsigned vector, int level);
 /* Highest requested vector above the processor priority, or -1. */
 int vlapic_pending(const struct vlapic *l);
 /* The CPU took @vector: IRR -> ISR. */
