@@ -5,6 +5,7 @@
  * store, PMU, SGX, processor trace, XSAVES (its VMX control is off, so the
  * instruction would #UD) and IA32_TSC_ADJUST (not emulated).
  * TSC-deadline mode is offered because the virtual LAPIC implements it.
+ * Leaves 0x15/0x16 state the TSC and LAPIC timer clocks the guest runs with.
  */
 #include <string.h>
 #include <public/keel.h>
@@ -35,6 +36,24 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
             out->edx &= ~L1_EDX_HTT;
         /* EBX: initial APIC ID [31:24], logical processors [23:16], CLFLUSH size, brand. */
         out->ebx = (host->ebx & 0xffffu) | (MIN(g->nr_vcpus, 255u) << 16) | (g->vcpu_id << 24);
+        break;
+    case 0:
+        out->eax = MAX(host->eax, 0x16u);  /* the TSC leaves below are always there */
+        break;
+    case 0x15:
+        /*
+         * TSC/crystal ratio: the crystal is the LAPIC timer clock (apic_khz),
+         * TSC = crystal * EBX / EAX exactly; Linux takes both from here.
+         */
+        out->eax = 1000000;
+        out->ebx = g->tsc_khz;
+        out->ecx = g->apic_khz * 1000u;
+        out->edx = 0;
+        break;
+    case 0x16:                  /* base and maximum MHz, bus (crystal) MHz */
+        out->eax = out->ebx = g->tsc_khz / 1000;
+        out->ecx = g->apic_khz / 1000;
+        out->edx = 0;
         break;
     case 5:                     /* MONITOR/MWAIT: hidden */
     case 6:                     /* thermal and power */
@@ -104,7 +123,7 @@ void cpuid_table_build(struct cpuid_table *t, const struct cpuid_guest *g, cpuid
     memset(t, 0, sizeof(*t));
     t->subleaf_leaves = SUBLEAF_LEAVES;
     host(0, 0, &h);
-    t->nr_basic = MIN(h.eax + 1, (uint32_t)CPUID_TABLE_BASIC);
+    t->nr_basic = MIN(MAX(h.eax, 0x16u) + 1, (uint32_t)CPUID_TABLE_BASIC);
     for (uint32_t leaf = 0; leaf < t->nr_basic; leaf++) {
         unsigned subs = (SUBLEAF_LEAVES >> leaf) & 1 ? CPUID_TABLE_SUBS : 1;
         for (unsigned sub = 0; sub < subs; sub++) {

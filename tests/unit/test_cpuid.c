@@ -67,6 +67,13 @@ static void test_policy(void **state)
     assert_int_equal(o.eax & (1u << 3), 0);             /* XSAVES */
     o = pol(0x80000001u, 0);
     assert_int_equal(o.eax, (0x80000001u << 8) | 0);    /* untouched */
+    /* TSC Hz = ECX * EBX / EAX, the crystal being the LAPIC timer clock (Linux's reading). */
+    o = pol(0x15, 0);
+    assert_int_equal((uint64_t)o.ecx * o.ebx / o.eax, 2500000000ull);
+    assert_int_equal(o.ecx, 1000000000u);
+    o = pol(0x16, 0);
+    assert_int_equal(o.eax, 2500);
+    assert_true(pol(0, 0).eax >= 0x16);
 }
 
 static void test_table_matches_slow_path(void **state)

@@ -1,0 +1,202 @@
+/*
+ * dom0's ACPI tables (see drivers/acpi_dom0.h). Layouts: ACPI 6.5 5.2.5.3
+ * (RSDP), 5.2.6 (header), 5.2.7/5.2.8 (RSDT/XSDT), 5.2.12 (MADT and its
+ * entry types 0-4).
+ */
+#include <errno.h>
+#include <string.h>
+#include <drivers/acpi_dom0.h>
+
+#define HDR_LEN         36
+#define RSDP_LEN        36
+#define MADT_HDR_LEN    44
+#define CREATOR_ID      0x4c45454b          /* "KEEL" */
+
+static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+static uint8_t sum(const uint8_t *p, size_t n)
+{
+    uint8_t s = 0;
+
+    while (n--)
+        s = (uint8_t)(s + *p++);
+    return s;
+}
+
+/* A table header; the length and checksum are filled by finish(). */
+static void header(uint8_t *t, const char *sig, uint8_t rev, const char *oem_id)
+{
+    memset(t, 0, HDR_LEN);
+    memcpy(t, sig, 4);
+    t[8] = rev;
+    memcpy(t + 10, oem_id, strnlen(oem_id, 6));
+    memcpy(t + 16, "KEELDOM0", 8);
+    put32(t + 24, 1);
+    put32(t + 28, CREATOR_ID);
+    put32(t + 32, 1);
+}
+
+static void finish(uint8_t *t, uint32_t len)
+{
+    put32(t + 4, len);
+    t[9] = 0;
+    t[9] = (uint8_t)-sum(t, len);
+}
+
+static const struct acpi_table_ref *find(const struct acpi_info *ai, const char *sig)
+{
+    for (uint32_t i = 0; i < ai->nr_tables; i++)
+        if (!memcmp(ai->tables[i].sig, sig, 4))
+            return &ai->tables[i];
+    return NULL;
+}
+
+/* The MADT: returns its length, or -E2BIG / -EINVAL. */
+static long build_madt(const struct acpi_info *ai, const struct acpi_ops *ops, uint32_t nr_vcpus,
+                       uint8_t *t, size_t room)
+{
+    const struct acpi_table_ref *ref = find(ai, "APIC");
+    const uint8_t *host;
+    const struct acpi_ioapic *io = &ai->ioapics[0];
+    uint32_t len = MADT_HDR_LEN, io_pins_end;
+    int nmi_done = 0;
+
+    if (!ref || !ai->have_madt || !ai->nr_ioapics || ref->length < MADT_HDR_LEN)
+        return -EINVAL;
+    host = ops->map(ops->opaque, ref->pa, ref->length);
+    if (!host)
+        return -EINVAL;
+    if (room < MADT_HDR_LEN)
+        return -E2BIG;
+    header(t, "APIC", 3, ai->oem_id);
+    put32(t + 36, (uint32_t)0xfee00000u);
+    put32(t + 40, ai->madt_flags & 1);              /* PCAT_COMPAT as the host says */
+#define ROOM(n) do { if (len + (n) > room) return -E2BIG; } while (0)
+    for (uint32_t i = 0; i < nr_vcpus; i++) {
+        uint32_t uid = i < ai->nr_cpus && ai->cpus[i].uid < 0xff ? ai->cpus[i].uid : i;
+        ROOM(8);
+        t[len] = 0;                                 /* Processor Local APIC */
+        t[len + 1] = 8;
+        t[len + 2] = (uint8_t)uid;
+        t[len + 3] = (uint8_t)i;                    /* APIC ID = vCPU number */
+        put32(t + len + 4, 1);                      /* enabled */
+        len += 8;
+    }
+    ROOM(12);
+    t[len] = 1;                                     /* I/O APIC */
+    t[len + 1] = 12;
+    t[len + 2] = io->id;
+    t[len + 3] = 0;
+    put32(t + len + 4, io->addr);
+    put32(t + len + 8, io->gsi_base);
+    len += 12;
+    /* The I/O APIC's pin count is not in the table: overrides within 256 GSIs of it are kept. */
+    io_pins_end = io->gsi_base + 256;
+    for (uint32_t off = MADT_HDR_LEN; off + 2 <= ref->length;) {
+        const uint8_t *e = host + off;
+        uint8_t type = e[0], elen = e[1];
+
+        if (elen < 2 || off + elen > ref->length)
+            break;                                  /* the parser refused this MADT already */
+        if (type == 2 && elen >= 10 && get32(e + 4) >= io->gsi_base && get32(e + 4) < io_pins_end) {
+            ROOM(10);
+            memcpy(t + len, e, 10);                 /* Interrupt Source Override */
+            len += 10;
+        } else if (type == 3 && elen >= 8) {
+            ROOM(8);
+            memcpy(t + len, e, 8);                  /* NMI Source */
+            len += 8;
+        } else if ((type == 4 || type == 10) && !nmi_done) {
+            /* One Local APIC NMI entry for all vCPUs, on the host's LINT. */
+            uint16_t flags;
+            uint8_t lint;
+            if (type == 4 && elen >= 6) {
+                memcpy(&flags, e + 3, 2);
+                lint = e[5];
+            } else if (type == 10 && elen >= 12) {
+                memcpy(&flags, e + 2, 2);
+                lint = e[8];
+            } else {
+                off += elen;
+                continue;
+            }
+            ROOM(6);
+            t[len] = 4;
+            t[len + 1] = 6;
+            t[len + 2] = 0xff;
+            put16(t + len + 3, flags);
+            t[len + 5] = lint;
+            len += 6;
+            nmi_done = 1;
+        }
+        off += elen;
+    }
+#undef ROOM
+    finish(t, len);
+    return len;
+}
+
+long acpi_build_dom0(const struct acpi_info *ai, const struct acpi_ops *ops, uint32_t nr_vcpus,
+                     uint8_t *buf, size_t size, uint64_t buf_pa, uint64_t *rsdp_pa)
+{
+    uint32_t n = 0, xsdt_len, rsdt_len;
+    size_t xsdt_off = 64, rsdt_off, madt_off;
+    uint64_t madt_pa;
+    long madt_len;
+
+    if (!nr_vcpus || nr_vcpus > 255 || size < 512)
+        return nr_vcpus ? -E2BIG : -EINVAL;
+    memset(buf, 0, size);
+    /* Root tables list every host table but the MADT (replaced) and the DMAR (hidden). */
+    for (uint32_t i = 0; i < ai->nr_tables; i++)
+        if (memcmp(ai->tables[i].sig, "APIC", 4) && memcmp(ai->tables[i].sig, "DMAR", 4))
+            n++;
+    n++;                                            /* our MADT */
+    xsdt_len = HDR_LEN + 8 * n;
+    rsdt_len = HDR_LEN + 4 * n;
+    rsdt_off = (xsdt_off + xsdt_len + 15) & ~(size_t)15;
+    madt_off = (rsdt_off + rsdt_len + 15) & ~(size_t)15;
+    if (madt_off >= size)
+        return -E2BIG;
+    madt_len = build_madt(ai, ops, nr_vcpus, buf + madt_off, size - madt_off);
+    if (madt_len < 0)
+        return madt_len;
+    madt_pa = buf_pa + madt_off;
+
+    header(buf + xsdt_off, "XSDT", 1, ai->oem_id);
+    header(buf + rsdt_off, "RSDT", 1, ai->oem_id);
+    n = 0;
+    for (uint32_t i = 0; i < ai->nr_tables; i++) {
+        if (!memcmp(ai->tables[i].sig, "DMAR", 4))
+            continue;
+        uint64_t pa = memcmp(ai->tables[i].sig, "APIC", 4) ? ai->tables[i].pa : madt_pa;
+        if (!memcmp(ai->tables[i].sig, "APIC", 4) && madt_pa == 0)
+            continue;
+        put64(buf + xsdt_off + HDR_LEN + 8 * n, pa);
+        put32(buf + rsdt_off + HDR_LEN + 4 * n, (uint32_t)pa);
+        if (!memcmp(ai->tables[i].sig, "APIC", 4))
+            madt_pa = 0;                            /* listed once, where the host had it */
+        n++;
+    }
+    if (madt_pa) {                                  /* a host MADT outside the root table */
+        put64(buf + xsdt_off + HDR_LEN + 8 * n, madt_pa);
+        put32(buf + rsdt_off + HDR_LEN + 4 * n, (uint32_t)madt_pa);
+        n++;
+    }
+    finish(buf + xsdt_off, HDR_LEN + 8 * n);
+    finish(buf + rsdt_off, HDR_LEN + 4 * n);
+
+    memcpy(buf, "RSD PTR ", 8);
+    memcpy(buf + 9, ai->oem_id, strnlen(ai->oem_id, 6));
+    buf[15] = 2;                                    /* ACPI 2.0+ RSDP */
+    put32(buf + 16, buf_pa + rsdt_off < (1ull << 32) ? (uint32_t)(buf_pa + rsdt_off) : 0);
+    put32(buf + 20, RSDP_LEN);
+    put64(buf + 24, buf_pa + xsdt_off);
+    buf[8] = (uint8_t)-sum(buf, 20);
+    buf[32] = (uint8_t)-sum(buf, RSDP_LEN);
+    *rsdp_pa = buf_pa;
+    return (long)(madt_off + (size_t)madt_len);
+}

@@ -1,0 +1,22 @@
+/*
+ * dom0's ACPI tables: the host's, except a new RSDP, XSDT and RSDT that
+ * list them without the DMAR (the IOMMU is the hypervisor's) and with a
+ * rewritten MADT: dom0's vCPUs as local APICs 0..n-1 (the host's processor
+ * UIDs, so the DSDT's processor objects still match), the first I/O APIC
+ * (the one dom0 gets in virtual form) with its overrides, and the LAPIC
+ * NMI lines. Pure: host tables are read through ops->map; host-tested.
+ */
+#ifndef DRIVERS_ACPI_DOM0_H
+#define DRIVERS_ACPI_DOM0_H
+#include <stddef.h>
+#include <stdint.h>
+#include <drivers/acpi.h>
+
+/*
+ * Build into @buf (which dom0 will see at guest-physical @buf_pa). Returns
+ * the bytes used with *rsdp_pa set, or -E2BIG (buffer too small), -EINVAL
+ * (no usable host MADT).
+ */
+long acpi_build_dom0(const struct acpi_info *ai, const struct acpi_ops *ops, uint32_t nr_vcpus,
+                     uint8_t *buf, size_t size, uint64_t buf_pa, uint64_t *rsdp_pa);
+#endif
