@@ -15,7 +15,9 @@
 #include <keel/cmdline.h>
 #include <keel/console.h>
 #include <keel/lib.h>
+#include <keel/domain.h>
 #include <keel/log.h>
+#include <keel/mm.h>
 #include <keel/spinlock.h>
 
 #define LINE_MAX   256
@@ -181,6 +183,103 @@ void console_init(void)
         pos = end;
     }
     spin_unlock(&log_lock);
+}
+
+uint16_t console_uart_base(void)
+{
+    return con.ready ? con.uart.base : 0;
+}
+
+void console_guest_write(const char *s, size_t len)
+{
+    /* A guest's own bytes, its own line endings: only the lock is shared with printk. */
+    spin_lock(&log_lock);
+    for (size_t i = 0; con.ready && i < len; i++)
+        uart_putc(&con.uart, s[i]);
+    spin_unlock(&log_lock);
+}
+
+void console_enable_rx_interrupt(void)
+{
+    if (con.ready)
+        uart_enable_rx_interrupt(&con.uart);
+}
+
+/* ---- Input: Ctrl-A three times switches it between Keel and a guest, as in Xen ---- */
+
+#define SWITCH_CHAR 0x01            /* Ctrl-A */
+
+static struct {
+    void (*fn)(void *opaque, char c);
+    void *opaque;
+    char name[16];
+    int to_keel;                    /* input goes to Keel's debug keys */
+    int switch_count;               /* Ctrl-As seen in a row */
+} in;
+
+void console_set_guest_input(void (*fn)(void *opaque, char c), void *opaque, const char *name)
+{
+    in.opaque = opaque;
+    snprintf(in.name, sizeof(in.name), "%s", name);
+    in.fn = fn;
+    in.to_keel = 0;
+    pr_info("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n", in.name);
+}
+
+static void debug_key(char c)
+{
+    switch (c) {
+    case 'h':
+        pr_info("'h' this help, 'l' the log level, 'm' free memory, 'd' domains\n");
+        break;
+    case 'm':
+        pr_info("%lu KiB free\n", (unsigned long)(mm_free_bytes() >> 10));
+        break;
+    case 'l':
+        pr_info("loglvl=%d\n", console_loglvl);
+        break;
+    case 'd':
+        domain_print_all();
+        break;
+    default:
+        pr_info("key '%c' (%#x) has no meaning here; 'h' for help\n",
+                c >= 0x20 && c < 0x7f ? c : '.', (unsigned)(unsigned char)c);
+    }
+}
+
+static void input_char(char c)
+{
+    if (in.to_keel || !in.fn)
+        debug_key(c);
+    else
+        in.fn(in.opaque, c);
+}
+
+void console_input(char c)
+{
+    if (c == SWITCH_CHAR) {
+        if (++in.switch_count == 3) {
+            in.switch_count = 0;
+            if (in.fn) {
+                in.to_keel = !in.to_keel;
+                pr_info("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n",
+                        in.to_keel ? "Keel" : in.name);
+            }
+        }
+        return;
+    }
+    /* Fewer than three: they were the guest's after all. */
+    for (; in.switch_count; in.switch_count--)
+        input_char(SWITCH_CHAR);
+    input_char(c);
+}
+
+void console_poll_input(void)
+{
+    int c;
+
+    for (unsigned n = 0; con.ready && n < 64 && (c = uart_getc(&con.uart)) >= 0; n++)
+        console_input((char)c);
 }
 
 size_t log_ring_read(char *buf, size_t len)

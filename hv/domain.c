@@ -253,3 +253,16 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     pr_err("d%u: crashed: %s\n", d->id, d->crash_reason);
     arch_domain_kick(d);
 }
+
+void domain_print_all(void)
+{
+    static const char *const states[] = { "running", "shut down", "crashed" };
+
+    for (size_t i = 0; i < ARRAY_SIZE(domains); i++) {
+        const struct domain *d = &domains[i];
+        if (!d->id)
+            continue;
+        pr_info("d%u '%s': %s, %lu MiB, %u vCPUs\n", d->id, d->name, states[d->state],
+                (unsigned long)(d->mem_bytes >> 20), d->nr_vcpus);
+    }
+}

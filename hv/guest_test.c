@@ -60,7 +60,7 @@ static int run_module(const struct boot_module *m, const struct boot_module *ext
         if (vdev_test_platform(d) || !(v = vcpu_create(d)) ||
             arch_load_linux(v, phys_to_virt(m->start), m->end - m->start, m->cmdline + 6,
                             nr_extra ? phys_to_virt(extra[0].start) : NULL,
-                            nr_extra ? extra[0].end - extra[0].start : 0)) {
+                            nr_extra ? extra[0].end - extra[0].start : 0, NULL, 0, 0)) {
             pr_err("d%u: cannot set up the Linux guest\n", d->id);
             domain_destroy(d);
             return 0;

@@ -8,6 +8,7 @@
 #include <drivers/acpi_host.h>
 #include <keel/arch.h>
 #include <keel/cmdline.h>
+#include <keel/domain.h>
 #include <keel/guest_test.h>
 #include <keel/console.h>
 #include <keel/lib.h>
@@ -67,6 +68,50 @@ static int take_boot_info(uint64_t kind, uint64_t ptr)
     return -1;
 }
 
+/*
+ * Build dom0, run its vCPU 0 here and the others on the APs (one each, until
+ * a scheduler exists), and end the machine the way dom0 ended: its S5 powers
+ * off (keel.test=dom0: the test verdict), its crash restarts.
+ */
+static __noreturn void run_dom0(uint32_t cpus)
+{
+    uint32_t vcpus = opt_dom0_vcpus ? (uint32_t)opt_dom0_vcpus : cpus;
+    struct domain *d;
+
+    if (!arch_virt_available()) {
+        pr_err("dom0: this CPU offers no usable VMX: nothing can run\n");
+        test_stage_done("dom0", 0, "no usable VMX");
+        arch_halt();
+    }
+    if (vcpus > cpus || vcpus > DOMAIN_MAX_VCPUS) {
+        pr_warn("dom0_vcpus=%u: %u CPUs online, %u vCPUs at most: dom0 gets %u\n", vcpus, cpus,
+                DOMAIN_MAX_VCPUS, MIN(MIN(vcpus, cpus), DOMAIN_MAX_VCPUS));
+        vcpus = MIN(MIN(vcpus, cpus), DOMAIN_MAX_VCPUS);
+    }
+    d = dom0_build(&boot_info, opt_dom0_mem, vcpus);
+    if (!d) {
+        test_stage_done("dom0", 0, "dom0 could not be built");
+        arch_halt();
+    }
+    mm_release_boot_modules(&boot_info);
+    for (uint32_t i = 1; i < d->nr_vcpus; i++)
+        if (arch_cpu_start_vcpu(i, d->vcpus[i]))
+            panic("dom0: CPU%u cannot run vCPU%u", i, i);
+    pr_info("dom0: starting, %lu MiB left to Keel\n", (unsigned long)(mm_free_bytes() >> 20));
+    arch_vcpu_run(d->vcpus[0]);
+    for (uint32_t i = 1; i < d->nr_vcpus; i++)
+        arch_cpu_wait_idle(i);
+    if (d->state == DOMAIN_SHUTDOWN) {
+        test_stage_done("dom0", d->exit_code == 0, "dom0 powered off");
+        pr_info("dom0 powered off: powering off the machine\n");
+        arch_power_off();
+    }
+    pr_err("dom0 crashed (%s): restarting the machine in 5 seconds\n", d->crash_reason);
+    test_stage_done("dom0", 0, d->crash_reason);
+    udelay(5000000);
+    arch_restart();
+}
+
 __noreturn void keel_start(uint64_t kind, uint64_t ptr);
 
 void keel_start(uint64_t kind, uint64_t ptr)
@@ -120,8 +165,7 @@ void keel_start(uint64_t kind, uint64_t ptr)
         pr_info("test: writing to address 0\n");
         *(volatile int *)phys_to_virt(0) = 1;
     }
-    if (opt_test[0])
+    if (opt_test[0] && strcmp(opt_test, "dom0"))
         test_fail_if_testing("unknown test name");
-    pr_info("Nothing to run yet (dom0 arrives in a later release): halting the boot CPU\n");
-    arch_halt();
+    run_dom0(cpus);
 }

@@ -10,6 +10,7 @@
 #include <asm/regs.h>
 #include <keel/arch.h>
 #include <keel/console.h>
+#include <asm/ioapic.h>
 #include <asm/lapic.h>
 #include <keel/log.h>
 #include <keel/percpu.h>
@@ -148,8 +149,7 @@ void exception_entry(struct cpu_regs *r)
     if (v == VEC_SPURIOUS)
         return;
     if (v >= 32) {
-        pr_warn("CPU%u: unexpected interrupt, vector %lu\n", pc->cpu_id, (unsigned long)v);
-        lapic_eoi();
+        irq_dispatch((unsigned)v);
         return;
     }
     if (v == VEC_NMI) {

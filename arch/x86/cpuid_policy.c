@@ -28,7 +28,7 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
     *out = *host;
     switch (leaf) {
     case 1:
-        out->ecx = (host->ecx & ~L1_ECX_HIDE) | L1_ECX_HYPERVISOR | L1_ECX_TSC_DEADLINE;
+        out->ecx = (host->ecx & ~(L1_ECX_HIDE | CPUID1_ECX_OSXSAVE)) | L1_ECX_HYPERVISOR | L1_ECX_TSC_DEADLINE;
         out->edx = host->edx & ~L1_EDX_HIDE;
         if (g->nr_vcpus > 1)
             out->edx |= L1_EDX_HTT;
@@ -67,7 +67,7 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
     case 7:
         if (subleaf == 0) {
             out->ebx &= ~L7_EBX_HIDE;
-            out->ecx &= ~L7_ECX_HIDE;
+            out->ecx &= ~(L7_ECX_HIDE | CPUID7_ECX_OSPKE);
         }
         break;
     case 0xb:                   /* topology: one thread per core, nr_vcpus cores */

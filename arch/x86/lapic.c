@@ -62,6 +62,8 @@ void lapic_init(int bsp, uint64_t madt_lapic_addr)
     apic_write(APIC_TPR, 0);
     apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED);
     apic_write(APIC_LVT_ERROR, APIC_LVT_MASKED);
+    /* No 8259 ExtINT through LINT0: dom0 may program the PICs, their interrupts are not ours. */
+    apic_write(APIC_LVT_LINT0, APIC_LVT_MASKED);
     apic_write(APIC_SVR, APIC_SVR_ENABLE | APIC_SPURIOUS_VECTOR);
     if (bsp)
         pr_info("LAPIC: %s mode, BSP APIC ID %u, version %#x\n", use_x2apic ? "x2APIC" : "xAPIC",

@@ -25,6 +25,7 @@
 #define HDR_CMD_LINE_PTR    0x228
 #define HDR_INITRD_ADDR_MAX 0x22c
 #define HDR_KERNEL_ALIGN    0x230
+#define HDR_RELOCATABLE     0x234
 #define HDR_XLOADFLAGS      0x236
 #define HDR_CMDLINE_SIZE    0x238
 #define HDR_PREF_ADDRESS    0x258
@@ -68,6 +69,29 @@ static int is_ram(const struct linux_target *t, uint64_t gpa, uint64_t len)
 static int put(const struct linux_target *t, uint64_t gpa, const void *src, uint64_t len)
 {
     return is_ram(t, gpa, len) && !t->copy_to(t->opaque, gpa, src, len) ? 0 : -E2BIG;
+}
+
+/*
+ * Where a @size-byte kernel aligned to @align goes: @pref if that is RAM,
+ * else (a relocatable kernel) the lowest aligned RAM place above @pref.
+ */
+static uint64_t pick_load(const struct linux_target *t, uint64_t pref, uint64_t align, uint64_t size,
+                          int relocatable)
+{
+    uint64_t best = 0;
+
+    if (is_ram(t, pref, size))
+        return pref;
+    if (!relocatable)
+        return 0;
+    for (unsigned i = 0; i < t->nr_e820; i++) {
+        const struct linux_e820 *e = &t->e820[i];
+        uint64_t a = MAX(ALIGN_UP(e->addr, align), pref);
+
+        if (e->type == LINUX_E820_RAM && a < FOUR_GB && is_ram(t, a, size) && (!best || a < best))
+            best = a;
+    }
+    return best;
 }
 
 /* Identity map of the first 4 GiB with 2 MiB pages, and the boot GDT. */
@@ -127,13 +151,15 @@ static int load_bzimage(const uint8_t *img, size_t len, uint8_t *bp, const struc
                (unsigned long)align);
         return -EINVAL;
     }
-    o->kernel_start = load;
-    o->kernel_end = load + MAX(pm_len, init_size);
-    if (!is_ram(t, load, o->kernel_end - load)) {
+    /* The decompressor moves itself up to LOAD_PHYSICAL_ADDR (pref_address) if below it. */
+    load = pick_load(t, load, align, MAX(pm_len, init_size), hdr_end > HDR_RELOCATABLE && img[HDR_RELOCATABLE]);
+    if (!load) {
         pr_err("linux: the kernel needs %lu MiB of RAM from %#lx\n",
-               (unsigned long)((o->kernel_end - load) >> 20), (unsigned long)load);
+               (unsigned long)(MAX(pm_len, init_size) >> 20), (unsigned long)rd64(img, HDR_PREF_ADDRESS));
         return -E2BIG;
     }
+    o->kernel_start = load;
+    o->kernel_end = load + MAX(pm_len, init_size);
     if (put(t, load, img + pm_off, pm_len))
         return -E2BIG;
     memcpy(bp + HDR_SETUP_SECTS, img + HDR_SETUP_SECTS, hdr_end - HDR_SETUP_SECTS);
@@ -146,7 +172,7 @@ static int load_vmlinux(const uint8_t *img, size_t len, uint8_t *bp, const struc
                         struct linux_entry *o)
 {
     const Elf64_Ehdr *eh = (const void *)img;
-    uint64_t lo = ~0ull, hi = 0;
+    uint64_t lo = ~0ull, hi = 0, delta;
 
     if (len < sizeof(*eh) || img[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
         eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phoff > len ||
@@ -154,7 +180,7 @@ static int load_vmlinux(const uint8_t *img, size_t len, uint8_t *bp, const struc
         pr_err("linux: not an x86-64 ELF vmlinux\n");
         return -EINVAL;
     }
-    o->rip = 0;
+    /* The physical span of the image first: it moves as a whole. */
     for (unsigned i = 0; i < eh->e_phnum; i++) {
         Elf64_Phdr ph;
 
@@ -162,31 +188,59 @@ static int load_vmlinux(const uint8_t *img, size_t len, uint8_t *bp, const struc
         if (ph.p_type != PT_LOAD || !ph.p_memsz)
             continue;
         if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset || ph.p_filesz > ph.p_memsz ||
-            ph.p_paddr >= FOUR_GB || !is_ram(t, ph.p_paddr, ph.p_memsz)) {
+            ph.p_paddr >= FOUR_GB || ph.p_memsz > FOUR_GB) {
             pr_err("linux: vmlinux segment %u does not fit\n", i);
             return -E2BIG;
         }
-        if (put(t, ph.p_paddr, img + ph.p_offset, ph.p_filesz))
+        lo = MIN(lo, ph.p_paddr);
+        hi = MAX(hi, ph.p_paddr + ph.p_memsz);
+    }
+    if (hi <= lo || (lo & (0x200000 - 1))) {
+        pr_err("linux: vmlinux has no 2 MiB-aligned loadable segments\n");
+        return -EINVAL;
+    }
+    /*
+     * A CONFIG_RELOCATABLE vmlinux runs at any 2 MiB-aligned physical address
+     * (startup_64 computes its load delta); move it up if its own is not RAM.
+     */
+    delta = pick_load(t, lo, 0x200000, hi - lo, 1);
+    if (!delta) {
+        pr_err("linux: the vmlinux needs %lu MiB of RAM from %#lx\n", (unsigned long)((hi - lo) >> 20),
+               (unsigned long)lo);
+        return -E2BIG;
+    }
+    if (delta != lo)
+        pr_info("linux: vmlinux linked at %#lx loaded at %#lx (relocatable kernels only)\n",
+                (unsigned long)lo, (unsigned long)delta);
+    delta -= lo;
+    o->rip = 0;
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        Elf64_Phdr ph;
+
+        memcpy(&ph, img + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+        if (ph.p_type != PT_LOAD || !ph.p_memsz)
+            continue;
+        if (put(t, ph.p_paddr + delta, img + ph.p_offset, ph.p_filesz))
             return -E2BIG;
         for (uint64_t z = ph.p_filesz; z < ph.p_memsz;) {      /* bss */
             static const uint8_t zeros[4096];
             uint64_t n = MIN(ph.p_memsz - z, (uint64_t)sizeof(zeros));
-            if (put(t, ph.p_paddr + z, zeros, n))
+            if (put(t, ph.p_paddr + delta + z, zeros, n))
                 return -E2BIG;
             z += n;
         }
         /* e_entry is physical (ENTRY(phys_startup_64)) or, in other links, virtual. */
         if (eh->e_entry >= ph.p_paddr && eh->e_entry < ph.p_paddr + ph.p_memsz)
-            o->rip = eh->e_entry;
+            o->rip = eh->e_entry + delta;
         else if (eh->e_entry >= ph.p_vaddr && eh->e_entry - ph.p_vaddr < ph.p_memsz)
-            o->rip = ph.p_paddr + (eh->e_entry - ph.p_vaddr);
-        lo = MIN(lo, ph.p_paddr);
-        hi = MAX(hi, ph.p_paddr + ph.p_memsz);
+            o->rip = ph.p_paddr + delta + (eh->e_entry - ph.p_vaddr);
     }
     if (!o->rip) {
         pr_err("linux: the vmlinux entry point is in no loaded segment\n");
         return -EINVAL;
     }
+    lo += delta;
+    hi += delta;
     o->kernel_start = lo;
     o->kernel_end = hi;
     /* A setup header as a bzImage of this protocol would carry one. */
@@ -197,6 +251,7 @@ static int load_vmlinux(const uint8_t *img, size_t len, uint8_t *bp, const struc
     wr32(bp, HDR_CODE32_START, (uint32_t)lo);
     wr32(bp, HDR_INITRD_ADDR_MAX, 0x7fffffff);
     wr32(bp, HDR_KERNEL_ALIGN, 0x200000);
+    bp[HDR_RELOCATABLE] = 1;
     wr16(bp, HDR_XLOADFLAGS, XLF_KERNEL_64);
     wr32(bp, HDR_CMDLINE_SIZE, 2047);
     return 0;
@@ -238,16 +293,19 @@ int linux_load(const uint8_t *img, size_t len, const char *cmdline, const uint8_
     if (initrd_len) {
         /* As high as RAM and initrd_addr_max allow, clear of the kernel's init_size. */
         uint64_t top = MIN(MIN(t->ram_bytes, FOUR_GB), (uint64_t)rd32(bp, HDR_INITRD_ADDR_MAX) + 1);
-        uint64_t at;
+        uint64_t at = 0;
 
-        if (initrd_len > top) {
-            pr_err("linux: the initrd (%lu bytes) is larger than usable memory\n", (unsigned long)initrd_len);
-            return -E2BIG;
+        for (unsigned i = 0; i < t->nr_e820; i++) {
+            const struct linux_e820 *e = &t->e820[i];
+            uint64_t end = MIN(e->addr + e->size, top), a;
+
+            if (e->type != LINUX_E820_RAM || end < initrd_len || end <= e->addr)
+                continue;
+            a = (end - initrd_len) & ~0xfffull;
+            if (a >= e->addr && a >= o->kernel_end && is_ram(t, a, initrd_len) && a > at)
+                at = a;
         }
-        at = (top - initrd_len) & ~0xfffull;
-        while (at > o->kernel_end && !is_ram(t, at, initrd_len))
-            at -= 0x1000;
-        if (at < o->kernel_end || !is_ram(t, at, initrd_len)) {
+        if (!at) {
             pr_err("linux: no room for the initrd (%lu bytes) above the kernel\n", (unsigned long)initrd_len);
             return -E2BIG;
         }

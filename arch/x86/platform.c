@@ -1,4 +1,5 @@
-/* Boot-CPU platform bring-up: ACPI facts for power control, TSC, LAPIC. */
+/* Boot-CPU platform bring-up: ACPI facts for power control, TSC, LAPIC, I/O APICs. */
+#include <asm/ioapic.h>
 #include <asm/lapic.h>
 #include <asm/x86.h>
 #include <drivers/acpi.h>
@@ -11,4 +12,5 @@ void arch_platform_init(const struct acpi_info *ai)
     arch_acpi_ready(ai);
     tsc_init(ai);
     lapic_init(1, ai->have_madt ? ai->lapic_addr : 0xfee00000);
+    ioapic_init(ai);
 }

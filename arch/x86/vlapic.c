@@ -284,3 +284,21 @@ void vlapic_accept(struct vlapic *l, unsigned vector)
     __atomic_fetch_and(&l->irr[vector / 32], ~(1u << (vector % 32)), __ATOMIC_ACQ_REL);
     l->isr[vector / 32] |= 1u << (vector % 32);
 }
+
+int vlapic_match_dest(const struct vlapic *l, uint32_t dest, int logical)
+{
+    uint32_t ldr;
+
+    if (!logical)                       /* 11.6.2.1: an APIC ID, or all ones for everyone */
+        return dest == (l->x2apic ? 0xffffffffu : 0xffu) || dest == l->id;
+    if (l->x2apic) {                    /* 11.12.10.2: cluster in 31:16, one bit of 16 */
+        ldr = ((l->id >> 4) << 16) | (1u << (l->id & 15));
+        return dest == 0xffffffffu || ((dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff));
+    }
+    ldr = l->ldr >> 24;
+    if (dest == 0xff)
+        return 1;
+    if ((l->dfr >> 28) == 0xf)          /* 11.6.2.2: flat model, a bit per APIC */
+        return (dest & ldr) != 0;
+    return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);    /* cluster model */
+}

@@ -64,3 +64,9 @@ int uart_getc(struct uart *u)
         return -1;
     return inb(u->base + UART_RBR);
 }
+
+void uart_enable_rx_interrupt(struct uart *u)
+{
+    if (u->present)
+        outb(u->base + UART_IER, 0x01);     /* received data available */
+}

@@ -103,3 +103,17 @@ int memory_init(const struct boot_info *bi)
             (unsigned long)(mods >> 10), n);
     return 0;
 }
+
+void mm_release_boot_modules(struct boot_info *bi)
+{
+    uint64_t bytes = 0;
+
+    for (uint32_t i = 0; i < bi->nr_modules; i++) {
+        spin_lock(&mm_lock);
+        buddy_add_range(&host_buddy, bi->modules[i].start, bi->modules[i].end - bi->modules[i].start);
+        spin_unlock(&mm_lock);
+        bytes += bi->modules[i].end - bi->modules[i].start;
+    }
+    bi->nr_modules = 0;
+    pr_info("mm: %lu KiB of boot modules freed\n", (unsigned long)(bytes >> 10));
+}

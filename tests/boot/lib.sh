@@ -82,6 +82,7 @@ romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 pci: enabled=1, chipset=i440fx
 ata0-master: type=cdrom, path=$1, status=inserted
+${BOCHS_EXTRA:-}
 boot: cdrom
 cpu: model=$3, count=$2, ips=10000000, reset_on_triple_fault=0
 clock: sync=none, time0=local

@@ -169,9 +169,30 @@ static void test_vmlinux(void **state)
     v.eh.e_entry = 0x5000000;                                   /* in no segment */
     assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &target, &e), -EINVAL);
     v.eh.e_entry = 0x1000080;
-    v.ph.p_paddr = RAM - 0x1000;                                /* past RAM */
-    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &target, &e), -E2BIG);
+    v.ph.p_paddr = RAM - 0x1000;                                /* not 2 MiB-aligned */
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &target, &e), -EINVAL);
     v.ph.p_paddr = 0x1000000;
+    v.ph.p_memsz = RAM;                                         /* fits nowhere */
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &target, &e), -E2BIG);
+    v.ph.p_memsz = 0x3000;
+    {
+        /* Its own place is not RAM (dom0's map): moved up whole, entry with it. */
+        static const struct linux_e820 holey[] = {
+            { 0, 0x9f000, LINUX_E820_RAM },
+            { 0x100000, 0x1100000, LINUX_E820_RESERVED },       /* 1-18 MiB: the hypervisor's */
+            { 0x1200000, RAM - 0x1200000, LINUX_E820_RAM },
+        };
+        struct linux_target t2 = target;
+        t2.e820 = holey;
+        t2.nr_e820 = 3;
+        v.eh.e_entry = 0x1000080;
+        assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", ram, 0x1000, &t2, &e), 0);
+        assert_int_equal(e.kernel_start, 0x1200000);
+        assert_int_equal(e.rip, 0x1200080);
+        assert_int_equal(ram[0x1200000 + 255], 0xcc);
+        assert_true(e.initrd_start >= e.kernel_end && e.initrd_end <= RAM);
+        assert_int_equal(e.initrd_end, RAM);                    /* as high as it goes */
+    }
     v.ph.p_filesz = 0x10000;                                    /* past the file */
     assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &target, &e), -E2BIG);
     v.eh.e_machine = 40;

@@ -143,6 +143,27 @@ static void test_level_eoi(void **state)
     assert_int_equal(vlapic_write(&l, LAPIC_EOI, 0, 0), VLAPIC_DONE);
 }
 
+static void test_destinations(void **state)
+{
+    (void)state;
+    l.id = 2;
+    assert_true(vlapic_match_dest(&l, 2, 0));
+    assert_false(vlapic_match_dest(&l, 3, 0));
+    assert_true(vlapic_match_dest(&l, 0xff, 0));                    /* broadcast */
+    vlapic_write(&l, LAPIC_LDR, 0x04000000, 0);                      /* flat: bit 2 */
+    assert_true(vlapic_match_dest(&l, 0x0c, 1));
+    assert_false(vlapic_match_dest(&l, 0x03, 1));
+    vlapic_write(&l, LAPIC_DFR, 0x0fffffff, 0);                      /* cluster model */
+    vlapic_write(&l, LAPIC_LDR, 0x12000000, 0);                      /* cluster 1, bit 1 */
+    assert_true(vlapic_match_dest(&l, 0x13, 1));
+    assert_false(vlapic_match_dest(&l, 0x23, 1));
+    l.x2apic = 1;
+    l.id = 0x21;                                                     /* cluster 2, bit 1 */
+    assert_true(vlapic_match_dest(&l, 0x00020002, 1));
+    assert_false(vlapic_match_dest(&l, 0x00010002, 1));
+    assert_true(vlapic_match_dest(&l, 0x21, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +171,7 @@ int main(void)
         cmocka_unit_test_setup(test_timer_modes, setup),
         cmocka_unit_test_setup(test_priorities, setup),
         cmocka_unit_test_setup(test_level_eoi, setup),
+        cmocka_unit_test_setup(test_destinations, setup),
     };
     return cmocka_run_group_tests_name("vlapic", tests, NULL, NULL);
 }

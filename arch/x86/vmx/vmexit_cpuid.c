@@ -5,6 +5,7 @@
  */
 #include <asm/cpu_ops.h>
 #include <asm/cpuid_policy.h>
+#include <asm/processor.h>
 #include <keel/arch.h>
 #include "vmx_internal.h"
 
@@ -52,6 +53,11 @@ void vmexit_cpuid(struct vcpu *v, const struct vmx_exit *e)
 
     if (!cpuid_table_lookup(&v->arch.cpuid, leaf, sub, &out))
         cpuid_slow(v, leaf, sub, &out);
+    /* OSXSAVE and OSPKE mirror the guest's own CR4 (SDM Vol. 2A, CPUID). */
+    if (leaf == 1 && (vmcs_readl(GUEST_CR4) & X86_CR4_OSXSAVE))
+        out.ecx |= CPUID1_ECX_OSXSAVE;
+    else if (leaf == 7 && sub == 0 && (vmcs_readl(GUEST_CR4) & X86_CR4_PKE))
+        out.ecx |= CPUID7_ECX_OSPKE;
     /* 32-bit results zero-extend into the 64-bit registers. */
     r->rax = out.eax;
     r->rbx = out.ebx;

@@ -8,6 +8,7 @@
 #include <asm/processor.h>
 #include <keel/hypercall.h>
 #include <keel/log.h>
+#include <asm/ioapic.h>
 #include <asm/lapic.h>
 #include "vmx_internal.h"
 
@@ -155,9 +156,7 @@ void vmexit_external_interrupt(struct vcpu *v, const struct vmx_exit *e)
     uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
 
     /* Acknowledged on exit (EXIT_ACK_INTERRUPT_ON_EXIT): the host's, not the guest's. */
-    pr_debug("CPU%u: host interrupt %u during d%u\n", this_cpu_id(), info & INTR_INFO_VECTOR_MASK,
-             v->domain->id);
-    lapic_eoi();
+    irq_dispatch(info & INTR_INFO_VECTOR_MASK);
 }
 
 void vmexit_interrupt_window(struct vcpu *v, const struct vmx_exit *e)

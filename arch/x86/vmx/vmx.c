@@ -243,6 +243,22 @@ int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size)
     return ept_map(vmx_domain_ept(d), gpa, hpa, size, EPT_RWX, EPT_MT_WB);
 }
 
+int arch_domain_map_host(struct domain *d, uint64_t pa, uint64_t size, int cached)
+{
+    return ept_map(vmx_domain_ept(d), pa, pa, size, EPT_RWX, cached ? EPT_MT_WB : EPT_MT_UC);
+}
+
+void arch_domain_io_passthrough(struct domain *d, uint32_t port, uint32_t count, int pass)
+{
+    /* 25.6.4: bitmap A covers ports 0-0x7fff, B 0x8000-0xffff; a set bit exits. */
+    for (uint32_t p = port; p < port + count && p < 0x10000; p++) {
+        if (pass)
+            d->arch.io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
+        else
+            d->arch.io_bitmap[p / 8] |= (uint8_t)(1u << (p % 8));
+    }
+}
+
 /* ---- vCPUs: the VMCS ----------------------------------------------------- */
 
 static void setup_host_state(void);

@@ -16,7 +16,7 @@
 #define KICK_VECTOR     0xf0        /* host vector that makes a CPU leave guest mode */
 #define RFLAGS_IF       (1u << 9)
 
-static void kick(struct vcpu *v)
+void arch_vcpu_kick(struct vcpu *v)
 {
     int cpu = v->arch.pcpu;
 
@@ -27,7 +27,7 @@ static void kick(struct vcpu *v)
 void arch_domain_kick(struct domain *d)
 {
     for (uint32_t i = 0; i < d->nr_vcpus; i++)
-        kick(d->vcpus[i]);
+        arch_vcpu_kick(d->vcpus[i]);
 }
 
 void vmx_lapic_init(struct vcpu *v)
@@ -61,7 +61,7 @@ static void deliver_ipi(struct vcpu *src)
         switch (ICR_MODE(lo)) {
         case ICR_MODE_FIXED:
             vlapic_set_irr(&t->arch.lapic, ICR_VECTOR(lo));
-            kick(t);
+            arch_vcpu_kick(t);
             break;
         case ICR_MODE_INIT:
             if ((lo & ICR_LEVEL_ASSERT) && t != src) {
@@ -89,6 +89,10 @@ static int lapic_write(struct vcpu *v, unsigned reg, uint64_t val)
         return -1;
     case VLAPIC_SEND_IPI:
         deliver_ipi(v);
+        return 0;
+    case VLAPIC_EOI_LEVEL:
+        if (v->domain->arch.level_eoi)
+            v->domain->arch.level_eoi(v->domain, v->arch.lapic.eoi_vector);
         return 0;
     case VLAPIC_DONE:
         break;
@@ -204,7 +208,7 @@ void vmx_vcpu_halt(struct vcpu *v)
 
     if (interruptible && vlapic_pending(l) >= 0)
         return;                     /* delivered on this entry: HLT ends at once */
-    if (v->domain->nr_vcpus == 1 && (!interruptible || (!l->deadline && vlapic_pending(l) < 0))) {
+    if (v->domain->nr_vcpus == 1 && !v->domain->arch.level_eoi && (!interruptible || (!l->deadline && vlapic_pending(l) < 0))) {
         domain_crash(v->domain, "vCPU%u halted %s", v->id,
                      interruptible ? "with no interrupt source to wake it" : "with interrupts disabled");
         return;

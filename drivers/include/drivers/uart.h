@@ -17,4 +17,6 @@ int uart_init(struct uart *u, uint16_t base, uint32_t baud);
 void uart_putc(struct uart *u, char c);
 /* A received byte, or -1 when none is waiting. */
 int uart_getc(struct uart *u);
+/* Interrupt on received data (IER bit 0; OUT2 is set by uart_init). */
+void uart_enable_rx_interrupt(struct uart *u);
 #endif

@@ -52,13 +52,25 @@ void vmx_dump_msrs(void);
 int arch_domain_init(struct domain *d);
 void arch_domain_destroy(struct domain *d);
 int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size);
+/* Identity-map host [pa, pa + size) into @d (dom0's devices and firmware): write-back or uncached. */
+int arch_domain_map_host(struct domain *d, uint64_t pa, uint64_t size, int cached);
+/* Let @d reach ports [port, port + count) directly (@pass), or make them exit again. */
+void arch_domain_io_passthrough(struct domain *d, uint32_t port, uint32_t count, int pass);
+/* Make @v leave guest mode soon (an IPI to its CPU), so that it sees a new event. */
+void arch_vcpu_kick(struct vcpu *v);
 /* A vCPU's VMCS; the entry state of a 32-bit protected-mode (multiboot) kernel. */
 int arch_vcpu_init(struct vcpu *v);
 void arch_vcpu_destroy(struct vcpu *v);
 void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx);
-/* Load a Linux bzImage/vmlinux into @v's domain and set @v at its 64-bit entry. */
+/*
+ * Load a Linux bzImage/vmlinux into @v's domain and set @v at its 64-bit
+ * entry. @e820 (@nr entries) is the map it gets (NULL: a domU's, RAM from
+ * 0 with the legacy hole); @rsdp its ACPI tables, or 0.
+ */
+struct linux_e820;
 int arch_load_linux(struct vcpu *v, const uint8_t *img, size_t len, const char *cmdline,
-                    const uint8_t *initrd, size_t initrd_len);
+                    const uint8_t *initrd, size_t initrd_len, const struct linux_e820 *e820,
+                    unsigned nr, uint64_t rsdp);
 /* The Linux 64-bit boot protocol entry state. */
 void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt);
 /* Run @v on this CPU until its domain stops. */
@@ -73,6 +85,14 @@ void arch_cpu_wait_idle(unsigned cpu);
 int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes);
 int64_t arch_test_ept_query(struct domain *d, uint64_t gpa);
 uint64_t arch_test_counter(struct vcpu *v, int which);
+
+/*
+ * dom0 (arch/x86/dom0.c): built from boot module 0 (its kernel; the module's
+ * string is its command line) and module 1 (its initramfs) with @mem bytes
+ * of identity-mapped RAM (0: all but an eighth of what is free) and @vcpus
+ * vCPUs, the first set at the kernel's entry. NULL, logged, if it cannot be.
+ */
+struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcpus);
 
 /* Fatal-exception symbolization. */
 const char *arch_symbolize(uint64_t addr, uint64_t *offset);

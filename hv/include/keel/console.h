@@ -23,6 +23,18 @@ void console_write(const char *s, size_t len);
 /* Fatal paths: drop the console lock a crashed CPU may hold, so the dump prints. */
 void console_force_unlock(void);
 
+/* The console UART's I/O base, or 0 when there is none. */
+uint16_t console_uart_base(void);
+/* A guest's console bytes, raw, to the same UART (dom0's virtual COM1). */
+void console_guest_write(const char *s, size_t len);
+/* Let the UART interrupt on received data (its IRQ routed by the caller). */
+void console_enable_rx_interrupt(void);
+/* Received bytes go to @fn until three Ctrl-As switch them to Keel's debug keys (and back). */
+void console_set_guest_input(void (*fn)(void *opaque, char c), void *opaque, const char *name);
+/* One received byte through the switch; console_poll_input() drains the UART into it. */
+void console_input(char c);
+void console_poll_input(void);
+
 /* Copy the newest log text into @buf (for `kl dmesg` later). Returns bytes. */
 size_t log_ring_read(char *buf, size_t len);
 #endif

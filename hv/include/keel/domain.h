@@ -41,6 +41,7 @@ struct mem_chunk {
 
 struct domain {
     uint32_t id;
+    int privileged;                 /* dom0: owns the machine's devices */
     char name[DOMAIN_NAME_MAX];
     enum domain_state state;
     uint32_t exit_code;
@@ -100,6 +101,9 @@ const struct mmio *domain_find_mmio(struct domain *d, uint64_t gpa);
 /* Stop a domain: its own shutdown, or a crash with a reason (logged). */
 void domain_shutdown(struct domain *d, uint32_t code);
 void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One log line per domain (the 'd' debug key). */
+void domain_print_all(void);
 
 /* One character of the guest's console (COM1): logged per line, prefixed "(dN)". */
 void domain_console_putc(struct domain *d, char c);

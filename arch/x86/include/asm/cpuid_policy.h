@@ -61,4 +61,7 @@ static inline int cpuid_table_lookup(const struct cpuid_table *t, uint32_t leaf,
     }
     return 0;
 }
+/* Bits that follow the guest's CR4 at the time of the CPUID (set by the exit handler). */
+#define CPUID1_ECX_OSXSAVE  (1u << 27)
+#define CPUID7_ECX_OSPKE    (1u << 4)
 #endif

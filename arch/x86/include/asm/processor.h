@@ -16,6 +16,7 @@
 #define X86_CR4_OSFXSR      (1u << 9)
 #define X86_CR4_VMXE        (1u << 13)
 #define X86_CR4_OSXSAVE     (1u << 18)
+#define X86_CR4_PKE         (1u << 22)
 
 #define MSR_IA32_APIC_BASE  0x0000001b
 #define MSR_EFER            0xc0000080

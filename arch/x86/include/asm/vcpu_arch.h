@@ -34,11 +34,15 @@ struct vcpu_arch {
     uint64_t mtrr_def_type;         /* IA32_MTRR_DEF_TYPE as the guest set it */
 };
 
+struct domain;
+
 struct domain_arch {
     struct ept ept;                 /* second-level tables (ept.root: the PML4) */
     uint64_t eptp;
     uint8_t *io_bitmap;             /* 2 pages: ports 0-0x7fff, 0x8000-0xffff */
     uint8_t *msr_bitmap;            /* 1 page */
     struct { uint64_t gpa, end; } wp[8];   /* write-protected for dirty logging (test hypercall) */
+    /* A domain with a virtual I/O APIC: EOIs of level-triggered vectors go to it. */
+    void (*level_eoi)(struct domain *d, unsigned vector);
 };
 #endif

@@ -99,6 +99,8 @@ void vlapic_set_irr(struct vlapic *l, unsigned vector);
 void vlapic_set_irr_trig(struct vlapic *l, unsigned vector, int level);
 /* Highest requested vector above the processor priority, or -1. */
 int vlapic_pending(const struct vlapic *l);
+/* Does an interrupt message for @dest (physical APIC ID, or logical) reach @l? */
+int vlapic_match_dest(const struct vlapic *l, uint32_t dest, int logical);
 /* The CPU took @vector: IRR -> ISR. */
 void vlapic_accept(struct vlapic *l, unsigned vector);
 #endif

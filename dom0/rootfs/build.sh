@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# dom0/rootfs/build.sh KERNELDIR OUT.cpio: dom0's initramfs (newc cpio,
+# uncompressed: emulated decompression would cost more than the copy).
+#   busybox (busybox-static) with a link per applet, dom0/rootfs/init as
+#   /init, the kernel modules fetch-kernel.sh selected (KERNELDIR/modules),
+#   and Keel's dom0 tools as they appear (dom0/rootfs/tools/*).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+kdir=$(realpath "$1")
+out=$(realpath -m "$2")
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc,lib/modules,mnt}
+cp /bin/busybox "$stage/bin/busybox"
+for a in $(/bin/busybox --list-full); do
+    [ -e "$stage/$a" ] || ln -s /bin/busybox "$stage/$a"
+done
+cp "$here/init" "$stage/init"
+chmod 755 "$stage/init"
+cp -a "$kdir/modules/lib/modules/." "$stage/lib/modules/"
+sed 's/#.*//' "$here/modules" | xargs -n1 > "$stage/etc/modules"
+if [ -d "$here/tools" ]; then
+    cp -a "$here/tools/." "$stage/usr/bin/"
+fi
+echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
+echo "dom0" > "$stage/etc/hostname"
+# No device nodes in the archive (no root needed to build it): /init mounts
+# devtmpfs and opens /dev/console itself.
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | /bin/busybox cpio -o -H newc 2>/dev/null) > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "rootfs: $out ($(du -k "$out" | cut -f1) KiB)"
