@@ -120,6 +120,16 @@ void console_write(const char *s, size_t len)
     spin_unlock(&log_lock);
 }
 
+/* Warnings and errors say so on the console, so a log can be searched for them. */
+static void uart_prefix(int level)
+{
+    uart_write(PREFIX, sizeof(PREFIX) - 1);
+    if (level <= LOG_ERR)
+        uart_write("ERROR: ", 7);
+    else if (level == LOG_WARN)
+        uart_write("WARN: ", 6);
+}
+
 static void ring_put(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -145,7 +155,7 @@ void printk(int level, const char *fmt, ...)
     spin_lock(&log_lock);
     ring_put(line, (size_t)n);
     if (level <= console_loglvl) {
-        uart_write(PREFIX, sizeof(PREFIX) - 1);
+        uart_prefix(level);
         uart_write(line + 1, (size_t)n - 1);
     }
     spin_unlock(&log_lock);
@@ -176,7 +186,7 @@ void console_init(void)
         while (end < ring_pos && ring[(end - 1) % LOG_RING_SIZE] != '\n')
             end++;
         if (lvl - '0' <= console_loglvl) {
-            uart_write(PREFIX, sizeof(PREFIX) - 1);
+            uart_prefix(lvl - '0');
             for (uint64_t i = pos + 1; i < end; i++)
                 uart_write(&ring[i % LOG_RING_SIZE], 1);
         }

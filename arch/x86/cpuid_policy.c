@@ -22,6 +22,38 @@
 #define L0D1_EAX_XSAVES (1u << 3)                              /* XSAVES/XRSTORS: not enabled in VMX */
 #define L7_ECX_HIDE  ((1u << 5) | (1u << 30))                  /* WAITPKG, SGX_LC */
 
+static uint32_t gcd(uint32_t a, uint32_t b)
+{
+    while (b) {
+        uint32_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/*
+ * Leaf 0x15: TSC = crystal * EBX / EAX, the crystal being the LAPIC timer
+ * clock (apic_khz). Linux computes crystal_khz * EBX in 32 bits, so the
+ * ratio is the exact one reduced when that fits, else the nearest with a
+ * smaller denominator.
+ */
+static void tsc_ratio(const struct cpuid_guest *g, struct cpuid_out *out)
+{
+    uint64_t crystal = g->apic_khz ? g->apic_khz : 1, tsc = g->tsc_khz;
+    uint32_t d = gcd((uint32_t)tsc, (uint32_t)crystal);
+    uint64_t num = tsc / (d ? d : 1), den = crystal / (d ? d : 1);
+
+    for (uint64_t scale = 100000; num * crystal > 0xffffffffull && scale; scale /= 10) {
+        den = scale;
+        num = (tsc * den + crystal / 2) / crystal;
+    }
+    out->eax = (uint32_t)den;
+    out->ebx = (uint32_t)num;
+    out->ecx = (uint32_t)(crystal * 1000);
+    out->edx = 0;
+}
+
 void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
                   const struct cpuid_guest *g, struct cpuid_out *out)
 {
@@ -41,14 +73,7 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
         out->eax = MAX(host->eax, 0x16u);  /* the TSC leaves below are always there */
         break;
     case 0x15:
-        /*
-         * TSC/crystal ratio: the crystal is the LAPIC timer clock (apic_khz),
-         * TSC = crystal * EBX / EAX exactly; Linux takes both from here.
-         */
-        out->eax = 1000000;
-        out->ebx = g->tsc_khz;
-        out->ecx = g->apic_khz * 1000u;
-        out->edx = 0;
+        tsc_ratio(g, out);
         break;
     case 0x16:                  /* base and maximum MHz, bus (crystal) MHz */
         out->eax = out->ebx = g->tsc_khz / 1000;
@@ -138,4 +163,22 @@ void cpuid_table_build(struct cpuid_table *t, const struct cpuid_guest *g, cpuid
         host(0x80000000u + i, 0, &h);
         cpuid_policy(0x80000000u + i, 0, &h, g, &t->ext[i]);
     }
+}
+
+uint32_t cpuid_xsave_size(uint64_t xcr0, int compacted, cpuid_host_fn host)
+{
+    uint32_t size = 576;                /* legacy area + XSAVE header (13.4) */
+
+    for (unsigned i = 2; i < 63; i++) {
+        struct cpuid_out c;
+
+        if (!((xcr0 >> i) & 1))
+            continue;
+        host(0xd, i, &c);               /* EAX size, EBX offset (standard), ECX bit 1: 64-aligned */
+        if (compacted)
+            size = ((c.ecx & 2) ? ALIGN_UP(size, 64u) : size) + c.eax;
+        else
+            size = MAX(size, c.ebx + c.eax);
+    }
+    return size;
 }

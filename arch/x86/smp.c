@@ -52,8 +52,9 @@ static __attribute__((noreturn, used)) void ap_start(uint64_t cpu)
         if (v) {
             arch_vcpu_run(v);
             __atomic_store_n(&pc->run_vcpu, NULL, __ATOMIC_RELEASE);
+            continue;
         }
-        cpu_relax();
+        cpu_wait_for_interrupt();           /* arch_cpu_start_vcpu() kicks */
     }
 }
 
@@ -66,6 +67,7 @@ int arch_cpu_start_vcpu(unsigned cpu, struct vcpu *v)
         return -ENODEV;
     if (!__atomic_compare_exchange_n(&pc->run_vcpu, &none, v, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return -EBUSY;
+    lapic_send_ipi(pc->apic_id, APIC_ICR_FIXED_VECTOR(KICK_VECTOR));
     return 0;
 }
 

@@ -7,6 +7,29 @@ BUILD=${BUILD:-build}
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 
+# make_linux_iso OUT.iso KERNEL INITRD CMDLINE: a BIOS GRUB ISO booting Linux
+# itself, without Keel (the bare baseline of the dom0 benchmark).
+make_linux_iso() {
+    local out=$1 dir
+    dir=$(mktemp -d)
+    mkdir -p "$dir/boot/grub"
+    cp "$2" "$dir/boot/vmlinuz"
+    cp "$3" "$dir/boot/initrd"
+    printf 'set timeout=0\nset default=0\nmenuentry "Linux" {\n    linux /boot/vmlinuz %s\n    initrd /boot/initrd\n    boot\n}\n' \
+        "$4" > "$dir/boot/grub/grub.cfg"
+    grub-mkrescue -d /usr/lib/grub/i386-pc -o "$out" "$dir" >/dev/null 2>&1
+    local rc=$?
+    rm -rf "$dir"
+    return $rc
+}
+
+# dom0_disk FILE: a Bochs disk image (8 cylinders, 16 heads, 63 sectors) of
+# fixed pseudo-random content; BOCHS_DISK is the line that attaches it.
+dom0_disk() {
+    [ -s "$1" ] || head -c $((8 * 16 * 63 * 512)) < <(yes "keel dom0 disk $(basename "$1")" | cat -n) > "$1"
+    BOCHS_DISK="ata0-slave: type=disk, path=$1, mode=flat, cylinders=8, heads=16, spt=63"
+}
+
 # make_iso PLATFORM(i386-pc|x86_64-efi) OUT.iso CMDLINE [MODULE...]
 # Each MODULE is "FILE" or "FILE|COMMAND LINE", loaded with module2 in order.
 make_iso() {

@@ -22,7 +22,7 @@ static void fake_host(uint32_t leaf, uint32_t sub, struct cpuid_out *o)
     }
 }
 
-static const struct cpuid_guest g = { .vcpu_id = 3, .nr_vcpus = 4, .tsc_khz = 2500000, .apic_khz = 1000000 };
+static const struct cpuid_guest g = { .vcpu_id = 3, .nr_vcpus = 4, .tsc_khz = 2500000, .apic_khz = 25000 };
 
 static struct cpuid_out pol(uint32_t leaf, uint32_t sub)
 {
@@ -54,7 +54,7 @@ static void test_policy(void **state)
     assert_memory_equal(&o.edx, "Keel", 4);
     o = pol(0x40000010, 0);
     assert_int_equal(o.eax, 2500000);
-    assert_int_equal(o.ebx, 1000000);
+    assert_int_equal(o.ebx, 25000);
     o = pol(0x40000077, 5);
     assert_int_equal(o.eax | o.ebx | o.ecx | o.edx, 0);
     o = pol(0xa, 0);
@@ -70,10 +70,48 @@ static void test_policy(void **state)
     /* TSC Hz = ECX * EBX / EAX, the crystal being the LAPIC timer clock (Linux's reading). */
     o = pol(0x15, 0);
     assert_int_equal((uint64_t)o.ecx * o.ebx / o.eax, 2500000000ull);
-    assert_int_equal(o.ecx, 1000000000u);
+    assert_int_equal(o.ecx, 25000000u);
+    /* Linux multiplies crystal kHz by EBX in 32 bits: it must not wrap, whatever the TSC. */
+    for (uint32_t khz = 9999; khz < 6000000; khz = khz * 3 + 7) {
+        struct cpuid_guest g2 = g;
+        struct cpuid_out h = { 0, 0, 0, 0 };
+        uint64_t got;
+        g2.tsc_khz = khz;
+        cpuid_policy(0x15, 0, &h, &g2, &o);
+        assert_true((uint64_t)(o.ecx / 1000) * o.ebx <= 0xffffffffull);
+        got = (uint64_t)(o.ecx / 1000) * o.ebx / o.eax;
+        assert_true(got * 10000 >= (uint64_t)khz * 9999 && got * 10000 <= (uint64_t)khz * 10001);
+    }
+    {
+        struct cpuid_guest g2 = g;
+        struct cpuid_out h = { 0, 0, 0, 0 };
+        g2.tsc_khz = 10000;                                 /* Bochs: exact, 2/5 of 25 MHz */
+        cpuid_policy(0x15, 0, &h, &g2, &o);
+        assert_int_equal(o.ebx, 2);
+        assert_int_equal(o.eax, 5);
+    }
     o = pol(0x16, 0);
     assert_int_equal(o.eax, 2500);
     assert_true(pol(0, 0).eax >= 0x16);
+}
+
+/* Component sizes as a Skylake-X reports them (AVX 256@576, opmask 64@1088, ZMM 512@1152, 1024@1664). */
+static void xsave_host(uint32_t leaf, uint32_t sub, struct cpuid_out *o)
+{
+    static const struct cpuid_out comp[8] = {
+        [2] = { 256, 576, 0, 0 }, [5] = { 64, 1088, 0, 0 }, [6] = { 512, 1152, 0, 0 }, [7] = { 1024, 1664, 0, 0 },
+    };
+    (void)leaf;
+    *o = sub < 8 ? comp[sub] : (struct cpuid_out){ 0, 0, 0, 0 };
+}
+
+static void test_xsave_sizes(void **state)
+{
+    (void)state;
+    assert_int_equal(cpuid_xsave_size(0x3, 0, xsave_host), 576);
+    assert_int_equal(cpuid_xsave_size(0x7, 0, xsave_host), 832);
+    assert_int_equal(cpuid_xsave_size(0xe7, 0, xsave_host), 2688);     /* what Bochs' 0xd.0 ECX says */
+    assert_int_equal(cpuid_xsave_size(0xe7, 1, xsave_host), 2432);     /* Linux's compacted size */
 }
 
 static void test_table_matches_slow_path(void **state)
@@ -112,6 +150,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy),
         cmocka_unit_test(test_table_matches_slow_path),
+        cmocka_unit_test(test_xsave_sizes),
     };
     return cmocka_run_group_tests_name("cpuid", tests, NULL, NULL);
 }

@@ -60,9 +60,9 @@ static void test_timer_modes(void **state)
     vlapic_write(&l, LAPIC_SVR, 0x1ff, 0);
     vlapic_write(&l, LAPIC_TDCR, 0xb, 0);                            /* divide by 1 */
     vlapic_write(&l, LAPIC_LVTT, 0x40, 0);
-    vlapic_write(&l, LAPIC_TMICT, 1000000, 1000);                    /* 1 ms = 10000 TSC ticks */
+    vlapic_write(&l, LAPIC_TMICT, 25000, 1000);                      /* 1 ms at 25 MHz = 10000 TSC ticks */
     assert_int_equal(l.deadline, 11000);
-    assert_int_equal(rd(LAPIC_TMCCT, 6000), 500000);
+    assert_int_equal(rd(LAPIC_TMCCT, 6000), 12500);
     assert_int_equal(vlapic_timer_poll(&l, 10999), 0);
     assert_int_equal(vlapic_timer_poll(&l, 11000), 1);
     assert_int_equal(vlapic_pending(&l), 0x40);
@@ -70,13 +70,13 @@ static void test_timer_modes(void **state)
     assert_int_equal(rd(LAPIC_TMCCT, 12000), 0);
     /* Divide by 2 doubles the period (figure 11-10: 0b0000). */
     vlapic_write(&l, LAPIC_TDCR, 0x0, 0);
-    vlapic_write(&l, LAPIC_TMICT, 1000000, 0);
+    vlapic_write(&l, LAPIC_TMICT, 25000, 0);
     assert_int_equal(l.deadline, 20000);
     /* Periodic: missed periods are skipped, the phase kept. */
     vlapic_write(&l, LAPIC_TDCR, 0xb, 0);
     vlapic_write(&l, LAPIC_LVTT, 0x20041, 0);
     assert_int_equal(l.deadline, 0);                                 /* a mode switch stops it */
-    vlapic_write(&l, LAPIC_TMICT, 100000, 0);                        /* 1000 ticks */
+    vlapic_write(&l, LAPIC_TMICT, 2500, 0);                          /* 1000 ticks */
     assert_int_equal(vlapic_timer_poll(&l, 3500), 1);
     assert_int_equal(l.deadline, 4000);
     /* TSC-deadline: the MSR arms it; TMICT is ignored. */

@@ -6,6 +6,7 @@
 #include <asm/cpu_ops.h>
 #include <asm/cpuid_policy.h>
 #include <asm/processor.h>
+#include <asm/vlapic.h>
 #include <keel/arch.h>
 #include "vmx_internal.h"
 
@@ -22,7 +23,7 @@ static struct cpuid_guest guest_of(const struct vcpu *v)
         .vcpu_id = v->id,
         .nr_vcpus = v->domain->max_vcpus,
         .tsc_khz = (uint32_t)arch_tsc_khz(),
-        .apic_khz = 1000000,    /* the virtual LAPIC timer counts nanoseconds */
+        .apic_khz = VLAPIC_KHZ,     /* the virtual LAPIC timer's clock, the "crystal" of leaf 0x15 */
     };
 }
 
@@ -58,6 +59,8 @@ void vmexit_cpuid(struct vcpu *v, const struct vmx_exit *e)
         out.ecx |= CPUID1_ECX_OSXSAVE;
     else if (leaf == 7 && sub == 0 && (vmcs_readl(GUEST_CR4) & X86_CR4_PKE))
         out.ecx |= CPUID7_ECX_OSPKE;
+    else if (leaf == 0xd && sub <= 1 && (vmcs_readl(GUEST_CR4) & X86_CR4_OSXSAVE))
+        out.ebx = cpuid_xsave_size(xgetbv(0), sub == 1, host_cpuid);    /* XCR0 is the guest's */
     /* 32-bit results zero-extend into the 64-bit registers. */
     r->rax = out.eax;
     r->rbx = out.ebx;

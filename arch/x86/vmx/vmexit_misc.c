@@ -120,8 +120,13 @@ void vmexit_xsetbv(struct vcpu *v, const struct vmx_exit *e)
     struct cpuid_regs d = cpuid_count(0xd, 0);
 
     host_ok = ((uint64_t)d.edx << 32) | d.eax;
-    /* 13.3: XCR0 only; x87 always on; AVX needs SSE; only what the CPU supports. */
-    if ((uint32_t)r->rcx != 0 || !(val & 1) || ((val & 4) && !(val & 2)) || (val & ~host_ok)) {
+    /*
+     * 13.3: XCR0 only; x87 always on; AVX needs SSE; the AVX-512 states (bits
+     * 7:5) all or none, and only with AVX; BNDREGS/BNDCSR together; only what
+     * the CPU supports.
+     */
+    if ((uint32_t)r->rcx != 0 || !(val & 1) || ((val & 4) && !(val & 2)) || (val & ~host_ok) ||
+        ((val & 0xe0) && ((val & 0xe0) != 0xe0 || !(val & 4))) || (((val >> 3) & 3) == 1 || ((val >> 3) & 3) == 2)) {
         vmx_inject_gp(v);
         return;
     }

@@ -653,12 +653,12 @@ void arch_vcpu_run(struct vcpu *v)
 {
     struct domain *d = v->domain;
 
-    /* An AP waits for its STARTUP IPI before it ever enters (9.4.4). */
+    /* An AP waits for its STARTUP IPI before it ever enters (9.4.4), asleep: the IPI kicks. */
+    __atomic_store_n(&v->arch.pcpu, (int)this_cpu_id(), __ATOMIC_RELEASE);
     while (__atomic_load_n(&v->arch.wait_sipi, __ATOMIC_ACQUIRE) && d->state == DOMAIN_RUNNING)
-        cpu_relax();
+        cpu_wait_for_interrupt();
     if (d->state != DOMAIN_RUNNING)
-        return;
-    v->arch.pcpu = (int)this_cpu_id();
+        goto stopped;
     if (vmcs_load(v)) {
         domain_crash(d, "cannot load the VMCS");
         goto out;
@@ -676,5 +676,6 @@ out:
     vmclear(v->arch.vmcs);
     v->arch.loaded_cpu = -1;
     v->arch.regs.launched = 0;
+stopped:
     v->arch.pcpu = -1;
 }

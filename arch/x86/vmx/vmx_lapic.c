@@ -13,7 +13,6 @@
 #include <keel/log.h>
 #include "vmx_internal.h"
 
-#define KICK_VECTOR     0xf0        /* host vector that makes a CPU leave guest mode */
 #define RFLAGS_IF       (1u << 9)
 
 void arch_vcpu_kick(struct vcpu *v)
@@ -73,6 +72,7 @@ static void deliver_ipi(struct vcpu *src)
             if (t->arch.wait_sipi && t->arch.sipi_vector < 0) {
                 t->arch.sipi_vector = ICR_VECTOR(lo);
                 __atomic_store_n(&t->arch.wait_sipi, 0, __ATOMIC_RELEASE);
+                arch_vcpu_kick(t);          /* its CPU sleeps until then */
             }
             break;
         default:

@@ -82,6 +82,8 @@ static inline void load_segments(uint16_t cs, uint16_t ds)
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void halt(void) { __asm__ volatile("hlt" ::: "memory"); }
+/* Sleep until an interrupt (a kick IPI): STI's shadow keeps the wakeup from slipping in before HLT. */
+static inline void cpu_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory"); }
 
 static inline uint64_t read_rflags(void)

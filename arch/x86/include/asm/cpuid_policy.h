@@ -61,6 +61,13 @@ static inline int cpuid_table_lookup(const struct cpuid_table *t, uint32_t leaf,
     }
     return 0;
 }
+/*
+ * CPUID.(EAX=0DH, ECX=0 or 1).EBX (SDM 13.2): the XSAVE area size for the
+ * components enabled in @xcr0 (IA32_XSS is 0: XSAVES is hidden), standard
+ * or compacted format, from the component sizes and offsets @host reports.
+ */
+uint32_t cpuid_xsave_size(uint64_t xcr0, int compacted, cpuid_host_fn host);
+
 /* Bits that follow the guest's CR4 at the time of the CPUID (set by the exit handler). */
 #define CPUID1_ECX_OSXSAVE  (1u << 27)
 #define CPUID7_ECX_OSPKE    (1u << 4)

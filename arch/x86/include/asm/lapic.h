@@ -25,6 +25,8 @@
 #define APIC_ICR_TRIGGER_LEVEL  (1u << 15)
 #define APIC_ICR_FIXED_VECTOR(v) ((uint32_t)(v) & 0xff)   /* fixed delivery, edge */
 
+#define KICK_VECTOR     0xf0        /* host vector that makes a CPU leave guest mode or its sleep */
+
 /* Set up this CPU's LAPIC (x2APIC when the BSP chose it). */
 void lapic_init(int bsp, uint64_t madt_lapic_addr);
 uint32_t lapic_id(void);

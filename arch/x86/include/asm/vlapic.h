@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define VLAPIC_BASE         0xfee00000ull
-#define VLAPIC_KHZ          1000000u        /* timer clock: 1 GHz before the divider */
+#define VLAPIC_KHZ          25000u          /* timer clock: 25 MHz before the divider (CPUID 0x15's crystal) */
 #define X2APIC_MSR_FIRST    0x800
 #define X2APIC_MSR_LAST     0x8ff
 #define MSR_TSC_DEADLINE    0x6e0
