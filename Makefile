@@ -43,7 +43,7 @@ HV_SRCS := \
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all deps newlib test unit boot-test run check clean install guests bench fuzz
+.PHONY: all deps newlib test unit boot-test run check clean install guests bench fuzz dom0
 all: $(BUILD)/keel.elf $(BUILD)/keel.efi guests
 
 deps:
@@ -124,6 +124,13 @@ $(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guests/head.o $(BUILD)/guest
 		$(BUILD)/guests/lib.o $<
 guests: $(GUEST_ELFS)
 
+# ---- dom0: Debian's kernel (linux-image-amd64, unpacked) and dom0/rootfs ----
+dom0: $(BUILD)/dom0-rootfs.cpio
+$(BUILD)/kernel/vmlinuz: scripts/fetch-kernel.sh dom0/rootfs/modules
+	bash scripts/fetch-kernel.sh $(BUILD)/kernel
+$(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/rootfs/init dom0/rootfs/modules
+	bash dom0/rootfs/build.sh $(BUILD)/kernel $@
+
 # ---- tests ------------------------------------------------------------------
 test:
 	@bash scripts/deps.sh
@@ -135,7 +142,7 @@ unit: guests
 boot-test: all
 	@bash tests/boot/run.sh
 
-run: all
+run: all dom0
 	@bash scripts/run.sh
 
 check:
@@ -154,7 +161,7 @@ install: all
 	install -D -m 0755 scripts/grub.d/20_linux_keel $(DESTDIR)/etc/grub.d/20_linux_keel
 	@echo "Installed. Run update-grub to add the 'with Keel' entries."
 
-bench: all
+bench: all dom0
 	@bash tests/bench.sh
 
 fuzz: guests

@@ -2,11 +2,12 @@
  * Guest CPUID policy (see asm/cpuid_policy.h). Feature bits hidden here are
  * the ones Keel does not virtualize: VMX/SMX (no nesting yet), MONITOR/MWAIT,
  * machine check (no virtual MCA banks), thermal and power management, debug
- * store, PMU, SGX, processor trace, XSAVES (its VMX control is off, so the
- * instruction would #UD) and IA32_TSC_ADJUST (not emulated).
+ * store, PMU, SGX, processor trace, XSAVES when its VMX control is missing
+ * (the instruction would #UD) and IA32_TSC_ADJUST (not emulated).
  * TSC-deadline mode is offered because the virtual LAPIC implements it.
  * Leaves 0x15/0x16 state the TSC and LAPIC timer clocks the guest runs with.
  */
+#include <errno.h>
 #include <string.h>
 #include <public/keel.h>
 #include <asm/cpuid_policy.h>
@@ -21,6 +22,13 @@
 #define L7_EBX_HIDE  ((1u << 1) | (1u << 2) | (1u << 25))      /* TSC_ADJUST, SGX, Intel PT */
 #define L0D1_EAX_XSAVES (1u << 3)                              /* XSAVES/XRSTORS: not enabled in VMX */
 #define L7_ECX_HIDE  ((1u << 5) | (1u << 30))                  /* WAITPKG, SGX_LC */
+/* AVX-512 (cpuid=no-avx512): F DQ IFMA PF ER CD BW VL; VBMI VBMI2 VNNI BITALG VPOPCNTDQ;
+ * 4VNNIW 4FMAPS VP2INTERSECT FP16; leaf 7.1 BF16; and its XSAVE states (opmask, ZMM). */
+#define L7_EBX_AVX512 ((1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | \
+                       (1u << 28) | (1u << 30) | (1u << 31))
+#define L7_ECX_AVX512 ((1u << 1) | (1u << 6) | (1u << 11) | (1u << 12) | (1u << 14))
+#define L7_EDX_AVX512 ((1u << 2) | (1u << 3) | (1u << 8) | (1u << 23))
+#define L71_EAX_AVX512 (1u << 5)
 
 static uint32_t gcd(uint32_t a, uint32_t b)
 {
@@ -86,13 +94,24 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
         memset(out, 0, sizeof(*out));
         break;
     case 0xd:
-        if (subleaf == 1)
+        if (subleaf == 1 && !g->xsaves)
             out->eax &= ~L0D1_EAX_XSAVES;
+        if (g->no_avx512 && subleaf == 0)
+            out->eax &= ~XCR0_AVX512;
+        if (g->no_avx512 && subleaf >= 5 && subleaf <= 7)
+            memset(out, 0, sizeof(*out));
         break;
     case 7:
         if (subleaf == 0) {
             out->ebx &= ~L7_EBX_HIDE;
             out->ecx &= ~(L7_ECX_HIDE | CPUID7_ECX_OSPKE);
+        }
+        if (g->no_avx512 && subleaf == 0) {
+            out->ebx &= ~L7_EBX_AVX512;
+            out->ecx &= ~L7_ECX_AVX512;
+            out->edx &= ~L7_EDX_AVX512;
+        } else if (g->no_avx512 && subleaf == 1) {
+            out->eax &= ~L71_EAX_AVX512;
         }
         break;
     case 0xb:                   /* topology: one thread per core, nr_vcpus cores */
@@ -181,4 +200,14 @@ uint32_t cpuid_xsave_size(uint64_t xcr0, int compacted, cpuid_host_fn host)
             size = MAX(size, c.ebx + c.eax);
     }
     return size;
+}
+
+int cpuid_no_avx512;
+
+int cpuid_param(const char *value)
+{
+    if (strcmp(value, "no-avx512"))
+        return -EINVAL;
+    cpuid_no_avx512 = 1;
+    return 0;
 }

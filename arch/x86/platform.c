@@ -1,4 +1,5 @@
 /* Boot-CPU platform bring-up: ACPI facts for power control, TSC, LAPIC, I/O APICs. */
+#include <asm/cpuid_policy.h>
 #include <asm/ioapic.h>
 #include <asm/lapic.h>
 #include <asm/x86.h>
@@ -13,4 +14,9 @@ void arch_platform_init(const struct acpi_info *ai)
     tsc_init(ai);
     lapic_init(1, ai->have_madt ? ai->lapic_addr : 0xfee00000);
     ioapic_init(ai);
+}
+
+int arch_cpuid_param(const char *value)
+{
+    return cpuid_param(value);
 }

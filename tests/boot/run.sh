@@ -164,7 +164,7 @@ run_dom0() {
     local log=$1 kernel=$2 cpus=$3 iso="$OUT/dom0-$(basename "$1" .log).iso"
     dom0_artifacts || { echo "    cannot build the kernel or the rootfs"; return 1; }
     dom0_disk "$OUT/dom0-disk.img"
-    make_iso i386-pc "$iso" "console=com1 dom0_mem=256M keel.test=dom0 ${4:-}" \
+    make_iso i386-pc "$iso" "console=com1 dom0_mem=256M cpuid=no-avx512 keel.test=dom0 ${4:-}" \
         "$kernel|$DOM0_ARGS" "$BUILD/dom0-rootfs.cpio" &&
     BOCHS_EXTRA="$BOCHS_DISK" run_bochs "$log" 900 "$iso" "$cpus" corei7_skylake_x \
         'KEEL-TEST:|Kernel panic|EXCEPTION'

@@ -105,6 +105,28 @@ static void xsave_host(uint32_t leaf, uint32_t sub, struct cpuid_out *o)
     *o = sub < 8 ? comp[sub] : (struct cpuid_out){ 0, 0, 0, 0 };
 }
 
+static void test_no_avx512(void **state)
+{
+    struct cpuid_guest g2 = g;
+    struct cpuid_out h = { 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff }, o;
+
+    (void)state;
+    g2.no_avx512 = 1;
+    cpuid_policy(7, 0, &h, &g2, &o);
+    assert_int_equal(o.ebx & (1u << 16), 0);                   /* AVX512F */
+    assert_int_equal(o.ebx & (1u << 31), 0);                   /* AVX512VL */
+    assert_int_equal(o.ebx & (1u << 5), 1u << 5);              /* AVX2 stays */
+    assert_int_equal(o.ecx & (1u << 1), 0);                    /* VBMI */
+    cpuid_policy(0xd, 0, &h, &g2, &o);
+    assert_int_equal(o.eax & 0xe0, 0);                         /* no ZMM/opmask states */
+    assert_int_equal(o.eax & 0x7, 0x7);
+    cpuid_policy(0xd, 6, &h, &g2, &o);
+    assert_int_equal(o.eax | o.ebx, 0);
+    g2.no_avx512 = 0;
+    cpuid_policy(7, 0, &h, &g2, &o);
+    assert_int_equal(o.ebx & (1u << 16), 1u << 16);
+}
+
 static void test_xsave_sizes(void **state)
 {
     (void)state;
@@ -151,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_policy),
         cmocka_unit_test(test_table_matches_slow_path),
         cmocka_unit_test(test_xsave_sizes),
+        cmocka_unit_test(test_no_avx512),
     };
     return cmocka_run_group_tests_name("cpuid", tests, NULL, NULL);
 }

@@ -23,7 +23,9 @@ static struct cpuid_guest guest_of(const struct vcpu *v)
         .vcpu_id = v->id,
         .nr_vcpus = v->domain->max_vcpus,
         .tsc_khz = (uint32_t)arch_tsc_khz(),
-        .apic_khz = VLAPIC_KHZ,     /* the virtual LAPIC timer's clock, the "crystal" of leaf 0x15 */
+        .apic_khz = VLAPIC_KHZ,
+        .xsaves = vmx_cfg.has_xsaves,
+        .no_avx512 = cpuid_no_avx512,     /* the virtual LAPIC timer's clock, the "crystal" of leaf 0x15 */
     };
 }
 
@@ -60,7 +62,8 @@ void vmexit_cpuid(struct vcpu *v, const struct vmx_exit *e)
     else if (leaf == 7 && sub == 0 && (vmcs_readl(GUEST_CR4) & X86_CR4_PKE))
         out.ecx |= CPUID7_ECX_OSPKE;
     else if (leaf == 0xd && sub <= 1 && (vmcs_readl(GUEST_CR4) & X86_CR4_OSXSAVE))
-        out.ebx = cpuid_xsave_size(xgetbv(0), sub == 1, host_cpuid);    /* XCR0 is the guest's */
+        out.ebx = cpuid_xsave_size(xgetbv(0) | (sub == 1 && vmx_cfg.has_xsaves ? rdmsr(0xda0) : 0),
+                                   sub == 1, host_cpuid);               /* XCR0 and XSS are the guest's */
     /* 32-bit results zero-extend into the 64-bit registers. */
     r->rax = out.eax;
     r->rbx = out.ebx;

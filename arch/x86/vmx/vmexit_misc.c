@@ -8,6 +8,7 @@
 #include <asm/processor.h>
 #include <keel/hypercall.h>
 #include <keel/log.h>
+#include <asm/cpuid_policy.h>
 #include <asm/ioapic.h>
 #include <asm/lapic.h>
 #include "vmx_internal.h"
@@ -119,7 +120,7 @@ void vmexit_xsetbv(struct vcpu *v, const struct vmx_exit *e)
     uint64_t val = (r->rdx << 32) | (uint32_t)r->rax, host_ok;
     struct cpuid_regs d = cpuid_count(0xd, 0);
 
-    host_ok = ((uint64_t)d.edx << 32) | d.eax;
+    host_ok = (((uint64_t)d.edx << 32) | d.eax) & ~(cpuid_no_avx512 ? XCR0_AVX512 : 0);
     /*
      * 13.3: XCR0 only; x87 always on; AVX needs SSE; the AVX-512 states (bits
      * 7:5) all or none, and only with AVX; BNDREGS/BNDCSR together; only what

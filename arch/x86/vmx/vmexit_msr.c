@@ -23,6 +23,7 @@
 #define MSR_CSTAR               0xc0000083
 #define MSR_SFMASK              0xc0000084
 #define MSR_KERNEL_GS_BASE      0xc0000102
+#define MSR_IA32_XSS            0xda0
 #define MSR_TSC_AUX             0xc0000103
 
 #define EFER_ALLOWED    (EFER_SCE | EFER_LME | (1u << 10) | EFER_NXE)   /* SCE LME LMA NXE */
@@ -81,6 +82,11 @@ static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     case MSR_GS_BASE:
         *val = vmcs_readl(GUEST_GS_BASE);
         return MSR_OK;
+    case MSR_IA32_XSS:
+        if (!vmx_cfg.has_xsaves)
+            return MSR_GP;
+        *val = rdmsr(MSR_IA32_XSS);                 /* the guest's: Keel itself never uses XSAVES */
+        return MSR_OK;
     }
     return vmx_lapic_msr(v, msr, 0, val) == 0 ? MSR_OK : MSR_GP;
 }
@@ -134,6 +140,14 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_GS_BASE:
         vmcs_writel(GUEST_GS_BASE, val);
         return MSR_OK;
+    case MSR_IA32_XSS: {
+        /* 13.3: only supervisor states the CPU reports in CPUID.(0DH,1):EDX:ECX. */
+        struct cpuid_regs d = cpuid_count(0xd, 1);
+        if (!vmx_cfg.has_xsaves || (val & ~(((uint64_t)d.edx << 32) | d.ecx)))
+            return MSR_GP;
+        wrmsr(MSR_IA32_XSS, val);
+        return MSR_OK;
+    }
     }
     return vmx_lapic_msr(v, msr, 1, &val) == 0 ? MSR_OK : MSR_GP;
 }

@@ -360,6 +360,8 @@ int arch_vcpu_init(struct vcpu *v)
     vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
     vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_cfg.proc);
     vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2 & ~(vmx_cfg.has_vpid ? 0 : CPU2_ENABLE_VPID));
+    if (vmx_cfg.has_xsaves)
+        vmcs_write64(XSS_EXIT_BITMAP, 0);           /* 25.6.20: no XSAVES/XRSTORS exits */
     vmcs_write32(VM_EXIT_CONTROLS, vmx_cfg.exit);
     vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry);
     vmcs_write32(EXCEPTION_BITMAP, 1u << 18);        /* #MC: the host's to handle */

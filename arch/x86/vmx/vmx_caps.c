@@ -69,7 +69,8 @@ uint32_t vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optio
                         CPU_ACTIVATE_SECONDARY_CONTROLS)
 #define PROC_OPTIONAL  0u
 #define PROC2_REQUIRED (CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST)
-#define PROC2_OPTIONAL (CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID)
+/* XSAVES: without it the instruction #UDs, and Linux falls back to the standard XSAVE format. */
+#define PROC2_OPTIONAL (CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES)
 /* Acknowledge on exit: a host interrupt (a kick) is taken with the exit, never left pending. */
 #define EXIT_REQUIRED  (EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER | \
                         EXIT_ACK_INTERRUPT_ON_EXIT)
@@ -130,6 +131,7 @@ int vmx_config_compute(const struct vmx_msrs *m, struct vmx_config *c, char *why
     c->has_execute_only = (m->ept_vpid & EPT_CAP_EXECUTE_ONLY) != 0;
     c->has_invept_single = (m->ept_vpid & EPT_CAP_INVEPT_SINGLE) != 0;
     /* VPID is only usable with INVVPID (28.3.3.3). */
+    c->has_xsaves = (c->proc2 & CPU2_ENABLE_XSAVES) != 0;
     c->has_vpid = (c->proc2 & CPU2_ENABLE_VPID) && (m->ept_vpid & VPID_CAP_INVVPID) &&
                   (m->ept_vpid & (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL));
     if (!c->has_vpid)

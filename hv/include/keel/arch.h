@@ -94,6 +94,9 @@ uint64_t arch_test_counter(struct vcpu *v, int which);
  */
 struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcpus);
 
+/* cpuid=: guest CPUID policy options (cpuid=no-avx512). 0 or -EINVAL. */
+int arch_cpuid_param(const char *value);
+
 /* Fatal-exception symbolization. */
 const char *arch_symbolize(uint64_t addr, uint64_t *offset);
 #endif

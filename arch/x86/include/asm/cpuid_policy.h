@@ -13,6 +13,8 @@ struct cpuid_guest {
     uint32_t nr_vcpus;
     uint32_t tsc_khz;
     uint32_t apic_khz;          /* the virtual LAPIC timer's clock */
+    int xsaves;                 /* XSAVES/XRSTORS work in the guest (the VMX control is on) */
+    int no_avx512;              /* cpuid=no-avx512: hide AVX-512 and its XSAVE states */
 };
 
 /* Is @leaf answered by Keel itself (host CPUID not needed)? */
@@ -63,10 +65,16 @@ static inline int cpuid_table_lookup(const struct cpuid_table *t, uint32_t leaf,
 }
 /*
  * CPUID.(EAX=0DH, ECX=0 or 1).EBX (SDM 13.2): the XSAVE area size for the
- * components enabled in @xcr0 (IA32_XSS is 0: XSAVES is hidden), standard
+ * components enabled in @xcr0 (with IA32_XSS's for the compacted size), standard
  * or compacted format, from the component sizes and offsets @host reports.
  */
 uint32_t cpuid_xsave_size(uint64_t xcr0, int compacted, cpuid_host_fn host);
+
+#define XCR0_AVX512         0xe0ull     /* opmask, ZMM_Hi256, Hi16_ZMM */
+
+/* cpuid= on the command line: "no-avx512" (as Xen's); 0 or -EINVAL. */
+int cpuid_param(const char *value);
+extern int cpuid_no_avx512;
 
 /* Bits that follow the guest's CR4 at the time of the CPUID (set by the exit handler). */
 #define CPUID1_ECX_OSXSAVE  (1u << 27)

@@ -151,6 +151,7 @@ enum vmcs_field {
     VM_ENTRY_MSR_LOAD_ADDR          = 0x200a,
     TSC_OFFSET                      = 0x2010,
     EPT_POINTER                     = 0x201a,
+    XSS_EXIT_BITMAP                 = 0x202c,
     GUEST_PHYSICAL_ADDRESS          = 0x2400,
     VMCS_LINK_POINTER               = 0x2800,
     GUEST_IA32_DEBUGCTL             = 0x2802,

@@ -30,7 +30,7 @@ struct vmx_config {
     uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
     unsigned preemption_timer_shift;   /* timer ticks = TSC >> shift */
     int has_vpid, has_ept_1g, has_ept_2m, has_ept_ad, has_invept_single, has_invvpid_single;
-    int has_execute_only, has_preemption_timer, has_virtual_nmis, has_hlt_activity;
+    int has_execute_only, has_preemption_timer, has_virtual_nmis, has_hlt_activity, has_xsaves;
 };
 
 /*
