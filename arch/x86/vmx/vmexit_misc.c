@@ -34,8 +34,12 @@ static void guest_write_cr0(struct vcpu *v, uint64_t val)
     uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
     uint32_t entry = vmcs_read32(VM_ENTRY_CONTROLS);
 
-    /* 2.5 and MOV CR0 #GP rules: high bits, PG without PE, NW without CD. */
-    if ((val >> 32) || (val & ~vmx_cfg.cr0_fixed1) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+    /*
+     * 2.5 and MOV CR0 #GP rules: high bits, PG without PE, NW without CD. CD
+     * and NW live in the read shadow only, so VMX's fixed-1 bits (Bochs' omit
+     * them) do not limit them: Linux sets both around MTRR updates.
+     */
+    if ((val >> 32) || (val & ~(vmx_cfg.cr0_fixed1 | X86_CR0_CD | X86_CR0_NW)) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
         ((val & X86_CR0_NW) && !(val & X86_CR0_CD))) {
         vmx_inject_gp(v);
         return;
