@@ -24,9 +24,11 @@ make_linux_iso() {
 }
 
 # dom0_disk FILE: a Bochs disk image (8 cylinders, 16 heads, 63 sectors) of
-# fixed pseudo-random content; BOCHS_DISK is the line that attaches it.
+# fixed content, fresh for each run (a killed Bochs leaves FILE.lock behind);
+# BOCHS_DISK is the line that attaches it.
 dom0_disk() {
-    [ -s "$1" ] || head -c $((8 * 16 * 63 * 512)) < <(yes "keel dom0 disk $(basename "$1")" | cat -n) > "$1"
+    rm -f "$1" "$1.lock"
+    head -c $((8 * 16 * 63 * 512)) < <(yes "keel dom0 disk" | cat -n) > "$1"
     BOCHS_DISK="ata0-slave: type=disk, path=$1, mode=flat, cylinders=8, heads=16, spt=63"
 }
 

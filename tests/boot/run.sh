@@ -163,7 +163,7 @@ dom0_artifacts() {
 run_dom0() {
     local log=$1 kernel=$2 cpus=$3 iso="$OUT/dom0-$(basename "$1" .log).iso"
     dom0_artifacts || { echo "    cannot build the kernel or the rootfs"; return 1; }
-    dom0_disk "$OUT/dom0-disk.img"
+    dom0_disk "$OUT/dom0-disk-$(basename "$log" .log).img"
     make_iso i386-pc "$iso" "console=com1 dom0_mem=256M cpuid=no-avx512 keel.test=dom0 ${4:-}" \
         "$kernel|$DOM0_ARGS" "$BUILD/dom0-rootfs.cpio" &&
     BOCHS_EXTRA="$BOCHS_DISK" run_bochs "$log" 900 "$iso" "$cpus" corei7_skylake_x \
@@ -174,7 +174,7 @@ run_dom0() {
 # the memory it was given, a clean power-off, and nothing going wrong on the way.
 dom0_ok() {
     local log=$1 n=$2 sum
-    sum=$(md5sum < "$OUT/dom0-disk.img" | cut -d' ' -f1)
+    sum=$(md5sum < "$OUT/dom0-disk-$(basename "$log" .log).img" | cut -d' ' -f1)
     expect "$log" "^\\(KEEL\\) dom0: 256 MiB RAM \\(identity-mapped\\), $n vCPUs" \
         "^KEEL-DOM0-READY: $n CPUs" "^KEEL-DOM0-NPROC: $n\$" \
         "^KEEL-DOM0-E820-RAM: $DOM0_MEM_KB kB\$" \

@@ -129,7 +129,7 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         if (val & ~(uint64_t)EFER_ALLOWED)
             return MSR_GP;
         /* LMA is the CPU's: a write keeps it; LME may not change while paging is on. */
-        if (((val ^ old) & EFER_LME) && (vmcs_readl(CR0_READ_SHADOW) & X86_CR0_PG))
+        if (((val ^ old) & EFER_LME) && (vmx_guest_cr0() & X86_CR0_PG))
             return MSR_GP;
         vmcs_write64(GUEST_IA32_EFER, (val & ~(1ull << 10)) | (old & (1ull << 10)));
         return MSR_OK;

@@ -83,6 +83,23 @@ void vmx_vcpu_halt(struct vcpu *v);
 void vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
 /* Linear -> guest-physical with the guest's current paging (guest_walk.h). */
 int vmx_guest_translate(struct vcpu *v, uint64_t gla, unsigned access, uint64_t *gpa, uint32_t *pf);
+/*
+ * The guest's own CR0/CR4 (24.6.6): bits it owns live in the register, bits
+ * in the guest/host mask in the read shadow. A write that touches only its
+ * own bits does not exit, so neither half alone is current.
+ */
+static inline uint64_t vmx_guest_cr0(void)
+{
+    uint64_t m = vmcs_readl(CR0_GUEST_HOST_MASK);
+    return (vmcs_readl(GUEST_CR0) & ~m) | (vmcs_readl(CR0_READ_SHADOW) & m);
+}
+
+static inline uint64_t vmx_guest_cr4(void)
+{
+    uint64_t m = vmcs_readl(CR4_GUEST_HOST_MASK);
+    return (vmcs_readl(GUEST_CR4) & ~m) | (vmcs_readl(CR4_READ_SHADOW) & m);
+}
+
 static inline unsigned this_cpu_id(void) { return this_cpu()->cpu_id; }
 
 /* Virtual LAPIC (vmx_lapic.c). */
