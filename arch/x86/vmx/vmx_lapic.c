@@ -43,7 +43,6 @@ static void deliver_ipi(struct vcpu *src)
     struct domain *d = src->domain;
     struct vlapic *l = &src->arch.lapic;
     uint32_t lo = l->icr_lo, dest = l->x2apic ? l->icr_hi : l->icr_hi >> 24;
-    uint32_t broadcast = l->x2apic ? 0xffffffffu : 0xffu;
 
     for (uint32_t i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *t = d->vcpus[i];
@@ -53,13 +52,17 @@ static void deliver_ipi(struct vcpu *src)
         case ICR_DEST_SELF: hit = t == src; break;
         case ICR_DEST_ALL: hit = 1; break;
         case ICR_DEST_OTHERS: hit = t != src; break;
-        default: hit = dest == broadcast || dest == t->arch.lapic.id; break;
+        default: hit = vlapic_match_dest(&t->arch.lapic, dest, (lo & ICR_DEST_LOGICAL) != 0); break;
         }
         if (!hit)
             continue;
         switch (ICR_MODE(lo)) {
         case ICR_MODE_FIXED:
             vlapic_set_irr(&t->arch.lapic, ICR_VECTOR(lo));
+            arch_vcpu_kick(t);
+            break;
+        case ICR_MODE_NMI:
+            __atomic_store_n(&t->arch.nmi_pending, 1, __ATOMIC_RELEASE);
             arch_vcpu_kick(t);
             break;
         case ICR_MODE_INIT:
@@ -175,6 +178,17 @@ void vmx_deliver_events(struct vcpu *v)
 
     now = rdtsc();
     vlapic_timer_poll(l, now);
+    /* NMIs first (6.9): once not blocked by a previous NMI, else an NMI window (25.3). */
+    if (__atomic_load_n(&v->arch.nmi_pending, __ATOMIC_ACQUIRE) && !v->arch.pending_event) {
+        if (!(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_MOV_SS))) {
+            __atomic_store_n(&v->arch.nmi_pending, 0, __ATOMIC_RELEASE);
+            v->arch.pending_event = INTR_INFO_VALID | INTR_TYPE_NMI | 2;
+            vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+        } else if (vmx_cfg.has_virtual_nmis) {
+            vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+                         vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_NMI_WINDOW_EXITING);
+        }
+    }
     vec = vlapic_pending(l);
     if (vec >= 0 && !v->arch.pending_event) {
         uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);

@@ -27,6 +27,7 @@ struct vcpu_arch {
     struct vlapic lapic;
     uint64_t apic_base;             /* IA32_APIC_BASE */
     volatile int wait_sipi;         /* after INIT: parked until a STARTUP IPI */
+    int nmi_pending;                /* an NMI IPI waits for delivery */
     volatile int sipi_vector;       /* -1: none received */
     volatile int pcpu;              /* physical CPU running it, -1 if none */
     int ptimer_on;                  /* preemption timer enabled in the VMCS */

@@ -55,6 +55,7 @@
 #define ICR_MODE_NMI        4
 #define ICR_MODE_INIT       5
 #define ICR_MODE_STARTUP    6
+#define ICR_DEST_LOGICAL    (1u << 11)
 #define ICR_LEVEL_ASSERT    (1u << 14)
 #define ICR_SHORTHAND(v)    (((v) >> 18) & 3)
 #define ICR_DEST_NONE       0
