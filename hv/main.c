@@ -100,8 +100,18 @@ static __noreturn void run_dom0(uint32_t cpus)
             panic("dom0: CPU%u cannot run vCPU%u", i, i);
     pr_info("dom0: starting, %lu MiB left to Keel\n", (unsigned long)(mm_free_bytes() >> 20));
     arch_vcpu_run(d->vcpus[0]);
-    for (uint32_t i = 1; i < d->nr_vcpus; i++)
-        arch_cpu_wait_idle(i);
+    pr_info("dom0: stopped (%s); waiting for its other vCPUs\n", d->state == DOMAIN_SHUTDOWN ? "shut down" : "crashed");
+    for (uint32_t i = 1; i < d->nr_vcpus; i++) {
+        unsigned ms = 0;
+        /* Kicked when dom0 stopped; kick again in case a CPU slept through it. */
+        while (!arch_cpu_idle(i) && ms++ < 2000) {
+            if (ms % 100 == 1)
+                arch_domain_kick(d);
+            udelay(1000);
+        }
+        if (!arch_cpu_idle(i))
+            pr_warn("dom0: CPU%u still runs vCPU%u after 2 s\n", i, i);
+    }
     if (d->state == DOMAIN_SHUTDOWN) {
         test_stage_done("dom0", d->exit_code == 0, "dom0 powered off");
         pr_info("dom0 powered off: powering off the machine\n");

@@ -77,6 +77,11 @@ void arch_cpu_wait_idle(unsigned cpu)
         cpu_relax();
 }
 
+int arch_cpu_idle(unsigned cpu)
+{
+    return !__atomic_load_n(&percpu[cpu].run_vcpu, __ATOMIC_ACQUIRE);
+}
+
 static int start_ap(uint32_t cpu, uint32_t apic_id)
 {
     struct percpu *pc = &percpu[cpu];

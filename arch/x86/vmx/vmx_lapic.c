@@ -227,6 +227,17 @@ void vmx_vcpu_halt(struct vcpu *v)
                      interruptible ? "with no interrupt source to wake it" : "with interrupts disabled");
         return;
     }
+    if (!interruptible) {
+        /*
+         * HLT with IF=0 (Linux's stop_this_cpu): only an NMI or the domain's
+         * end can wake it. Park the vCPU here, asleep until a kick: Bochs 2.7's
+         * HLT activity state ignores external-interrupt exiting while the
+         * guest's IF is 0, so a kick would never bring it out of the guest.
+         */
+        while (v->domain->state == DOMAIN_RUNNING && !__atomic_load_n(&v->arch.nmi_pending, __ATOMIC_ACQUIRE))
+            cpu_wait_for_interrupt();
+        return;
+    }
     if (!vmx_cfg.has_hlt_activity || !vmx_cfg.has_preemption_timer) {
         /* Without the HLT activity state, wait here for the deadline or an IPI. */
         while (v->domain->state == DOMAIN_RUNNING && vlapic_pending(l) < 0 &&

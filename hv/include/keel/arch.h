@@ -81,6 +81,8 @@ void arch_domain_kick(struct domain *d);
 int arch_cpu_start_vcpu(unsigned cpu, struct vcpu *v);
 /* Wait until CPU @cpu has finished running the vCPU it was given. */
 void arch_cpu_wait_idle(unsigned cpu);
+/* Has it (no vCPU handed over, or that one finished)? */
+int arch_cpu_idle(unsigned cpu);
 /* Test-mode probes of the second-level tables (KEEL_HC_TEST_*). */
 int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes);
 int64_t arch_test_ept_query(struct domain *d, uint64_t gpa);
