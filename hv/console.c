@@ -14,6 +14,7 @@
 #include <drivers/uart.h>
 #include <keel/cmdline.h>
 #include <keel/console.h>
+#include <keel/conswitch.h>
 #include <keel/lib.h>
 #include <keel/domain.h>
 #include <keel/log.h>
@@ -217,14 +218,11 @@ void console_enable_rx_interrupt(void)
 
 /* ---- Input: Ctrl-A three times switches it between Keel and a guest, as in Xen ---- */
 
-#define SWITCH_CHAR 0x01            /* Ctrl-A */
-
 static struct {
     void (*fn)(void *opaque, char c);
     void *opaque;
     char name[16];
-    int to_keel;                    /* input goes to Keel's debug keys */
-    int switch_count;               /* Ctrl-As seen in a row */
+    struct conswitch sw;
 } in;
 
 void console_set_guest_input(void (*fn)(void *opaque, char c), void *opaque, const char *name)
@@ -232,7 +230,7 @@ void console_set_guest_input(void (*fn)(void *opaque, char c), void *opaque, con
     in.opaque = opaque;
     snprintf(in.name, sizeof(in.name), "%s", name);
     in.fn = fn;
-    in.to_keel = 0;
+    in.sw.to_keel = 0;
     pr_info("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n", in.name);
 }
 
@@ -257,31 +255,22 @@ static void debug_key(char c)
     }
 }
 
-static void input_char(char c)
-{
-    if (in.to_keel || !in.fn)
-        debug_key(c);
-    else
-        in.fn(in.opaque, c);
-}
-
 void console_input(char c)
 {
-    if (c == SWITCH_CHAR) {
-        if (++in.switch_count == 3) {
-            in.switch_count = 0;
-            if (in.fn) {
-                in.to_keel = !in.to_keel;
-                pr_info("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n",
-                        in.to_keel ? "Keel" : in.name);
-            }
-        }
-        return;
+    char out[3];
+    int switched, n = conswitch_feed(&in.sw, c, out, &switched);
+
+    if (switched && !in.fn)
+        in.sw.to_keel = 1;              /* no guest to switch to */
+    else if (switched)
+        pr_info("*** Serial input to %s (type 'CTRL-a' three times to switch input)\n",
+                in.sw.to_keel ? "Keel" : in.name);
+    for (int i = 0; i < n; i++) {
+        if (in.sw.to_keel || !in.fn)
+            debug_key(out[i]);
+        else
+            in.fn(in.opaque, out[i]);
     }
-    /* Fewer than three: they were the guest's after all. */
-    for (; in.switch_count; in.switch_count--)
-        input_char(SWITCH_CHAR);
-    input_char(c);
 }
 
 void console_poll_input(void)

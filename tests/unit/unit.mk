@@ -28,8 +28,9 @@ SRC_vioapic   := arch/x86/vioapic.c
 SRC_e820      := arch/x86/e820.c
 SRC_vuart     := hv/vuart.c
 SRC_acpi_dom0 := drivers/acpi/acpi_dom0.c drivers/acpi/acpi.c
+SRC_conswitch := hv/conswitch.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build
