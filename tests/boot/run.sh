@@ -197,7 +197,52 @@ case_bochs_dom0_smp() {
     dom0_ok "$1" 2 && expect "$1" '^\(KEEL\) d1: Linux at 0x[0-9a-f]+, entry 0x[0-9a-f]+200,'
 }
 
-ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_smp"
+# The console as a user meets it: COM1 on a socket; type into dom0's shell,
+# switch to Keel with three Ctrl-As (its 'm' key answers), back, power off.
+case_bochs_dom0_console() {
+    local log=$1 iso="$OUT/dom0-console.iso" port=$((20000 + RANDOM % 20000)) dir pid i
+    dom0_artifacts || { echo "    cannot build the kernel or the rootfs"; return 1; }
+    make_iso i386-pc "$iso" "console=com1 dom0_mem=256M cpuid=no-avx512 keel.test=dom0" \
+        "$BUILD/kernel/vmlinux|console=ttyS0,115200 quiet cryptomgr.notests" "$BUILD/dom0-rootfs.cpio" || return 1
+    dir=$(mktemp -d)
+    bochs_config "$iso" 1 corei7_skylake_x 512 "com1: enabled=1, mode=socket-server, dev=localhost:$port" \
+        "$dir/bochs.log" > "$dir/bochsrc"
+    echo c > "$dir/rc"
+    : > "$log"
+    timeout -k 10 -s INT 300 bochs -q -f "$dir/bochsrc" -rc "$dir/rc" </dev/null >"$dir/out" 2>&1 &
+    pid=$!
+    for i in $(seq 1 100); do
+        { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null && break
+        sleep 0.2
+    done
+    cat <&3 >> "$log" &
+    local reader=$!
+    # wait_for PATTERN SECONDS [N]: until the console shows it (N times).
+    wait_for() {
+        for i in $(seq 1 $(($2 * 5))); do
+            [ "$(grep -acE -- "$1" "$log")" -ge "${3:-1}" ] && return 0
+            sleep 0.2
+        done
+        echo "    console never showed: $1"; return 1
+    }
+    local ok=0
+    wait_for 'Keel dom0 shell' 200 && sleep 1 &&
+    printf 'echo typed-$((6*7))\r' >&3 && wait_for 'typed-42' 30 &&
+    printf '\001\001\001' >&3 && wait_for 'Serial input to Keel' 20 &&
+    printf 'm' >&3 && wait_for '\(KEEL\) [0-9]+ KiB free' 20 &&
+    printf '\001\001\001' >&3 && wait_for 'Serial input to DOM0 \(type' 20 2 &&
+    printf 'poweroff -f\r' >&3 && wait_for 'KEEL-TEST: (PASS|FAIL)' 60 && ok=1
+    exec 3>&-
+    kill -INT $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    kill $reader 2>/dev/null
+    strip_cr "$log"
+    rm -rf "$dir"
+    [ $ok = 1 ] && expect "$log" '^KEEL-TEST: PASS dom0' && [ "$(grep -ac 'Serial input to DOM0' "$log")" -ge 2 ] &&
+    refuse "$log" '^\(KEEL\) (WARN|ERROR):' 'crashed|Kernel panic|Oops|key .* has no meaning'
+}
+
+ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_smp bochs_dom0_console"
 for c in ${@:-$ALL}; do
     log="$OUT/$c.log"
     rm -f "$log"
