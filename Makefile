@@ -128,8 +128,12 @@ guests: $(GUEST_ELFS)
 dom0: $(BUILD)/dom0-rootfs.cpio
 $(BUILD)/kernel/vmlinuz: scripts/fetch-kernel.sh dom0/rootfs/modules
 	bash scripts/fetch-kernel.sh $(BUILD)/kernel
-$(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/rootfs/init dom0/rootfs/modules
-	bash dom0/rootfs/build.sh $(BUILD)/kernel $@
+$(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/rootfs/init dom0/rootfs/modules \
+                           $(BUILD)/dom0-tools/keel-bench-mark
+	DOM0_TOOLS=$(BUILD)/dom0-tools bash dom0/rootfs/build.sh $(BUILD)/kernel $@
+$(BUILD)/dom0-tools/keel-bench-mark: tests/bench/mark.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -O2 -fno-pie -no-pie -o $@ $<
 
 # ---- tests ------------------------------------------------------------------
 test:

@@ -3,7 +3,7 @@
 # uncompressed: emulated decompression would cost more than the copy).
 #   busybox (busybox-static) with a link per applet, dom0/rootfs/init as
 #   /init, the kernel modules fetch-kernel.sh selected (KERNELDIR/modules),
-#   and Keel's dom0 tools as they appear (dom0/rootfs/tools/*).
+#   and Keel's dom0 tools as they appear (the files in $DOM0_TOOLS, built by make).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kdir=$(realpath "$1")
@@ -20,8 +20,8 @@ cp "$here/init" "$stage/init"
 chmod 755 "$stage/init"
 cp -a "$kdir/modules/lib/modules/." "$stage/lib/modules/"
 sed 's/#.*//' "$here/modules" | xargs -n1 > "$stage/etc/modules"
-if [ -d "$here/tools" ]; then
-    cp -a "$here/tools/." "$stage/usr/bin/"
+if [ -n "${DOM0_TOOLS:-}" ] && [ -d "$DOM0_TOOLS" ]; then
+    cp -a "$DOM0_TOOLS/." "$stage/usr/bin/"
 fi
 echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
 echo "dom0" > "$stage/etc/hostname"

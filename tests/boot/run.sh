@@ -155,8 +155,7 @@ DOM0_ARGS="console=ttyS0,115200 quiet cryptomgr.notests keel.dom0test"
 DOM0_MEM_KB=$((256 * 1024 + 636))      # dom0_mem=256M, plus conventional memory below 0x9f000
 
 dom0_artifacts() {
-    bash scripts/fetch-kernel.sh "$BUILD/kernel" >/dev/null &&
-    bash dom0/rootfs/build.sh "$BUILD/kernel" "$BUILD/dom0-rootfs.cpio" >/dev/null
+    make -s BUILD="$BUILD" dom0 >/dev/null
 }
 
 # run_dom0 LOG KERNEL CPUS [KEEL ARGS]: Keel + dom0 with an ATA disk, to dom0's power-off.
