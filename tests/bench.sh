@@ -40,7 +40,7 @@ ticks_to_marker() {     # ticks_to_marker ISO NAME -> "TICKS WALL_MS"
     t1=$(date +%s%N)
     cp "$dir/out" "$out/$name.bochs.out"
     if grep -aq 'KEEL-DOM0-READY' "$out/$name.log" && grep -aq '^Next at t=' "$dir/out"; then
-        echo "$(grep -aoE '^Next at t=[0-9]+' "$dir/out" | head -1 | grep -oE '[0-9]+') $(( (t1 - t0) / 1000000 ))"
+        echo "$(grep -aoE '^Next at t=[0-9]+' "$dir/out" | tail -1 | grep -oE '[0-9]+') $(( (t1 - t0) / 1000000 ))"
     fi
     rm -rf "$dir"
 }

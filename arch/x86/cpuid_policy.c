@@ -165,7 +165,7 @@ void cpuid_table_build(struct cpuid_table *t, const struct cpuid_guest *g, cpuid
     struct cpuid_out h;
 
     memset(t, 0, sizeof(*t));
-    t->subleaf_leaves = SUBLEAF_LEAVES;
+    t->leaf_flags = SUBLEAF_LEAVES | ((uint64_t)CPUID_LIVE_LEAVES << 32);
     host(0, 0, &h);
     t->nr_basic = MIN(MAX(h.eax, 0x16u) + 1, (uint32_t)CPUID_TABLE_BASIC);
     for (uint32_t leaf = 0; leaf < t->nr_basic; leaf++) {

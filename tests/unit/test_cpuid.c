@@ -150,7 +150,7 @@ static void test_table_matches_slow_path(void **state)
         for (uint32_t sub = 0; sub < 8; sub++) {
             if (!cpuid_table_lookup(&t, leaf, sub, &got))
                 continue;
-            want = pol(leaf, ((t.subleaf_leaves >> leaf) & 1) ? sub : 0);
+            want = pol(leaf, ((t.leaf_flags >> leaf) & 1) ? sub : 0);
             assert_memory_equal(&got, &want, sizeof(got));
             hits++;
         }
@@ -163,6 +163,8 @@ static void test_table_matches_slow_path(void **state)
     assert_true(hits > 50);
     assert_false(cpuid_table_lookup(&t, 4, CPUID_TABLE_SUBS, &got));   /* slow path for high subleaves */
     assert_false(cpuid_table_lookup(&t, 0x40000000, 0, &got));
+    assert_false(cpuid_table_lookup(&t, 1, 0, &got));                  /* live: OSXSAVE follows CR4 */
+    assert_false(cpuid_table_lookup(&t, 0xd, 0, &got));                /* live: sizes follow XCR0 */
     assert_false(cpuid_table_lookup(&t, 0x17, 0, &got));               /* beyond the host's max */
     assert_true(cpuid_table_lookup(&t, 0x16, 0, &got));
 }

@@ -36,10 +36,7 @@ void vmx_cpuid_init(struct vcpu *v)
     cpuid_table_build(&v->arch.cpuid, &g, host_cpuid);
 }
 
-/* Leaves whose answer depends on the guest's CR4 (and XCR0/XSS): never from the table alone. */
-#define LIVE_LEAVES ((1u << 1) | (1u << 7) | (1u << 0xd))
-
-/* Outside the table (the policy on the host's live answer), and the live leaves. */
+/* Outside the table: the policy on the host's live answer, and the live bits. */
 static __attribute__((noinline, cold)) void cpuid_slow(struct vcpu *v, uint32_t leaf, uint32_t sub,
                                                        struct cpuid_out *out)
 {
@@ -47,11 +44,9 @@ static __attribute__((noinline, cold)) void cpuid_slow(struct vcpu *v, uint32_t 
     struct cpuid_guest g = guest_of(v);
     uint64_t cr4 = vmcs_readl(GUEST_CR4);
 
-    if (!cpuid_table_lookup(&v->arch.cpuid, leaf, sub, out)) {
-        if (!cpuid_is_hypervisor_leaf(leaf))
-            host_cpuid(leaf, sub, &host);
-        cpuid_policy(leaf, sub, &host, &g, out);
-    }
+    if (!cpuid_is_hypervisor_leaf(leaf))
+        host_cpuid(leaf, sub, &host);
+    cpuid_policy(leaf, sub, &host, &g, out);
     /* OSXSAVE and OSPKE mirror the guest's own CR4 (SDM Vol. 2A, CPUID). */
     if (leaf == 1 && (cr4 & X86_CR4_OSXSAVE))
         out->ecx |= CPUID1_ECX_OSXSAVE;
@@ -68,7 +63,7 @@ void vmexit_cpuid(struct vcpu *v, const struct vmx_exit *e)
     uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
     struct cpuid_out out;
 
-    if ((leaf < 32 && ((LIVE_LEAVES >> leaf) & 1)) || !cpuid_table_lookup(&v->arch.cpuid, leaf, sub, &out))
+    if (!cpuid_table_lookup(&v->arch.cpuid, leaf, sub, &out))
         cpuid_slow(v, leaf, sub, &out);
     /* 32-bit results zero-extend into the 64-bit registers. */
     r->rax = out.eax;

@@ -38,7 +38,9 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
 
 struct cpuid_table {
     uint32_t nr_basic, nr_ext;          /* leaves [0, nr_basic) and 0x80000000 + [0, nr_ext) */
-    uint32_t subleaf_leaves;            /* bit n: basic leaf n depends on the subleaf */
+    /* Bit n: basic leaf n depends on the subleaf; bit 32 + n: its answer depends on live
+     * guest state (CR4, XCR0), so the table never answers it. One word, one shift. */
+    uint64_t leaf_flags;
     struct cpuid_out basic[CPUID_TABLE_BASIC][CPUID_TABLE_SUBS];
     struct cpuid_out ext[CPUID_TABLE_EXT];
 };
@@ -51,8 +53,9 @@ static inline int cpuid_table_lookup(const struct cpuid_table *t, uint32_t leaf,
                                      struct cpuid_out *out)
 {
     if (leaf < t->nr_basic) {
-        unsigned idx = (t->subleaf_leaves >> leaf) & 1 ? sub : 0;
-        if (idx >= CPUID_TABLE_SUBS)
+        uint64_t f = t->leaf_flags >> leaf;
+        unsigned idx = f & 1 ? sub : 0;
+        if (idx >= CPUID_TABLE_SUBS || (f & (1ull << 32)))
             return 0;
         *out = t->basic[leaf][idx];
         return 1;
@@ -76,6 +79,8 @@ uint32_t cpuid_xsave_size(uint64_t xcr0, int compacted, cpuid_host_fn host);
 int cpuid_param(const char *value);
 extern int cpuid_no_avx512;
 
+/* Leaves with bits that follow the guest's CR4 (or XCR0/XSS) at the time of the CPUID. */
+#define CPUID_LIVE_LEAVES   ((1u << 1) | (1u << 7) | (1u << 0xd))
 /* Bits that follow the guest's CR4 at the time of the CPUID (set by the exit handler). */
 #define CPUID1_ECX_OSXSAVE  (1u << 27)
 #define CPUID7_ECX_OSPKE    (1u << 4)
