@@ -170,6 +170,9 @@ void vmexit_external_interrupt(struct vcpu *v, const struct vmx_exit *e)
 
     /* Acknowledged on exit (EXIT_ACK_INTERRUPT_ON_EXIT): the host's, not the guest's. */
     irq_dispatch(info & INTR_INFO_VECTOR_MASK);
+    /* An NMI IPI comes with a kick: deliver it even to a vCPU whose LAPIC is off. */
+    if (__atomic_load_n(&v->arch.nmi_pending, __ATOMIC_ACQUIRE))
+        vmx_deliver_events(v);
 }
 
 void vmexit_interrupt_window(struct vcpu *v, const struct vmx_exit *e)

@@ -645,8 +645,7 @@ int vmx_exit_dispatch(struct vcpu *v)
     if (d->state != DOMAIN_RUNNING)
         return 1;
     /* Only a guest using its LAPIC (or with the preemption timer on) has events to deliver. */
-    if (v->arch.lapic.deadline || (v->arch.lapic.svr & SVR_ENABLED) || v->arch.ptimer_on ||
-        v->arch.nmi_pending)
+    if (v->arch.lapic.deadline || (v->arch.lapic.svr & SVR_ENABLED) || v->arch.ptimer_on)
         vmx_deliver_events(v);
     prepare_entry(v);
     return 0;
