@@ -165,7 +165,8 @@ run_dom0() {
     dom0_disk "$OUT/dom0-disk-$(basename "$log" .log).img"
     make_iso i386-pc "$iso" "console=com1 dom0_mem=256M cpuid=no-avx512 keel.test=dom0 ${4:-}" \
         "$kernel|$DOM0_ARGS" "$BUILD/dom0-rootfs.cpio" &&
-    BOCHS_EXTRA="$BOCHS_DISK" run_bochs "$log" 900 "$iso" "$cpus" corei7_skylake_x \
+    BOCHS_EXTRA="$BOCHS_DISK"$'\n'"e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null" \
+        run_bochs "$log" 900 "$iso" "$cpus" corei7_skylake_x \
         'KEEL-TEST:|Kernel panic|EXCEPTION'
 }
 
@@ -179,6 +180,7 @@ dom0_ok() {
         "^KEEL-DOM0-E820-RAM: $DOM0_MEM_KB kB\$" \
         "^KEEL-DOM0-DISK: $sum 8064 sectors\$" \
         '^KEEL-DOM0-IRQS: .*IO-APIC +[0-9]+-edge +ata_piix' \
+        '^KEEL-DOM0-NET: [1-9][0-9]* interrupts \([0-9]+-fasteoi\)' \
         '^KEEL-DOM0-DONE' '^\(KEEL\) d1: dom0 entered S5' '^KEEL-TEST: PASS dom0: dom0 powered off' &&
     refuse "$log" '^\(KEEL\) (WARN|ERROR):' 'unhandled|EPT violation|EXCEPTION|crashed' \
         'Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:|Segmentation fault|unchecked MSR|did not load'
