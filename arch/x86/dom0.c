@@ -394,7 +394,7 @@ struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcp
     const struct boot_module *k = &bi->modules[0], *rd = bi->nr_modules > 1 ? &bi->modules[1] : NULL;
     static char cmdline[2048];
     struct domain *d;
-    uint64_t rsdp = 0;
+    uint64_t rsdp = 0, low;
     int rc;
 
     if (!bi->nr_modules) {
@@ -413,8 +413,9 @@ struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcp
     /* The kernel's command line, and what dom0 needs that the core does not offer yet. */
     snprintf(cmdline, sizeof(cmdline), "%s pci=nomsi", k->cmdline);
     rc = claim_ram(d, bi, mem);
-    if (!rc && low_ram_end(bi))     /* the BIOS data area, EBDA pointer, real-mode trampolines */
-        rc = domain_add_ram(d, 0, 0, MIN(low_ram_end(bi), 0xa0000ull), 0);
+    low = MIN(low_ram_end(bi), 0xa0000ull);
+    if (!rc && low)                 /* the BIOS data area, EBDA pointer, real-mode trampolines */
+        rc = domain_add_ram(d, 0, 0, low, 0);
     if (!rc)
         rc = setup_interrupts(d);
     if (!rc)

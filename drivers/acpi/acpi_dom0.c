@@ -145,6 +145,7 @@ long acpi_build_dom0(const struct acpi_info *ai, const struct acpi_ops *ops, uin
     uint32_t n = 0, xsdt_len, rsdt_len;
     size_t xsdt_off = 64, rsdt_off, madt_off;
     uint64_t madt_pa;
+    int madt_listed = 0;
     long madt_len;
 
     if (!nr_vcpus || nr_vcpus > 255 || size < 512)
@@ -169,21 +170,21 @@ long acpi_build_dom0(const struct acpi_info *ai, const struct acpi_ops *ops, uin
     header(buf + xsdt_off, "XSDT", 1, ai->oem_id);
     header(buf + rsdt_off, "RSDT", 1, ai->oem_id);
     n = 0;
-    for (uint32_t i = 0; i < ai->nr_tables; i++) {
-        if (!memcmp(ai->tables[i].sig, "DMAR", 4))
-            continue;
-        uint64_t pa = memcmp(ai->tables[i].sig, "APIC", 4) ? ai->tables[i].pa : madt_pa;
-        if (!memcmp(ai->tables[i].sig, "APIC", 4) && madt_pa == 0)
+    for (uint32_t i = 0; i <= ai->nr_tables; i++) {
+        /* The host's tables in order, the new MADT where the (first) host MADT was. */
+        uint64_t pa;
+        if (i == ai->nr_tables)
+            pa = madt_listed ? 0 : madt_pa;     /* a host MADT outside the root table */
+        else if (!memcmp(ai->tables[i].sig, "DMAR", 4) || (!memcmp(ai->tables[i].sig, "APIC", 4) && madt_listed))
+            pa = 0;
+        else if (!memcmp(ai->tables[i].sig, "APIC", 4))
+            pa = madt_pa, madt_listed = 1;
+        else
+            pa = ai->tables[i].pa;
+        if (!pa)
             continue;
         put64(buf + xsdt_off + HDR_LEN + 8 * n, pa);
         put32(buf + rsdt_off + HDR_LEN + 4 * n, (uint32_t)pa);
-        if (!memcmp(ai->tables[i].sig, "APIC", 4))
-            madt_pa = 0;                            /* listed once, where the host had it */
-        n++;
-    }
-    if (madt_pa) {                                  /* a host MADT outside the root table */
-        put64(buf + xsdt_off + HDR_LEN + 8 * n, madt_pa);
-        put32(buf + rsdt_off + HDR_LEN + 4 * n, (uint32_t)madt_pa);
         n++;
     }
     finish(buf + xsdt_off, HDR_LEN + 8 * n);

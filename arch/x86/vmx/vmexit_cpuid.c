@@ -53,7 +53,7 @@ static __attribute__((noinline, cold)) void cpuid_slow(struct vcpu *v, uint32_t 
     else if (leaf == 7 && sub == 0 && (cr4 & X86_CR4_PKE))
         out->ecx |= CPUID7_ECX_OSPKE;
     else if (leaf == 0xd && sub <= 1 && (cr4 & X86_CR4_OSXSAVE))
-        out->ebx = cpuid_xsave_size(xgetbv(0) | (sub == 1 && vmx_cfg.has_xsaves ? rdmsr(0xda0) : 0),
+        out->ebx = cpuid_xsave_size(xgetbv(0) | (sub == 1 && vmx_cfg.has_xsaves ? rdmsr(MSR_IA32_XSS) : 0),
                                     sub == 1, host_cpuid);      /* XCR0 and XSS are the guest's */
 }
 

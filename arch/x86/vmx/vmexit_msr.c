@@ -23,7 +23,6 @@
 #define MSR_CSTAR               0xc0000083
 #define MSR_SFMASK              0xc0000084
 #define MSR_KERNEL_GS_BASE      0xc0000102
-#define MSR_IA32_XSS            0xda0
 #define MSR_TSC_AUX             0xc0000103
 
 #define EFER_ALLOWED    (EFER_SCE | EFER_LME | (1u << 10) | EFER_NXE)   /* SCE LME LMA NXE */

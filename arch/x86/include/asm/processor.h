@@ -19,6 +19,7 @@
 #define X86_CR4_PKE         (1u << 22)
 
 #define MSR_IA32_APIC_BASE  0x0000001b
+#define MSR_IA32_XSS        0x00000da0
 #define MSR_EFER            0xc0000080
 #define MSR_FS_BASE         0xc0000100
 #define MSR_GS_BASE         0xc0000101
