@@ -35,10 +35,10 @@ HV_SRCS := \
 	arch/x86/vmx/vmx.c arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs.c arch/x86/vmx/vmentry.S \
 	arch/x86/vmx/ept.c arch/x86/vmx/vmexit_cpuid.c arch/x86/vmx/vmexit_io.c \
 	arch/x86/vmx/vmexit_msr.c arch/x86/vmx/vmexit_misc.c arch/x86/vmx/vmexit_ept.c \
-	arch/x86/vmx/vmx_mmio.c arch/x86/vmx/vmx_lapic.c arch/x86/emulate.c arch/x86/vlapic.c \
+	arch/x86/vmx/vmx_mmio.c arch/x86/vmx/vmx_lapic.c arch/x86/vmx/vmx_switch.c arch/x86/emulate.c arch/x86/vlapic.c \
 	arch/x86/vioapic.c arch/x86/ioapic.c arch/x86/e820.c arch/x86/dom0.c drivers/acpi/acpi_dom0.c hv/vuart.c \
 	hv/main.c hv/console.c hv/cmdline.c hv/panic.c hv/test.c hv/libc_glue.c \
-	hv/domain.c hv/hypercall.c hv/mb1.c hv/vdev.c hv/guest_test.c hv/conswitch.c \
+	hv/domain.c hv/sched.c hv/hypercall.c hv/mb1.c hv/vdev.c hv/guest_test.c hv/conswitch.c \
 	hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))

@@ -13,6 +13,7 @@
 #include <keel/lib.h>
 #include <keel/log.h>
 #include <keel/mm.h>
+#include <keel/sched.h>
 
 #define CHUNK_ORDER 9       /* 2 MiB: one EPT large page each */
 
@@ -235,7 +236,7 @@ void domain_shutdown(struct domain *d, uint32_t code)
     d->state = DOMAIN_SHUTDOWN;
     d->exit_code = code;
     pr_info("d%u: shut down, exit code %u\n", d->id, code);
-    arch_domain_kick(d);
+    domain_kick(d);
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)
@@ -251,7 +252,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
         domain_console_putc(d, '\n');
     d->state = DOMAIN_CRASHED;
     pr_err("d%u: crashed: %s\n", d->id, d->crash_reason);
-    arch_domain_kick(d);
+    domain_kick(d);
 }
 
 void domain_print_all(void)

@@ -16,6 +16,7 @@
 #include <keel/log.h>
 #include <keel/mb1.h>
 #include <keel/mm.h>
+#include <keel/sched.h>
 #include <keel/test.h>
 #include <keel/vdev.h>
 
@@ -80,15 +81,18 @@ static int run_module(const struct boot_module *m, const struct boot_module *ext
     arch_vcpu_set_entry32(v, entry.eip, 0x2badb002, entry.mbi);
 run:
     pr_info("d%u: running '%s'\n", d->id, m->cmdline);
-    /* The second vCPU waits on CPU1 for its STARTUP IPI. */
-    if (nr_vcpus == 2 && arch_cpu_start_vcpu(1, d->vcpus[1])) {
-        pr_err("d%u: no second physical CPU with VMX for vCPU1\n", d->id);
-        domain_destroy(d);
-        return 0;
-    }
-    arch_vcpu_run(v);
-    if (nr_vcpus == 2)
-        arch_cpu_wait_idle(1);
+    /* vCPU i on CPU i: the second one waits on CPU1 for its STARTUP IPI. */
+    for (unsigned i = 0; i < nr_vcpus; i++)
+        if (sched_add_vcpu(d->vcpus[i], (int)i)) {
+            pr_err("d%u: no physical CPU%u with VMX for vCPU%u\n", d->id, i, i);
+            for (unsigned j = 0; j < i; j++)
+                sched_remove_vcpu(d->vcpus[j]);
+            domain_destroy(d);
+            return 0;
+        }
+    sched_run(d);
+    for (unsigned i = 0; i < nr_vcpus; i++)
+        sched_remove_vcpu(d->vcpus[i]);
     pr_info("d%u: %lu VM exits\n", d->id, (unsigned long)v->arch.exits);
     if (want[0])
         ok = d->state == DOMAIN_CRASHED && strstr(d->crash_reason, want);

@@ -14,6 +14,7 @@
 #include <keel/lib.h>
 #include <keel/log.h>
 #include <keel/mm.h>
+#include <keel/sched.h>
 #include <keel/percpu.h>
 #include <keel/test.h>
 
@@ -70,9 +71,9 @@ static int take_boot_info(uint64_t kind, uint64_t ptr)
 }
 
 /*
- * Build dom0, run its vCPU 0 here and the others on the APs (one each, until
- * a scheduler exists), and end the machine the way dom0 ended: its S5 powers
- * off (keel.test=dom0: the test verdict), its crash restarts.
+ * Build dom0, run the scheduler here until it stops (the APs run theirs),
+ * and end the machine the way dom0 ended: its S5 powers off (keel.test=dom0:
+ * the test verdict), its crash restarts.
  */
 static __noreturn void run_dom0(uint32_t cpus)
 {
@@ -95,23 +96,13 @@ static __noreturn void run_dom0(uint32_t cpus)
         arch_halt();
     }
     mm_release_boot_modules(&boot_info);
-    for (uint32_t i = 1; i < d->nr_vcpus; i++)
-        if (arch_cpu_start_vcpu(i, d->vcpus[i]))
+    /* dom0's vCPU i lives on CPU i; domUs share the CPUs with it. */
+    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+        if (sched_add_vcpu(d->vcpus[i], (int)i))
             panic("dom0: CPU%u cannot run vCPU%u", i, i);
     pr_info("dom0: starting, %lu MiB left to Keel\n", (unsigned long)(mm_free_bytes() >> 20));
-    arch_vcpu_run(d->vcpus[0]);
-    pr_info("dom0: stopped (%s); waiting for its other vCPUs\n", d->state == DOMAIN_SHUTDOWN ? "shut down" : "crashed");
-    for (uint32_t i = 1; i < d->nr_vcpus; i++) {
-        unsigned ms = 0;
-        /* Kicked when dom0 stopped; kick again in case a CPU slept through it. */
-        while (!arch_cpu_idle(i) && ms++ < 2000) {
-            if (ms % 100 == 1)
-                arch_domain_kick(d);
-            udelay(1000);
-        }
-        if (!arch_cpu_idle(i))
-            pr_warn("dom0: CPU%u still runs vCPU%u after 2 s\n", i, i);
-    }
+    sched_run(d);
+    pr_info("dom0: stopped (%s)\n", d->state == DOMAIN_SHUTDOWN ? "shut down" : "crashed");
     if (d->state == DOMAIN_SHUTDOWN) {
         test_stage_done("dom0", d->exit_code == 0, "dom0 powered off");
         pr_info("dom0 powered off: powering off the machine\n");

@@ -26,6 +26,7 @@
 #include <keel/lib.h>
 #include <keel/log.h>
 #include <keel/mm.h>
+#include <keel/sched.h>
 #include <keel/percpu.h>
 #include <keel/spinlock.h>
 #include <keel/vuart.h>
@@ -67,7 +68,7 @@ static void vioapic_deliver(void *opaque, uint64_t rte)
         if (!vlapic_match_dest(&v->arch.lapic, RTE_DEST(rte), logical))
             continue;
         vlapic_set_irr_trig(&v->arch.lapic, RTE_VECTOR(rte), level);
-        arch_vcpu_kick(v);
+        vcpu_kick(v);
         if (mode == 1)
             break;                      /* lowest priority: the first one will do */
     }

@@ -9,6 +9,7 @@
 #include <asm/processor.h>
 #include <keel/lib.h>
 #include <keel/log.h>
+#include <keel/percpu.h>
 
 #define X2APIC_MSR_BASE  0x800
 #define APIC_SPURIOUS_VECTOR 0xff
@@ -68,6 +69,27 @@ void lapic_init(int bsp, uint64_t madt_lapic_addr)
     if (bsp)
         pr_info("LAPIC: %s mode, BSP APIC ID %u, version %#x\n", use_x2apic ? "x2APIC" : "xAPIC",
                 lapic_id(), apic_read(APIC_VERSION) & 0xff);
+}
+
+/*
+ * One-shot timer at TSC value @tsc in TSC-deadline mode (11.5.4.1), firing
+ * TIMER_VECTOR; 0 disarms. -ENODEV without the TSC-deadline timer.
+ */
+int lapic_timer_deadline(uint64_t tsc)
+{
+    static int mode_set[MAX_CPUS], have = -1;
+    unsigned cpu = this_cpu()->cpu_id;
+
+    if (have < 0)
+        have = (cpuid(1).ecx & CPUID1_ECX_TSC_DEADLINE) != 0;
+    if (!have)
+        return -ENODEV;
+    if (!mode_set[cpu]) {
+        apic_write(APIC_LVT_TIMER, APIC_LVT_TIMER_TSC_DEADLINE | TIMER_VECTOR);
+        mode_set[cpu] = 1;
+    }
+    wrmsr(MSR_IA32_TSC_DEADLINE, tsc);
+    return 0;
 }
 
 int lapic_send_ipi(uint32_t apic_id, uint32_t icr_lo)

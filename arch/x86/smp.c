@@ -14,6 +14,7 @@
 #include <keel/mm.h>
 #include <keel/percpu.h>
 #include <keel/domain.h>
+#include <keel/sched.h>
 
 /* SIPI vector = page number: the trampoline must sit in a RAM page below 1 MiB. */
 #define TRAMPOLINE_PREFERRED 0x8000ull
@@ -46,40 +47,9 @@ static __attribute__((noreturn, used)) void ap_start(uint64_t cpu)
     pc->virt_ok = !arch_virt_cpu_init(0);
     pr_info("CPU%u: APIC ID %u online\n", pc->cpu_id, pc->apic_id);
     __atomic_store_n(&pc->online, 1, __ATOMIC_RELEASE);
-    /* Idle: run the vCPU handed over, one at a time (a scheduler comes later). */
-    for (;;) {
-        struct vcpu *v = __atomic_load_n(&pc->run_vcpu, __ATOMIC_ACQUIRE);
-        if (v) {
-            arch_vcpu_run(v);
-            __atomic_store_n(&pc->run_vcpu, NULL, __ATOMIC_RELEASE);
-            continue;
-        }
-        cpu_wait_for_interrupt();           /* arch_cpu_start_vcpu() kicks */
-    }
-}
-
-int arch_cpu_start_vcpu(unsigned cpu, struct vcpu *v)
-{
-    struct percpu *pc = &percpu[cpu];
-    struct vcpu *none = NULL;
-
-    if (cpu >= MAX_CPUS || !pc->online || !pc->virt_ok || cpu == this_cpu()->cpu_id)
-        return -ENODEV;
-    if (!__atomic_compare_exchange_n(&pc->run_vcpu, &none, v, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-        return -EBUSY;
-    lapic_send_ipi(pc->apic_id, APIC_ICR_FIXED_VECTOR(KICK_VECTOR));
-    return 0;
-}
-
-void arch_cpu_wait_idle(unsigned cpu)
-{
-    while (__atomic_load_n(&percpu[cpu].run_vcpu, __ATOMIC_ACQUIRE))
-        cpu_relax();
-}
-
-int arch_cpu_idle(unsigned cpu)
-{
-    return !__atomic_load_n(&percpu[cpu].run_vcpu, __ATOMIC_ACQUIRE);
+    /* This CPU's share of the vCPUs, for good (VMX off here: never any). */
+    sched_run(NULL);
+    arch_halt();
 }
 
 static int start_ap(uint32_t cpu, uint32_t apic_id)

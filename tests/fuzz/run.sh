@@ -11,7 +11,7 @@ out=$BUILD/fuzz
 secs=${FUZZ_SECONDS:-20}
 mkdir -p "$out"
 CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-        -Itests/unit/fakes -Itests/unit -Iboot/include -Iarch/x86/include -Ihv/include -Idrivers/include
+        -Itests/unit/fakes -Itests/unit -Iboot/include -Iarch/x86/include -Ihv/include -Idrivers/include -Itools/libkeel
         -isystem /usr/include/multiboot)
 declare -A SRC=(
     [emulate]="arch/x86/emulate.c"
@@ -19,6 +19,7 @@ declare -A SRC=(
     [acpi]="drivers/acpi/acpi.c"
     [mb1]="hv/mb1.c"
     [linux]="arch/x86/linux_boot.c"
+    [kl_config]="tools/libkeel/kl_config.c"
 )
 # Seeds: fixtures and the real test guests, so fuzzing starts from valid inputs.
 seed() {
@@ -36,13 +37,15 @@ seed() {
             [ -f "$f" ] || continue
             grep -oE '[0-9a-f]{2,}$' "$f" | tr -d '\n' | xxd -r -p > "$dir/$(basename "$f" .txt)" 2>/dev/null || true
         done ;;
+    kl_config) cp tools/kl/examples/*.cfg "$dir/" 2>/dev/null
+        printf 'name="a"\nkernel="k"\ndisk=["x", "y",]\non_crash="restart"; memory=0x40\n' > "$dir/small.cfg" ;;
     emulate)
         printf '\x01\x00\x89\x18' > "$dir/mov"; printf '\x03\x00\xf3\xab' > "$dir/stos"
         printf '\x02\x00\x0f\xb6\x00' > "$dir/movzx"; printf '\x01\x00\x48\x83\x20\xf0' > "$dir/and" ;;
     esac
 }
 pass=0 fail=0
-for t in emulate mb2 acpi mb1 linux; do
+for t in emulate mb2 acpi mb1 linux kl_config; do
     if ! clang "${CFLAGS[@]}" -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c ${SRC[$t]} tests/unit/fakes/fake_log.c \
             tests/unit/fixture.c 2>"$out/fuzz_$t.build.log"; then
         echo "  FAIL fuzz/$t (build: $out/fuzz_$t.build.log)"

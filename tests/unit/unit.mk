@@ -5,7 +5,7 @@ UDIR    := $(BUILD)/unit
 UCFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
            -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
            -Itests/unit/fakes -Itests/unit -Iboot/include -Iarch/x86/include -Ihv/include \
-           -Idrivers/include -isystem /usr/include/multiboot -DFIXTURE_DIR='"tests/unit/fixtures"'
+           -Idrivers/include -Itools/libkeel -isystem /usr/include/multiboot -DFIXTURE_DIR='"tests/unit/fixtures"'
 COMMON  := tests/unit/fakes/fake_log.c tests/unit/fixture.c
 
 # test name -> the real sources it links
@@ -29,8 +29,9 @@ SRC_e820      := arch/x86/e820.c
 SRC_vuart     := hv/vuart.c
 SRC_acpi_dom0 := drivers/acpi/acpi_dom0.c drivers/acpi/acpi.c
 SRC_conswitch := hv/conswitch.c
+SRC_kl_config := tools/libkeel/kl_config.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

@@ -15,6 +15,7 @@
 #include <keel/log.h>
 #include <keel/mm.h>
 #include <keel/percpu.h>
+#include <keel/sched.h>
 #include <keel/spinlock.h>
 #include "vmx_internal.h"
 
@@ -166,6 +167,7 @@ int arch_virt_cpu_init(int bsp)
         invvpid(INVVPID_ALL_CONTEXT, 0, 0);
     if (bsp) {
         vmx_ok = 1;
+        vmx_switch_init();
         pr_info("VMX: revision %#x, EPT%s%s%s, VPID %s, unrestricted guest, preemption timer %s\n",
                 vmx_cfg.revision, vmx_cfg.has_ept_2m ? " 2M" : "", vmx_cfg.has_ept_1g ? " 1G" : "",
                 vmx_cfg.has_ept_ad ? " A/D" : "", vmx_cfg.has_vpid ? "on" : "off",
@@ -262,19 +264,52 @@ void arch_domain_io_passthrough(struct domain *d, uint32_t port, uint32_t count,
 /* ---- vCPUs: the VMCS ----------------------------------------------------- */
 
 static void setup_host_state(void);
+static void entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx);
 
+/* Make @v's VMCS current on this CPU, where it stays active between runs (25.11.1). */
 static int vmcs_load(struct vcpu *v)
 {
-    int cpu = (int)this_cpu()->cpu_id;
+    struct percpu *pc = this_cpu();
 
-    if (v->arch.loaded_cpu == cpu)
+    if (pc->arch.cur_vmcs == v->arch.vmcs)
         return 0;
-    /* 25.11.1: a VMCS moving to another CPU must be cleared there first. */
+    if (v->arch.loaded_cpu >= 0 && v->arch.loaded_cpu != (int)pc->cpu_id)
+        return -EBUSY;          /* active on another CPU: it must clear it there first */
     if (vmptrld(v->arch.vmcs))
         return -EIO;
-    v->arch.loaded_cpu = cpu;
-    setup_host_state();         /* GS, TR, GDT and IDT bases are this CPU's */
+    pc->arch.cur_vmcs = v->arch.vmcs;
+    if (v->arch.loaded_cpu < 0) {
+        v->arch.loaded_cpu = (int)pc->cpu_id;
+        setup_host_state();     /* GS, TR, GDT and IDT bases are this CPU's */
+    }
     return 0;
+}
+
+/*
+ * Work on the VMCS of a vCPU that is on no CPU (being built, or its domain
+ * paused) from whatever CPU the caller is on, then put back the VMCS that
+ * was current here: a hypercall handler borrows it in the middle of its own
+ * vCPU's exit.
+ */
+static uint64_t vmcs_borrow(struct vcpu *v)
+{
+    uint64_t prev = this_cpu()->arch.cur_vmcs;
+
+    if (v->arch.loaded_cpu >= 0 && prev != v->arch.vmcs)
+        panic("d%u vCPU%u: VMCS borrowed while active on CPU%d", v->domain->id, v->id, v->arch.loaded_cpu);
+    if (prev != v->arch.vmcs && vmptrld(v->arch.vmcs))
+        panic("VMPTRLD of a vCPU's VMCS failed");
+    return prev;
+}
+
+static void vmcs_return(struct vcpu *v, uint64_t prev)
+{
+    if (prev == v->arch.vmcs)
+        return;                 /* it was current here already: it stays */
+    vmclear(v->arch.vmcs);      /* write it back to memory; launch state clear */
+    v->arch.regs.launched = 0;
+    if (prev && vmptrld(prev))
+        panic("VMPTRLD of the interrupted VMCS failed");
 }
 
 static void setup_host_state(void)
@@ -341,7 +376,7 @@ static void guest_data_segs(uint16_t sel, uint32_t limit, uint32_t ar)
 int arch_vcpu_init(struct vcpu *v)
 {
     struct domain *d = v->domain;
-    uint64_t vmcs = alloc_pages(0);
+    uint64_t vmcs = alloc_pages(0), prev;
 
     if (!vmx_ok || !vmcs)
         return -ENODEV;
@@ -349,14 +384,16 @@ int arch_vcpu_init(struct vcpu *v)
     *(uint32_t *)phys_to_virt(vmcs) = vmx_cfg.revision;
     v->arch.vmcs = vmcs;
     v->arch.loaded_cpu = -1;
-    if (vmclear(vmcs) || vmcs_load(v))
-        return -EIO;
+    if (vmx_vcpu_state_init(v) || vmclear(vmcs))
+        return -ENOMEM;
     if (vmx_cfg.has_vpid) {
         v->arch.vpid = vpid_alloc();
         if (!v->arch.vpid)
             return -ENOSPC;
-        vmcs_write16(VIRTUAL_PROCESSOR_ID, v->arch.vpid);
     }
+    prev = vmcs_borrow(v);
+    if (vmx_cfg.has_vpid)
+        vmcs_write16(VIRTUAL_PROCESSOR_ID, v->arch.vpid);
     vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
     vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_cfg.proc);
     vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2 & ~(vmx_cfg.has_vpid ? 0 : CPU2_ENABLE_VPID));
@@ -381,20 +418,20 @@ int arch_vcpu_init(struct vcpu *v)
     vmcs_writel(CR0_GUEST_HOST_MASK, (vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG)) |
                                      X86_CR0_CD | X86_CR0_NW);
     vmcs_writel(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_fixed0 | X86_CR4_VMXE);
-    arch_vcpu_set_entry32(v, 0, 0, 0);
+    entry32(v, 0, 0, 0);
     vmx_cpuid_init(v);
     vmx_lapic_init(v);
-    /* Clear it: whichever CPU runs the vCPU loads it there (25.11.1). */
-    if (vmclear(vmcs))
-        return -EIO;
-    v->arch.loaded_cpu = -1;
-    v->arch.regs.launched = 0;
+    /* Cleared: the CPU that runs the vCPU loads it there (25.11.1). */
+    vmcs_return(v, prev);
     return 0;
 }
 
 void arch_vcpu_destroy(struct vcpu *v)
 {
+    vmx_vcpu_state_free(v);
     if (v->arch.vmcs) {
+        if (v->arch.loaded_cpu >= 0)
+            panic("d%u vCPU%u destroyed while loaded on CPU%d", v->domain->id, v->id, v->arch.loaded_cpu);
         vmclear(v->arch.vmcs);
         if (vmx_cfg.has_vpid && v->arch.vpid) {
             /* 28.3.3.3: no stale translations for the next owner of this VPID. */
@@ -409,14 +446,11 @@ void arch_vcpu_destroy(struct vcpu *v)
 }
 
 /* Multiboot (v1) machine state, 3.2: flat 32-bit protected mode, paging off. */
-void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
+static void entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
 {
     uint64_t cr0 = X86_CR0_PE | X86_CR0_ET;
-
     uint64_t launched = v->arch.regs.launched;      /* a property of the VMCS, not the guest */
 
-    if (vmcs_load(v))
-        return;
     memset(&v->arch.regs, 0, sizeof(v->arch.regs));
     v->arch.regs.launched = launched;
     v->arch.regs.rax = eax;
@@ -458,6 +492,15 @@ void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t 
     vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry & ~ENTRY_IA32E_MODE_GUEST);
 }
 
+/* The vCPU is on no CPU (a domain being built, or paused). */
+void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
+{
+    uint64_t prev = vmcs_borrow(v);
+
+    entry32(v, eip, eax, ebx);
+    vmcs_return(v, prev);
+}
+
 /*
  * The guest's view of CR0/CR4 is the read shadow; the real registers carry
  * what VMX forces (A.7, A.8). Unrestricted guest frees PE and PG.
@@ -486,7 +529,9 @@ void vmx_set_guest_cr4(uint64_t cr4)
  */
 void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt)
 {
-    arch_vcpu_set_entry32(v, 0, 0, 0);      /* everything else as after a multiboot entry */
+    uint64_t prev = vmcs_borrow(v);
+
+    entry32(v, 0, 0, 0);                    /* everything else as after a multiboot entry */
     guest_data_segs(0x18, 0xffffffff, AR_DATA32);
     vmcs_write16(GUEST_CS_SELECTOR, 0x10);
     vmcs_write32(GUEST_CS_AR_BYTES, 0xa09b);   /* G, L, P, S, code */
@@ -499,6 +544,7 @@ void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t 
     vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry | ENTRY_IA32E_MODE_GUEST);
     vmcs_writel(GUEST_RIP, rip);
     v->arch.regs.rsi = rsi;
+    vmcs_return(v, prev);
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -642,7 +688,7 @@ int vmx_exit_dispatch(struct vcpu *v)
         domain_crash(d, "unexpected VM exit, reason %u", e.reason.basic);
         vmcs_dump();
     }
-    if (d->state != DOMAIN_RUNNING)
+    if (sched_should_leave(v))
         return 1;
     /* Only a guest using its LAPIC (or with the preemption timer on) has events to deliver. */
     if (v->arch.lapic.deadline || (v->arch.lapic.svr & SVR_ENABLED) || v->arch.ptimer_on)
@@ -651,20 +697,14 @@ int vmx_exit_dispatch(struct vcpu *v)
     return 0;
 }
 
+/* Run @v here until the scheduler wants the CPU back (sched_should_leave()). */
 void arch_vcpu_run(struct vcpu *v)
 {
-    struct domain *d = v->domain;
-
-    /* An AP waits for its STARTUP IPI before it ever enters (9.4.4), asleep: the IPI kicks. */
-    __atomic_store_n(&v->arch.pcpu, (int)this_cpu_id(), __ATOMIC_RELEASE);
-    while (__atomic_load_n(&v->arch.wait_sipi, __ATOMIC_ACQUIRE) && d->state == DOMAIN_RUNNING)
-        cpu_wait_for_interrupt();
-    if (d->state != DOMAIN_RUNNING)
-        goto stopped;
     if (vmcs_load(v)) {
-        domain_crash(d, "cannot load the VMCS");
-        goto out;
+        domain_crash(v->domain, "cannot load the VMCS of vCPU%u", v->id);
+        return;
     }
+    vmx_state_switch_to(v);
     if (v->arch.sipi_vector >= 0) {
         vmx_vcpu_start_real(v, (uint8_t)v->arch.sipi_vector);
         v->arch.sipi_vector = -1;
@@ -673,11 +713,24 @@ void arch_vcpu_run(struct vcpu *v)
     prepare_entry(v);
     if (vmx_run(&v->arch.regs, v))
         entry_failed(v, 1);
-out:
-    /* Leave the VMCS clear so another CPU may run this vCPU later. */
+}
+
+/* On @v's CPU, @v not running: its state to memory, its VMCS cleared, so any CPU may take it. */
+void arch_vcpu_unload(struct vcpu *v)
+{
+    struct percpu *pc = this_cpu();
+
+    vmx_state_release(v);
+    if (v->arch.loaded_cpu != (int)pc->cpu_id)
+        return;
     vmclear(v->arch.vmcs);
+    if (pc->arch.cur_vmcs == v->arch.vmcs)
+        pc->arch.cur_vmcs = 0;
     v->arch.loaded_cpu = -1;
     v->arch.regs.launched = 0;
-stopped:
-    v->arch.pcpu = -1;
+}
+
+int arch_vcpu_loaded(const struct vcpu *v)
+{
+    return v->arch.loaded_cpu >= 0;
 }

@@ -112,6 +112,13 @@ void vmx_deliver_events(struct vcpu *v);
 /* Emulate the instruction that touched device memory at @gpa (vmx_mmio.c). */
 void vmx_emulate_mmio(struct vcpu *v, uint64_t gpa);
 
+/* Guest state outside the VMCS, switched between vCPUs on a CPU (vmx_switch.c). */
+void vmx_switch_init(void);
+int vmx_vcpu_state_init(struct vcpu *v);
+void vmx_vcpu_state_free(struct vcpu *v);
+void vmx_state_switch_to(struct vcpu *v);
+void vmx_state_release(struct vcpu *v);
+
 /* Log the VMCS state that explains a failure (vmcs.c). */
 void vmcs_dump(void);
 /* Clear the bitmap bits of the MSRs the guest owns outright (vmexit_msr.c). */

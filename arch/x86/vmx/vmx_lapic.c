@@ -11,23 +11,10 @@
 #include <asm/vlapic.h>
 #include <keel/arch.h>
 #include <keel/log.h>
+#include <keel/sched.h>
 #include "vmx_internal.h"
 
 #define RFLAGS_IF       (1u << 9)
-
-void arch_vcpu_kick(struct vcpu *v)
-{
-    int cpu = v->arch.pcpu;
-
-    if (cpu >= 0 && (unsigned)cpu != this_cpu_id())
-        lapic_send_ipi(percpu[cpu].apic_id, APIC_ICR_FIXED_VECTOR(KICK_VECTOR));
-}
-
-void arch_domain_kick(struct domain *d)
-{
-    for (uint32_t i = 0; i < d->nr_vcpus; i++)
-        arch_vcpu_kick(d->vcpus[i]);
-}
 
 void vmx_lapic_init(struct vcpu *v)
 {
@@ -35,7 +22,7 @@ void vmx_lapic_init(struct vcpu *v)
     v->arch.apic_base = VLAPIC_BASE | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
     v->arch.sipi_vector = -1;
     v->arch.wait_sipi = v->id != 0;             /* APs wait for INIT-SIPI-SIPI */
-    v->arch.pcpu = -1;
+    v->blocked = v->id != 0;
 }
 
 static void deliver_ipi(struct vcpu *src)
@@ -59,23 +46,25 @@ static void deliver_ipi(struct vcpu *src)
         switch (ICR_MODE(lo)) {
         case ICR_MODE_FIXED:
             vlapic_set_irr(&t->arch.lapic, ICR_VECTOR(lo));
-            arch_vcpu_kick(t);
+            vcpu_kick(t);
             break;
         case ICR_MODE_NMI:
             __atomic_store_n(&t->arch.nmi_pending, 1, __ATOMIC_RELEASE);
-            arch_vcpu_kick(t);
+            vcpu_kick(t);
             break;
         case ICR_MODE_INIT:
             if ((lo & ICR_LEVEL_ASSERT) && t != src) {
                 t->arch.sipi_vector = -1;
                 t->arch.wait_sipi = 1;
+                t->blocked = 1;
+                vcpu_kick(t);
             }
             break;
         case ICR_MODE_STARTUP:
             if (t->arch.wait_sipi && t->arch.sipi_vector < 0) {
                 t->arch.sipi_vector = ICR_VECTOR(lo);
                 __atomic_store_n(&t->arch.wait_sipi, 0, __ATOMIC_RELEASE);
-                arch_vcpu_kick(t);          /* its CPU sleeps until then */
+                vcpu_kick(t);           /* blocked until now: the scheduler wakes it */
             }
             break;
         default:
@@ -173,7 +162,7 @@ int vmx_lapic_domain_init(struct domain *d)
 void vmx_deliver_events(struct vcpu *v)
 {
     struct vlapic *l = &v->arch.lapic;
-    uint64_t now;
+    uint64_t now, deadline;
     int vec;
 
     now = rdtsc();
@@ -202,8 +191,12 @@ void vmx_deliver_events(struct vcpu *v)
                          vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_INTERRUPT_WINDOW_EXITING);
         }
     }
-    if (l->deadline && vmx_cfg.has_preemption_timer) {
-        uint64_t ticks = l->deadline > now ? (l->deadline - now) >> vmx_cfg.preemption_timer_shift : 0;
+    /* The preemption timer ends the guest's run at its timer deadline or the slice's end. */
+    deadline = l->deadline ? l->deadline : ~0ull;
+    if (sched_slice_end() < deadline)
+        deadline = sched_slice_end();
+    if (deadline != ~0ull && vmx_cfg.has_preemption_timer) {
+        uint64_t ticks = deadline > now ? (deadline - now) >> vmx_cfg.preemption_timer_shift : 0;
         vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
         if (!v->arch.ptimer_on) {
             vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin | PIN_PREEMPTION_TIMER);
@@ -215,11 +208,17 @@ void vmx_deliver_events(struct vcpu *v)
     }
 }
 
+/*
+ * HLT (past it already): unless an interrupt can be taken now, the vCPU
+ * blocks and leaves the CPU; the scheduler wakes it when arch_vcpu_ready()
+ * sees its event. HLT with IF=0 (Linux's stop_this_cpu) waits for an NMI.
+ */
 void vmx_vcpu_halt(struct vcpu *v)
 {
     struct vlapic *l = &v->arch.lapic;
     int interruptible = (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) != 0;
 
+    vlapic_timer_poll(l, rdtsc());
     if (interruptible && vlapic_pending(l) >= 0)
         return;                     /* delivered on this entry: HLT ends at once */
     if (v->domain->nr_vcpus == 1 && !v->domain->arch.level_eoi && (!interruptible || (!l->deadline && vlapic_pending(l) < 0))) {
@@ -227,23 +226,6 @@ void vmx_vcpu_halt(struct vcpu *v)
                      interruptible ? "with no interrupt source to wake it" : "with interrupts disabled");
         return;
     }
-    if (!interruptible) {
-        /*
-         * HLT with IF=0 (Linux's stop_this_cpu): only an NMI or the domain's
-         * end can wake it. Park the vCPU here, asleep until a kick: Bochs 2.7's
-         * HLT activity state ignores external-interrupt exiting while the
-         * guest's IF is 0, so a kick would never bring it out of the guest.
-         */
-        while (v->domain->state == DOMAIN_RUNNING && !__atomic_load_n(&v->arch.nmi_pending, __ATOMIC_ACQUIRE))
-            cpu_wait_for_interrupt();
-        return;
-    }
-    if (!vmx_cfg.has_hlt_activity || !vmx_cfg.has_preemption_timer) {
-        /* Without the HLT activity state, wait here for the deadline or an IPI. */
-        while (v->domain->state == DOMAIN_RUNNING && vlapic_pending(l) < 0 &&
-               !(l->deadline && rdtsc() >= l->deadline))
-            cpu_relax();
-        return;
-    }
-    vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_HLT);
+    v->arch.halt_nmi_only = !interruptible;
+    v->blocked = 1;
 }

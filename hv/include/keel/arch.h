@@ -56,8 +56,10 @@ int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size)
 int arch_domain_map_host(struct domain *d, uint64_t pa, uint64_t size, int cached);
 /* Let @d reach ports [port, port + count) directly (@pass), or make them exit again. */
 void arch_domain_io_passthrough(struct domain *d, uint32_t port, uint32_t count, int pass);
-/* Make @v leave guest mode soon (an IPI to its CPU), so that it sees a new event. */
-void arch_vcpu_kick(struct vcpu *v);
+/* Make CPU @cpu leave guest mode or its sleep (an IPI). */
+void arch_cpu_kick(unsigned cpu);
+/* Sleep until an interrupt, TSC value @deadline (~0: none) or *@wake set. Interrupts off. */
+void arch_cpu_sleep(uint64_t deadline, volatile int *wake);
 /* A vCPU's VMCS; the entry state of a 32-bit protected-mode (multiboot) kernel. */
 int arch_vcpu_init(struct vcpu *v);
 void arch_vcpu_destroy(struct vcpu *v);
@@ -73,16 +75,14 @@ int arch_load_linux(struct vcpu *v, const uint8_t *img, size_t len, const char *
                     unsigned nr, uint64_t rsdp);
 /* The Linux 64-bit boot protocol entry state. */
 void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt);
-/* Run @v on this CPU until its domain stops. */
+/* Run @v on this CPU until sched_should_leave() says so. */
 void arch_vcpu_run(struct vcpu *v);
-/* Make the CPUs running @d's vCPUs leave guest mode (after a state change). */
-void arch_domain_kick(struct domain *d);
-/* Run @v on CPU @cpu (an AP in its idle loop): 0, or -EBUSY / -ENODEV. */
-int arch_cpu_start_vcpu(unsigned cpu, struct vcpu *v);
-/* Wait until CPU @cpu has finished running the vCPU it was given. */
-void arch_cpu_wait_idle(unsigned cpu);
-/* Has it (no vCPU handed over, or that one finished)? */
-int arch_cpu_idle(unsigned cpu);
+/* A blocked vCPU: has its event come? If not, *@wake = TSC when it may (left alone if never). */
+int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake);
+/* On @v's CPU, with @v not running: save its state to memory and release its VMCS. */
+void arch_vcpu_unload(struct vcpu *v);
+/* Does @v hold state (a VMCS) on its CPU? */
+int arch_vcpu_loaded(const struct vcpu *v);
 /* Test-mode probes of the second-level tables (KEEL_HC_TEST_*). */
 int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes);
 int64_t arch_test_ept_query(struct domain *d, uint64_t gpa);

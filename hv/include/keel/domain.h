@@ -43,7 +43,8 @@ struct domain {
     uint32_t id;
     int privileged;                 /* dom0: owns the machine's devices */
     char name[DOMAIN_NAME_MAX];
-    enum domain_state state;
+    volatile enum domain_state state;
+    int pause_count;                /* > 0: no vCPU runs (domain_pause()) */
     uint32_t exit_code;
     char crash_reason[96];
     uint64_t mem_bytes;
@@ -64,7 +65,10 @@ struct domain {
 struct vcpu {
     uint32_t id;
     struct domain *domain;
-    int halted;
+    unsigned processor;             /* the physical CPU it runs on (sched.c) */
+    volatile int running;           /* on that CPU right now */
+    volatile int blocked;           /* halted until an event (arch_vcpu_ready()) */
+    uint64_t cpu_tsc;               /* TSC ticks spent running */
     struct vcpu_arch arch;
 };
 

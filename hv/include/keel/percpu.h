@@ -15,7 +15,6 @@ struct percpu {
     volatile int online;
     int in_fatal;                   /* inside the fatal-exception dump */
     uint64_t stack_top;
-    struct vcpu *volatile run_vcpu;  /* work handed to an AP's idle loop */
     volatile int virt_ok;            /* VMX is on here */
     struct cpu_arch arch;
 };

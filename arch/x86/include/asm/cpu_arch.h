@@ -15,8 +15,12 @@ struct tss64 {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss64) == 104, "TSS layout (SDM Vol. 3A, 8.7)");
 
+struct vcpu;
+
 struct cpu_arch {
     uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
     struct tss64 tss __attribute__((aligned(16)));
+    uint64_t cur_vmcs;              /* this CPU's current VMCS (VMPTRLD), 0 if none */
+    struct vcpu *state_owner;       /* whose FPU/XSAVE state and syscall MSRs are loaded */
 };
 #endif

@@ -112,6 +112,27 @@ static inline void xsetbv(uint32_t xcr, uint64_t v)
     __asm__ volatile("xsetbv" :: "c"(xcr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
+/* Extended state save/restore (SDM Vol. 1 ch. 13): @area is 64-byte aligned, @mask the RFBM. */
+static inline void xsave(void *area, uint64_t mask)
+{
+    __asm__ volatile("xsave64 (%0)" :: "r"(area), "a"((uint32_t)mask), "d"((uint32_t)(mask >> 32)) : "memory");
+}
+
+static inline void xrstor(const void *area, uint64_t mask)
+{
+    __asm__ volatile("xrstor64 (%0)" :: "r"(area), "a"((uint32_t)mask), "d"((uint32_t)(mask >> 32)) : "memory");
+}
+
+static inline void xsaves(void *area, uint64_t mask)
+{
+    __asm__ volatile("xsaves64 (%0)" :: "r"(area), "a"((uint32_t)mask), "d"((uint32_t)(mask >> 32)) : "memory");
+}
+
+static inline void xrstors(const void *area, uint64_t mask)
+{
+    __asm__ volatile("xrstors64 (%0)" :: "r"(area), "a"((uint32_t)mask), "d"((uint32_t)(mask >> 32)) : "memory");
+}
+
 static inline void wbinvd(void) { __asm__ volatile("wbinvd" ::: "memory"); }
 
 /* Stop this CPU for good: interrupts off, halt forever (NMIs return here). */

@@ -25,7 +25,10 @@
 #define APIC_ICR_TRIGGER_LEVEL  (1u << 15)
 #define APIC_ICR_FIXED_VECTOR(v) ((uint32_t)(v) & 0xff)   /* fixed delivery, edge */
 
-#define KICK_VECTOR     0xf0        /* host vector that makes a CPU leave guest mode or its sleep */
+#define KICK_VECTOR     0xf0
+#define TIMER_VECTOR    0xef        /* the host's TSC-deadline timer (a sleeping scheduler) */
+#define APIC_LVT_TIMER_TSC_DEADLINE (2u << 17)
+#define MSR_IA32_TSC_DEADLINE 0x6e0        /* host vector that makes a CPU leave guest mode or its sleep */
 
 /* Set up this CPU's LAPIC (x2APIC when the BSP chose it). */
 void lapic_init(int bsp, uint64_t madt_lapic_addr);
@@ -33,5 +36,6 @@ uint32_t lapic_id(void);
 int lapic_x2apic_mode(void);
 void lapic_eoi(void);
 /* Send an IPI; 0, or -ETIMEDOUT if an xAPIC never finished delivering it. */
+int lapic_timer_deadline(uint64_t tsc);
 int lapic_send_ipi(uint32_t apic_id, uint32_t icr_lo);
 #endif

@@ -33,6 +33,12 @@ struct vcpu_arch {
     int ptimer_on;                  /* preemption timer enabled in the VMCS */
     uint64_t pat;                   /* IA32_PAT when the CPU cannot switch it on entry */
     uint64_t mtrr_def_type;         /* IA32_MTRR_DEF_TYPE as the guest set it */
+    int halt_nmi_only;              /* blocked in HLT with IF=0: only an NMI wakes it */
+    /* Guest state the VMCS does not switch, kept here while another vCPU has the CPU. */
+    uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
+    uint64_t xcr0, xss;
+    int xsave_valid;                /* xsave_area holds saved state (else: initial state) */
+    uint8_t *xsave_area;            /* 64-byte aligned, vmx_cfg.xsave_size bytes */
 };
 
 struct domain;

@@ -1,0 +1,197 @@
+/*
+ * What changes hands when a physical CPU switches from one vCPU to another:
+ * the state VM entry and exit do not load (SDM 27.3/28.5 list what they do):
+ * x87/SSE/AVX and the other XSAVE components (Vol. 1 ch. 13), XCR0,
+ * IA32_XSS, the SYSCALL MSRs, KERNEL_GS_BASE and TSC_AUX. Switched lazily:
+ * only when the next vCPU on a CPU is not the one whose state is loaded.
+ * Also: the scheduler's arch hooks (is a blocked vCPU ready, sleep, kick).
+ */
+#include <errno.h>
+#include <string.h>
+#include <asm/cpu_ops.h>
+#include <asm/cpuid_policy.h>
+#include <asm/lapic.h>
+#include <asm/processor.h>
+#include <keel/arch.h>
+#include <keel/buddy.h>
+#include <keel/log.h>
+#include <keel/mm.h>
+#include "vmx_internal.h"
+
+#define MSR_STAR                0xc0000081
+#define MSR_LSTAR               0xc0000082
+#define MSR_CSTAR               0xc0000083
+#define MSR_SFMASK              0xc0000084
+#define MSR_KERNEL_GS_BASE      0xc0000102
+#define MSR_TSC_AUX             0xc0000103
+#define XSAVE_AREA_ORDER        1           /* 8 KiB: more than any XSAVE layout needs today */
+#define XCOMP_BV_COMPACTED      (1ull << 63)
+
+static int have_xsave, have_tsc_aux;
+static uint64_t full_xcr0, full_xss;        /* every component this CPU supports */
+
+void vmx_switch_init(void)
+{
+    have_xsave = (cpuid(1).ecx & CPUID1_ECX_XSAVE) != 0;
+    have_tsc_aux = ((cpuid(0x80000001).edx >> 27) & 1) || ((cpuid_count(7, 0).ecx >> 22) & 1);
+    if (have_xsave) {
+        struct cpuid_regs d0 = cpuid_count(0xd, 0), d1 = cpuid_count(0xd, 1);
+        full_xcr0 = ((uint64_t)d0.edx << 32) | d0.eax;
+        full_xss = vmx_cfg.has_xsaves ? ((uint64_t)d1.edx << 32) | d1.ecx : 0;
+        if (d0.ecx > (PAGE_SIZE << XSAVE_AREA_ORDER) || d1.ebx > (PAGE_SIZE << XSAVE_AREA_ORDER))
+            panic("XSAVE area of %u bytes: more than Keel keeps per vCPU", d0.ecx);
+    }
+}
+
+int vmx_vcpu_state_init(struct vcpu *v)
+{
+    uint64_t pa = alloc_pages(XSAVE_AREA_ORDER);
+
+    if (!pa)
+        return -ENOMEM;
+    v->arch.xsave_area = phys_to_virt(pa);
+    memset(v->arch.xsave_area, 0, PAGE_SIZE << XSAVE_AREA_ORDER);
+    v->arch.xcr0 = 1;                               /* x87 only, as after RESET (13.3) */
+    v->arch.xss = 0;
+    v->arch.xsave_valid = 0;
+    /* Without XSAVE: FXRSTOR's image of FNINIT's state (FCW 0x37f, MXCSR 0x1f80). */
+    if (!have_xsave) {
+        v->arch.xsave_area[0] = 0x7f;
+        v->arch.xsave_area[1] = 0x03;
+        v->arch.xsave_area[24] = 0x80;
+        v->arch.xsave_area[25] = 0x1f;
+    }
+    return 0;
+}
+
+void vmx_vcpu_state_free(struct vcpu *v)
+{
+    if (v->arch.xsave_area)
+        free_pages(virt_to_phys(v->arch.xsave_area), XSAVE_AREA_ORDER);
+    v->arch.xsave_area = NULL;
+}
+
+static void state_save(struct vcpu *v)
+{
+    struct vcpu_arch *a = &v->arch;
+
+    a->star = rdmsr(MSR_STAR);
+    a->lstar = rdmsr(MSR_LSTAR);
+    a->cstar = rdmsr(MSR_CSTAR);
+    a->sfmask = rdmsr(MSR_SFMASK);
+    a->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+    if (have_tsc_aux)
+        a->tsc_aux = rdmsr(MSR_TSC_AUX);
+    if (!have_xsave) {
+        __asm__ volatile("fxsave64 (%0)" :: "r"(a->xsave_area) : "memory");
+        return;
+    }
+    a->xcr0 = xgetbv(0);
+    if (vmx_cfg.has_xsaves) {
+        a->xss = rdmsr(MSR_IA32_XSS);
+        xsaves(a->xsave_area, a->xcr0 | a->xss);
+    } else {
+        xsave(a->xsave_area, a->xcr0);
+    }
+    a->xsave_valid = 1;
+}
+
+static void state_load(struct vcpu *v)
+{
+    struct vcpu_arch *a = &v->arch;
+
+    wrmsr(MSR_STAR, a->star);
+    wrmsr(MSR_LSTAR, a->lstar);
+    wrmsr(MSR_CSTAR, a->cstar);
+    wrmsr(MSR_SFMASK, a->sfmask);
+    wrmsr(MSR_KERNEL_GS_BASE, a->kernel_gs_base);
+    if (have_tsc_aux)
+        wrmsr(MSR_TSC_AUX, a->tsc_aux);
+    if (!have_xsave) {
+        __asm__ volatile("fxrstor64 (%0)" :: "r"(a->xsave_area) : "memory");
+        return;
+    }
+    /*
+     * Restore with every component enabled: those this vCPU never saved come
+     * back in their initial state, so no other vCPU's registers survive in
+     * a component it enables later (13.8.1: XRSTOR initializes a component
+     * that is in RFBM but not in XSTATE_BV).
+     */
+    xsetbv(0, full_xcr0);
+    if (vmx_cfg.has_xsaves) {
+        wrmsr(MSR_IA32_XSS, full_xss);
+        if (!a->xsave_valid)
+            memcpy(a->xsave_area + 512 + 8, &(uint64_t){ XCOMP_BV_COMPACTED }, 8);
+        xrstors(a->xsave_area, full_xcr0 | full_xss);
+        wrmsr(MSR_IA32_XSS, a->xss);
+    } else {
+        xrstor(a->xsave_area, full_xcr0);
+    }
+    xsetbv(0, a->xcr0);
+}
+
+/* Make @v's non-VMCS state the CPU's (called with its VMCS current). */
+void vmx_state_switch_to(struct vcpu *v)
+{
+    struct cpu_arch *ca = &this_cpu()->arch;
+
+    if (ca->state_owner == v)
+        return;
+    if (ca->state_owner)
+        state_save(ca->state_owner);
+    state_load(v);
+    ca->state_owner = v;
+}
+
+/* Keep @v's state in memory (it leaves this CPU for good, or for a while). */
+void vmx_state_release(struct vcpu *v)
+{
+    struct cpu_arch *ca = &this_cpu()->arch;
+
+    if (ca->state_owner != v)
+        return;
+    state_save(v);
+    ca->state_owner = NULL;
+}
+
+/* ---- scheduler hooks ---------------------------------------------------- */
+
+int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake)
+{
+    struct vlapic *l = &v->arch.lapic;
+
+    if (__atomic_load_n(&v->arch.wait_sipi, __ATOMIC_ACQUIRE))
+        return 0;                   /* until a STARTUP IPI */
+    if (v->arch.sipi_vector >= 0)
+        return 1;                   /* it came: start in real mode */
+    if (__atomic_load_n(&v->arch.nmi_pending, __ATOMIC_ACQUIRE))
+        return 1;
+    if (v->arch.halt_nmi_only)
+        return 0;
+    vlapic_timer_poll(l, now);
+    if (vlapic_pending(l) >= 0)
+        return 1;
+    if (l->deadline)
+        *wake = l->deadline;
+    return 0;
+}
+
+void arch_cpu_kick(unsigned cpu)
+{
+    lapic_send_ipi(percpu[cpu].apic_id, APIC_ICR_FIXED_VECTOR(KICK_VECTOR));
+}
+
+void arch_cpu_sleep(uint64_t deadline, volatile int *wake)
+{
+    if (deadline == ~0ull || lapic_timer_deadline(deadline) == 0) {
+        cpu_wait_for_interrupt();
+        lapic_timer_deadline(0);
+        return;
+    }
+    /* No TSC-deadline timer: wait awake, with interrupts open, until then. */
+    while (rdtsc() < deadline) {
+        __asm__ volatile("sti; pause; cli" ::: "memory");
+        if (__atomic_load_n(wake, __ATOMIC_ACQUIRE))
+            return;
+    }
+}

@@ -1,0 +1,229 @@
+/*
+ * The vCPU scheduler (see keel/sched.h). Each CPU owns a list of the vCPUs
+ * placed on it and runs them round robin: a vCPU keeps the CPU until it
+ * blocks (HLT with nothing to deliver), its domain stops or is paused, its
+ * slice ends while another is runnable, or a blocked vCPU here wakes (it
+ * preempts: a woken vCPU has an interrupt to take). With nothing runnable
+ * the CPU sleeps until the earliest virtual timer or an IPI.
+ *
+ * Locking: a CPU's list changes under its lock; the owner CPU is the only
+ * one that runs, loads or unloads its vCPUs. Other CPUs ask it through
+ * percpu.resched and an IPI.
+ */
+#include <errno.h>
+#include <asm/cpu_ops.h>
+#include <keel/arch.h>
+#include <keel/domain.h>
+#include <keel/log.h>
+#include <keel/percpu.h>
+#include <keel/sched.h>
+#include <keel/spinlock.h>
+
+struct runlist {
+    spinlock_t lock;
+    unsigned nr, next;                      /* next: where the round-robin search starts */
+    struct vcpu *v[SCHED_MAX_PER_CPU];
+    uint64_t slice_end;                     /* TSC; ~0 when nobody waits for this CPU */
+    volatile int resched;                   /* leave the guest: the list has news */
+};
+
+static struct runlist runlists[MAX_CPUS];
+
+static int domain_can_run(const struct domain *d)
+{
+    return d->state == DOMAIN_RUNNING && !__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE);
+}
+
+int sched_add_vcpu(struct vcpu *v, int cpu)
+{
+    struct runlist *rl;
+
+    if (cpu < 0) {
+        unsigned best = ~0u;
+        for (unsigned c = 0; c < nr_cpus_online; c++)
+            if (percpu[c].virt_ok && runlists[c].nr < best) {
+                best = runlists[c].nr;
+                cpu = (int)c;
+            }
+    }
+    if (cpu < 0 || (unsigned)cpu >= nr_cpus_online || !percpu[cpu].virt_ok)
+        return -ENODEV;
+    rl = &runlists[cpu];
+    spin_lock(&rl->lock);
+    if (rl->nr == SCHED_MAX_PER_CPU) {
+        spin_unlock(&rl->lock);
+        return -ENOSPC;
+    }
+    v->processor = (unsigned)cpu;
+    rl->v[rl->nr++] = v;
+    spin_unlock(&rl->lock);
+    vcpu_kick(v);
+    return 0;
+}
+
+void sched_remove_vcpu(struct vcpu *v)
+{
+    struct runlist *rl = &runlists[v->processor];
+
+    spin_lock(&rl->lock);
+    for (unsigned i = 0; i < rl->nr; i++)
+        if (rl->v[i] == v) {
+            rl->v[i] = rl->v[--rl->nr];
+            break;
+        }
+    spin_unlock(&rl->lock);
+}
+
+static void cpu_resched(unsigned cpu)
+{
+    __atomic_store_n(&runlists[cpu].resched, 1, __ATOMIC_RELEASE);
+    if (cpu != this_cpu()->cpu_id)
+        arch_cpu_kick(cpu);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+    if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE)) {
+        if (v->processor != this_cpu()->cpu_id)
+            arch_cpu_kick(v->processor);    /* out of the guest, to see the event */
+        return;
+    }
+    cpu_resched(v->processor);              /* a blocked vCPU to wake, or state to drop */
+}
+
+void domain_kick(struct domain *d)
+{
+    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+        vcpu_kick(d->vcpus[i]);
+}
+
+int sched_should_leave(struct vcpu *v)
+{
+    struct runlist *rl = &runlists[v->processor];
+
+    if (!domain_can_run(v->domain) || v->blocked)
+        return 1;
+    if (__atomic_load_n(&rl->resched, __ATOMIC_ACQUIRE))
+        return 1;
+    return rl->slice_end != ~0ull && rdtsc() >= rl->slice_end;
+}
+
+uint64_t sched_slice_end(void)
+{
+    return runlists[this_cpu()->cpu_id].slice_end;
+}
+
+/* Can @v run now? A blocked vCPU is asked whether its event came (else *wake: when it may). */
+static int runnable(struct vcpu *v, uint64_t now, uint64_t *wake)
+{
+    if (!domain_can_run(v->domain))
+        return 0;
+    if (v->blocked) {
+        uint64_t when = ~0ull;
+        if (!arch_vcpu_ready(v, now, &when)) {
+            if (when < *wake)
+                *wake = when;
+            return 0;
+        }
+        v->blocked = 0;
+    }
+    return 1;
+}
+
+/*
+ * One pass over this CPU's list: unload vCPUs whose domain cannot run (so
+ * that it can be destroyed or its state read), pick the next runnable one
+ * after the last pick.
+ */
+static struct vcpu *pick(struct runlist *rl, uint64_t now, uint64_t *wake, unsigned *nr_runnable)
+{
+    struct vcpu *chosen = NULL;
+
+    *nr_runnable = 0;
+    spin_lock(&rl->lock);
+    for (unsigned k = 0; k < rl->nr; k++) {
+        unsigned i = (rl->next + k) % rl->nr;
+        struct vcpu *v = rl->v[i];
+
+        if (!domain_can_run(v->domain)) {
+            if (arch_vcpu_loaded(v))
+                arch_vcpu_unload(v);
+            continue;
+        }
+        if (!runnable(v, now, wake))
+            continue;
+        if (!chosen) {
+            chosen = v;
+            rl->next = (i + 1) % rl->nr;
+        }
+        (*nr_runnable)++;
+    }
+    spin_unlock(&rl->lock);
+    return chosen;
+}
+
+static int domain_on_cpu(const struct domain *d)
+{
+    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+        if (__atomic_load_n(&d->vcpus[i]->running, __ATOMIC_ACQUIRE) || arch_vcpu_loaded(d->vcpus[i]))
+            return 1;
+    return 0;
+}
+
+void sched_run(struct domain *until)
+{
+    unsigned cpu = this_cpu()->cpu_id;
+    struct runlist *rl = &runlists[cpu];
+
+    for (;;) {
+        uint64_t now = rdtsc(), wake = ~0ull, t0;
+        unsigned nr;
+        struct vcpu *v;
+
+        __atomic_store_n(&rl->resched, 0, __ATOMIC_RELEASE);
+        v = pick(rl, now, &wake, &nr);
+        if (until && until->state != DOMAIN_RUNNING && !domain_on_cpu(until))
+            return;
+        if (!v) {
+            /* Sleep until a timer or an IPI; the kick that follows any change wakes us. */
+            if (!__atomic_load_n(&rl->resched, __ATOMIC_ACQUIRE))
+                arch_cpu_sleep(wake, &rl->resched);
+            continue;
+        }
+        rl->slice_end = nr > 1 ? now + arch_tsc_khz() * SCHED_SLICE_US / 1000 : ~0ull;
+        __atomic_store_n(&v->running, 1, __ATOMIC_RELEASE);
+        t0 = rdtsc();
+        arch_vcpu_run(v);
+        v->cpu_tsc += rdtsc() - t0;
+        __atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+        if (!domain_can_run(v->domain))
+            arch_vcpu_unload(v);
+    }
+}
+
+void sched_quiesce(struct domain *d)
+{
+    unsigned me = this_cpu()->cpu_id;
+
+    for (;;) {
+        int busy = 0;
+        for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+            struct vcpu *v = d->vcpus[i];
+            if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE)) {
+                busy = 1;
+                arch_cpu_kick(v->processor);
+            } else if (arch_vcpu_loaded(v)) {
+                if (v->processor == me) {
+                    arch_vcpu_unload(v);        /* ours to drop: we are not running it */
+                } else {
+                    busy = 1;
+                    cpu_resched(v->processor);
+                }
+            }
+        }
+        if (!busy)
+            return;
+        for (unsigned spin = 0; spin < 1000; spin++)
+            cpu_relax();
+    }
+}

@@ -1,0 +1,168 @@
+/* xl.cfg parsing for `kl create`: valid files, overrides, and hostile ones. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+#include "kl_config.h"
+#include "unit.h"
+
+static char err[256];
+
+static int parse(struct kl_config *c, const char *text, int lax)
+{
+    kl_config_init(c);
+    return kl_config_parse(c, text, strlen(text), "web.cfg", lax, err, sizeof(err));
+}
+
+static void test_full_file(void **state)
+{
+    static const char cfg[] =
+        "# a web server\n"
+        "name = \"web\"\n"
+        "type='pvh'\n"
+        "memory = 256; vcpus = 2\n"
+        "maxvcpus=0x4\n"
+        "kernel = \"/boot/vmlinuz\"   # the guest's own kernel\n"
+        "ramdisk = \"/boot/initrd.img\"\n"
+        "root = \"/dev/vda1\"\n"
+        "extra = \"console=ttyS0 quiet\"\n"
+        "on_crash = \"restart\"\n"
+        "disk = [ 'file:/srv/web.img,xvda,w',\n"
+        "         \"phy:/dev/vg/web-data,xvdb,w\", # data\n"
+        "       ]\n"
+        "vif = []\n";
+    struct kl_config c;
+    char line[256];
+
+    (void)state;
+    assert_int_equal(parse(&c, cfg, 0), 0);
+    assert_int_equal(kl_config_finish(&c, err, sizeof(err)), 0);
+    assert_string_equal(c.name, "web");
+    assert_string_equal(c.type, "pvh");
+    assert_int_equal(c.memory_mb, 256);
+    assert_int_equal(c.maxmem_mb, 256);
+    assert_int_equal(c.vcpus, 2);
+    assert_int_equal(c.maxvcpus, 4);
+    assert_string_equal(c.kernel, "/boot/vmlinuz");
+    assert_string_equal(c.ramdisk, "/boot/initrd.img");
+    assert_int_equal(c.nr_disks, 2);
+    assert_string_equal(c.disks[1], "phy:/dev/vg/web-data,xvdb,w");
+    assert_int_equal(c.nr_vifs, 0);
+    assert_int_equal(c.on_crash, KL_ACTION_RESTART);
+    assert_int_equal(c.on_poweroff, KL_ACTION_DESTROY);
+    assert_int_equal(c.on_reboot, KL_ACTION_RESTART);
+    assert_string_equal(kl_config_cmdline(&c, line, sizeof(line)), "root=/dev/vda1 console=ttyS0 quiet");
+}
+
+static void test_overrides_and_defaults(void **state)
+{
+    struct kl_config c;
+    static const char over[] = "memory=64\ncmdline=\"console=ttyS0 init=/bin/sh\"\n";
+    char line[256];
+
+    (void)state;
+    assert_int_equal(parse(&c, "name=\"a\"\nkernel=\"k\"\nmemory=512\nextra=\"x\"\n", 0), 0);
+    assert_int_equal(kl_config_parse(&c, over, strlen(over), "<command line>", 0, err, sizeof(err)), 0);
+    assert_int_equal(kl_config_finish(&c, err, sizeof(err)), 0);
+    assert_int_equal(c.memory_mb, 64);
+    assert_int_equal(c.vcpus, 1);
+    assert_string_equal(c.type, "pvh");
+    assert_string_equal(kl_config_cmdline(&c, line, sizeof(line)), "console=ttyS0 init=/bin/sh");
+    /* Escapes in strings. */
+    assert_int_equal(parse(&c, "extra = \"a\\\"b\\\\c\"", 0), 0);
+    assert_string_equal(c.extra, "a\"b\\c");
+}
+
+/* Each hostile or wrong file: an error naming file:line:column, nothing accepted silently. */
+static void test_errors(void **state)
+{
+    static const struct { const char *text, *want; } bad[] = {
+        { "name=\"a\"\nmemroy=128\n", "web.cfg:2:1: unknown setting 'memroy'" },
+        { "name = \"a\n", "web.cfg:1:8: unterminated string" },
+        { "memory = \"128\"", "web.cfg:1:10: 'memory' takes a number, not a string" },
+        { "memory = 99999999999999999999999", "number too large" },
+        { "vcpus = 0", "web.cfg:1:10: vcpus=0: out of range (1 to 64)" },
+        { "vcpus = 65", "out of range" },
+        { "memory = 12abc", "malformed number" },
+        { "name \"a\"", "web.cfg:1:6: expected '=' after 'name'" },
+        { "name =", "missing value for 'name'" },
+        { "name = \"a\" \"b\"", "unexpected text after the value of 'name'" },
+        { "disk = [ 'a', ", "web.cfg:1:15: unterminated list" },
+        { "disk = [ 'a' 'b' ]", "expected ',' or ']' in the list" },
+        { "disk = [ 1 ]", "expected a string or ']' in the list" },
+        { "disk = ['1','2','3','4','5','6','7','8','9']", "more than 8 entries in 'disk'" },
+        { "on_crash = \"explode\"", "not one of destroy" },
+        { "= 5", "web.cfg:1:1: expected a setting name" },
+        { "extra = \"\\q\"", "unknown escape" },
+        { "kernel = 5", "'kernel' takes a string, not a number" },
+        { "vif = \"bridge=xenbr0\"", "'vif' takes a list, not a string" },
+    };
+    struct kl_config c;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(parse(&c, bad[i].text, 0), -1);
+        if (!strstr(err, bad[i].want))
+            fail_msg("'%s': got '%s', want '%s'", bad[i].text, err, bad[i].want);
+    }
+    /* A NUL byte inside the file (the length says there is more). */
+    kl_config_init(&c);
+    assert_int_equal(kl_config_parse(&c, "name=\"a\0b\"", 10, "web.cfg", 0, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "NUL byte"));
+    /* A string longer than its field. */
+    {
+        char big[400];
+        memset(big, 'x', sizeof(big));
+        memcpy(big, "name=\"", 6);
+        big[sizeof(big) - 2] = '"';
+        big[sizeof(big) - 1] = '\0';
+        assert_int_equal(parse(&c, big, 0), -1);
+        assert_non_null(strstr(err, "string longer than 31 characters"));
+    }
+}
+
+static void test_lax_unknown_key(void **state)
+{
+    struct kl_config c;
+
+    (void)state;
+    assert_int_equal(parse(&c, "name=\"a\"\nbootloader = \"pygrub\"\nkernel=\"k\"\n", 1), 0);
+    assert_int_equal(c.warnings, 1);
+    assert_non_null(strstr(err, "web.cfg:2:1: warning: unknown setting 'bootloader' ignored"));
+    assert_string_equal(c.kernel, "k");
+}
+
+static void test_finish_checks(void **state)
+{
+    static const struct { const char *text, *want; } bad[] = {
+        { "kernel=\"k\"", "no name" },
+        { "name=\"a b\"\nkernel=\"k\"", "name=\"a b\": use letters" },
+        { "name=\"a\"", "no kernel" },
+        { "name=\"a\"\nkernel=\"k\"\ntype=\"pv\"", "type=\"pv\"" },
+        { "name=\"a\"\nkernel=\"k\"\nmemory=256\nmaxmem=128", "maxmem=128 is below memory=256" },
+        { "name=\"a\"\nkernel=\"k\"\nmemory=8", "at least 16 MiB" },
+        { "name=\"a\"\nkernel=\"k\"\nvcpus=4\nmaxvcpus=2", "maxvcpus=2 is below vcpus=4" },
+    };
+    struct kl_config c;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(parse(&c, bad[i].text, 0), 0);
+        assert_int_equal(kl_config_finish(&c, err, sizeof(err)), -1);
+        if (!strstr(err, bad[i].want))
+            fail_msg("'%s': got '%s', want '%s'", bad[i].text, err, bad[i].want);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_file),
+        cmocka_unit_test(test_overrides_and_defaults),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_lax_unknown_key),
+        cmocka_unit_test(test_finish_checks),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
