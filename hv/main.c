@@ -85,10 +85,9 @@ static __noreturn void run_dom0(uint32_t cpus)
         test_stage_done("dom0", 0, "no usable VMX");
         arch_halt();
     }
-    if (vcpus > cpus || vcpus > DOMAIN_MAX_VCPUS) {
-        pr_warn("dom0_vcpus=%u: %u CPUs online, %u vCPUs at most: dom0 gets %u\n", vcpus, cpus,
-                DOMAIN_MAX_VCPUS, MIN(MIN(vcpus, cpus), DOMAIN_MAX_VCPUS));
-        vcpus = MIN(MIN(vcpus, cpus), DOMAIN_MAX_VCPUS);
+    if (vcpus > DOMAIN_MAX_VCPUS) {
+        pr_warn("dom0_vcpus=%u: %u vCPUs at most\n", vcpus, DOMAIN_MAX_VCPUS);
+        vcpus = DOMAIN_MAX_VCPUS;
     }
     d = dom0_build(&boot_info, opt_dom0_mem, vcpus);
     if (!d) {
@@ -96,10 +95,10 @@ static __noreturn void run_dom0(uint32_t cpus)
         arch_halt();
     }
     mm_release_boot_modules(&boot_info);
-    /* dom0's vCPU i lives on CPU i; domUs share the CPUs with it. */
+    /* dom0's vCPU i lives on CPU i mod CPUs (more vCPUs than CPUs share them); domUs too. */
     for (uint32_t i = 0; i < d->nr_vcpus; i++)
-        if (sched_add_vcpu(d->vcpus[i], (int)i))
-            panic("dom0: CPU%u cannot run vCPU%u", i, i);
+        if (sched_add_vcpu(d->vcpus[i], (int)(i % cpus)))
+            panic("dom0: CPU%u cannot run vCPU%u", i % cpus, i);
     pr_info("dom0: starting, %lu MiB left to Keel\n", (unsigned long)(mm_free_bytes() >> 20));
     sched_run(d);
     pr_info("dom0: stopped (%s)\n", d->state == DOMAIN_SHUTDOWN ? "shut down" : "crashed");

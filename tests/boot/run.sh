@@ -186,10 +186,12 @@ dom0_ok() {
         'Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:|Segmentation fault|unchecked MSR|did not load'
 }
 
-# One vCPU, the uncompressed vmlinux from the same package (skips ~70 s of emulated XZ).
+# Two vCPUs sharing one CPU (the scheduler's time slices, blocking HLT, IPIs
+# that wake a vCPU waiting for the CPU); the uncompressed vmlinux from the
+# same package (skips ~70 s of emulated XZ).
 case_bochs_dom0() {
-    run_dom0 "$1" "$BUILD/kernel/vmlinux" 1
-    dom0_ok "$1" 1
+    run_dom0 "$1" "$BUILD/kernel/vmlinux" 1 dom0_vcpus=2
+    dom0_ok "$1" 2
 }
 
 # The bzImage itself, on two CPUs: dom0_vcpus defaults to all of them.
