@@ -129,8 +129,16 @@ dom0: $(BUILD)/dom0-rootfs.cpio
 $(BUILD)/kernel/vmlinuz: scripts/fetch-kernel.sh dom0/rootfs/modules
 	bash scripts/fetch-kernel.sh $(BUILD)/kernel
 $(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/rootfs/init dom0/rootfs/modules \
-                           $(BUILD)/dom0-tools/keel-bench-mark
-	DOM0_TOOLS=$(BUILD)/dom0-tools bash dom0/rootfs/build.sh $(BUILD)/kernel $@
+                           $(BUILD)/dom0-tools/keel-bench-mark $(BUILD)/dom0-tools/kl $(BUILD)/kmod/keel.ko
+	DOM0_TOOLS=$(BUILD)/dom0-tools DOM0_KMOD=$(BUILD)/kmod/keel.ko bash dom0/rootfs/build.sh $(BUILD)/kernel $@
+# keel.ko, against the headers of the dom0 kernel's exact version (Debian's linux-headers).
+$(BUILD)/kmod/keel.ko: $(BUILD)/kernel/vmlinuz dom0/kmod/keel.c dom0/kmod/Kbuild hv/include/public/keel.h
+	bash scripts/build-kmod.sh $(BUILD)/kernel $(BUILD)/kmod
+# The tools: static, so the busybox initramfs needs no C library.
+KL_SRCS := $(wildcard tools/kl/*.c) tools/libkeel/libkeel.c
+$(BUILD)/dom0-tools/kl: $(KL_SRCS) $(wildcard tools/kl/*.h tools/libkeel/*.h) hv/include/public/keel.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 $(WARN) -static -Ihv/include -Itools/libkeel -o $@ $(KL_SRCS)
 $(BUILD)/dom0-tools/keel-bench-mark: tests/bench/mark.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -nostdlib -O2 -fno-pie -no-pie -o $@ $<

@@ -296,3 +296,16 @@ size_t log_ring_read(char *buf, size_t len)
     spin_unlock(&log_lock);
     return n;
 }
+
+size_t log_ring_read_from(uint64_t *pos, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    spin_lock(&log_lock);
+    if (*pos + LOG_RING_SIZE < ring_pos)
+        *pos = ring_pos - LOG_RING_SIZE;    /* overwritten since: start at the oldest kept */
+    while (n < len && *pos < ring_pos)
+        buf[n++] = ring[(*pos)++ % LOG_RING_SIZE];
+    spin_unlock(&log_lock);
+    return n;
+}

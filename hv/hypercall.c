@@ -8,6 +8,7 @@
 #include <keel/arch.h>
 #include <keel/domain.h>
 #include <keel/hypercall.h>
+#include <keel/console.h>
 #include <keel/lib.h>
 #include <keel/test.h>
 
@@ -45,9 +46,32 @@ static int64_t hc_test_exits(struct vcpu *v, const uint64_t a[5])
     return (int64_t)arch_test_counter(v, 1);
 }
 
+/* (gpa, len, flags): the log ring into the caller's memory, in pieces. */
+static int64_t hc_console_read(struct vcpu *v, const uint64_t a[5])
+{
+    static uint64_t cleared;            /* KEEL_CONSOLE_CLEAR: where reads start */
+    uint64_t gpa = a[0], len = a[1], pos = cleared, end;
+    char piece[256];
+    size_t n;
+    int64_t done = 0;
+
+    if (len > KEEL_CONSOLE_READ_MAX || (a[2] & ~(uint64_t)KEEL_CONSOLE_CLEAR) || gpa + len < gpa)
+        return -EINVAL;
+    while ((uint64_t)done < len && (n = log_ring_read_from(&pos, piece, MIN(sizeof(piece), len - (uint64_t)done)))) {
+        if (domain_copy_to(v->domain, gpa + (uint64_t)done, piece, n))
+            return -EFAULT;
+        done += (int64_t)n;
+    }
+    end = pos;
+    if (a[2] & KEEL_CONSOLE_CLEAR)
+        cleared = end;
+    return done;
+}
+
 /* Indexed by number; the contract of each handler is in public/keel.h. */
 static const struct hypercall table[] = {
     [KEEL_HC_ABI_VERSION] = { hc_abi_version, HC_ANY_DOMAIN },
+    [KEEL_HC_CONSOLE_READ] = { hc_console_read, HC_DOM0_ONLY },
 };
 
 /* Indexed by number - KEEL_HC_TEST_BASE. */
@@ -87,7 +111,7 @@ static int64_t dispatch(struct vcpu *v, uint64_t nr, const uint64_t args[5])
         return -ENOSYS;
     if (h->who == HC_TEST_ONLY && !opt_test[0])
         return -ENOSYS;
-    if (h->who == HC_DOM0_ONLY && v->domain->id != 0)
+    if (h->who == HC_DOM0_ONLY && !v->domain->privileged)
         return -EPERM;
     return h->fn(v, args);
 }

@@ -23,6 +23,13 @@ sed 's/#.*//' "$here/modules" | xargs -n1 > "$stage/etc/modules"
 if [ -n "${DOM0_TOOLS:-}" ] && [ -d "$DOM0_TOOLS" ]; then
     cp -a "$DOM0_TOOLS/." "$stage/usr/bin/"
 fi
+# Keel's own module (keel.ko, built against this kernel's headers), where modprobe finds it.
+if [ -n "${DOM0_KMOD:-}" ]; then
+    ver=$(cat "$kdir/version")
+    mkdir -p "$stage/lib/modules/$ver/extra"
+    cp "$DOM0_KMOD" "$stage/lib/modules/$ver/extra/keel.ko"
+    /bin/busybox depmod -b "$stage" "$ver"
+fi
 echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
 echo "dom0" > "$stage/etc/hostname"
 # No device nodes in the archive (no root needed to build it): /init mounts

@@ -181,6 +181,7 @@ dom0_ok() {
         "^KEEL-DOM0-DISK: $sum 8064 sectors\$" \
         '^KEEL-DOM0-IRQS: .*IO-APIC +[0-9]+-edge +ata_piix' \
         '^KEEL-DOM0-NET: [1-9][0-9]* interrupts \([0-9]+-fasteoi\)' \
+        '^KEEL-DOM0-KL-DMESG: 1 banner, [1-9][0-9]+ lines' \
         '^KEEL-DOM0-DONE' '^\(KEEL\) d1: dom0 entered S5' '^KEEL-TEST: PASS dom0: dom0 powered off' &&
     refuse "$log" '^\(KEEL\) (WARN|ERROR):' 'unhandled|EPT violation|EXCEPTION|crashed' \
         'Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:|Segmentation fault|unchecked MSR|did not load'

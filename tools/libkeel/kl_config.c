@@ -203,7 +203,7 @@ static int parse_value(struct lexer *lx, const struct key *k, struct kl_config *
         return 0;
     }
     if (ch >= '0' && ch <= '9') {
-        uint64_t v;
+        uint64_t v = 0;
         if (k && k->kind != K_NUM)
             return fail(lx, "'%s' takes a %s, not a number", name, k->kind == K_LIST ? "list" : "string");
         if (lex_number(lx, &v))

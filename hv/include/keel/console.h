@@ -37,4 +37,6 @@ void console_poll_input(void);
 
 /* Copy the newest log text into @buf (for `kl dmesg` later). Returns bytes. */
 size_t log_ring_read(char *buf, size_t len);
+/* Up to @len bytes of the log from byte *@pos on (moved up to the oldest kept), advancing it. */
+size_t log_ring_read_from(uint64_t *pos, char *buf, size_t len);
 #endif

@@ -8,8 +8,21 @@
  */
 #ifndef KEEL_PUBLIC_KEEL_H
 #define KEEL_PUBLIC_KEEL_H
+#if defined(__KERNEL__)             /* keel.ko */
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#elif __STDC_HOSTED__               /* libkeel, kl, host tests */
+#include <stdint.h>
+#include <sys/ioctl.h>
+#else                               /* the hypervisor */
+#include <stdint.h>
+#endif
 
-#define KEEL_ABI_VERSION            0x00000001u
+#define KEEL_ABI_VERSION            0x00000002u
+
+#ifndef _IOWR                       /* the hypervisor's build: the value Linux's _IOWR gives */
+#define _IOWR(type, nr, t)          ((3u << 30) | ((uint32_t)sizeof(t) << 16) | ((uint32_t)(type) << 8) | (nr))
+#endif
 
 /* Error numbers in hypercall results: Linux's values, whatever the hypervisor's libc uses. */
 #define KEEL_EPERM                  1
@@ -31,6 +44,35 @@
 
 /* Hypercall numbers. */
 #define KEEL_HC_ABI_VERSION         0   /* any domain: returns KEEL_ABI_VERSION */
+/*
+ * dom0 only: (gpa, len, flags) copy the hypervisor's log ring, up to @len
+ * bytes (at most KEEL_CONSOLE_READ_MAX), to guest-physical @gpa; returns the
+ * bytes copied. Each line starts with its level, one digit ('0' error, '1'
+ * warning, '2' info, '3' debug). KEEL_CONSOLE_CLEAR: later reads start after what this one
+ * returned (`kl dmesg -c`).
+ */
+#define KEEL_HC_CONSOLE_READ        1
+#define KEEL_CONSOLE_CLEAR          1u
+#define KEEL_CONSOLE_READ_MAX       65536u
+
+/*
+ * keel.ko's /dev/keel. KEEL_IOCTL_HYPERCALL (root only) makes hypercall @nr
+ * with @args; when @buf_len is non-zero, keel.ko bounces @buf_len bytes at
+ * user address @buf through kernel memory (copied in, and out again after
+ * the call) and puts that memory's guest-physical address in args[@buf_arg].
+ * The hypercall's result lands in @result.
+ */
+struct keel_ioctl_hypercall {
+    uint64_t nr;
+    uint64_t args[5];
+    uint64_t buf;                   /* user address */
+    uint32_t buf_len;               /* at most KEEL_IOCTL_BUF_MAX */
+    uint32_t buf_arg;               /* 0..4 */
+    int64_t result;
+};
+_Static_assert(sizeof(struct keel_ioctl_hypercall) == 72, "keel_ioctl_hypercall layout");
+#define KEEL_IOCTL_BUF_MAX          65536u
+#define KEEL_IOCTL_HYPERCALL        _IOWR('K', 0x01, struct keel_ioctl_hypercall)
 
 /* Test-mode hypercalls (keel.test=...): -ENOSYS outside test mode. */
 #define KEEL_HC_TEST_BASE           0x4b00
