@@ -8,7 +8,7 @@
  *
  * Locking: a CPU's list changes under its lock; the owner CPU is the only
  * one that runs, loads or unloads its vCPUs. Other CPUs ask it through
- * percpu.resched and an IPI.
+ * its run list's resched flag and an IPI.
  */
 #include <errno.h>
 #include <asm/cpu_ops.h>

@@ -2,8 +2,8 @@
  * The virtual LAPIC wired into VMX: IA32_APIC_BASE and x2APIC MSRs, the
  * xAPIC page (MMIO, through the emulator), IPIs between vCPUs (fixed, INIT,
  * STARTUP), interrupt injection with interrupt-window exiting (SDM 26.6.5,
- * 27.2.3), HLT in the HLT activity state woken by the preemption timer
- * (25.5.1) or by a kick IPI to the physical CPU.
+ * 27.2.3), and HLT, which blocks the vCPU in the scheduler until its
+ * interrupt (or, with IF=0, an NMI) comes.
  */
 #include <asm/cpu_ops.h>
 #include <asm/lapic.h>
