@@ -10,6 +10,10 @@
 #include <keel/hypercall.h>
 #include <keel/console.h>
 #include <keel/lib.h>
+#include <keel/mm.h>
+#include <keel/percpu.h>
+#include <stdio.h>
+#include <string.h>
 #include <keel/test.h>
 
 #define HC_ANY_DOMAIN   0
@@ -68,10 +72,24 @@ static int64_t hc_console_read(struct vcpu *v, const uint64_t a[5])
     return done;
 }
 
+static int64_t hc_physinfo(struct vcpu *v, const uint64_t a[5])
+{
+    struct keel_physinfo pi;
+
+    memset(&pi, 0, sizeof(pi));
+    pi.nr_cpus = nr_cpus_online;
+    pi.abi_version = KEEL_ABI_VERSION;
+    pi.free_bytes = mm_free_bytes();
+    pi.tsc_khz = arch_tsc_khz();
+    snprintf(pi.version, sizeof(pi.version), "%s", KEEL_VERSION);
+    return domain_copy_to(v->domain, a[0], &pi, sizeof(pi));
+}
+
 /* Indexed by number; the contract of each handler is in public/keel.h. */
 static const struct hypercall table[] = {
     [KEEL_HC_ABI_VERSION] = { hc_abi_version, HC_ANY_DOMAIN },
     [KEEL_HC_CONSOLE_READ] = { hc_console_read, HC_DOM0_ONLY },
+    [KEEL_HC_PHYSINFO] = { hc_physinfo, HC_DOM0_ONLY },
 };
 
 /* Indexed by number - KEEL_HC_TEST_BASE. */

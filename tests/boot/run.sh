@@ -173,7 +173,7 @@ run_dom0() {
 # What every dom0 boot must show: its shell marker, N vCPUs, the disk's bytes,
 # the memory it was given, a clean power-off, and nothing going wrong on the way.
 dom0_ok() {
-    local log=$1 n=$2 sum
+    local log=$1 n=$2 cpus=$3 sum
     sum=$(md5sum < "$OUT/dom0-disk-$(basename "$log" .log).img" | cut -d' ' -f1)
     expect "$log" "^\\(KEEL\\) dom0: 256 MiB RAM \\(identity-mapped\\), $n vCPUs" \
         "^KEEL-DOM0-READY: $n CPUs" "^KEEL-DOM0-NPROC: $n\$" \
@@ -182,6 +182,7 @@ dom0_ok() {
         '^KEEL-DOM0-IRQS: .*IO-APIC +[0-9]+-edge +ata_piix' \
         '^KEEL-DOM0-NET: [1-9][0-9]* interrupts \([0-9]+-fasteoi\)' \
         '^KEEL-DOM0-KL-DMESG: 1 banner, [1-9][0-9]+ lines' \
+        "^KEEL-DOM0-KL-INFO: nr_cpus : $cpus free_memory : [1-9][0-9]* " \
         '^KEEL-DOM0-DONE' '^\(KEEL\) d1: dom0 entered S5' '^KEEL-TEST: PASS dom0: dom0 powered off' &&
     refuse "$log" '^\(KEEL\) (WARN|ERROR):' 'unhandled|EPT violation|EXCEPTION|crashed' \
         'Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:|Segmentation fault|unchecked MSR|did not load'
@@ -192,13 +193,13 @@ dom0_ok() {
 # same package (skips ~70 s of emulated XZ).
 case_bochs_dom0() {
     run_dom0 "$1" "$BUILD/kernel/vmlinux" 1 dom0_vcpus=2
-    dom0_ok "$1" 2
+    dom0_ok "$1" 2 1
 }
 
 # The bzImage itself, on two CPUs: dom0_vcpus defaults to all of them.
 case_bochs_dom0_smp() {
     run_dom0 "$1" "$BUILD/kernel/vmlinuz" 2
-    dom0_ok "$1" 2 && expect "$1" '^\(KEEL\) d1: Linux at 0x[0-9a-f]+, entry 0x[0-9a-f]+200,'
+    dom0_ok "$1" 2 2 && expect "$1" '^\(KEEL\) d1: Linux at 0x[0-9a-f]+, entry 0x[0-9a-f]+200,'
 }
 
 # The console as a user meets it: COM1 on a socket; type into dom0's shell,

@@ -20,6 +20,15 @@ static void test_ioctl_layout(void **state)
     assert_int_equal(KEEL_IOCTL_HYPERCALL, (3u << 30) | (72u << 16) | ('K' << 8) | 1);
 }
 
+static void test_physinfo_layout(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof(struct keel_physinfo), 56);
+    assert_int_equal(offsetof(struct keel_physinfo, free_bytes), 8);
+    assert_int_equal(offsetof(struct keel_physinfo, tsc_khz), 16);
+    assert_int_equal(offsetof(struct keel_physinfo, version), 24);
+}
+
 static void test_numbers(void **state)
 {
     (void)state;
@@ -27,6 +36,7 @@ static void test_numbers(void **state)
     assert_int_equal(KEEL_ABI_VERSION, 2);
     assert_int_equal(KEEL_HC_ABI_VERSION, 0);
     assert_int_equal(KEEL_HC_CONSOLE_READ, 1);
+    assert_int_equal(KEEL_HC_PHYSINFO, 2);
     assert_int_equal(KEEL_CONSOLE_CLEAR, 1);
     assert_true(KEEL_CONSOLE_READ_MAX <= KEEL_IOCTL_BUF_MAX);
     assert_int_equal(KEEL_EPERM, 1);
@@ -37,6 +47,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ioctl_layout),
+        cmocka_unit_test(test_physinfo_layout),
         cmocka_unit_test(test_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 
 const struct kl_command kl_commands[] = {
     { "help", cmd_help, "[COMMAND]", "show the commands, or how to use one" },
+    { "info", cmd_info, "", "the host as Keel sees it: CPUs, free memory (MiB), versions" },
     { "dmesg", cmd_dmesg, "[-c]", "read the hypervisor's log (-c: clear it after reading)" },
     { NULL, NULL, NULL, NULL },
 };

@@ -19,4 +19,5 @@ int kl_usage(const char *cmd);
 
 int cmd_help(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 #endif

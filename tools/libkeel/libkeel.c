@@ -48,3 +48,8 @@ int64_t keel_console_read(struct keel *k, char *buf, size_t len, int clear)
         return -EINVAL;
     return keel_hypercall(k, KEEL_HC_CONSOLE_READ, a, buf, (uint32_t)len, 0);
 }
+
+int64_t keel_physinfo(struct keel *k, struct keel_physinfo *pi)
+{
+    return keel_hypercall(k, KEEL_HC_PHYSINFO, (const uint64_t[5]){ 0 }, pi, sizeof(*pi), 0);
+}

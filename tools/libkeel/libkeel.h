@@ -21,4 +21,6 @@ int64_t keel_hypercall(struct keel *k, uint64_t nr, const uint64_t args[5], void
                        unsigned buf_arg);
 /* The hypervisor's log, up to @len bytes (lines start with a level digit); @clear: as dmesg -c. */
 int64_t keel_console_read(struct keel *k, char *buf, size_t len, int clear);
+/* The machine as Keel sees it. */
+int64_t keel_physinfo(struct keel *k, struct keel_physinfo *pi);
 #endif

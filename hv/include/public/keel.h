@@ -55,6 +55,17 @@
 #define KEEL_CONSOLE_CLEAR          1u
 #define KEEL_CONSOLE_READ_MAX       65536u
 
+/* dom0 only: (gpa) fill a struct keel_physinfo there (`kl info`). */
+#define KEEL_HC_PHYSINFO            2
+struct keel_physinfo {
+    uint32_t nr_cpus;               /* online CPUs */
+    uint32_t abi_version;
+    uint64_t free_bytes;            /* free hypervisor memory (for domUs) */
+    uint64_t tsc_khz;
+    char version[32];               /* Keel's version string, NUL-terminated */
+};
+_Static_assert(sizeof(struct keel_physinfo) == 56, "keel_physinfo layout");
+
 /*
  * keel.ko's /dev/keel. KEEL_IOCTL_HYPERCALL (root only) makes hypercall @nr
  * with @args; when @buf_len is non-zero, keel.ko bounces @buf_len bytes at
