@@ -141,5 +141,7 @@ run_bochs() {
     done
     wait "$pid" 2>/dev/null
     strip_cr "$log"
+    # What Bochs itself said (its panics, errors), kept for a failed case.
+    tail -n 60 "$dir/out" "$dir/bochs.log" > "$log.bochs" 2>/dev/null
     rm -rf "$dir"
 }

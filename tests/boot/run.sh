@@ -252,7 +252,16 @@ for c in ${@:-$ALL}; do
     log="$OUT/$c.log"
     rm -f "$log"
     start=$(date +%s%N)
-    if "case_$c" "$log"; then r=PASS; pass=$((pass + 1)); else r=FAIL; fail=$((fail + 1)); fi
+    if "case_$c" "$log"; then
+        r=PASS; pass=$((pass + 1))
+    else
+        r=FAIL; fail=$((fail + 1))
+        # CI keeps only what is printed: the end of the console and of Bochs's own log.
+        if [ -n "${CI:-}" ]; then
+            tail -n 25 "$log" 2>/dev/null | sed 's/^/    | /'
+            [ -f "$log.bochs" ] && tail -n 15 "$log.bochs" | sed 's/^/    bochs| /'
+        fi
+    fi
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
     printf '  %-4s boot/%-18s %3d.%01ds  (%s)\n' "$r" "$c" $((ms / 1000)) $((ms % 1000 / 100)) "$log"
 done
