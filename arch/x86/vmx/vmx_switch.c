@@ -14,6 +14,7 @@
 #include <asm/processor.h>
 #include <keel/arch.h>
 #include <keel/buddy.h>
+#include <keel/domain.h>
 #include <keel/log.h>
 #include <keel/mm.h>
 #include "vmx_internal.h"
@@ -27,7 +28,7 @@
 #define XSAVE_AREA_ORDER        1           /* 8 KiB: more than any XSAVE layout needs today */
 #define XCOMP_BV_COMPACTED      (1ull << 63)
 
-static int have_xsave, have_tsc_aux;
+static int have_xsave, have_tsc_aux, use_xsaves;
 static uint64_t full_xcr0, full_xss;        /* every component this CPU supports */
 
 void vmx_switch_init(void)
@@ -38,6 +39,8 @@ void vmx_switch_init(void)
         struct cpuid_regs d0 = cpuid_count(0xd, 0), d1 = cpuid_count(0xd, 1);
         full_xcr0 = ((uint64_t)d0.edx << 32) | d0.eax;
         full_xss = vmx_cfg.has_xsaves ? ((uint64_t)d1.edx << 32) | d1.ecx : 0;
+        /* Supervisor components to switch: the compacted format is needed; else the standard one. */
+        use_xsaves = full_xss != 0;
         if (d0.ecx > (PAGE_SIZE << XSAVE_AREA_ORDER) || d1.ebx > (PAGE_SIZE << XSAVE_AREA_ORDER))
             panic("XSAVE area of %u bytes: more than Keel keeps per vCPU", d0.ecx);
     }
@@ -87,13 +90,30 @@ static void state_save(struct vcpu *v)
         return;
     }
     a->xcr0 = xgetbv(0);
-    if (vmx_cfg.has_xsaves) {
+    if (use_xsaves) {
         a->xss = rdmsr(MSR_IA32_XSS);
         xsaves(a->xsave_area, a->xcr0 | a->xss);
     } else {
         xsave(a->xsave_area, a->xcr0);
     }
     a->xsave_valid = 1;
+}
+
+/*
+ * The XSAVE header's rules (13.8.1 for XRSTOR's standard form, 13.12 for
+ * XRSTORS): what Keel saved must pass them, or XRSTOR(S) would #GP in root mode.
+ */
+static int xsave_header_ok(const struct vcpu_arch *a)
+{
+    const uint64_t *h = (const uint64_t *)(a->xsave_area + 512);
+    uint64_t comp = h[1] & ~XCOMP_BV_COMPACTED;
+
+    for (int i = 2; i < 8; i++)
+        if (h[i])
+            return 0;
+    if (!use_xsaves)
+        return h[1] == 0 && !(h[0] & ~full_xcr0);
+    return (h[1] & XCOMP_BV_COMPACTED) && !(comp & ~(full_xcr0 | full_xss)) && !(h[0] & ~comp);
 }
 
 static void state_load(struct vcpu *v)
@@ -117,8 +137,15 @@ static void state_load(struct vcpu *v)
      * a component it enables later (13.8.1: XRSTOR initializes a component
      * that is in RFBM but not in XSTATE_BV).
      */
+    if (a->xsave_valid && !xsave_header_ok(a)) {
+        domain_crash(v->domain, "vCPU%u: saved XSAVE header invalid (XSTATE_BV %#lx XCOMP_BV %#lx)", v->id,
+                     (unsigned long)((uint64_t *)(a->xsave_area + 512))[0],
+                     (unsigned long)((uint64_t *)(a->xsave_area + 512))[1]);
+        memset(a->xsave_area + 512, 0, 64);     /* restore the initial state instead */
+        a->xsave_valid = 0;
+    }
     xsetbv(0, full_xcr0);
-    if (vmx_cfg.has_xsaves) {
+    if (use_xsaves) {
         wrmsr(MSR_IA32_XSS, full_xss);
         if (!a->xsave_valid)
             memcpy(a->xsave_area + 512 + 8, &(uint64_t){ XCOMP_BV_COMPACTED }, 8);
