@@ -38,8 +38,8 @@ HV_SRCS := \
 	arch/x86/vmx/vmx_mmio.c arch/x86/vmx/vmx_lapic.c arch/x86/vmx/vmx_switch.c arch/x86/emulate.c arch/x86/vlapic.c \
 	arch/x86/vioapic.c arch/x86/ioapic.c arch/x86/e820.c arch/x86/dom0.c drivers/acpi/acpi_dom0.c hv/vuart.c \
 	hv/main.c hv/console.c hv/cmdline.c hv/panic.c hv/test.c hv/libc_glue.c \
-	hv/domain.c hv/sched.c hv/hypercall.c hv/mb1.c hv/vdev.c hv/guest_test.c hv/conswitch.c \
-	hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c
+	hv/domain.c hv/domctl.c hv/sched.c hv/hypercall.c hv/mb1.c hv/vdev.c hv/guest_test.c hv/conswitch.c \
+	hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c arch/x86/domu.c $(BUILD)/gen/dsdt_domu.c
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
@@ -58,6 +58,15 @@ $(BUILD)/hv-obj/%.c.o: %.c $(NEWLIB)/lib/libc.a
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(HV_CFLAGS) -c $< -o $@
+
+# A domU's DSDT: ASL compiled by iasl (acpica-tools), embedded as bytes.
+$(BUILD)/gen/dsdt_domu.c: drivers/acpi/dsdt_domu.asl
+	@mkdir -p $(dir $@)
+	@echo "  IASL    $<"
+	@iasl -p $(BUILD)/gen/dsdt_domu $< >/dev/null
+	@{ echo '#include <stddef.h>'; echo '#include <stdint.h>'; \
+	   echo 'const uint8_t dsdt_domu_aml[] = {'; xxd -i < $(BUILD)/gen/dsdt_domu.aml; echo '};'; \
+	   echo 'const size_t dsdt_domu_aml_len = sizeof(dsdt_domu_aml);'; } > $@
 
 $(BUILD)/hv-obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
@@ -148,7 +157,7 @@ test:
 	@bash scripts/deps.sh
 	@bash tests/run-all.sh
 
-unit: guests
+unit: guests $(BUILD)/gen/dsdt_domu.c
 	@$(MAKE) -s -f tests/unit/unit.mk BUILD=$(BUILD) run
 
 boot-test: all

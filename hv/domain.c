@@ -8,51 +8,103 @@
 #include <stdio.h>
 #include <string.h>
 #include <keel/arch.h>
+#include <asm/cpu_ops.h>
 #include <keel/buddy.h>
 #include <keel/domain.h>
 #include <keel/lib.h>
 #include <keel/log.h>
 #include <keel/mm.h>
 #include <keel/sched.h>
+#include <keel/spinlock.h>
 
-#define CHUNK_ORDER 9       /* 2 MiB: one EPT large page each */
+#define CHUNK_ORDER 9       /* 2 MiB: the smallest block of a domU's RAM, one EPT large page */
 
-static struct domain domains[4];
-static struct vcpu vcpus[4][DOMAIN_MAX_VCPUS];
+static struct domain *domains[DOMAIN_MAX];
+static spinlock_t table_lock = SPINLOCK_INIT;
 static uint32_t next_domid = 1;
+
+static unsigned order_of(size_t bytes)
+{
+    unsigned order = 0;
+
+    while ((PAGE_SIZE << order) < bytes)
+        order++;
+    return order;
+}
+
+/* Zeroed hypervisor memory for a structure (no heap: whole frames). */
+static void *zalloc(size_t bytes)
+{
+    uint64_t pa = alloc_pages(order_of(bytes));
+
+    if (!pa)
+        return NULL;
+    memset(phys_to_virt(pa), 0, PAGE_SIZE << order_of(bytes));
+    return phys_to_virt(pa);
+}
+
+static void zfree(void *p, size_t bytes)
+{
+    if (p)
+        free_pages(virt_to_phys(p), order_of(bytes));
+}
+
+/* RAM [0, bytes) in the largest aligned blocks the allocator can give. */
+static int populate(struct domain *d, uint64_t bytes)
+{
+    for (uint64_t gpa = 0; gpa < bytes;) {
+        unsigned order = BUDDY_MAX_ORDER;
+        uint64_t hpa = 0;
+
+        while (order > CHUNK_ORDER && ((gpa & ((PAGE_SIZE << order) - 1)) || bytes - gpa < (PAGE_SIZE << order)))
+            order--;
+        while (!(hpa = alloc_pages(order)) && order > CHUNK_ORDER)
+            order--;
+        if (!hpa) {
+            pr_err("d%u: out of memory at %lu MiB\n", d->id, (unsigned long)(gpa >> 20));
+            return -ENOMEM;
+        }
+        memset(phys_to_virt(hpa), 0, PAGE_SIZE << order);
+        if (domain_add_ram(d, gpa, hpa, PAGE_SIZE << order, (int)order)) {
+            free_pages(hpa, order);
+            return -ENOMEM;
+        }
+        gpa += PAGE_SIZE << order;
+    }
+    return 0;
+}
 
 struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus)
 {
-    struct domain *d = NULL;
-    uint64_t chunk = PAGE_SIZE << CHUNK_ORDER;
+    struct domain *d;
+    unsigned slot = DOMAIN_MAX;
 
-    for (size_t i = 0; i < ARRAY_SIZE(domains); i++)
-        if (!domains[i].id) {
-            d = &domains[i];
-            break;
-        }
-    if (!d || bytes > chunk * DOMAIN_MAX_CHUNKS || !max_vcpus || max_vcpus > DOMAIN_MAX_VCPUS) {
-        pr_err("domain: cannot create '%s' (%lu bytes)\n", name, (unsigned long)bytes);
+    if ((bytes & ((PAGE_SIZE << CHUNK_ORDER) - 1)) || !max_vcpus || max_vcpus > DOMAIN_MAX_VCPUS) {
+        pr_err("domain: cannot create '%s' (%lu bytes, %u vCPUs)\n", name, (unsigned long)bytes, max_vcpus);
         return NULL;
     }
-    memset(d, 0, sizeof(*d));
-    d->id = next_domid++;
-    d->max_vcpus = max_vcpus;
-    snprintf(d->name, sizeof(d->name), "%s", name);
-    if (arch_domain_init(d))
-        goto fail;
-    for (uint64_t gpa = 0; gpa < bytes; gpa += chunk) {
-        uint64_t hpa = alloc_pages(CHUNK_ORDER);
-        if (!hpa) {
-            pr_err("d%u: out of memory at %lu MiB\n", d->id, (unsigned long)(gpa >> 20));
-            goto fail;
-        }
-        memset(phys_to_virt(hpa), 0, chunk);
-        if (domain_add_ram(d, gpa, hpa, chunk, 1)) {
-            free_pages(hpa, CHUNK_ORDER);
-            goto fail;
-        }
+    d = zalloc(sizeof(*d));
+    if (!d)
+        return NULL;
+    spin_lock(&table_lock);
+    for (unsigned i = 0; i < DOMAIN_MAX && slot == DOMAIN_MAX; i++)
+        if (!domains[i])
+            slot = i;
+    if (slot < DOMAIN_MAX) {
+        d->id = next_domid++;
+        domains[slot] = d;
     }
+    spin_unlock(&table_lock);
+    if (slot == DOMAIN_MAX) {
+        pr_err("domain: cannot create '%s': %u domains exist already\n", name, DOMAIN_MAX);
+        zfree(d, sizeof(*d));
+        return NULL;
+    }
+    d->max_vcpus = max_vcpus;
+    d->created_tsc = rdtsc();
+    snprintf(d->name, sizeof(d->name), "%s", name);
+    if (arch_domain_init(d) || populate(d, bytes))
+        goto fail;
     d->state = DOMAIN_RUNNING;
     if (bytes)
         pr_info("d%u: domain '%s' created, %lu MiB\n", d->id, d->name, (unsigned long)(d->mem_bytes >> 20));
@@ -62,58 +114,170 @@ fail:
     return NULL;
 }
 
-int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, int owned)
+int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, int order)
 {
-    uint64_t block = PAGE_SIZE << CHUNK_ORDER;
     struct mem_chunk *last = d->nr_chunks ? &d->chunks[d->nr_chunks - 1] : NULL;
+    uint64_t block = order >= 0 ? PAGE_SIZE << order : PAGE_SIZE;
+    int merge;
 
-    if (!size || ((gpa | hpa | size) & (PAGE_SIZE - 1)) || (owned && ((hpa | size) & (block - 1))))
+    if (!size || ((gpa | hpa | size) & (PAGE_SIZE - 1)) || ((hpa | size) & (block - 1)) ||
+        order > BUDDY_MAX_ORDER)
         return -EINVAL;
+    /* Contiguous on both sides and made of the same blocks: one chunk. */
+    merge = last && last->order == order && last->gpa + last->size == gpa && last->hpa + last->size == hpa;
+    if (!merge && d->nr_chunks == DOMAIN_MAX_CHUNKS) {
+        pr_err("d%u: RAM in more than %u pieces\n", d->id, DOMAIN_MAX_CHUNKS);
+        return -E2BIG;
+    }
     if (arch_domain_map(d, gpa, hpa, size))
         return -ENOMEM;
-    if (last && last->owned == owned && last->gpa + last->size == gpa && last->hpa + last->size == hpa) {
-        last->size += size;             /* contiguous on both sides: one chunk */
-    } else {
-        if (d->nr_chunks == DOMAIN_MAX_CHUNKS) {
-            pr_err("d%u: RAM in more than %u pieces\n", d->id, DOMAIN_MAX_CHUNKS);
-            return -E2BIG;
-        }
-        d->chunks[d->nr_chunks++] = (struct mem_chunk){ gpa, hpa, size, owned };
-    }
+    if (merge)
+        last->size += size;
+    else
+        d->chunks[d->nr_chunks++] = (struct mem_chunk){ gpa, hpa, size, order };
     d->mem_bytes += size;
     return 0;
 }
 
 void domain_destroy(struct domain *d)
 {
-    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+    spin_lock(&table_lock);
+    for (unsigned i = 0; i < DOMAIN_MAX; i++)
+        if (domains[i] == d)
+            domains[i] = NULL;
+    spin_unlock(&table_lock);
+    if (d->platform_free)
+        d->platform_free(d);
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
         arch_vcpu_destroy(d->vcpus[i]);
+        zfree(d->vcpus[i], sizeof(struct vcpu));
+    }
     arch_domain_destroy(d);
-    for (uint32_t i = 0; i < d->nr_chunks; i++)
-        for (uint64_t off = 0; d->chunks[i].owned && off < d->chunks[i].size; off += PAGE_SIZE << CHUNK_ORDER)
-            free_pages(d->chunks[i].hpa + off, CHUNK_ORDER);
-    memset(d, 0, sizeof(*d));
+    for (uint32_t i = 0; i < d->nr_chunks; i++) {
+        const struct mem_chunk *c = &d->chunks[i];
+        for (uint64_t off = 0; c->order >= 0 && off < c->size; off += PAGE_SIZE << c->order)
+            free_pages(c->hpa + off, (unsigned)c->order);
+    }
+    if (d->con_ring)
+        free_pages(virt_to_phys(d->con_ring), CONSOLE_RING_ORDER);
+    zfree(d, sizeof(*d));
 }
 
-unsigned domain_slot(const struct domain *d)
+void domain_kill(struct domain *d)
 {
-    return (unsigned)(d - domains);
+    domain_pause(d);
+    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+        sched_remove_vcpu(d->vcpus[i]);
+    pr_info("d%u: '%s' destroyed\n", d->id, d->name);
+    domain_destroy(d);
+}
+
+void domain_pause(struct domain *d)
+{
+    __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_ACQ_REL);
+    domain_kick(d);
+    sched_quiesce(d);
+}
+
+int domain_unpause(struct domain *d)
+{
+    if (__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) <= 0)
+        return -EINVAL;
+    __atomic_sub_fetch(&d->pause_count, 1, __ATOMIC_ACQ_REL);
+    domain_kick(d);
+    return 0;
+}
+
+struct domain *domain_find(uint32_t id)
+{
+    struct domain *found = NULL;
+
+    spin_lock(&table_lock);
+    for (unsigned i = 0; i < DOMAIN_MAX && id; i++)
+        if (domains[i] && domains[i]->id == id)
+            found = domains[i];
+    spin_unlock(&table_lock);
+    return found;
+}
+
+struct domain *domain_find_name(const char *name)
+{
+    struct domain *found = NULL;
+
+    spin_lock(&table_lock);
+    for (unsigned i = 0; i < DOMAIN_MAX; i++)
+        if (domains[i] && !strcmp(domains[i]->name, name))
+            found = domains[i];
+    spin_unlock(&table_lock);
+    return found;
+}
+
+struct domain *domain_next(uint32_t id)
+{
+    struct domain *best = NULL;
+
+    spin_lock(&table_lock);
+    for (unsigned i = 0; i < DOMAIN_MAX; i++)
+        if (domains[i] && domains[i]->id >= id && (!best || domains[i]->id < best->id))
+            best = domains[i];
+    spin_unlock(&table_lock);
+    return best;
 }
 
 struct vcpu *vcpu_create(struct domain *d)
 {
     struct vcpu *v;
 
-    if (d->nr_vcpus >= d->max_vcpus)
+    if (d->nr_vcpus >= d->max_vcpus || !(v = zalloc(sizeof(*v))))
         return NULL;
-    v = &vcpus[domain_slot(d)][d->nr_vcpus];
-    memset(v, 0, sizeof(*v));
     v->id = d->nr_vcpus;
     v->domain = d;
-    if (arch_vcpu_init(v))
+    if (arch_vcpu_init(v)) {
+        arch_vcpu_destroy(v);
+        zfree(v, sizeof(*v));
         return NULL;
+    }
     d->vcpus[d->nr_vcpus++] = v;
     return v;
+}
+
+int domain_console_ring_init(struct domain *d)
+{
+    uint64_t pa = alloc_pages(CONSOLE_RING_ORDER);
+
+    if (!pa)
+        return -ENOMEM;
+    d->con_ring = phys_to_virt(pa);
+    d->con_prod = 0;
+    return 0;
+}
+
+size_t domain_console_read(struct domain *d, uint64_t *pos, void *buf, size_t len)
+{
+    const uint64_t size = PAGE_SIZE << CONSOLE_RING_ORDER;
+    uint64_t prod = __atomic_load_n(&d->con_prod, __ATOMIC_ACQUIRE), p = *pos;
+    size_t n = 0;
+
+    if (!d->con_ring)
+        return 0;
+    if (p > prod)
+        p = prod;
+    if (prod - p > size)
+        p = prod - size;                /* overwritten: start with the oldest byte kept */
+    *pos = p;
+    for (; p < prod && n < len; p++, n++)
+        ((uint8_t *)buf)[n] = d->con_ring[p % size];
+    /* A writer may have lapped us while we copied: drop what it overwrote. */
+    prod = __atomic_load_n(&d->con_prod, __ATOMIC_ACQUIRE);
+    if (prod > *pos + size) {
+        size_t lost = (size_t)(prod - size - *pos);
+        if (lost >= n)
+            return 0;
+        memmove(buf, (uint8_t *)buf + lost, n - lost);
+        *pos += lost;
+        n -= lost;
+    }
+    return n;
 }
 
 static struct mem_chunk *chunk_of(struct domain *d, uint64_t gpa)
@@ -213,6 +377,12 @@ void domain_portio(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_
 
 void domain_console_putc(struct domain *d, char c)
 {
+    if (d->con_ring) {
+        /* Bytes as they come (a terminal reads them, `kl console`); the newest win. */
+        d->con_ring[d->con_prod % (PAGE_SIZE << CONSOLE_RING_ORDER)] = (uint8_t)c;
+        __atomic_store_n(&d->con_prod, d->con_prod + 1, __ATOMIC_RELEASE);
+        return;
+    }
     if (c == '\r')
         return;
     if (c != '\n') {
@@ -227,15 +397,18 @@ void domain_console_putc(struct domain *d, char c)
     }
 }
 
-void domain_shutdown(struct domain *d, uint32_t code)
+void domain_shutdown(struct domain *d, enum shutdown_reason reason, uint32_t code)
 {
+    static const char *const why[] = { "power off", "reboot", "?", "crash" };
+
     if (d->state != DOMAIN_RUNNING)
         return;
     if (d->con_len)
         domain_console_putc(d, '\n');
-    d->state = DOMAIN_SHUTDOWN;
+    d->shutdown_reason = reason;
     d->exit_code = code;
-    pr_info("d%u: shut down, exit code %u\n", d->id, code);
+    d->state = DOMAIN_SHUTDOWN;
+    pr_info("d%u: shut down (%s), exit code %u\n", d->id, why[reason & 3], code);
     domain_kick(d);
 }
 
@@ -260,8 +433,8 @@ void domain_print_all(void)
     static const char *const states[] = { "running", "shut down", "crashed" };
 
     for (size_t i = 0; i < ARRAY_SIZE(domains); i++) {
-        const struct domain *d = &domains[i];
-        if (!d->id)
+        const struct domain *d = domains[i];
+        if (!d)
             continue;
         pr_info("d%u '%s': %s, %lu MiB, %u vCPUs\n", d->id, d->name, states[d->state],
                 (unsigned long)(d->mem_bytes >> 20), d->nr_vcpus);

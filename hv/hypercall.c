@@ -7,6 +7,7 @@
 #include <public/keel.h>
 #include <keel/arch.h>
 #include <keel/domain.h>
+#include <keel/domctl.h>
 #include <keel/hypercall.h>
 #include <keel/console.h>
 #include <keel/lib.h>
@@ -85,11 +86,30 @@ static int64_t hc_physinfo(struct vcpu *v, const uint64_t a[5])
     return domain_copy_to(v->domain, a[0], &pi, sizeof(pi));
 }
 
+#define DOMCTL(name) \
+    static int64_t hc_##name(struct vcpu *v, const uint64_t a[5]) { return domctl(KEEL_HC_##name, v, a); }
+DOMCTL(DOMAIN_CREATE)
+DOMCTL(DOMAIN_DESTROY)
+DOMCTL(DOMAIN_PAUSE)
+DOMCTL(DOMAIN_UNPAUSE)
+DOMCTL(DOMAIN_LIST)
+DOMCTL(DOMAIN_WRITE)
+DOMCTL(VCPU_SET_ENTRY)
+DOMCTL(DOMAIN_CONSOLE)
+
 /* Indexed by number; the contract of each handler is in public/keel.h. */
 static const struct hypercall table[] = {
     [KEEL_HC_ABI_VERSION] = { hc_abi_version, HC_ANY_DOMAIN },
     [KEEL_HC_CONSOLE_READ] = { hc_console_read, HC_DOM0_ONLY },
     [KEEL_HC_PHYSINFO] = { hc_physinfo, HC_DOM0_ONLY },
+    [KEEL_HC_DOMAIN_CREATE] = { hc_DOMAIN_CREATE, HC_DOM0_ONLY },
+    [KEEL_HC_DOMAIN_DESTROY] = { hc_DOMAIN_DESTROY, HC_DOM0_ONLY },
+    [KEEL_HC_DOMAIN_PAUSE] = { hc_DOMAIN_PAUSE, HC_DOM0_ONLY },
+    [KEEL_HC_DOMAIN_UNPAUSE] = { hc_DOMAIN_UNPAUSE, HC_DOM0_ONLY },
+    [KEEL_HC_DOMAIN_LIST] = { hc_DOMAIN_LIST, HC_DOM0_ONLY },
+    [KEEL_HC_DOMAIN_WRITE] = { hc_DOMAIN_WRITE, HC_DOM0_ONLY },
+    [KEEL_HC_VCPU_SET_ENTRY] = { hc_VCPU_SET_ENTRY, HC_DOM0_ONLY },
+    [KEEL_HC_DOMAIN_CONSOLE] = { hc_DOMAIN_CONSOLE, HC_DOM0_ONLY },
 };
 
 /* Indexed by number - KEEL_HC_TEST_BASE. */
@@ -105,7 +125,7 @@ static int64_t abi_result(int64_t rc)
 {
     static const struct { int in, out; } map[] = {
         { EPERM, KEEL_EPERM }, { ENOENT, KEEL_ENOENT }, { EIO, KEEL_EIO }, { ENOMEM, KEEL_ENOMEM },
-        { EFAULT, KEEL_EFAULT }, { EBUSY, KEEL_EBUSY }, { EINVAL, KEEL_EINVAL },
+        { EFAULT, KEEL_EFAULT }, { EBUSY, KEEL_EBUSY }, { EEXIST, KEEL_EEXIST }, { EINVAL, KEEL_EINVAL },
         { ENOSPC, KEEL_ENOSPC }, { ERANGE, KEEL_ERANGE }, { ENOSYS, KEEL_ENOSYS },
     };
 

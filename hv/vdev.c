@@ -3,7 +3,11 @@
  * domain's console lines, and the debug-exit port. Guest values are taken
  * as they come: any register, any size, any order.
  */
+#include <errno.h>
 #include <string.h>
+#include <keel/buddy.h>
+#include <keel/lib.h>
+#include <keel/mm.h>
 #include <keel/domain.h>
 #include <keel/vdev.h>
 
@@ -20,29 +24,33 @@
 #define LSR_THRE_TEMT 0x60
 #define IIR_NO_INT  0x01
 
-/* Per domain-table slot (domain_slot()); reset by vdev_test_platform(). */
-static uint8_t com1_lcr[4], com1_scr[4];
+/* A test domain's device state (d->platform). */
+struct test_platform {
+    uint8_t com1_lcr, com1_scr;
+    uint8_t testdev[VDEV_TESTDEV_SIZE];
+};
 
 static int com1(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
 {
     struct domain *d = v->domain;
-    unsigned reg = port - VDEV_COM1_BASE, slot = domain_slot(d);
+    struct test_platform *tp = d->platform;
+    unsigned reg = port - VDEV_COM1_BASE;
 
     if (!in) {
         uint8_t b = (uint8_t)*val;
-        if (reg == UART_THR && !(com1_lcr[slot] & LCR_DLAB))
+        if (reg == UART_THR && !(tp->com1_lcr & LCR_DLAB))
             domain_console_putc(d, (char)b);
         else if (reg == UART_LCR)
-            com1_lcr[slot] = b;
+            tp->com1_lcr = b;
         else if (reg == UART_SCR)
-            com1_scr[slot] = b;
+            tp->com1_scr = b;
         return 0;           /* divisor, IER, FCR, MCR: accepted, no effect */
     }
     switch (reg) {
     case UART_LSR: *val = LSR_THRE_TEMT; break;         /* always ready to send, nothing received */
     case UART_IIR: *val = IIR_NO_INT; break;
-    case UART_LCR: *val = com1_lcr[slot]; break;
-    case UART_SCR: *val = com1_scr[slot]; break;
+    case UART_LCR: *val = tp->com1_lcr; break;
+    case UART_SCR: *val = tp->com1_scr; break;
     case UART_MSR: *val = 0xb0; break;                  /* CTS, DSR, DCD */
     default: *val = 0; break;
     }
@@ -55,15 +63,13 @@ static int debug_exit(struct vcpu *v, uint16_t port, unsigned size, int in, uint
         *val = 0xffffffff;
         return 0;
     }
-    domain_shutdown(v->domain, *val & (size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff));
+    domain_shutdown(v->domain, SHUTDOWN_POWEROFF, *val & (size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff));
     return 0;
 }
 
-static uint8_t testdev_mem[4][VDEV_TESTDEV_SIZE];
-
 static int testdev(struct vcpu *v, uint64_t gpa, unsigned size, int write, uint64_t *val)
 {
-    uint8_t *m = testdev_mem[domain_slot(v->domain)];
+    uint8_t *m = ((struct test_platform *)v->domain->platform)->testdev;
     uint64_t off = gpa - VDEV_TESTDEV_BASE, count;
     int counter = off + size > VDEV_TESTDEV_SIZE - 8;
 
@@ -88,13 +94,23 @@ static int testdev(struct vcpu *v, uint64_t gpa, unsigned size, int write, uint6
     return 0;
 }
 
+static void test_platform_free(struct domain *d)
+{
+    free_pages(virt_to_phys(d->platform), 1);
+    d->platform = NULL;
+}
+
 int vdev_test_platform(struct domain *d)
 {
-    unsigned slot = domain_slot(d);
+    uint64_t pa = alloc_pages(1);
     int rc;
 
-    com1_lcr[slot] = com1_scr[slot] = 0;
-    memset(testdev_mem[slot], 0, sizeof(testdev_mem[slot]));
+    _Static_assert(sizeof(struct test_platform) <= 2 * PAGE_SIZE, "test platform in 2 pages");
+    if (!pa)
+        return -ENOMEM;
+    d->platform = phys_to_virt(pa);
+    memset(d->platform, 0, sizeof(struct test_platform));
+    d->platform_free = test_platform_free;
     rc = domain_register_portio(d, VDEV_COM1_BASE, 8, com1);
     if (!rc)
         rc = domain_register_portio(d, VDEV_DEBUG_EXIT, 4, debug_exit);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <asm/cpu_ops.h>
+#include <asm/domu.h>
 #include <asm/e820.h>
 #include <asm/ioapic.h>
 #include <asm/linux_boot.h>
@@ -55,23 +56,7 @@ static struct {
 
 static void vioapic_deliver(void *opaque, uint64_t rte)
 {
-    struct domain *d = dom0.d;
-    int level = (rte & RTE_LEVEL) != 0, logical = (rte & RTE_DEST_LOGICAL) != 0;
-    unsigned mode = RTE_DELIVERY(rte);
-
-    if (mode != 0 && mode != 1) {
-        pr_warn("d%u: I/O APIC delivery mode %u not emulated\n", d->id, mode);
-        return;
-    }
-    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
-        struct vcpu *v = d->vcpus[i];
-        if (!vlapic_match_dest(&v->arch.lapic, RTE_DEST(rte), logical))
-            continue;
-        vlapic_set_irr_trig(&v->arch.lapic, RTE_VECTOR(rte), level);
-        vcpu_kick(v);
-        if (mode == 1)
-            break;                      /* lowest priority: the first one will do */
-    }
+    domain_ioapic_deliver(dom0.d, rte);
 }
 
 static int pin_passed(unsigned pin)
@@ -194,7 +179,7 @@ static int pm1_cnt(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_
         unsigned typ = PM1_SLP_TYP(*val);
         if (acpi_info.have_s5 && typ == (port == dom0.pm1_cnt[0] ? acpi_info.s5_typ_a : acpi_info.s5_typ_b)) {
             pr_info("d%u: dom0 entered S5 (power off)\n", d->id);
-            domain_shutdown(d, 0);
+            domain_shutdown(d, SHUTDOWN_POWEROFF, 0);
         } else {
             pr_warn("d%u: sleep state with SLP_TYP %u refused (only S5 is supported)\n", d->id, typ);
         }
@@ -224,7 +209,7 @@ static int claim_ram(struct domain *d, const struct boot_info *bi, uint64_t byte
             if (!alloc_pages_at(pa, 9))
                 continue;
             memset(phys_to_virt(pa), 0, BLOCK);     /* no hypervisor data leaks to dom0 */
-            if (domain_add_ram(d, pa, pa, BLOCK, 1)) {
+            if (domain_add_ram(d, pa, pa, BLOCK, 9)) {
                 free_pages(pa, 9);
                 return -ENOMEM;
             }
@@ -416,7 +401,7 @@ struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcp
     rc = claim_ram(d, bi, mem);
     low = MIN(low_ram_end(bi), 0xa0000ull);
     if (!rc && low)                 /* the BIOS data area, EBDA pointer, real-mode trampolines */
-        rc = domain_add_ram(d, 0, 0, low, 0);
+        rc = domain_add_ram(d, 0, 0, low, DOMAIN_RAM_BORROWED);
     if (!rc)
         rc = setup_interrupts(d);
     if (!rc)

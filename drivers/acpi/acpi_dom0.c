@@ -1,7 +1,8 @@
 /*
- * dom0's ACPI tables (see drivers/acpi_dom0.h). Layouts: ACPI 6.5 5.2.5.3
- * (RSDP), 5.2.6 (header), 5.2.7/5.2.8 (RSDT/XSDT), 5.2.12 (MADT and its
- * entry types 0-4).
+ * Guests' ACPI tables (see drivers/acpi_dom0.h): dom0's, rewritten from the
+ * host's, and a domU's, made from nothing. Layouts: ACPI 6.5 5.2.5.3
+ * (RSDP), 5.2.6 (header), 5.2.7/5.2.8 (RSDT/XSDT), 5.2.9 (FADT), 5.2.12
+ * (MADT and its entry types 0-4), 5.2.3.2 (Generic Address Structure).
  */
 #include <errno.h>
 #include <string.h>
@@ -26,6 +27,8 @@ static uint8_t sum(const uint8_t *p, size_t n)
     return s;
 }
 
+static const char *table_id = "KEELDOM0";     /* OEM table ID of what is being built */
+
 /* A table header; the length and checksum are filled by finish(). */
 static void header(uint8_t *t, const char *sig, uint8_t rev, const char *oem_id)
 {
@@ -33,7 +36,7 @@ static void header(uint8_t *t, const char *sig, uint8_t rev, const char *oem_id)
     memcpy(t, sig, 4);
     t[8] = rev;
     memcpy(t + 10, oem_id, strnlen(oem_id, 6));
-    memcpy(t + 16, "KEELDOM0", 8);
+    memcpy(t + 16, table_id, 8);
     put32(t + 24, 1);
     put32(t + 28, CREATOR_ID);
     put32(t + 32, 1);
@@ -44,6 +47,19 @@ static void finish(uint8_t *t, uint32_t len)
     put32(t + 4, len);
     t[9] = 0;
     t[9] = (uint8_t)-sum(t, len);
+}
+
+/* An ACPI 2.0+ RSDP at @buf: the RSDT (0: none) and the XSDT. */
+static void rsdp(uint8_t *buf, const char *oem_id, uint64_t rsdt_pa, uint64_t xsdt_pa)
+{
+    memcpy(buf, "RSD PTR ", 8);
+    memcpy(buf + 9, oem_id, strnlen(oem_id, 6));
+    buf[15] = 2;
+    put32(buf + 16, rsdt_pa < (1ull << 32) ? (uint32_t)rsdt_pa : 0);
+    put32(buf + 20, RSDP_LEN);
+    put64(buf + 24, xsdt_pa);
+    buf[8] = (uint8_t)-sum(buf, 20);
+    buf[32] = (uint8_t)-sum(buf, RSDP_LEN);
 }
 
 static const struct acpi_table_ref *find(const struct acpi_info *ai, const char *sig)
@@ -190,14 +206,91 @@ long acpi_build_dom0(const struct acpi_info *ai, const struct acpi_ops *ops, uin
     finish(buf + xsdt_off, HDR_LEN + 8 * n);
     finish(buf + rsdt_off, HDR_LEN + 4 * n);
 
-    memcpy(buf, "RSD PTR ", 8);
-    memcpy(buf + 9, ai->oem_id, strnlen(ai->oem_id, 6));
-    buf[15] = 2;                                    /* ACPI 2.0+ RSDP */
-    put32(buf + 16, buf_pa + rsdt_off < (1ull << 32) ? (uint32_t)(buf_pa + rsdt_off) : 0);
-    put32(buf + 20, RSDP_LEN);
-    put64(buf + 24, buf_pa + xsdt_off);
-    buf[8] = (uint8_t)-sum(buf, 20);
-    buf[32] = (uint8_t)-sum(buf, RSDP_LEN);
+    rsdp(buf, ai->oem_id, buf_pa + rsdt_off, buf_pa + xsdt_off);
     *rsdp_pa = buf_pa;
     return (long)(madt_off + (size_t)madt_len);
+}
+
+/* ---- a domU's tables ---------------------------------------------------- */
+
+#define FADT_LEN                276     /* revision 6 */
+#define FADT_FLAG_WBINVD        (1u << 0)
+#define FADT_FLAG_PWR_BUTTON    (1u << 4)   /* no fixed-feature power button */
+#define FADT_FLAG_SLP_BUTTON    (1u << 5)
+#define FADT_FLAG_RESET_REG_SUP (1u << 10)
+#define FADT_FLAG_HW_REDUCED    (1u << 20)
+#define BOOT_ARCH_NO_VGA        (1u << 2)   /* IAPC_BOOT_ARCH; no 8042 and no legacy devices: 0 bits */
+#define BOOT_ARCH_NO_MSI        (1u << 3)
+#define BOOT_ARCH_NO_CMOS_RTC   (1u << 5)
+
+/* An I/O-port Generic Address Structure of one byte. */
+static void gas_io8(uint8_t *p, uint16_t port)
+{
+    p[0] = 1;                                       /* system I/O */
+    p[1] = 8;
+    p[2] = 0;
+    p[3] = 1;                                       /* byte access */
+    put64(p + 4, port);
+}
+
+long acpi_build_domu(const struct acpi_domu_config *c, uint8_t *buf, size_t size, uint64_t buf_pa,
+                     uint64_t *rsdp_pa)
+{
+    const size_t xsdt = 64, fadt = 128, madt = fadt + FADT_LEN + 12;    /* 16-byte aligned */
+    size_t madt_len = MADT_HDR_LEN + 8 * (size_t)c->nr_vcpus + 12, dsdt = (madt + madt_len + 15) & ~(size_t)15;
+    uint8_t *t;
+
+    if (!c->nr_vcpus || c->nr_vcpus > 255 || !c->dsdt_len || c->dsdt_len < HDR_LEN)
+        return -EINVAL;
+    if (dsdt + c->dsdt_len > size || buf_pa + size > (1ull << 32))
+        return -E2BIG;
+    memset(buf, 0, size);
+    table_id = "KEELDOMU";
+
+    t = buf + xsdt;                                 /* XSDT: the FADT and the MADT */
+    header(t, "XSDT", 1, "KEEL");
+    put64(t + HDR_LEN, buf_pa + fadt);
+    put64(t + HDR_LEN + 8, buf_pa + madt);
+    finish(t, HDR_LEN + 16);
+
+    t = buf + fadt;                                 /* FADT: hardware-reduced, sleep and reset by port */
+    header(t, "FACP", 6, "KEEL");
+    put32(t + 40, (uint32_t)(buf_pa + dsdt));
+    put16(t + 109, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_MSI | BOOT_ARCH_NO_CMOS_RTC);
+    put32(t + 112, FADT_FLAG_WBINVD | FADT_FLAG_PWR_BUTTON | FADT_FLAG_SLP_BUTTON | FADT_FLAG_RESET_REG_SUP |
+                   FADT_FLAG_HW_REDUCED);
+    gas_io8(t + 116, c->reset_port);
+    t[128] = c->reset_value;
+    t[131] = 5;                                     /* minor version: ACPI 6.5 */
+    put64(t + 140, buf_pa + dsdt);
+    gas_io8(t + 244, c->sleep_control_port);
+    gas_io8(t + 256, c->sleep_status_port);
+    memcpy(t + 268, "KeelKeel", 8);                 /* hypervisor vendor identity */
+    finish(t, FADT_LEN);
+
+    t = buf + madt;                                 /* MADT: vCPUs, one I/O APIC, no 8259 */
+    header(t, "APIC", 5, "KEEL");
+    put32(t + 36, (uint32_t)0xfee00000u);
+    put32(t + 40, 0);                               /* no PCAT_COMPAT */
+    for (uint32_t i = 0; i < c->nr_vcpus; i++) {
+        uint8_t *e = t + MADT_HDR_LEN + 8 * i;
+        e[0] = 0;
+        e[1] = 8;
+        e[2] = (uint8_t)i;                          /* processor UID */
+        e[3] = (uint8_t)i;                          /* APIC ID */
+        put32(e + 4, 1);                            /* enabled */
+    }
+    t += MADT_HDR_LEN + 8 * c->nr_vcpus;
+    t[0] = 1;
+    t[1] = 12;
+    t[2] = c->ioapic_id;
+    put32(t + 4, c->ioapic_base);
+    put32(t + 8, 0);                                /* GSI base */
+    finish(buf + madt, (uint32_t)madt_len);
+
+    memcpy(buf + dsdt, c->dsdt, c->dsdt_len);       /* compiled with its own checksum */
+    rsdp(buf, "KEEL", 0, buf_pa + xsdt);
+    table_id = "KEELDOM0";
+    *rsdp_pa = buf_pa;
+    return (long)(dsdt + c->dsdt_len);
 }

@@ -33,8 +33,10 @@ int main(void)
     check((l1.b >> 24) == 0, "leaf 1: initial APIC ID is the vCPU number (0)");
     check(cpuid(0xa, 0).a == 0, "leaf 0xa: no PMU");
     check(cpuid(0, 0).a >= 1, "leaf 0 passes through");
-    check(vmcall(0, 0, 0, 0) == 2, "hypercall ABI version is 2");
+    check(vmcall(0, 0, 0, 0) == 3, "hypercall ABI version is 3");
     check(vmcall(1, 0x1000, 16, 0) == -1, "dom0-only hypercall (console read): -EPERM");
+    check(vmcall(3, 0x1000, 0, 0) == -1, "dom0-only hypercall (domain create): -EPERM");
+    check(vmcall(4, 1, 0, 0) == -1, "a domU cannot destroy dom0: -EPERM");
     check(vmcall(0x1234, 0, 0, 0) == -38, "unknown hypercall: -ENOSYS");
     check(vmcall(0x4b00 + 4, 0, 0, 0) > 10, "exit counter grows");
     /* The boot test hands the first cpuid guest a module: "keel test module". */

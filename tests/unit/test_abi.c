@@ -29,15 +29,47 @@ static void test_physinfo_layout(void **state)
     assert_int_equal(offsetof(struct keel_physinfo, version), 24);
 }
 
+static void test_domctl_layout(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof(struct keel_domain_create), 64);
+    assert_int_equal(offsetof(struct keel_domain_create, uuid), 32);
+    assert_int_equal(offsetof(struct keel_domain_create, mem_bytes), 48);
+    assert_int_equal(offsetof(struct keel_domain_create, max_vcpus), 56);
+    assert_int_equal(sizeof(struct keel_domain_info), 192);
+    assert_int_equal(offsetof(struct keel_domain_info, mem_bytes), 24);
+    assert_int_equal(offsetof(struct keel_domain_info, cpu_time_ns), 32);
+    assert_int_equal(offsetof(struct keel_domain_info, name), 48);
+    assert_int_equal(offsetof(struct keel_domain_info, uuid), 80);
+    assert_int_equal(offsetof(struct keel_domain_info, crash_reason), 96);
+    assert_int_equal(sizeof(struct keel_vcpu_entry), 56);
+    assert_int_equal(offsetof(struct keel_vcpu_entry, rip), 8);
+    assert_int_equal(offsetof(struct keel_vcpu_entry, rbx), 48);
+    assert_int_equal(sizeof(struct keel_console_chunk), 24);
+    /* A list of the most domains fits one bounced buffer. */
+    assert_true(KEEL_DOMAIN_LIST_MAX * sizeof(struct keel_domain_info) <= KEEL_IOCTL_BUF_MAX);
+}
+
 static void test_numbers(void **state)
 {
     (void)state;
     /* Numbers are ABI: changing one needs a new KEEL_ABI_VERSION. */
-    assert_int_equal(KEEL_ABI_VERSION, 2);
+    assert_int_equal(KEEL_ABI_VERSION, 3);
     assert_int_equal(KEEL_HC_ABI_VERSION, 0);
     assert_int_equal(KEEL_HC_CONSOLE_READ, 1);
     assert_int_equal(KEEL_HC_PHYSINFO, 2);
     assert_int_equal(KEEL_CONSOLE_CLEAR, 1);
+    assert_int_equal(KEEL_HC_DOMAIN_CREATE, 3);
+    assert_int_equal(KEEL_HC_DOMAIN_DESTROY, 4);
+    assert_int_equal(KEEL_HC_DOMAIN_PAUSE, 5);
+    assert_int_equal(KEEL_HC_DOMAIN_UNPAUSE, 6);
+    assert_int_equal(KEEL_HC_DOMAIN_LIST, 7);
+    assert_int_equal(KEEL_HC_DOMAIN_WRITE, 8);
+    assert_int_equal(KEEL_HC_VCPU_SET_ENTRY, 9);
+    assert_int_equal(KEEL_HC_DOMAIN_CONSOLE, 10);
+    assert_int_equal(KEEL_SHUTDOWN_POWEROFF, 0);
+    assert_int_equal(KEEL_SHUTDOWN_REBOOT, 1);
+    assert_int_equal(KEEL_SHUTDOWN_CRASH, 3);
     assert_true(KEEL_CONSOLE_READ_MAX <= KEEL_IOCTL_BUF_MAX);
     assert_int_equal(KEEL_EPERM, 1);
     assert_int_equal(KEEL_ENOSYS, 38);
@@ -48,6 +80,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ioctl_layout),
         cmocka_unit_test(test_physinfo_layout),
+        cmocka_unit_test(test_domctl_layout),
         cmocka_unit_test(test_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

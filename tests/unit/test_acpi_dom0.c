@@ -101,12 +101,56 @@ static void test_limits(void **state)
     fixture_free(&fx);
 }
 
+/* A domU's tables, from nothing, read back by the same parser a host's go through. */
+static void test_domu(void **state)
+{
+    struct acpi_ops dops = { dom0_map, &fx };
+    struct acpi_domu_config c = { 2, 0xfec00000u, 2, 0x600, 0x601, 0x602, 1, dsdt_domu_aml, dsdt_domu_aml_len };
+    struct acpi_info g;
+    uint64_t rsdp = 0;
+    long n;
+
+    (void)state;
+    memset(&fx, 0, sizeof(fx));
+    n = acpi_build_domu(&c, buf, sizeof(buf), BUF_PA, &rsdp);
+    assert_true(n > 0 && n <= (long)sizeof(buf));
+    unit_log_clear();
+    assert_int_equal(acpi_parse(NULL, 0, rsdp, &dops, &g), 0);
+    assert_false(unit_log_has("checksum"));
+    assert_false(unit_log_has("malformed"));
+    assert_int_equal(g.revision, 2);
+    assert_true(g.have_madt);
+    assert_int_equal(g.madt_flags & 1, 0);            /* no 8259s */
+    assert_int_equal(g.nr_cpus, 2);
+    assert_int_equal(g.cpus[1].apic_id, 1);
+    assert_int_equal(g.nr_ioapics, 1);
+    assert_int_equal(g.ioapics[0].addr, 0xfec00000u);
+    assert_int_equal(g.ioapics[0].id, 2);
+    assert_int_equal(g.ioapics[0].gsi_base, 0);
+    assert_true(g.have_fadt);
+    assert_true(g.fadt_flags & (1u << 20));           /* hardware-reduced */
+    assert_true(g.reset_supported);
+    assert_int_equal(g.reset_reg.address, 0x602);
+    assert_int_equal(g.reset_value, 1);
+    assert_int_equal(g.boot_arch & 2, 0);             /* no 8042 */
+    assert_true(g.have_s5);                           /* found in the compiled DSDT */
+    assert_int_equal(g.s5_typ_a, 5);
+    assert_int_equal(g.dsdt, BUF_PA + (uint64_t)n - dsdt_domu_aml_len);
+
+    assert_int_equal(acpi_build_domu(&c, buf, 300, BUF_PA, &rsdp), -E2BIG);
+    c.nr_vcpus = 0;
+    assert_int_equal(acpi_build_domu(&c, buf, sizeof(buf), BUF_PA, &rsdp), -EINVAL);
+    c.nr_vcpus = 256;
+    assert_int_equal(acpi_build_domu(&c, buf, sizeof(buf), BUF_PA, &rsdp), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bochs),
         cmocka_unit_test(test_q35_iommu),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_domu),
     };
     return cmocka_run_group_tests_name("acpi_dom0", tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@ SRC_linux     := arch/x86/linux_boot.c
 SRC_vioapic   := arch/x86/vioapic.c
 SRC_e820      := arch/x86/e820.c
 SRC_vuart     := hv/vuart.c
-SRC_acpi_dom0 := drivers/acpi/acpi_dom0.c drivers/acpi/acpi.c
+SRC_acpi_dom0 := drivers/acpi/acpi_dom0.c drivers/acpi/acpi.c $(BUILD)/gen/dsdt_domu.c
 SRC_conswitch := hv/conswitch.c
 SRC_kl_config := tools/libkeel/kl_config.c
 

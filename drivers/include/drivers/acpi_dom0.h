@@ -19,4 +19,26 @@
  */
 long acpi_build_dom0(const struct acpi_info *ai, const struct acpi_ops *ops, uint32_t nr_vcpus,
                      uint8_t *buf, size_t size, uint64_t buf_pa, uint64_t *rsdp_pa);
+
+/*
+ * A domU's tables, from nothing: RSDP, XSDT, a hardware-reduced FADT (sleep
+ * control/status and reset registers in I/O space, no 8042, VGA or CMOS
+ * RTC), a MADT (vCPU i = APIC ID i, one I/O APIC at GSI 0, no 8259) and
+ * the given DSDT. The RSDP is at @buf_pa. Returns the bytes used, -EINVAL
+ * or -E2BIG.
+ */
+struct acpi_domu_config {
+    uint32_t nr_vcpus;
+    uint32_t ioapic_base;
+    uint8_t ioapic_id;
+    uint16_t sleep_control_port, sleep_status_port, reset_port;
+    uint8_t reset_value;
+    const uint8_t *dsdt;
+    size_t dsdt_len;
+};
+/* drivers/acpi/dsdt_domu.asl, compiled (the build's gen/dsdt_domu.c). */
+extern const uint8_t dsdt_domu_aml[];
+extern const size_t dsdt_domu_aml_len;
+long acpi_build_domu(const struct acpi_domu_config *c, uint8_t *buf, size_t size, uint64_t buf_pa,
+                     uint64_t *rsdp_pa);
 #endif

@@ -96,6 +96,9 @@ uint64_t arch_test_counter(struct vcpu *v, int which);
  */
 struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcpus);
 
+/* A new domU's virtual platform (arch/x86/domu.c): devices, console ring, ACPI tables. */
+int arch_domu_init(struct domain *d);
+
 /* cpuid=: guest CPUID policy options (cpuid=no-avx512). 0 or -EINVAL. */
 int arch_cpuid_param(const char *value);
 

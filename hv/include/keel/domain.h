@@ -8,12 +8,17 @@
 #include <stdint.h>
 #include <asm/vcpu_arch.h>
 
+#define DOMAIN_MAX          64          /* domains at once, dom0 included */
 #define DOMAIN_MAX_VCPUS    8
 #define DOMAIN_MAX_CHUNKS   64
 #define DOMAIN_NAME_MAX     32
 #define CONSOLE_LINE_MAX    160
+#define CONSOLE_RING_ORDER  2           /* a domU's console output: 16 KiB */
+#define DOMAIN_RAM_BORROWED (-1)        /* domain_add_ram(): not the domain's to free */
 
 enum domain_state { DOMAIN_RUNNING, DOMAIN_SHUTDOWN, DOMAIN_CRASHED };
+/* Why a domain shut down (the ABI's KEEL_SHUTDOWN_* values). */
+enum shutdown_reason { SHUTDOWN_POWEROFF = 0, SHUTDOWN_REBOOT = 1, SHUTDOWN_CRASH = 3 };
 
 struct vcpu;
 struct domain;
@@ -36,17 +41,21 @@ struct mmio {
 
 struct mem_chunk {
     uint64_t gpa, hpa, size;
-    int owned;                      /* 2 MiB allocator blocks, freed with the domain */
+    int order;                      /* made of allocator blocks of this order, freed with the
+                                     * domain; DOMAIN_RAM_BORROWED: not ours (dom0's low RAM) */
 };
 
 struct domain {
     uint32_t id;
     int privileged;                 /* dom0: owns the machine's devices */
     char name[DOMAIN_NAME_MAX];
+    uint8_t uuid[16];
     volatile enum domain_state state;
     int pause_count;                /* > 0: no vCPU runs (domain_pause()) */
+    enum shutdown_reason shutdown_reason;
     uint32_t exit_code;
     char crash_reason[96];
+    uint64_t created_tsc;
     uint64_t mem_bytes;
     uint32_t nr_chunks;
     struct mem_chunk chunks[DOMAIN_MAX_CHUNKS];
@@ -56,6 +65,12 @@ struct domain {
     struct mmio mmio[8];
     char con_line[CONSOLE_LINE_MAX];
     size_t con_len;
+    uint8_t *con_ring;              /* a domU's console output (else: logged line by line) */
+    uint64_t con_prod;              /* bytes ever written to it */
+    /* The domain's emulated devices: typed console input goes to @console_input. */
+    void *platform;
+    void (*platform_free)(struct domain *d);
+    int (*console_input)(struct domain *d, uint8_t c);
     uint32_t max_vcpus;             /* what CPUID and the MADT advertise */
     uint32_t nr_vcpus;
     struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
@@ -73,20 +88,36 @@ struct vcpu {
 };
 
 /*
- * Allocate and map @bytes of RAM at guest-physical 0 (2 MiB chunks), for up
- * to @max_vcpus. With @bytes 0 the domain starts without RAM (dom0's builder
- * adds its own with domain_add_ram()).
+ * Allocate and map @bytes of RAM at guest-physical 0 (a multiple of 2 MiB,
+ * in the largest blocks the allocator has: 1 GiB and 2 MiB EPT pages), for
+ * up to @max_vcpus. With @bytes 0 the domain starts without RAM (dom0's
+ * builder adds its own with domain_add_ram()). NULL (logged) on failure.
  */
 struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus);
 /*
  * Map [gpa, gpa + size) -> [hpa, ...) as the domain's RAM (zeroing is the
- * caller's). @owned: made of 2 MiB allocator blocks that the domain frees.
+ * caller's). @order: it is made of allocator blocks of that order, which the
+ * domain frees; DOMAIN_RAM_BORROWED: it is not the domain's to free.
  */
-int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, int owned);
+int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, int order);
+/* Free a domain none of whose vCPUs is on a CPU (never placed, or removed). */
 void domain_destroy(struct domain *d);
-/* The domain's index in the domain table (for per-domain device state). */
-unsigned domain_slot(const struct domain *d);
+/* Stop @d wherever its vCPUs run, take them off their CPUs and destroy it. Not for dom0. */
+void domain_kill(struct domain *d);
 struct vcpu *vcpu_create(struct domain *d);
+
+/* The domain with @id, or NULL. The caller keeps it from being destroyed meanwhile. */
+struct domain *domain_find(uint32_t id);
+struct domain *domain_find_name(const char *name);
+/* The first domain with an id >= @id, or NULL (iteration in id order). */
+struct domain *domain_next(uint32_t id);
+/* Stop all of @d's vCPUs (counted: as many unpauses resume it); not for the caller's own. */
+void domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
+/* Give @d a console ring (dom0 reads it); 0 or -ENOMEM. */
+int domain_console_ring_init(struct domain *d);
+/* Copy console output from position *@pos (moved up to the oldest byte kept); returns bytes. */
+size_t domain_console_read(struct domain *d, uint64_t *pos, void *buf, size_t len);
 
 /* Host pointer to [gpa, gpa + len) of guest RAM, or NULL if not all RAM of one chunk. */
 void *domain_gpa_to_hva(struct domain *d, uint64_t gpa, uint64_t len);
@@ -102,13 +133,13 @@ int domain_register_mmio(struct domain *d, uint64_t base, uint64_t size, mmio_fn
 /* The MMIO range holding @gpa, or NULL. */
 const struct mmio *domain_find_mmio(struct domain *d, uint64_t gpa);
 
-/* Stop a domain: its own shutdown, or a crash with a reason (logged). */
-void domain_shutdown(struct domain *d, uint32_t code);
+/* Stop a domain: its own shutdown (a reason, an exit code), or a crash with a reason (logged). */
+void domain_shutdown(struct domain *d, enum shutdown_reason reason, uint32_t code);
 void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* One log line per domain (the 'd' debug key). */
 void domain_print_all(void);
 
-/* One character of the guest's console (COM1): logged per line, prefixed "(dN)". */
+/* One character of the guest's console (COM1): to its ring, or logged per line, prefixed "(dN)". */
 void domain_console_putc(struct domain *d, char c);
 #endif

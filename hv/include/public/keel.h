@@ -18,7 +18,7 @@
 #include <stdint.h>
 #endif
 
-#define KEEL_ABI_VERSION            0x00000002u
+#define KEEL_ABI_VERSION            0x00000003u
 
 #ifndef _IOWR                       /* the hypervisor's build: the value Linux's _IOWR gives */
 #define _IOWR(type, nr, t)          ((3u << 30) | ((uint32_t)sizeof(t) << 16) | ((uint32_t)(type) << 8) | (nr))
@@ -31,6 +31,7 @@
 #define KEEL_ENOMEM                 12
 #define KEEL_EFAULT                 14
 #define KEEL_EBUSY                  16
+#define KEEL_EEXIST                 17
 #define KEEL_EINVAL                 22
 #define KEEL_ENOSPC                 28
 #define KEEL_ERANGE                 34
@@ -65,6 +66,106 @@ struct keel_physinfo {
     char version[32];               /* Keel's version string, NUL-terminated */
 };
 _Static_assert(sizeof(struct keel_physinfo) == 56, "keel_physinfo layout");
+
+/*
+ * A domU's virtual platform (what its loader must respect): RAM from
+ * guest-physical 0 except the legacy hole [KEEL_DOMU_HOLE_START, 1 MiB),
+ * which holds its ACPI tables (RSDP at KEEL_DOMU_RSDP); LAPIC at 0xfee00000,
+ * I/O APIC at 0xfec00000 (24 pins), a 16550A at COM1 (IRQ 4) as its console,
+ * no 8259, PIT or CMOS. Power off and reset through the ACPI FADT.
+ */
+#define KEEL_DOMU_HOLE_START        0x9fc00ull
+#define KEEL_DOMU_HOLE_END          0x100000ull
+#define KEEL_DOMU_RSDP              0xe0000ull
+
+/* ---- Domain control: dom0 only. Domains are named by domid (dom0 is 1). ---- */
+
+#define KEEL_NAME_MAX               32      /* with the NUL */
+#define KEEL_MAX_VCPUS              8
+#define KEEL_DOMAIN_MEM_ALIGN       0x200000ull     /* RAM comes in 2 MiB units */
+
+/*
+ * (gpa of struct keel_domain_create) -> the new domid. The domain has its
+ * RAM (zeroed) at guest-physical 0 and its vCPUs, and starts paused: load
+ * it (KEEL_HC_DOMAIN_WRITE), set vCPU 0's entry, then unpause it.
+ */
+#define KEEL_HC_DOMAIN_CREATE       3
+struct keel_domain_create {
+    char name[KEEL_NAME_MAX];       /* NUL-terminated; letters, digits, '-', '_', '.'; unique */
+    uint8_t uuid[16];
+    uint64_t mem_bytes;             /* a multiple of KEEL_DOMAIN_MEM_ALIGN, >= 16 MiB */
+    uint32_t max_vcpus;             /* 1..KEEL_MAX_VCPUS */
+    uint32_t flags;                 /* 0 */
+};
+_Static_assert(sizeof(struct keel_domain_create) == 64, "keel_domain_create layout");
+
+#define KEEL_HC_DOMAIN_DESTROY      4   /* (domid): stop it and free everything it has */
+#define KEEL_HC_DOMAIN_PAUSE        5   /* (domid): no vCPU runs until as many unpauses */
+#define KEEL_HC_DOMAIN_UNPAUSE      6   /* (domid) */
+/* Why a domain shut down (its ACPI power-off or reset; a crash is KEEL_DOMSTATE_CRASHED). */
+#define KEEL_SHUTDOWN_POWEROFF      0
+#define KEEL_SHUTDOWN_REBOOT        1
+#define KEEL_SHUTDOWN_CRASH         3
+
+/* (gpa, max, first): up to @max struct keel_domain_info, domid >= @first, ascending; returns how many. */
+#define KEEL_HC_DOMAIN_LIST         7
+#define KEEL_DOMAIN_LIST_MAX        64
+#define KEEL_DOMSTATE_RUNNING       0       /* may run (a vCPU may be blocked in HLT) */
+#define KEEL_DOMSTATE_SHUTDOWN      1       /* stopped by itself: see shutdown_reason */
+#define KEEL_DOMSTATE_CRASHED       2       /* stopped by Keel: see crash_reason */
+#define KEEL_DOMINFO_PAUSED         1u      /* flags */
+#define KEEL_DOMINFO_PRIVILEGED     2u
+struct keel_domain_info {
+    uint32_t domid;
+    uint32_t state;                 /* KEEL_DOMSTATE_* */
+    uint32_t flags;                 /* KEEL_DOMINFO_* */
+    uint32_t shutdown_reason;       /* KEEL_SHUTDOWN_*, for KEEL_DOMSTATE_SHUTDOWN */
+    uint32_t nr_vcpus;
+    uint32_t nr_blocked_vcpus;      /* halted, waiting for an interrupt or a STARTUP IPI */
+    uint64_t mem_bytes;
+    uint64_t cpu_time_ns;           /* all its vCPUs, in guest mode and in exits */
+    uint64_t uptime_ns;             /* since it was created */
+    char name[KEEL_NAME_MAX];
+    uint8_t uuid[16];
+    char crash_reason[96];
+};
+_Static_assert(sizeof(struct keel_domain_info) == 192, "keel_domain_info layout");
+
+/*
+ * (domid, gpa, src, len): copy @len bytes (at most KEEL_IOCTL_BUF_MAX) from
+ * the caller's guest-physical @src into the domain's RAM at @gpa. The
+ * domain must be paused (its loader's way in).
+ */
+#define KEEL_HC_DOMAIN_WRITE        8
+
+/* (domid, vcpu, gpa of struct keel_vcpu_entry): where a paused domain's vCPU starts. */
+#define KEEL_HC_VCPU_SET_ENTRY      9
+#define KEEL_ENTRY_LINUX64          1   /* 64-bit boot protocol: rip, rsi, cr3, gdt */
+#define KEEL_ENTRY_MULTIBOOT        2   /* 32-bit protected mode, paging off: rip, rax, rbx */
+struct keel_vcpu_entry {
+    uint32_t kind;                  /* KEEL_ENTRY_* */
+    uint32_t pad;
+    uint64_t rip, rsi, cr3, gdt, rax, rbx;
+};
+_Static_assert(sizeof(struct keel_vcpu_entry) == 56, "keel_vcpu_entry layout");
+
+/*
+ * A domU's console (its COM1). (domid, KEEL_CONSOLE_OP_READ, gpa, len, pos):
+ * a struct keel_console_chunk at @gpa followed by up to @len - 24 bytes of
+ * output from position @pos on (positions count every byte the domain ever
+ * wrote; the oldest are overwritten, `start` says where the bytes begin);
+ * returns the bytes copied. (domid, KEEL_CONSOLE_OP_WRITE, gpa, len): type
+ * @len bytes into it; returns how many it took (its receive FIFO may fill).
+ */
+#define KEEL_HC_DOMAIN_CONSOLE      10
+#define KEEL_CONSOLE_OP_READ        0
+#define KEEL_CONSOLE_OP_WRITE       1
+struct keel_console_chunk {
+    uint64_t start;                 /* position of the first byte that follows */
+    uint64_t end;                   /* position after the newest byte written so far */
+    uint64_t pad;
+};
+_Static_assert(sizeof(struct keel_console_chunk) == 24, "keel_console_chunk layout");
 
 /*
  * keel.ko's /dev/keel. KEEL_IOCTL_HYPERCALL (root only) makes hypercall @nr

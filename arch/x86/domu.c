@@ -1,0 +1,234 @@
+/*
+ * A domU's virtual platform (the contract is in public/keel.h): a virtual
+ * I/O APIC, a 16550A on COM1 whose output goes to the domain's console ring
+ * and whose input comes from dom0 (KEEL_HC_DOMAIN_CONSOLE), ACPI tables in
+ * the legacy hole (hardware-reduced FADT, MADT, a DSDT naming COM1 and
+ * \_S5), the FADT's sleep-control and reset registers, and an absent 8259
+ * (its mask register reads 0, not back what was written: Linux's probe
+ * then uses no PIC and needs no PIT).
+ */
+#include <errno.h>
+#include <string.h>
+#include <asm/domu.h>
+#include <asm/vioapic.h>
+#include <asm/vlapic.h>
+#include <drivers/acpi_dom0.h>
+#include <keel/arch.h>
+#include <keel/buddy.h>
+#include <keel/domain.h>
+#include <keel/lib.h>
+#include <keel/log.h>
+#include <keel/mm.h>
+#include <keel/sched.h>
+#include <keel/spinlock.h>
+#include <keel/vdev.h>
+#include <keel/vuart.h>
+#include <public/keel.h>
+
+#define DOMU_IOAPIC_BASE    0xfec00000u
+#define DOMU_IOAPIC_PINS    24
+#define DOMU_COM1_PIN       4
+#define DOMU_SLEEP_CONTROL  0x600       /* FADT SLEEP_CONTROL_REG (ACPI 6.5 4.8.3.7) */
+#define DOMU_SLEEP_STATUS   0x601
+#define DOMU_RESET          0x602       /* FADT RESET_REG; KEEL_RESET_VALUE resets */
+#define DOMU_RESET_VALUE    0x01
+#define SLP_EN              (1u << 5)
+#define SLP_TYP(v)          (((v) >> 2) & 7)
+#define S5_TYP              5           /* \_S5 in dsdt_domu.asl */
+#define PLATFORM_ORDER      0
+
+struct domu_platform {
+    spinlock_t lock;                    /* the devices below */
+    struct vioapic vioapic;
+    struct vioapic_ops vioapic_ops;
+    struct vuart uart;
+};
+
+_Static_assert(sizeof(struct domu_platform) <= (PAGE_SIZE << PLATFORM_ORDER), "domU platform in a page");
+
+static struct domu_platform *plat(struct domain *d)
+{
+    return d->platform;
+}
+
+/* An I/O APIC message to the vCPUs its destination names (fixed or lowest priority). */
+void domain_ioapic_deliver(struct domain *d, uint64_t rte)
+{
+    int level = (rte & RTE_LEVEL) != 0, logical = (rte & RTE_DEST_LOGICAL) != 0;
+    unsigned mode = RTE_DELIVERY(rte);
+
+    if (mode != 0 && mode != 1) {
+        pr_warn("d%u: I/O APIC delivery mode %u not emulated\n", d->id, mode);
+        return;
+    }
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!vlapic_match_dest(&v->arch.lapic, RTE_DEST(rte), logical))
+            continue;
+        vlapic_set_irr_trig(&v->arch.lapic, RTE_VECTOR(rte), level);
+        vcpu_kick(v);
+        if (mode == 1)
+            break;                      /* lowest priority: the first one will do */
+    }
+}
+
+static void ioapic_deliver(void *opaque, uint64_t rte)
+{
+    domain_ioapic_deliver(opaque, rte);
+}
+
+static int ioapic_eoi_pin(void *opaque, unsigned pin)
+{
+    struct domain *d = opaque;
+
+    return pin == DOMU_COM1_PIN ? plat(d)->uart.irq_level : 0;
+}
+
+static void level_eoi(struct domain *d, unsigned vector)
+{
+    spin_lock(&plat(d)->lock);
+    vioapic_eoi(&plat(d)->vioapic, vector);
+    spin_unlock(&plat(d)->lock);
+}
+
+static int ioapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, int write, uint64_t *val)
+{
+    struct domu_platform *p = plat(v->domain);
+    unsigned off = (unsigned)(gpa - DOMU_IOAPIC_BASE);
+
+    if (size != 4 || (off & 3)) {
+        if (!write)
+            *val = 0;
+        return 0;                       /* the 82093AA decodes dword accesses only */
+    }
+    spin_lock(&p->lock);
+    if (write)
+        vioapic_mmio_write(&p->vioapic, off, (uint32_t)*val);
+    else
+        *val = vioapic_mmio_read(&p->vioapic, off);
+    spin_unlock(&p->lock);
+    return 0;
+}
+
+/* ---- COM1 ---- */
+
+static void uart_tx(void *opaque, uint8_t c)
+{
+    domain_console_putc(opaque, (char)c);
+}
+
+static void uart_irq(void *opaque, int level)
+{
+    struct domain *d = opaque;
+
+    vioapic_set_line(&plat(d)->vioapic, DOMU_COM1_PIN, level);     /* under the platform lock */
+}
+
+static int uart_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
+{
+    struct domu_platform *p = plat(v->domain);
+
+    spin_lock(&p->lock);
+    if (in)
+        *val = vuart_read(&p->uart, port - VDEV_COM1_BASE);
+    else
+        vuart_write(&p->uart, port - VDEV_COM1_BASE, (uint8_t)*val);
+    spin_unlock(&p->lock);
+    return 0;
+}
+
+static int console_input(struct domain *d, uint8_t c)
+{
+    int rc;
+
+    spin_lock(&plat(d)->lock);
+    rc = vuart_receive(&plat(d)->uart, c);
+    spin_unlock(&plat(d)->lock);
+    return rc;
+}
+
+/* ---- legacy ports, power ---- */
+
+/* The 8259s' ports: nothing there, and a mask register that does not keep what is written. */
+static int no_pic(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
+{
+    if (in)
+        *val = 0;
+    return 0;
+}
+
+static int power_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
+{
+    struct domain *d = v->domain;
+
+    if (in) {
+        *val = 0;                       /* sleep status: not woken (it never sleeps) */
+        return 0;
+    }
+    if (port == DOMU_RESET && (uint8_t)*val == DOMU_RESET_VALUE) {
+        domain_shutdown(d, SHUTDOWN_REBOOT, 0);
+    } else if (port == DOMU_SLEEP_CONTROL && (*val & SLP_EN)) {
+        if (SLP_TYP(*val) == S5_TYP)
+            domain_shutdown(d, SHUTDOWN_POWEROFF, 0);
+        else
+            pr_warn("d%u: sleep type %u refused (only S5 is supported)\n", d->id, SLP_TYP(*val));
+    }
+    return 0;
+}
+
+static void platform_free(struct domain *d)
+{
+    free_pages(virt_to_phys(d->platform), PLATFORM_ORDER);
+    d->platform = NULL;
+    d->console_input = NULL;
+}
+
+static int write_acpi(struct domain *d)
+{
+    const struct acpi_domu_config c = {
+        d->max_vcpus, DOMU_IOAPIC_BASE, (uint8_t)d->max_vcpus, DOMU_SLEEP_CONTROL, DOMU_SLEEP_STATUS,
+        DOMU_RESET, DOMU_RESET_VALUE, dsdt_domu_aml, dsdt_domu_aml_len,
+    };
+    uint64_t room = KEEL_DOMU_HOLE_END - KEEL_DOMU_RSDP, rsdp;
+    uint8_t *buf = domain_gpa_to_hva(d, KEEL_DOMU_RSDP, room);
+    long n;
+
+    if (!buf)
+        return -EINVAL;                 /* the domain has no RAM there */
+    n = acpi_build_domu(&c, buf, (size_t)room, KEEL_DOMU_RSDP, &rsdp);
+    return n < 0 ? (int)n : 0;
+}
+
+int arch_domu_init(struct domain *d)
+{
+    uint64_t pa = alloc_pages(PLATFORM_ORDER);
+    struct domu_platform *p;
+    int rc;
+
+    if (!pa)
+        return -ENOMEM;
+    p = phys_to_virt(pa);
+    memset(p, 0, sizeof(*p));
+    d->platform = p;
+    d->platform_free = platform_free;
+    p->lock = (spinlock_t)SPINLOCK_INIT;
+    p->vioapic_ops = (struct vioapic_ops){ ioapic_deliver, NULL, ioapic_eoi_pin, d };
+    vioapic_reset(&p->vioapic, d->max_vcpus, DOMU_IOAPIC_PINS, &p->vioapic_ops);
+    vuart_reset(&p->uart, uart_tx, uart_irq, d);
+    d->arch.level_eoi = level_eoi;
+    d->console_input = console_input;
+    rc = domain_console_ring_init(d);
+    if (!rc)
+        rc = domain_register_mmio(d, DOMU_IOAPIC_BASE, VIOAPIC_SIZE, ioapic_mmio);
+    if (!rc)
+        rc = domain_register_portio(d, VDEV_COM1_BASE, 8, uart_port);
+    if (!rc)
+        rc = domain_register_portio(d, 0x20, 2, no_pic);
+    if (!rc)
+        rc = domain_register_portio(d, 0xa0, 2, no_pic);
+    if (!rc)
+        rc = domain_register_portio(d, DOMU_SLEEP_CONTROL, 3, power_port);
+    if (!rc)
+        rc = write_acpi(d);
+    return rc;
+}

@@ -1,0 +1,263 @@
+/*
+ * Domain control hypercalls (dom0 only; contracts in public/keel.h). One
+ * lock serializes them, so a domain found by id stays until the handler
+ * returns (only these handlers destroy domUs). Every argument is checked
+ * before anything changes; buffers are copied through bounded bounces.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <public/keel.h>
+#include <asm/cpu_ops.h>
+#include <keel/arch.h>
+#include <keel/buddy.h>
+#include <keel/domain.h>
+#include <keel/domctl.h>
+#include <keel/lib.h>
+#include <keel/log.h>
+#include <keel/mm.h>
+#include <keel/sched.h>
+#include <keel/spinlock.h>
+
+#define DOMU_MIN_MEM    MiB(16)
+#define BOUNCE          4096
+
+static spinlock_t domctl_lock = SPINLOCK_INIT;
+static uint8_t bounce[PAGE_SIZE << CONSOLE_RING_ORDER];     /* under domctl_lock */
+
+static uint64_t tsc_to_ns(uint64_t tsc)
+{
+    uint64_t khz = arch_tsc_khz();
+
+    return khz ? (uint64_t)((unsigned __int128)tsc * 1000000u / khz) : 0;
+}
+
+static int name_ok(const char *n)
+{
+    size_t len = strnlen(n, KEEL_NAME_MAX);
+
+    if (!len || len == KEEL_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') || (n[i] >= '0' && n[i] <= '9') ||
+              n[i] == '-' || n[i] == '_' || n[i] == '.'))
+            return 0;
+    return 1;
+}
+
+/* A domU the caller may control: -ENOENT (none), -EPERM (dom0), else 0. */
+static int find_domu(uint64_t domid, struct domain **out)
+{
+    struct domain *d = domid <= 0xffffffffu ? domain_find((uint32_t)domid) : NULL;
+
+    if (!d)
+        return -ENOENT;
+    if (d->privileged)
+        return -EPERM;
+    *out = d;
+    return 0;
+}
+
+static int64_t create(struct vcpu *caller, const uint64_t a[5])
+{
+    struct keel_domain_create c;
+    struct domain *d;
+    int rc;
+
+    if (domain_copy_from(caller->domain, &c, a[0], sizeof(c)))
+        return -EFAULT;
+    if (!name_ok(c.name) || c.flags || !c.max_vcpus || c.max_vcpus > KEEL_MAX_VCPUS ||
+        c.mem_bytes < DOMU_MIN_MEM || (c.mem_bytes & (KEEL_DOMAIN_MEM_ALIGN - 1)))
+        return -EINVAL;
+    if (domain_find_name(c.name))
+        return -EEXIST;
+    if (c.mem_bytes > mm_free_bytes())
+        return -ENOMEM;
+    d = domain_create(c.name, c.mem_bytes, c.max_vcpus);
+    if (!d)
+        return -ENOMEM;
+    memcpy(d->uuid, c.uuid, sizeof(d->uuid));
+    d->pause_count = 1;                 /* until its loader unpauses it */
+    rc = arch_domu_init(d);
+    for (uint32_t i = 0; !rc && i < c.max_vcpus; i++)
+        if (!vcpu_create(d))
+            rc = -ENOMEM;
+    for (uint32_t i = 0; !rc && i < c.max_vcpus; i++)
+        rc = sched_add_vcpu(d->vcpus[i], -1);
+    if (rc) {
+        pr_err("d%u: '%s' not created (%d)\n", d->id, d->name, rc);
+        domain_kill(d);
+        return rc == -ENODEV ? -ENOMEM : rc;
+    }
+    return d->id;
+}
+
+static int64_t destroy(struct vcpu *caller, const uint64_t a[5])
+{
+    struct domain *d;
+    int rc = find_domu(a[0], &d);
+
+    if (!rc)
+        domain_kill(d);
+    return rc;
+}
+
+static int64_t pause(struct vcpu *caller, const uint64_t a[5])
+{
+    struct domain *d;
+    int rc = find_domu(a[0], &d);
+
+    if (!rc)
+        domain_pause(d);
+    return rc;
+}
+
+static int64_t unpause(struct vcpu *caller, const uint64_t a[5])
+{
+    struct domain *d;
+    int rc = find_domu(a[0], &d);
+
+    return rc ? rc : domain_unpause(d);
+}
+
+static void fill_info(struct domain *d, struct keel_domain_info *info)
+{
+    uint64_t tsc = 0;
+
+    memset(info, 0, sizeof(*info));
+    info->domid = d->id;
+    info->state = d->state == DOMAIN_RUNNING ? KEEL_DOMSTATE_RUNNING :
+                  d->state == DOMAIN_SHUTDOWN ? KEEL_DOMSTATE_SHUTDOWN : KEEL_DOMSTATE_CRASHED;
+    info->flags = (__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) > 0 ? KEEL_DOMINFO_PAUSED : 0) |
+                  (d->privileged ? KEEL_DOMINFO_PRIVILEGED : 0);
+    info->shutdown_reason = d->shutdown_reason;
+    info->nr_vcpus = d->nr_vcpus;
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+        info->nr_blocked_vcpus += d->vcpus[i]->blocked != 0;
+        tsc += d->vcpus[i]->cpu_tsc;
+    }
+    info->mem_bytes = d->mem_bytes;
+    info->cpu_time_ns = tsc_to_ns(tsc);
+    info->uptime_ns = tsc_to_ns(rdtsc() - d->created_tsc);
+    memcpy(info->name, d->name, sizeof(info->name));
+    memcpy(info->uuid, d->uuid, sizeof(info->uuid));
+    snprintf(info->crash_reason, sizeof(info->crash_reason), "%s", d->crash_reason);
+}
+
+static int64_t list(struct vcpu *caller, const uint64_t a[5])
+{
+    uint64_t gpa = a[0], max = a[1], next = a[2];
+    struct keel_domain_info info;
+    struct domain *d;
+    int64_t n = 0;
+
+    if (max > KEEL_DOMAIN_LIST_MAX || next > 0xffffffffu)
+        return -EINVAL;
+    while ((uint64_t)n < max && (d = domain_next((uint32_t)next))) {
+        fill_info(d, &info);
+        if (domain_copy_to(caller->domain, gpa + (uint64_t)n * sizeof(info), &info, sizeof(info)))
+            return -EFAULT;
+        n++;
+        next = (uint64_t)d->id + 1;
+    }
+    return n;
+}
+
+/* Into a paused domU's RAM from the caller's: the loader's way in. */
+static int64_t write(struct vcpu *caller, const uint64_t a[5])
+{
+    uint64_t gpa = a[1], src = a[2], len = a[3];
+    struct domain *d;
+    int rc = find_domu(a[0], &d);
+
+    if (rc)
+        return rc;
+    if (len > KEEL_IOCTL_BUF_MAX || gpa + len < gpa || src + len < src)
+        return -EINVAL;
+    if (__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) <= 0)
+        return -EBUSY;
+    for (uint64_t off = 0; off < len; off += BOUNCE) {
+        uint64_t n = MIN(len - off, (uint64_t)BOUNCE);
+        if (domain_copy_from(caller->domain, bounce, src + off, n) || domain_copy_to(d, gpa + off, bounce, n))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+static int64_t set_entry(struct vcpu *caller, const uint64_t a[5])
+{
+    struct keel_vcpu_entry e;
+    struct domain *d;
+    int rc = find_domu(a[0], &d);
+
+    if (rc)
+        return rc;
+    if (a[1] >= d->nr_vcpus)
+        return -EINVAL;
+    if (__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) <= 0)
+        return -EBUSY;
+    if (domain_copy_from(caller->domain, &e, a[2], sizeof(e)))
+        return -EFAULT;
+    if (e.pad)
+        return -EINVAL;
+    if (e.kind == KEEL_ENTRY_LINUX64) {
+        arch_vcpu_set_entry64(d->vcpus[a[1]], e.rip, e.rsi, e.cr3, e.gdt);
+    } else if (e.kind == KEEL_ENTRY_MULTIBOOT) {
+        if ((e.rip | e.rax | e.rbx) >> 32)
+            return -EINVAL;
+        arch_vcpu_set_entry32(d->vcpus[a[1]], (uint32_t)e.rip, (uint32_t)e.rax, (uint32_t)e.rbx);
+    } else {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int64_t console(struct vcpu *caller, const uint64_t a[5])
+{
+    uint64_t op = a[1], gpa = a[2], len = a[3];
+    struct keel_console_chunk h = { a[4], 0, 0 };
+    struct domain *d;
+    int rc = find_domu(a[0], &d);
+    size_t n;
+
+    if (rc)
+        return rc;
+    if (!d->con_ring || !d->console_input)
+        return -EINVAL;
+    if (len > KEEL_IOCTL_BUF_MAX || gpa + len < gpa)
+        return -EINVAL;
+    if (op == KEEL_CONSOLE_OP_WRITE) {
+        len = MIN(len, (uint64_t)BOUNCE);
+        if (domain_copy_from(caller->domain, bounce, gpa, len))
+            return -EFAULT;
+        for (n = 0; n < len && !d->console_input(d, bounce[n]); n++)
+            ;
+        return (int64_t)n;
+    }
+    if (op != KEEL_CONSOLE_OP_READ || len < sizeof(h))
+        return -EINVAL;
+    n = domain_console_read(d, &h.start, bounce, MIN(len - sizeof(h), sizeof(bounce)));
+    h.end = h.start + n;
+    if (domain_copy_to(caller->domain, gpa, &h, sizeof(h)) ||
+        domain_copy_to(caller->domain, gpa + sizeof(h), bounce, n))
+        return -EFAULT;
+    return (int64_t)n;
+}
+
+int64_t domctl(unsigned nr, struct vcpu *caller, const uint64_t a[5])
+{
+    static int64_t (*const fn[])(struct vcpu *, const uint64_t[5]) = {
+        [KEEL_HC_DOMAIN_CREATE] = create, [KEEL_HC_DOMAIN_DESTROY] = destroy,
+        [KEEL_HC_DOMAIN_PAUSE] = pause, [KEEL_HC_DOMAIN_UNPAUSE] = unpause,
+        [KEEL_HC_DOMAIN_LIST] = list, [KEEL_HC_DOMAIN_WRITE] = write,
+        [KEEL_HC_VCPU_SET_ENTRY] = set_entry, [KEEL_HC_DOMAIN_CONSOLE] = console,
+    };
+    int64_t rc;
+
+    if (nr >= ARRAY_SIZE(fn) || !fn[nr])
+        return -ENOSYS;
+    spin_lock(&domctl_lock);
+    rc = fn[nr](caller, a);
+    spin_unlock(&domctl_lock);
+    return rc;
+}
