@@ -137,17 +137,36 @@ guests: $(GUEST_ELFS)
 dom0: $(BUILD)/dom0-rootfs.cpio
 $(BUILD)/kernel/vmlinuz: scripts/fetch-kernel.sh dom0/rootfs/modules
 	bash scripts/fetch-kernel.sh $(BUILD)/kernel
+DOM0_KEEL := $(BUILD)/dom0-keel
+DOM0_KEEL_FILES := $(DOM0_KEEL)/vmlinux.gz $(DOM0_KEEL)/demo-initrd.cpio $(DOM0_KEEL)/tests/cpuid.elf \
+                   $(DOM0_KEEL)/tests/tf.elf
 $(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/rootfs/init dom0/rootfs/modules \
-                           $(BUILD)/dom0-tools/keel-bench-mark $(BUILD)/dom0-tools/kl $(BUILD)/kmod/keel.ko
-	DOM0_TOOLS=$(BUILD)/dom0-tools DOM0_KMOD=$(BUILD)/kmod/keel.ko bash dom0/rootfs/build.sh $(BUILD)/kernel $@
+                           dom0/rootfs/domu-test \
+                           $(BUILD)/dom0-tools/keel-bench-mark $(BUILD)/dom0-tools/kl $(BUILD)/kmod/keel.ko \
+                           $(DOM0_KEEL_FILES) $(wildcard dom0/rootfs/etc-keel/*.cfg)
+	DOM0_TOOLS=$(BUILD)/dom0-tools DOM0_KMOD=$(BUILD)/kmod/keel.ko DOM0_KEEL=$(DOM0_KEEL) \
+		bash dom0/rootfs/build.sh $(BUILD)/kernel $@
+# The demo domU: the same kernel, uncompressed and gzip'd (kl inflates it: no
+# emulated XZ in the guest), and its busybox initramfs; test kernels for domUs.
+$(DOM0_KEEL)/vmlinux.gz: $(BUILD)/kernel/vmlinuz
+	@mkdir -p $(dir $@)
+	gzip -c $(BUILD)/kernel/vmlinux > $@.tmp && mv $@.tmp $@
+$(DOM0_KEEL)/demo-initrd.cpio: dom0/domu/build.sh dom0/domu/init
+	@mkdir -p $(dir $@)
+	bash dom0/domu/build.sh $@
+$(DOM0_KEEL)/tests/%.elf: $(BUILD)/guests/%.elf
+	@mkdir -p $(dir $@)
+	cp $< $@
 # keel.ko, against the headers of the dom0 kernel's exact version (Debian's linux-headers).
 $(BUILD)/kmod/keel.ko: $(BUILD)/kernel/vmlinuz dom0/kmod/keel.c dom0/kmod/Kbuild hv/include/public/keel.h
 	bash scripts/build-kmod.sh $(BUILD)/kernel $(BUILD)/kmod
 # The tools: static, so the busybox initramfs needs no C library.
-KL_SRCS := $(wildcard tools/kl/*.c) tools/libkeel/libkeel.c
+KL_SRCS := $(wildcard tools/kl/*.c) tools/libkeel/libkeel.c tools/libkeel/build.c tools/libkeel/kl_config.c \
+           arch/x86/linux_boot.c hv/mb1.c
 $(BUILD)/dom0-tools/kl: $(KL_SRCS) $(wildcard tools/kl/*.h tools/libkeel/*.h) hv/include/public/keel.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -std=gnu11 -O2 $(WARN) -static -Ihv/include -Itools/libkeel -o $@ $(KL_SRCS)
+	$(HOSTCC) -std=gnu11 -O2 $(WARN) -static -Ihv/include -Iarch/x86/include -Itools/libkeel \
+		-isystem /usr/include/multiboot -o $@ $(KL_SRCS) -lz
 $(BUILD)/dom0-tools/keel-bench-mark: tests/bench/mark.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -nostdlib -O2 -fno-pie -no-pie -o $@ $<

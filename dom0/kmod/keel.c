@@ -2,8 +2,8 @@
 /*
  * keel.ko: dom0's door to the Keel hypervisor. /dev/keel offers the
  * hypercall ioctl to root (public/keel.h: KEEL_IOCTL_HYPERCALL), bouncing
- * one user buffer through kernel memory whose guest-physical address the
- * hypercall gets. Loads only under Keel (CPUID leaf 0x40000000) with the
+ * one user buffer (in, out or both) through kernel memory whose
+ * guest-physical address the hypercall gets. Loads only under Keel (CPUID leaf 0x40000000) with the
  * ABI version it was built for.
  */
 #include <linux/module.h>
@@ -41,14 +41,15 @@ static long keel_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
         return -EPERM;
     if (copy_from_user(&hc, (void __user *)arg, sizeof(hc)))
         return -EFAULT;
-    if (hc.buf_len > KEEL_IOCTL_BUF_MAX || hc.buf_arg > 4)
+    if (hc.buf_len > KEEL_IOCTL_BUF_MAX || hc.buf_arg > 4 || (hc.buf_dir & ~(KEEL_BUF_IN | KEEL_BUF_OUT)) ||
+        (hc.buf_len && !hc.buf_dir))
         return -EINVAL;
     if (hc.buf_len) {
         /* Physically contiguous: one guest-physical range for the hypervisor to check. */
-        buf = kmalloc(hc.buf_len, GFP_KERNEL);
+        buf = kzalloc(hc.buf_len, GFP_KERNEL);
         if (!buf)
             return -ENOMEM;
-        if (copy_from_user(buf, u64_to_user_ptr(hc.buf), hc.buf_len)) {
+        if ((hc.buf_dir & KEEL_BUF_IN) && copy_from_user(buf, u64_to_user_ptr(hc.buf), hc.buf_len)) {
             ret = -EFAULT;
             goto out;
         }
@@ -56,7 +57,7 @@ static long keel_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
     }
     hc.result = keel_vmcall(hc.nr, hc.args);
     ret = 0;
-    if (hc.buf_len && copy_to_user(u64_to_user_ptr(hc.buf), buf, hc.buf_len))
+    if ((hc.buf_dir & KEEL_BUF_OUT) && copy_to_user(u64_to_user_ptr(hc.buf), buf, hc.buf_len))
         ret = -EFAULT;
     else if (copy_to_user((void __user *)arg, &hc, sizeof(hc)))
         ret = -EFAULT;

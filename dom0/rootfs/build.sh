@@ -3,7 +3,8 @@
 # uncompressed: emulated decompression would cost more than the copy).
 #   busybox (busybox-static) with a link per applet, dom0/rootfs/init as
 #   /init, the kernel modules fetch-kernel.sh selected (KERNELDIR/modules),
-#   and Keel's dom0 tools as they appear (the files in $DOM0_TOOLS, built by make).
+#   Keel's dom0 tools as they appear (the files in $DOM0_TOOLS, built by make),
+#   and the domU files kl's example configs use ($DOM0_KEEL -> /usr/lib/keel).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kdir=$(realpath "$1")
@@ -29,6 +30,15 @@ if [ -n "${DOM0_KMOD:-}" ]; then
     mkdir -p "$stage/lib/modules/$ver/extra"
     cp "$DOM0_KMOD" "$stage/lib/modules/$ver/extra/keel.ko"
     /bin/busybox depmod -b "$stage" "$ver"
+fi
+# What kl needs to run a domU out of the box: /etc/keel/*.cfg and the files
+# they name (the demo kernel and initramfs, test kernels) in /usr/lib/keel.
+mkdir -p "$stage/etc/keel"
+cp "$here"/etc-keel/*.cfg "$stage/etc/keel/"
+mkdir -p "$stage/usr/lib/keel"
+cp "$here/domu-test" "$stage/usr/lib/keel/domu-test"       # the boot test's kl scenarios
+if [ -n "${DOM0_KEEL:-}" ] && [ -d "$DOM0_KEEL" ]; then
+    cp -a "$DOM0_KEEL/." "$stage/usr/lib/keel/"
 fi
 echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
 echo "dom0" > "$stage/etc/hostname"

@@ -202,6 +202,32 @@ case_bochs_dom0_smp() {
     dom0_ok "$1" 2 2 && expect "$1" '^\(KEEL\) d1: Linux at 0x[0-9a-f]+, entry 0x[0-9a-f]+200,'
 }
 
+# The control plane (issue 5): dom0 runs dom0/rootfs/domu-test, kl's scenarios
+# against real domUs: a Linux domU from /etc/keel/demo.cfg, a second domU,
+# pause, console input, a triple-faulting domU restarted by on_crash, an
+# ACPI power-off from inside, destroy, and the memory coming back. dom0 has
+# one vCPU on CPU0; domUs go to the least loaded CPU (CPU1).
+case_bochs_domu() {
+    local log=$1 iso="$OUT/domu.iso"
+    dom0_artifacts || { echo "    cannot build the kernel or the rootfs"; return 1; }
+    make_iso i386-pc "$iso" "console=com1 dom0_mem=256M dom0_vcpus=1 cpuid=no-avx512 keel.test=dom0" \
+        "$BUILD/kernel/vmlinux|console=ttyS0,115200 quiet cryptomgr.notests keel.domutest" \
+        "$BUILD/dom0-rootfs.cpio" &&
+    run_bochs "$log" 1200 "$iso" 2 corei7_skylake_x 'KEEL-TEST:|Kernel panic|EXCEPTION'
+    expect "$log" '^KEEL-SCN-BADCFG: rc=1 bad.cfg:3:[0-9]+: .* domains=1$' '^KEEL-SCN-CREATE: rc=0' \
+        '^KEEL-SCN-DEMO: KEEL-DOMU-UP: demo, 1 CPUs, [0-9]+ kB, Linux 6\.' \
+        '^KEEL-SCN-LIST: demo 2 128 1 [rb]----- ' '^KEEL-SCN-DOMID: 2 demo$' \
+        '^KEEL-SCN-PROBE: PASS cpuid' '^KEEL-SCN-TWO: 3 domains' \
+        '^KEEL-SCN-PAUSE: state=--p--- cpu=([0-9.]+) later=\1 now=[rb]-----' '^KEEL-SCN-INPUT: typed-42' \
+        "^KEEL-SCN-CRASH: first id [0-9]+; kl: domain [0-9]+ 'crashy' crashed \(.*triple fault" \
+        '^KEEL-SCN-RESTART: [1-9] restarts, restarted 3 times in 60 s, left: 0' \
+        '^KEEL-SCN-SURVIVED: demo [rb]-----' \
+        "^KEEL-SCN-POWEROFF: kl: domain 2 'demo' powered off: destroy listed=0" \
+        '^KEEL-SCN-DESTROY: rc=0 listed=1' '^KEEL-SCN-FREE-AFTER: ([0-9]+) \(before \1\)' \
+        '^KEEL-SCN-DONE' '^KEEL-TEST: PASS dom0' &&
+    refuse "$log" '^\(KEEL\) WARN:' 'EXCEPTION|PANIC|Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:|unchecked MSR'
+}
+
 # The console as a user meets it: COM1 on a socket; type into dom0's shell,
 # switch to Keel with three Ctrl-As (its 'm' key answers), back, power off.
 case_bochs_dom0_console() {
@@ -247,7 +273,7 @@ case_bochs_dom0_console() {
     refuse "$log" '^\(KEEL\) (WARN|ERROR):' 'crashed|Kernel panic|Oops|key .* has no meaning'
 }
 
-ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_smp bochs_dom0_console"
+ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_smp bochs_dom0_console bochs_domu"
 for c in ${@:-$ALL}; do
     log="$OUT/$c.log"
     rm -f "$log"

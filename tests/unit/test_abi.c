@@ -15,6 +15,7 @@ static void test_ioctl_layout(void **state)
     assert_int_equal(offsetof(struct keel_ioctl_hypercall, buf), 48);
     assert_int_equal(offsetof(struct keel_ioctl_hypercall, buf_len), 56);
     assert_int_equal(offsetof(struct keel_ioctl_hypercall, buf_arg), 60);
+    assert_int_equal(offsetof(struct keel_ioctl_hypercall, buf_dir), 62);
     assert_int_equal(offsetof(struct keel_ioctl_hypercall, result), 64);
     /* Linux's _IOWR('K', 1, 72 bytes): direction 3, size, type, number. */
     assert_int_equal(KEEL_IOCTL_HYPERCALL, (3u << 30) | (72u << 16) | ('K' << 8) | 1);

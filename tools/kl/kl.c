@@ -2,12 +2,25 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include "kl.h"
 
 const struct kl_command kl_commands[] = {
     { "help", cmd_help, "[COMMAND]", "show the commands, or how to use one" },
     { "info", cmd_info, "", "the host as Keel sees it: CPUs, free memory (MiB), versions" },
+    { "create", cmd_create, "[-c] [-p] [-e] CONFIG [KEY=VALUE...]",
+      "create a domain from an xl.cfg-style file (-c: attach its console, -p: leave it paused, "
+      "-e: unknown keys are warnings)" },
+    { "list", cmd_list, "[-l] [DOMAIN...]", "list domains (-l: every detail)" },
+    { "console", cmd_console, "DOMAIN", "attach to a domain's console (Ctrl-] detaches)" },
+    { "destroy", cmd_destroy, "DOMAIN", "stop a domain at once and free everything it had" },
+    { "pause", cmd_pause, "DOMAIN", "stop running a domain's vCPUs until it is unpaused" },
+    { "unpause", cmd_unpause, "DOMAIN", "run a paused domain again" },
+    { "domid", cmd_domid, "NAME", "the id of the domain with that name" },
+    { "domname", cmd_domname, "ID", "the name of the domain with that id" },
+    { "uptime", cmd_uptime, "[DOMAIN...]", "how long domains have existed" },
     { "dmesg", cmd_dmesg, "[-c]", "read the hypervisor's log (-c: clear it after reading)" },
     { NULL, NULL, NULL, NULL },
 };
@@ -32,6 +45,111 @@ int kl_usage(const char *cmd)
             return 2;
         }
     return 2;
+}
+
+int64_t kl_domain_arg(struct keel *k, const char *cmd, const char *arg)
+{
+    int64_t id = keel_domain_lookup(k, arg);
+
+    if (id == -ENOENT)
+        kl_error(cmd, "there is no domain '%s' (`kl list` shows them)", arg);
+    else if (id < 0)
+        kl_error(cmd, "looking up '%s' failed: %s", arg, strerror((int)-id));
+    return id < 0 ? -1 : id;
+}
+
+int kl_read_file(const char *path, uint8_t **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    size_t cap = 1 << 20, n = 0;
+    uint8_t *buf;
+
+    if (!f)
+        return -errno;
+    buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        cap *= 2;
+        uint8_t *bigger = realloc(buf, cap);
+        if (!bigger)
+            free(buf);
+        buf = bigger;
+    }
+    if (!buf || ferror(f)) {
+        int e = buf ? EIO : ENOMEM;
+        free(buf);
+        fclose(f);
+        return -e;
+    }
+    fclose(f);
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+int kl_read_kernel(const char *path, uint8_t **data, size_t *len)
+{
+    uint8_t *z, *out = NULL;
+    size_t zlen, cap = 0;
+    z_stream s;
+    int rc = kl_read_file(path, &z, &zlen);
+
+    if (rc || zlen < 2 || z[0] != 0x1f || z[1] != 0x8b) {
+        if (!rc) {
+            *data = z;
+            *len = zlen;
+        }
+        return rc;
+    }
+    /* gzip'd (as Xen's domain builder accepts too): inflate it here. */
+    memset(&s, 0, sizeof(s));
+    if (inflateInit2(&s, 16 + MAX_WBITS) != Z_OK) {
+        free(z);
+        return -ENOMEM;
+    }
+    s.next_in = z;
+    s.avail_in = (uInt)zlen;
+    do {
+        if (s.total_out == cap) {
+            uint8_t *bigger = realloc(out, cap = cap ? cap * 2 : zlen * 4);
+            if (!bigger) {
+                rc = -ENOMEM;
+                break;
+            }
+            out = bigger;
+        }
+        s.next_out = out + s.total_out;
+        s.avail_out = (uInt)(cap - s.total_out);
+        rc = inflate(&s, Z_NO_FLUSH);
+        rc = rc == Z_STREAM_END ? 1 : rc == Z_OK || rc == Z_BUF_ERROR ? 0 : -EINVAL;
+        if (!rc && s.avail_in == 0 && s.avail_out)
+            rc = -EINVAL;                   /* truncated */
+    } while (!rc);
+    inflateEnd(&s);
+    free(z);
+    if (rc < 0) {
+        free(out);
+        return rc;
+    }
+    *data = out;
+    *len = s.total_out;
+    return 0;
+}
+
+const char *kl_state_string(const struct keel_domain_info *d, char buf[7])
+{
+    int running = d->state == KEEL_DOMSTATE_RUNNING;
+
+    snprintf(buf, 7, "%c%c%c%c%c-",
+             running && !(d->flags & KEEL_DOMINFO_PAUSED) && d->nr_blocked_vcpus < d->nr_vcpus ? 'r' : '-',
+             running && d->nr_blocked_vcpus == d->nr_vcpus ? 'b' : '-',
+             d->flags & KEEL_DOMINFO_PAUSED ? 'p' : '-',
+             d->state == KEEL_DOMSTATE_SHUTDOWN ? 's' : '-',
+             d->state == KEEL_DOMSTATE_CRASHED ? 'c' : '-');
+    return buf;
 }
 
 int kl_open(struct keel *k)

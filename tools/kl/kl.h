@@ -16,8 +16,29 @@ int kl_open(struct keel *k);
 /* "kl: NAME: message" on stderr; returns 1 (the exit status of a failed command). */
 int kl_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int kl_usage(const char *cmd);
+/* The domain a command-line argument names (name or id): its id, or -1 after saying why. */
+int64_t kl_domain_arg(struct keel *k, const char *cmd, const char *arg);
+/* A whole file in memory (malloc'd): 0, or -errno. */
+int kl_read_file(const char *path, uint8_t **data, size_t *len);
+/* The same for a kernel or ramdisk, gunzipped if it is gzip'd: 0, -errno, -EINVAL (corrupt). */
+int kl_read_kernel(const char *path, uint8_t **data, size_t *len);
+/* Look the domain in argv[1] up and apply @op to it (pause, unpause): the exit status. */
+int kl_domain_op(int argc, char **argv, int64_t (*op)(struct keel *, uint32_t));
+/* Attach the terminal to a domU's console until Ctrl-] or the domain goes: the exit status. */
+int kl_console_attach(struct keel *k, uint32_t domid);
+/* "r-----" and friends, as `xl list` shows a domain's state. */
+const char *kl_state_string(const struct keel_domain_info *d, char buf[7]);
 
 int cmd_help(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_domid(int argc, char **argv);
+int cmd_domname(int argc, char **argv);
+int cmd_uptime(int argc, char **argv);
 #endif

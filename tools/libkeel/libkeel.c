@@ -1,5 +1,6 @@
 /* libkeel: /dev/keel wrappers (see libkeel.h). */
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -13,7 +14,7 @@ int keel_open(struct keel *k)
     k->fd = open("/dev/keel", O_RDWR | O_CLOEXEC);
     if (k->fd < 0)
         return -errno;
-    abi = keel_hypercall(k, KEEL_HC_ABI_VERSION, (const uint64_t[5]){ 0 }, NULL, 0, 0);
+    abi = keel_hypercall(k, KEEL_HC_ABI_VERSION, (const uint64_t[5]){ 0 }, NULL, 0, 0, 0);
     if (abi != KEEL_ABI_VERSION) {
         keel_close(k);
         return abi < 0 ? (int)abi : -EPROTO;
@@ -29,10 +30,10 @@ void keel_close(struct keel *k)
 }
 
 int64_t keel_hypercall(struct keel *k, uint64_t nr, const uint64_t args[5], void *buf, uint32_t len,
-                       unsigned buf_arg)
+                       unsigned buf_arg, unsigned dir)
 {
     struct keel_ioctl_hypercall hc = { .nr = nr, .buf = (uint64_t)(uintptr_t)buf, .buf_len = buf ? len : 0,
-                                       .buf_arg = buf_arg };
+                                       .buf_arg = (uint16_t)buf_arg, .buf_dir = buf ? (uint16_t)dir : 0 };
 
     memcpy(hc.args, args, sizeof(hc.args));
     if (ioctl(k->fd, KEEL_IOCTL_HYPERCALL, &hc) < 0)
@@ -46,10 +47,134 @@ int64_t keel_console_read(struct keel *k, char *buf, size_t len, int clear)
 
     if (len > KEEL_CONSOLE_READ_MAX)
         return -EINVAL;
-    return keel_hypercall(k, KEEL_HC_CONSOLE_READ, a, buf, (uint32_t)len, 0);
+    return keel_hypercall(k, KEEL_HC_CONSOLE_READ, a, buf, (uint32_t)len, 0, KEEL_BUF_OUT);
 }
 
 int64_t keel_physinfo(struct keel *k, struct keel_physinfo *pi)
 {
-    return keel_hypercall(k, KEEL_HC_PHYSINFO, (const uint64_t[5]){ 0 }, pi, sizeof(*pi), 0);
+    return keel_hypercall(k, KEEL_HC_PHYSINFO, (const uint64_t[5]){ 0 }, pi, sizeof(*pi), 0, KEEL_BUF_OUT);
+}
+
+static int64_t domid_call(struct keel *k, uint64_t nr, uint32_t domid)
+{
+    return keel_hypercall(k, nr, (const uint64_t[5]){ domid }, NULL, 0, 0, 0);
+}
+
+int64_t keel_domain_create(struct keel *k, const char *name, const uint8_t uuid[16], uint64_t mem_bytes,
+                           uint32_t vcpus)
+{
+    struct keel_domain_create c;
+
+    memset(&c, 0, sizeof(c));
+    if (strlen(name) >= sizeof(c.name))
+        return -ENAMETOOLONG;
+    strcpy(c.name, name);
+    if (uuid)
+        memcpy(c.uuid, uuid, sizeof(c.uuid));
+    c.mem_bytes = mem_bytes;
+    c.max_vcpus = vcpus;
+    return keel_hypercall(k, KEEL_HC_DOMAIN_CREATE, (const uint64_t[5]){ 0 }, &c, sizeof(c), 0, KEEL_BUF_IN);
+}
+
+int64_t keel_domain_destroy(struct keel *k, uint32_t domid)
+{
+    return domid_call(k, KEEL_HC_DOMAIN_DESTROY, domid);
+}
+
+int64_t keel_domain_pause(struct keel *k, uint32_t domid)
+{
+    return domid_call(k, KEEL_HC_DOMAIN_PAUSE, domid);
+}
+
+int64_t keel_domain_unpause(struct keel *k, uint32_t domid)
+{
+    return domid_call(k, KEEL_HC_DOMAIN_UNPAUSE, domid);
+}
+
+int64_t keel_domain_list(struct keel *k, uint32_t first, struct keel_domain_info *out, unsigned max)
+{
+    if (max > KEEL_DOMAIN_LIST_MAX)
+        max = KEEL_DOMAIN_LIST_MAX;
+    return keel_hypercall(k, KEEL_HC_DOMAIN_LIST, (const uint64_t[5]){ 0, max, first }, out,
+                          (uint32_t)(max * sizeof(*out)), 0, KEEL_BUF_OUT);
+}
+
+int64_t keel_domain_info(struct keel *k, uint32_t domid, struct keel_domain_info *out)
+{
+    int64_t n = keel_domain_list(k, domid, out, 1);
+
+    if (n < 0)
+        return n;
+    return n == 1 && out->domid == domid ? 0 : -ENOENT;
+}
+
+int64_t keel_domain_lookup(struct keel *k, const char *name_or_id)
+{
+    struct keel_domain_info info[KEEL_DOMAIN_LIST_MAX];
+    uint32_t first = 0;
+    char *end;
+    unsigned long id = strtoul(name_or_id, &end, 10);
+    int64_t n;
+
+    if (*name_or_id && !*end && id <= 0xffffffffu) {
+        n = keel_domain_info(k, (uint32_t)id, info);
+        return n < 0 ? n : (int64_t)id;
+    }
+    while ((n = keel_domain_list(k, first, info, KEEL_DOMAIN_LIST_MAX)) > 0) {
+        for (int64_t i = 0; i < n; i++)
+            if (!strncmp(info[i].name, name_or_id, sizeof(info[i].name)))
+                return info[i].domid;
+        first = info[n - 1].domid + 1;
+    }
+    return n < 0 ? n : -ENOENT;
+}
+
+int64_t keel_domain_write(struct keel *k, uint32_t domid, uint64_t gpa, const void *src, uint64_t len)
+{
+    const uint8_t *p = src;
+
+    while (len) {
+        uint32_t n = len < KEEL_IOCTL_BUF_MAX ? (uint32_t)len : KEEL_IOCTL_BUF_MAX;
+        int64_t rc = keel_hypercall(k, KEEL_HC_DOMAIN_WRITE, (const uint64_t[5]){ domid, gpa, 0, n },
+                                    (void *)(uintptr_t)p, n, 2, KEEL_BUF_IN);
+        if (rc < 0)
+            return rc;
+        p += n;
+        gpa += n;
+        len -= n;
+    }
+    return 0;
+}
+
+int64_t keel_vcpu_set_entry(struct keel *k, uint32_t domid, uint32_t vcpu, const struct keel_vcpu_entry *e)
+{
+    return keel_hypercall(k, KEEL_HC_VCPU_SET_ENTRY, (const uint64_t[5]){ domid, vcpu }, (void *)(uintptr_t)e,
+                          sizeof(*e), 2, KEEL_BUF_IN);
+}
+
+int64_t keel_console_domain_read(struct keel *k, uint32_t domid, uint64_t *pos, char *buf, size_t len)
+{
+    static uint8_t chunk[sizeof(struct keel_console_chunk) + 16384];
+    struct keel_console_chunk h;
+    size_t room = len < sizeof(chunk) - sizeof(h) ? len : sizeof(chunk) - sizeof(h);
+    int64_t n = keel_hypercall(k, KEEL_HC_DOMAIN_CONSOLE,
+                               (const uint64_t[5]){ domid, KEEL_CONSOLE_OP_READ, 0, room + sizeof(h), *pos },
+                               chunk, (uint32_t)(room + sizeof(h)), 2, KEEL_BUF_OUT);
+
+    if (n < 0)
+        return n;
+    memcpy(&h, chunk, sizeof(h));
+    if ((uint64_t)n > room || h.end - h.start != (uint64_t)n)
+        return -EPROTO;
+    memcpy(buf, chunk + sizeof(h), (size_t)n);
+    *pos = h.end;
+    return n;
+}
+
+int64_t keel_console_domain_write(struct keel *k, uint32_t domid, const char *buf, size_t len)
+{
+    if (len > 4096)
+        len = 4096;
+    return keel_hypercall(k, KEEL_HC_DOMAIN_CONSOLE, (const uint64_t[5]){ domid, KEEL_CONSOLE_OP_WRITE, 0, len },
+                          (void *)(uintptr_t)buf, (uint32_t)len, 2, KEEL_BUF_IN);
 }

@@ -16,11 +16,58 @@ struct keel {
 /* Open /dev/keel and check the hypervisor speaks our KEEL_ABI_VERSION. */
 int keel_open(struct keel *k);
 void keel_close(struct keel *k);
-/* A hypercall; @buf (@len bytes, may be NULL) is bounced and its address passed as args[@buf_arg]. */
+/*
+ * A hypercall; @buf (@len bytes, may be NULL) is bounced and its address
+ * passed as args[@buf_arg]; @dir: KEEL_BUF_IN (only read: may be const),
+ * KEEL_BUF_OUT (only written) or both.
+ */
 int64_t keel_hypercall(struct keel *k, uint64_t nr, const uint64_t args[5], void *buf, uint32_t len,
-                       unsigned buf_arg);
+                       unsigned buf_arg, unsigned dir);
 /* The hypervisor's log, up to @len bytes (lines start with a level digit); @clear: as dmesg -c. */
 int64_t keel_console_read(struct keel *k, char *buf, size_t len, int clear);
 /* The machine as Keel sees it. */
 int64_t keel_physinfo(struct keel *k, struct keel_physinfo *pi);
+
+/* ---- domains ---- */
+
+/* A new paused domU: its domid, or -EINVAL, -EEXIST (name taken), -ENOMEM. */
+int64_t keel_domain_create(struct keel *k, const char *name, const uint8_t uuid[16], uint64_t mem_bytes,
+                           uint32_t vcpus);
+int64_t keel_domain_destroy(struct keel *k, uint32_t domid);
+int64_t keel_domain_pause(struct keel *k, uint32_t domid);
+int64_t keel_domain_unpause(struct keel *k, uint32_t domid);
+/* Up to @max domains with domid >= @first, in domid order: how many. */
+int64_t keel_domain_list(struct keel *k, uint32_t first, struct keel_domain_info *out, unsigned max);
+/* One domain: 0, or -ENOENT. */
+int64_t keel_domain_info(struct keel *k, uint32_t domid, struct keel_domain_info *out);
+/* A domain's id from its name (or its id written in decimal): the id, or -ENOENT. */
+int64_t keel_domain_lookup(struct keel *k, const char *name_or_id);
+/* Copy @len bytes into a paused domU's RAM at @gpa. */
+int64_t keel_domain_write(struct keel *k, uint32_t domid, uint64_t gpa, const void *src, uint64_t len);
+int64_t keel_vcpu_set_entry(struct keel *k, uint32_t domid, uint32_t vcpu, const struct keel_vcpu_entry *e);
+/*
+ * A domU's console output from position *@pos: up to @len bytes into @buf;
+ * *@pos moves past them (to the oldest byte kept first, if older ones were
+ * overwritten). Returns the bytes read.
+ */
+int64_t keel_console_domain_read(struct keel *k, uint32_t domid, uint64_t *pos, char *buf, size_t len);
+/* Type into a domU's console: the bytes it took. */
+int64_t keel_console_domain_write(struct keel *k, uint32_t domid, const char *buf, size_t len);
+
+/* ---- building a domain (build.c) ---- */
+
+struct keel_kernel {
+    const uint8_t *image;           /* bzImage, ELF vmlinux, or multiboot (v1) ELF */
+    size_t image_len;
+    const uint8_t *ramdisk;         /* or NULL */
+    size_t ramdisk_len;
+    const char *cmdline;
+};
+/*
+ * Load a kernel into paused domU @domid (@mem_bytes of RAM) and set vCPU 0
+ * at its entry. 0, or -EINVAL (not a kernel Keel can boot; @err says why),
+ * -E2BIG (does not fit), or the hypercall's error.
+ */
+int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct keel_kernel *kern, char *err,
+               size_t errlen);
 #endif

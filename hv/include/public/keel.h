@@ -170,19 +170,24 @@ _Static_assert(sizeof(struct keel_console_chunk) == 24, "keel_console_chunk layo
 /*
  * keel.ko's /dev/keel. KEEL_IOCTL_HYPERCALL (root only) makes hypercall @nr
  * with @args; when @buf_len is non-zero, keel.ko bounces @buf_len bytes at
- * user address @buf through kernel memory (copied in, and out again after
- * the call) and puts that memory's guest-physical address in args[@buf_arg].
- * The hypercall's result lands in @result.
+ * user address @buf through kernel memory and puts that memory's
+ * guest-physical address in args[@buf_arg]. @buf_dir says which way the
+ * bytes go: KEEL_BUF_IN (copied in before the call: the buffer may be
+ * read-only), KEEL_BUF_OUT (copied out after it; the kernel memory starts
+ * zeroed), or both. The hypercall's result lands in @result.
  */
 struct keel_ioctl_hypercall {
     uint64_t nr;
     uint64_t args[5];
     uint64_t buf;                   /* user address */
     uint32_t buf_len;               /* at most KEEL_IOCTL_BUF_MAX */
-    uint32_t buf_arg;               /* 0..4 */
+    uint16_t buf_arg;               /* 0..4 */
+    uint16_t buf_dir;               /* KEEL_BUF_IN | KEEL_BUF_OUT, not 0 with a buffer */
     int64_t result;
 };
 _Static_assert(sizeof(struct keel_ioctl_hypercall) == 72, "keel_ioctl_hypercall layout");
+#define KEEL_BUF_IN                 1u
+#define KEEL_BUF_OUT                2u
 #define KEEL_IOCTL_BUF_MAX          65536u
 #define KEEL_IOCTL_HYPERCALL        _IOWR('K', 0x01, struct keel_ioctl_hypercall)
 

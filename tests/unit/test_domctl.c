@@ -1,0 +1,424 @@
+/*
+ * hv/domctl.c: every domain-control hypercall's argument checks, against
+ * fake domains whose RAM is a host buffer. What a hostile or buggy dom0
+ * passes must be refused with the right error and change nothing.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <public/keel.h>
+#include <keel/domain.h>
+#include <keel/domctl.h>
+#include "unit.h"
+
+#define FAKE_RAM    (1u << 20)      /* what the fakes back: a domain's first MiB */
+#define MAX_FAKES   8
+
+static struct fake {
+    struct domain *d;
+    uint8_t *ram;
+} fakes[MAX_FAKES];
+static uint32_t next_id;
+static uint64_t free_bytes;
+static unsigned kills, entries64, entries32;
+static struct domain *dom0;
+static struct vcpu *caller;
+static uint8_t con_input[64];
+static unsigned con_input_len;
+
+static struct fake *fake_of(struct domain *d)
+{
+    for (unsigned i = 0; i < MAX_FAKES; i++)
+        if (fakes[i].d == d)
+            return &fakes[i];
+    return NULL;
+}
+
+/* ---- what domctl.c calls ---- */
+
+struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus)
+{
+    for (unsigned i = 0; i < MAX_FAKES; i++) {
+        if (fakes[i].d)
+            continue;
+        fakes[i].d = calloc(1, sizeof(struct domain));
+        fakes[i].ram = calloc(1, FAKE_RAM);
+        fakes[i].d->id = next_id++;
+        fakes[i].d->mem_bytes = bytes;
+        fakes[i].d->max_vcpus = max_vcpus;
+        strncpy(fakes[i].d->name, name, sizeof(fakes[i].d->name) - 1);
+        return fakes[i].d;
+    }
+    return NULL;
+}
+
+static void fake_free(struct fake *f)
+{
+    for (uint32_t i = 0; i < f->d->nr_vcpus; i++)
+        free(f->d->vcpus[i]);
+    free(f->d);
+    free(f->ram);
+    memset(f, 0, sizeof(*f));
+}
+
+void domain_kill(struct domain *d)
+{
+    kills++;
+    fake_free(fake_of(d));
+}
+
+struct domain *domain_find(uint32_t id)
+{
+    for (unsigned i = 0; i < MAX_FAKES; i++)
+        if (fakes[i].d && fakes[i].d->id == id)
+            return fakes[i].d;
+    return NULL;
+}
+
+struct domain *domain_find_name(const char *name)
+{
+    for (unsigned i = 0; i < MAX_FAKES; i++)
+        if (fakes[i].d && !strcmp(fakes[i].d->name, name))
+            return fakes[i].d;
+    return NULL;
+}
+
+struct domain *domain_next(uint32_t id)
+{
+    struct domain *best = NULL;
+
+    for (unsigned i = 0; i < MAX_FAKES; i++)
+        if (fakes[i].d && fakes[i].d->id >= id && (!best || fakes[i].d->id < best->id))
+            best = fakes[i].d;
+    return best;
+}
+
+void domain_pause(struct domain *d) { d->pause_count++; }
+
+int domain_unpause(struct domain *d)
+{
+    if (d->pause_count <= 0)
+        return -EINVAL;
+    d->pause_count--;
+    return 0;
+}
+
+static int fake_copy(struct domain *d, uint64_t gpa, void *buf, uint64_t len, int to)
+{
+    struct fake *f = fake_of(d);
+
+    if (!f || gpa > FAKE_RAM || len > FAKE_RAM - gpa)
+        return -EFAULT;
+    if (to)
+        memcpy(f->ram + gpa, buf, len);
+    else
+        memcpy(buf, f->ram + gpa, len);
+    return 0;
+}
+
+int domain_copy_to(struct domain *d, uint64_t gpa, const void *src, uint64_t len)
+{
+    return fake_copy(d, gpa, (void *)(uintptr_t)src, len, 1);
+}
+
+int domain_copy_from(struct domain *d, void *dst, uint64_t gpa, uint64_t len)
+{
+    return fake_copy(d, gpa, dst, len, 0);
+}
+
+size_t domain_console_read(struct domain *d, uint64_t *pos, void *buf, size_t len)
+{
+    static const char out[] = "hello from the guest";
+    size_t n = sizeof(out) - 1;
+
+    if (*pos > n)
+        *pos = n;
+    n = n - *pos < len ? n - *pos : len;
+    memcpy(buf, out + *pos, n);
+    return n;
+}
+
+static int fake_console_input(struct domain *d, uint8_t c)
+{
+    if (con_input_len == sizeof(con_input))
+        return -1;
+    con_input[con_input_len++] = c;
+    return 0;
+}
+
+int arch_domu_init(struct domain *d)
+{
+    static uint8_t ring[16];
+
+    d->con_ring = ring;
+    d->console_input = fake_console_input;
+    return 0;
+}
+
+struct vcpu *vcpu_create(struct domain *d)
+{
+    struct vcpu *v = calloc(1, sizeof(*v));
+
+    v->domain = d;
+    v->id = d->nr_vcpus;
+    d->vcpus[d->nr_vcpus++] = v;
+    return v;
+}
+
+int sched_add_vcpu(struct vcpu *v, int cpu) { return 0; }
+uint64_t mm_free_bytes(void) { return free_bytes; }
+uint64_t arch_tsc_khz(void) { return 1000000; }
+void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt) { entries64++; }
+void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx) { entries32++; }
+
+/* ---- helpers ---- */
+
+static uint8_t *dom0_ram(void) { return fake_of(dom0)->ram; }
+
+static int64_t call(unsigned nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+    const uint64_t a[5] = { a0, a1, a2, a3, a4 };
+
+    return domctl(nr, caller, a);
+}
+
+/* Put a create request at dom0's 0x1000 and make the call. */
+static int64_t create(const char *name, uint64_t mem, uint32_t vcpus, uint32_t flags)
+{
+    struct keel_domain_create c;
+
+    memset(&c, 0, sizeof(c));
+    memcpy(c.name, name, strnlen(name, sizeof(c.name)));
+    c.mem_bytes = mem;
+    c.max_vcpus = vcpus;
+    c.flags = flags;
+    memcpy(dom0_ram() + 0x1000, &c, sizeof(c));
+    return call(KEEL_HC_DOMAIN_CREATE, 0x1000, 0, 0, 0, 0);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(fakes, 0, sizeof(fakes));
+    next_id = 1;
+    free_bytes = 1ull << 30;
+    kills = entries64 = entries32 = con_input_len = 0;
+    dom0 = domain_create("dom0", 0, 1);
+    dom0->privileged = 1;
+    caller = vcpu_create(dom0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < MAX_FAKES; i++)
+        if (fakes[i].d)
+            fake_free(&fakes[i]);
+    return 0;
+}
+
+static unsigned nr_domains(void)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < MAX_FAKES; i++)
+        n += fakes[i].d != NULL;
+    return n;
+}
+
+/* ---- tests ---- */
+
+static void test_create_checks(void **state)
+{
+    char long_name[KEEL_NAME_MAX];
+    int64_t id;
+
+    (void)state;
+    memset(long_name, 'a', sizeof(long_name));      /* no NUL in the field */
+    assert_int_equal(create("", 64 << 20, 1, 0), -EINVAL);
+    assert_int_equal(create("a/b", 64 << 20, 1, 0), -EINVAL);
+    assert_int_equal(create("a b", 64 << 20, 1, 0), -EINVAL);
+    assert_int_equal(create(long_name, 64 << 20, 1, 0), -EINVAL);
+    assert_int_equal(create("web", 64 << 20, 0, 0), -EINVAL);
+    assert_int_equal(create("web", 64 << 20, KEEL_MAX_VCPUS + 1, 0), -EINVAL);
+    assert_int_equal(create("web", 8 << 20, 1, 0), -EINVAL);            /* under 16 MiB */
+    assert_int_equal(create("web", (64 << 20) + 4096, 1, 0), -EINVAL);  /* not 2 MiB units */
+    assert_int_equal(create("web", 64 << 20, 1, 1), -EINVAL);           /* unknown flag */
+    free_bytes = 32 << 20;
+    assert_int_equal(create("web", 64 << 20, 1, 0), -ENOMEM);
+    free_bytes = 1ull << 30;
+    assert_int_equal(call(KEEL_HC_DOMAIN_CREATE, FAKE_RAM - 8, 0, 0, 0, 0), -EFAULT);
+    assert_int_equal(call(KEEL_HC_DOMAIN_CREATE, ~0ull, 0, 0, 0, 0), -EFAULT);
+    assert_int_equal(nr_domains(), 1);
+
+    id = create("web-1.test_x", 64 << 20, 2, 0);
+    assert_true(id > 0);
+    assert_non_null(domain_find((uint32_t)id));
+    assert_int_equal(domain_find((uint32_t)id)->nr_vcpus, 2);
+    assert_int_equal(domain_find((uint32_t)id)->pause_count, 1);      /* created paused */
+    assert_int_equal(create("web-1.test_x", 64 << 20, 1, 0), -EEXIST);
+    assert_int_equal(nr_domains(), 2);
+}
+
+static void test_domid_checks(void **state)
+{
+    int64_t id;
+
+    (void)state;
+    id = create("web", 64 << 20, 1, 0);
+    assert_true(id > 0);
+    /* dom0 is not a domU to control; ids past 32 bits or unknown are nobody. */
+    assert_int_equal(call(KEEL_HC_DOMAIN_DESTROY, dom0->id, 0, 0, 0, 0), -EPERM);
+    assert_int_equal(call(KEEL_HC_DOMAIN_PAUSE, dom0->id, 0, 0, 0, 0), -EPERM);
+    assert_int_equal(call(KEEL_HC_DOMAIN_DESTROY, (uint64_t)id + (1ull << 32), 0, 0, 0, 0), -ENOENT);
+    assert_int_equal(call(KEEL_HC_DOMAIN_DESTROY, 999, 0, 0, 0, 0), -ENOENT);
+    assert_int_equal(call(KEEL_HC_DOMAIN_DESTROY, 0, 0, 0, 0, 0), -ENOENT);
+    assert_int_equal(kills, 0);
+    /* Unpause more than paused: refused. */
+    assert_int_equal(call(KEEL_HC_DOMAIN_UNPAUSE, (uint64_t)id, 0, 0, 0, 0), 0);
+    assert_int_equal(call(KEEL_HC_DOMAIN_UNPAUSE, (uint64_t)id, 0, 0, 0, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_PAUSE, (uint64_t)id, 0, 0, 0, 0), 0);
+    assert_int_equal(call(KEEL_HC_DOMAIN_DESTROY, (uint64_t)id, 0, 0, 0, 0), 0);
+    assert_int_equal(kills, 1);
+    assert_null(domain_find((uint32_t)id));
+    /* Numbers outside the table. */
+    assert_int_equal(call(KEEL_HC_DOMAIN_CONSOLE + 1, 0, 0, 0, 0, 0), -ENOSYS);
+    assert_int_equal(call(1000, 0, 0, 0, 0, 0), -ENOSYS);
+}
+
+static void test_write_checks(void **state)
+{
+    int64_t id;
+    struct fake *f;
+
+    (void)state;
+    id = create("web", 64 << 20, 1, 0);
+    f = fake_of(domain_find((uint32_t)id));
+    memcpy(dom0_ram() + 0x2000, "kernel bytes", 12);
+    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, 0x100000 - 16, 0x2000, 12, 0), 0);
+    assert_memory_equal(f->ram + 0x100000 - 16, "kernel bytes", 12);
+    /* Too long, wrapping, outside either domain's RAM. */
+    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, 0, 0x2000, KEEL_IOCTL_BUF_MAX + 1, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, ~0ull - 4, 0x2000, 12, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, 0, ~0ull - 4, 12, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, FAKE_RAM - 4, 0x2000, 12, 0), -EFAULT);
+    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, 0, FAKE_RAM - 4, 12, 0), -EFAULT);
+    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, dom0->id, 0, 0x2000, 12, 0), -EPERM);
+    /* A running domain's memory is not written behind its back. */
+    assert_int_equal(call(KEEL_HC_DOMAIN_UNPAUSE, (uint64_t)id, 0, 0, 0, 0), 0);
+    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, 0, 0x2000, 12, 0), -EBUSY);
+}
+
+static void test_set_entry_checks(void **state)
+{
+    struct keel_vcpu_entry e;
+    int64_t id;
+
+    (void)state;
+    id = create("web", 64 << 20, 2, 0);
+    memset(&e, 0, sizeof(e));
+    e.kind = KEEL_ENTRY_LINUX64;
+    e.rip = 0x1000000;
+    memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
+    assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 1, 0x3000, 0, 0), 0);
+    assert_int_equal(entries64, 1);
+    assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 2, 0x3000, 0, 0), -EINVAL);     /* no vCPU 2 */
+    assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 1ull << 32, 0x3000, 0, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, FAKE_RAM, 0, 0), -EFAULT);
+    e.pad = 1;
+    memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
+    assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, 0x3000, 0, 0), -EINVAL);
+    e.pad = 0;
+    e.kind = 7;
+    memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
+    assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, 0x3000, 0, 0), -EINVAL);
+    e.kind = KEEL_ENTRY_MULTIBOOT;
+    e.rip = 1ull << 32;                             /* a 32-bit entry above 4 GiB */
+    memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
+    assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, 0x3000, 0, 0), -EINVAL);
+    e.rip = 0x100000;
+    memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
+    assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, 0x3000, 0, 0), 0);
+    assert_int_equal(entries32, 1);
+    assert_int_equal(entries64, 1);
+    assert_int_equal(call(KEEL_HC_DOMAIN_UNPAUSE, (uint64_t)id, 0, 0, 0, 0), 0);
+    assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, 0x3000, 0, 0), -EBUSY);
+}
+
+static void test_list(void **state)
+{
+    struct keel_domain_info info[2];
+    int64_t a, b;
+
+    (void)state;
+    a = create("alpha", 64 << 20, 1, 0);
+    b = create("beta", 32 << 20, 3, 0);
+    assert_int_equal(call(KEEL_HC_DOMAIN_LIST, 0x4000, KEEL_DOMAIN_LIST_MAX + 1, 0, 0, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_LIST, 0x4000, 1, 1ull << 32, 0, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_LIST, FAKE_RAM - 8, 1, 0, 0, 0), -EFAULT);
+    /* From id a: alpha then beta, in id order; dom0 (id 1) comes first from 0. */
+    assert_int_equal(call(KEEL_HC_DOMAIN_LIST, 0x4000, 2, (uint64_t)a, 0, 0), 2);
+    memcpy(info, dom0_ram() + 0x4000, sizeof(info));
+    assert_int_equal(info[0].domid, a);
+    assert_string_equal(info[0].name, "alpha");
+    assert_int_equal(info[0].mem_bytes, 64 << 20);
+    assert_int_equal(info[0].flags, KEEL_DOMINFO_PAUSED);
+    assert_int_equal(info[1].domid, b);
+    assert_int_equal(info[1].nr_vcpus, 3);
+    assert_int_equal(info[1].state, KEEL_DOMSTATE_RUNNING);
+    assert_int_equal(call(KEEL_HC_DOMAIN_LIST, 0x4000, 2, 0, 0, 0), 2);
+    memcpy(info, dom0_ram() + 0x4000, sizeof(info));
+    assert_int_equal(info[0].flags, KEEL_DOMINFO_PRIVILEGED);
+    assert_int_equal(call(KEEL_HC_DOMAIN_LIST, 0x4000, 64, (uint64_t)b + 1, 0, 0), 0);
+}
+
+static void test_console(void **state)
+{
+    struct keel_console_chunk h;
+    char text[64];
+    int64_t id, n;
+
+    (void)state;
+    id = create("web", 64 << 20, 1, 0);
+    /* Read from position 6: the header says where the bytes start and end. */
+    n = call(KEEL_HC_DOMAIN_CONSOLE, (uint64_t)id, KEEL_CONSOLE_OP_READ, 0x5000, sizeof(h) + 32, 6);
+    assert_int_equal(n, 14);
+    memcpy(&h, dom0_ram() + 0x5000, sizeof(h));
+    assert_int_equal(h.start, 6);
+    assert_int_equal(h.end, 20);
+    memcpy(text, dom0_ram() + 0x5000 + sizeof(h), (size_t)n);
+    assert_memory_equal(text, "from the guest", 14);
+    assert_int_equal(call(KEEL_HC_DOMAIN_CONSOLE, (uint64_t)id, KEEL_CONSOLE_OP_READ, 0x5000, sizeof(h) - 1, 0),
+                     -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_CONSOLE, (uint64_t)id, KEEL_CONSOLE_OP_READ, FAKE_RAM - 8, 64, 0),
+                     -EFAULT);
+    assert_int_equal(call(KEEL_HC_DOMAIN_CONSOLE, (uint64_t)id, 2, 0x5000, 64, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_CONSOLE, (uint64_t)id, KEEL_CONSOLE_OP_READ, 0x5000,
+                          KEEL_IOCTL_BUF_MAX + 1, 0), -EINVAL);
+    /* Input: as many bytes as the device takes. */
+    memset(dom0_ram() + 0x6000, 'x', 100);
+    assert_int_equal(call(KEEL_HC_DOMAIN_CONSOLE, (uint64_t)id, KEEL_CONSOLE_OP_WRITE, 0x6000, 100, 0), 64);
+    assert_int_equal(con_input_len, 64);
+    assert_int_equal(call(KEEL_HC_DOMAIN_CONSOLE, (uint64_t)id, KEEL_CONSOLE_OP_WRITE, FAKE_RAM - 2, 4, 0),
+                     -EFAULT);
+    assert_int_equal(call(KEEL_HC_DOMAIN_CONSOLE, dom0->id, KEEL_CONSOLE_OP_READ, 0x5000, 64, 0), -EPERM);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_domid_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_entry_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_console, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,123 @@
+/*
+ * kl console DOMAIN: the domain's COM1, both ways, like `xl console`: what
+ * it printed so far (as much as Keel keeps) and then as it comes; typed
+ * bytes go to it; Ctrl-] detaches. Ends when the domain is destroyed.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include "kl.h"
+
+#define DETACH      0x1d        /* Ctrl-] */
+#define POLL_MS     50
+
+static struct termios saved;
+static int raw;
+
+static void raw_mode(void)
+{
+    struct termios t;
+
+    if (!isatty(0) || tcgetattr(0, &saved))
+        return;
+    t = saved;
+    cfmakeraw(&t);
+    t.c_oflag |= OPOST | ONLCR;             /* our own messages still end lines properly */
+    if (!tcsetattr(0, TCSANOW, &t))
+        raw = 1;
+}
+
+static void restore(void)
+{
+    if (raw)
+        tcsetattr(0, TCSANOW, &saved);
+    raw = 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int kl_console_attach(struct keel *k, uint32_t domid)
+{
+    static char buf[16384];
+    struct keel_domain_info info;
+    uint64_t pos = 0;
+    int stdin_open = 1, rc = 0;
+    unsigned idle = 0;
+
+    raw_mode();
+    for (;;) {
+        int64_t n = keel_console_domain_read(k, domid, &pos, buf, sizeof(buf));
+        struct pollfd p = { 0, POLLIN, 0 };
+
+        if (n < 0) {
+            if (n != -KEEL_ENOENT)
+                rc = kl_error("console", "reading the console failed: %s", strerror((int)-n));
+            break;                          /* the domain is gone */
+        }
+        if (n > 0 && write_all(1, buf, (size_t)n))
+            break;
+        if (n > 0)
+            continue;                       /* more may be waiting */
+        if (++idle % 20 == 0 && keel_domain_info(k, domid, &info))
+            break;
+        if (!stdin_open) {
+            nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
+            continue;
+        }
+        if (poll(&p, 1, POLL_MS) <= 0)
+            continue;
+        n = read(0, buf, sizeof(buf) > 4096 ? 4096 : sizeof(buf));
+        if (n <= 0) {
+            stdin_open = 0;                 /* input ended: keep showing output */
+            continue;
+        }
+        if (memchr(buf, DETACH, (size_t)n))
+            break;
+        for (int64_t off = 0; off < n;) {
+            int64_t took = keel_console_domain_write(k, domid, buf + off, (size_t)(n - off));
+            if (took < 0)
+                break;
+            off += took;
+            if (off < n)                    /* its receive FIFO is full: let it read */
+                nanosleep(&(struct timespec){ 0, 10 * 1000000L }, NULL);
+        }
+    }
+    restore();
+    return rc;
+}
+
+int cmd_console(int argc, char **argv)
+{
+    struct keel k;
+    int64_t id;
+    int rc;
+
+    if (argc != 2)
+        return kl_usage("console");
+    if (kl_open(&k))
+        return 1;
+    id = kl_domain_arg(&k, "console", argv[1]);
+    if (id < 0) {
+        keel_close(&k);
+        return 1;
+    }
+    rc = kl_console_attach(&k, (uint32_t)id);
+    keel_close(&k);
+    return rc;
+}

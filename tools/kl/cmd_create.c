@@ -1,0 +1,233 @@
+/*
+ * kl create [-c] [-p] [-e] CONFIG [KEY=VALUE...]: parse the xl.cfg file
+ * (then the overrides), create the domain paused, load its kernel, ramdisk
+ * and command line, and start it. A monitor process (xl's per-domain
+ * daemon) stays behind and applies on_poweroff / on_reboot / on_crash when
+ * the domain stops; it reports to the kernel log (/dev/kmsg).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "kl.h"
+#include "kl_config.h"
+
+#define MONITOR_POLL_MS 200
+#define RESTART_BURST   3       /* restarts within RESTART_WINDOW s: then it stays down */
+#define RESTART_WINDOW  60
+
+struct image {
+    struct kl_config cfg;
+    char cmdline[KL_CMDLINE_MAX];
+    uint8_t *kernel, *ramdisk;
+    size_t kernel_len, ramdisk_len;
+    uint8_t uuid[16];
+};
+
+/* Create, load and (unless @paused) start the domain: its id, or -1 after saying why. */
+static int64_t build(struct keel *k, const struct image *im, int paused)
+{
+    const struct kl_config *c = &im->cfg;
+    struct keel_kernel kern = { im->kernel, im->kernel_len, im->ramdisk, im->ramdisk_len, im->cmdline };
+    char err[256];
+    int64_t id = keel_domain_create(k, c->name, im->uuid, c->memory_mb << 20, c->vcpus);
+    int rc;
+
+    if (id == -KEEL_EEXIST) {
+        kl_error("create", "a domain named '%s' exists already", c->name);
+        return -1;
+    }
+    if (id == -KEEL_ENOMEM) {
+        kl_error("create", "not enough free memory for %llu MiB (`kl info` shows what is free)",
+                 (unsigned long long)c->memory_mb);
+        return -1;
+    }
+    if (id < 0) {
+        kl_error("create", "the hypervisor refused the domain: %s", strerror((int)-id));
+        return -1;
+    }
+    rc = keel_build(k, (uint32_t)id, c->memory_mb << 20, &kern, err, sizeof(err));
+    if (rc) {
+        kl_error("create", "%s: %s", c->kernel, err);
+        keel_domain_destroy(k, (uint32_t)id);
+        return -1;
+    }
+    if (!paused && (rc = (int)keel_domain_unpause(k, (uint32_t)id))) {
+        kl_error("create", "starting it failed: %s", strerror(-rc));
+        keel_domain_destroy(k, (uint32_t)id);
+        return -1;
+    }
+    return id;
+}
+
+static void monitor_log(const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    int fd, n;
+
+    n = snprintf(line, sizeof(line), "kl: ");
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    va_end(ap);
+    fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (write(fd, line, strlen(line)) < 0) { /* nowhere else to say it */ }
+        close(fd);
+    }
+}
+
+/* Watch the domain; when it stops, do what its config says. Runs in its own process. */
+static void monitor(struct keel *k, const struct image *im, int64_t id)
+{
+    static const char *const reasons[] = { "powered off", "rebooted", "suspended", "crashed" };
+    time_t restarts[RESTART_BURST] = { 0 };
+    struct keel_domain_info d;
+    unsigned nr_restarts = 0;
+
+    for (;;) {
+        enum kl_action act;
+        const char *why;
+
+        nanosleep(&(struct timespec){ 0, MONITOR_POLL_MS * 1000000L }, NULL);
+        if (keel_domain_info(k, (uint32_t)id, &d))
+            return;                                 /* destroyed by someone */
+        if (d.state == KEEL_DOMSTATE_RUNNING)
+            continue;
+        if (d.state == KEEL_DOMSTATE_CRASHED) {
+            act = im->cfg.on_crash;
+            why = "crashed";
+        } else {
+            act = d.shutdown_reason == KEEL_SHUTDOWN_REBOOT ? im->cfg.on_reboot :
+                  d.shutdown_reason == KEEL_SHUTDOWN_CRASH ? im->cfg.on_crash : im->cfg.on_poweroff;
+            why = reasons[d.shutdown_reason & 3];
+        }
+        monitor_log("domain %lld '%s' %s%s%.*s: %s\n", (long long)id, im->cfg.name, why,
+                    d.state == KEEL_DOMSTATE_CRASHED ? " (" : "", (int)sizeof(d.crash_reason),
+                    d.state == KEEL_DOMSTATE_CRASHED ? d.crash_reason : "", kl_action_name(act));
+        if (act == KL_ACTION_PRESERVE)
+            return;
+        keel_domain_destroy(k, (uint32_t)id);
+        if (act != KL_ACTION_RESTART && act != KL_ACTION_COREDUMP_RESTART)
+            return;
+        /* A domain that dies as soon as it starts would be rebuilt forever: stop after a burst. */
+        if (nr_restarts >= RESTART_BURST && time(NULL) - restarts[nr_restarts % RESTART_BURST] < RESTART_WINDOW) {
+            monitor_log("domain '%s' restarted %u times in %u s: not restarting it again\n", im->cfg.name,
+                        RESTART_BURST, RESTART_WINDOW);
+            return;
+        }
+        restarts[nr_restarts++ % RESTART_BURST] = time(NULL);
+        id = build(k, im, 0);
+        if (id < 0) {
+            monitor_log("domain '%s' could not be restarted\n", im->cfg.name);
+            return;
+        }
+        monitor_log("domain '%s' restarted as %lld\n", im->cfg.name, (long long)id);
+    }
+}
+
+static int load_config(struct image *im, const char *path, char **overrides, int n, int lax)
+{
+    char err[512];
+    uint8_t *text;
+    size_t len;
+    int rc;
+
+    kl_config_init(&im->cfg);
+    rc = kl_read_file(path, &text, &len);
+    if (rc)
+        return kl_error("create", "cannot read %s: %s", path, strerror(-rc));
+    fprintf(stderr, "Parsing config from %s\n", path);
+    rc = kl_config_parse(&im->cfg, (const char *)text, len, path, lax, err, sizeof(err));
+    free(text);
+    for (int i = 0; !rc && i < n; i++)
+        rc = kl_config_parse(&im->cfg, overrides[i], strlen(overrides[i]), "<command line>", lax, err,
+                             sizeof(err));
+    if (!rc)
+        rc = kl_config_finish(&im->cfg, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    if (im->cfg.warnings)
+        fprintf(stderr, "kl: create: %u unknown setting(s) ignored (-e)\n", im->cfg.warnings);
+    kl_config_cmdline(&im->cfg, im->cmdline, sizeof(im->cmdline));
+    return 0;
+}
+
+static void make_uuid(uint8_t uuid[16])
+{
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0 || read(fd, uuid, 16) != 16) {
+        for (int i = 0; i < 16; i++)
+            uuid[i] = (uint8_t)rand();
+    }
+    if (fd >= 0)
+        close(fd);
+    uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40);   /* RFC 4122 version 4 */
+    uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80);
+}
+
+int cmd_create(int argc, char **argv)
+{
+    static struct image im;
+    int opt, console = 0, paused = 0, lax = 0, rc;
+    struct keel k;
+    int64_t id;
+    pid_t pid;
+
+    while ((opt = getopt(argc, argv, "cpe")) != -1) {
+        if (opt == 'c')
+            console = 1;
+        else if (opt == 'p')
+            paused = 1;
+        else if (opt == 'e')
+            lax = 1;
+        else
+            return kl_usage("create");
+    }
+    if (optind >= argc)
+        return kl_usage("create");
+    if (load_config(&im, argv[optind], argv + optind + 1, argc - optind - 1, lax))
+        return 1;
+    rc = kl_read_kernel(im.cfg.kernel, &im.kernel, &im.kernel_len);
+    if (rc)
+        return kl_error("create", "kernel %s: %s", im.cfg.kernel, strerror(-rc));
+    if (im.cfg.ramdisk[0] && (rc = kl_read_file(im.cfg.ramdisk, &im.ramdisk, &im.ramdisk_len)))
+        return kl_error("create", "ramdisk %s: %s", im.cfg.ramdisk, strerror(-rc));
+    if (im.cfg.nr_disks || im.cfg.nr_vifs)
+        fprintf(stderr, "kl: create: disk and vif settings are not served yet: the domain has no devices for them\n");
+    make_uuid(im.uuid);
+    if (kl_open(&k))
+        return 1;
+    id = build(&k, &im, paused);
+    if (id < 0) {
+        keel_close(&k);
+        return 1;
+    }
+    fprintf(stderr, "Created domain '%s' (id %lld)%s\n", im.cfg.name, (long long)id, paused ? ", paused" : "");
+    pid = fork();
+    if (pid == 0) {
+        /* The monitor: detached from the terminal, alive as long as the domain is. */
+        setsid();
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        monitor(&k, &im, id);
+        _exit(0);
+    }
+    if (pid < 0)
+        fprintf(stderr, "kl: create: no monitor process (%s): on_poweroff/on_reboot/on_crash will not apply\n",
+                strerror(errno));
+    rc = console ? kl_console_attach(&k, (uint32_t)id) : 0;
+    keel_close(&k);
+    return rc;
+}

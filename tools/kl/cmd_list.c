@@ -1,0 +1,77 @@
+/* kl list [-l] [DOMAIN...]: domains in `xl list`'s columns; -l: every field, one per line. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "kl.h"
+
+static const char *const shutdown_names[] = { "poweroff", "reboot", "suspend", "crash" };
+
+static void print_long(const struct keel_domain_info *d)
+{
+    char st[7];
+
+    printf("name            : %.*s\n", KEEL_NAME_MAX, d->name);
+    printf("domid           : %u\n", d->domid);
+    printf("uuid            : ");
+    for (int i = 0; i < 16; i++)
+        printf("%02x%s", d->uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
+    printf("\nstate           : %s\n", kl_state_string(d, st));
+    printf("memory          : %llu MiB\n", (unsigned long long)(d->mem_bytes >> 20));
+    printf("vcpus           : %u (%u blocked)\n", d->nr_vcpus, d->nr_blocked_vcpus);
+    printf("cpu_time        : %.1f s\n", (double)d->cpu_time_ns / 1e9);
+    printf("uptime          : %.1f s\n", (double)d->uptime_ns / 1e9);
+    if (d->state == KEEL_DOMSTATE_SHUTDOWN)
+        printf("shutdown_reason : %s\n", shutdown_names[d->shutdown_reason & 3]);
+    if (d->state == KEEL_DOMSTATE_CRASHED)
+        printf("crash_reason    : %.*s\n", (int)sizeof(d->crash_reason), d->crash_reason);
+    printf("\n");
+}
+
+static void print_row(const struct keel_domain_info *d)
+{
+    char st[7];
+
+    printf("%-40.*s %5u %5llu %5u     %s %8.1f\n", KEEL_NAME_MAX, d->name, d->domid,
+           (unsigned long long)(d->mem_bytes >> 20), d->nr_vcpus, kl_state_string(d, st),
+           (double)d->cpu_time_ns / 1e9);
+}
+
+int cmd_list(int argc, char **argv)
+{
+    struct keel_domain_info info[KEEL_DOMAIN_LIST_MAX];
+    int opt, lng = 0, rc = 0;
+    uint32_t first = 0;
+    struct keel k;
+    int64_t n;
+
+    while ((opt = getopt(argc, argv, "l")) != -1) {
+        if (opt != 'l')
+            return kl_usage("list");
+        lng = 1;
+    }
+    if (kl_open(&k))
+        return 1;
+    if (!lng)
+        printf("%-40s %5s %5s %5s %10s %8s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
+    if (optind < argc) {
+        for (int i = optind; i < argc; i++) {
+            int64_t id = kl_domain_arg(&k, "list", argv[i]);
+            if (id < 0 || keel_domain_info(&k, (uint32_t)id, info)) {
+                rc = 1;
+                continue;
+            }
+            lng ? print_long(info) : print_row(info);
+        }
+        keel_close(&k);
+        return rc;
+    }
+    while ((n = keel_domain_list(&k, first, info, KEEL_DOMAIN_LIST_MAX)) > 0) {
+        for (int64_t i = 0; i < n; i++)
+            lng ? print_long(&info[i]) : print_row(&info[i]);
+        first = info[n - 1].domid + 1;
+    }
+    keel_close(&k);
+    if (n < 0)
+        return kl_error("list", "asking the hypervisor failed: %s", strerror((int)-n));
+    return 0;
+}

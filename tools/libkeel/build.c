@@ -1,0 +1,106 @@
+/*
+ * Building a domU from dom0: the loaders the hypervisor uses for its own
+ * guests (arch/x86/linux_boot.c, hv/mb1.c: pure code, shared), with guest
+ * memory reached through KEEL_HC_DOMAIN_WRITE and the entry state set with
+ * KEEL_HC_VCPU_SET_ENTRY. The memory map is the domU platform's
+ * (public/keel.h): RAM but the legacy hole, ACPI tables at KEEL_DOMU_RSDP.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <asm/linux_boot.h>
+#include <keel/mb1.h>
+#include "libkeel.h"
+
+#define MB1_MAGIC           0x1badb002u
+#define MB1_SEARCH          8192        /* the header is in the first 8 KiB, 4-byte aligned */
+#define MB1_BOOTLOADER_MAGIC 0x2badb002u
+
+struct target {
+    struct keel *k;
+    uint32_t domid;
+};
+
+/* The loaders log through printk(): here their words become the caller's error message. */
+static char log_buf[256];
+
+void printk(int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    (void)level;
+    va_start(ap, fmt);
+    vsnprintf(log_buf, sizeof(log_buf), fmt, ap);
+    va_end(ap);
+    log_buf[strcspn(log_buf, "\n")] = '\0';
+}
+
+void panic(const char *fmt, ...)
+{
+    (void)fmt;
+    fprintf(stderr, "libkeel: internal error in a loader\n");
+    abort();
+}
+
+static int copy_to(void *opaque, uint64_t gpa, const void *src, uint64_t len)
+{
+    struct target *t = opaque;
+    int64_t rc = keel_domain_write(t->k, t->domid, gpa, src, len);
+
+    if (rc)
+        snprintf(log_buf, sizeof(log_buf), "writing %llu bytes at guest address %#llx failed: %s",
+                 (unsigned long long)len, (unsigned long long)gpa, strerror((int)-rc));
+    return rc ? -EFAULT : 0;
+}
+
+static int is_multiboot(const uint8_t *img, size_t len)
+{
+    for (size_t off = 0; off + 12 <= len && off < MB1_SEARCH; off += 4) {
+        uint32_t w[3];
+        memcpy(w, img + off, sizeof(w));
+        if (w[0] == MB1_MAGIC && w[0] + w[1] + w[2] == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct keel_kernel *kern, char *err,
+               size_t errlen)
+{
+    struct target t = { k, domid };
+    struct keel_vcpu_entry e;
+    int rc;
+
+    log_buf[0] = '\0';
+    memset(&e, 0, sizeof(e));
+    if (is_multiboot(kern->image, kern->image_len)) {
+        struct mb1_target mt = { mem_bytes, copy_to, &t };
+        struct mb1_module mod = { kern->ramdisk, kern->ramdisk_len, "" };
+        struct mb1_entry me;
+        rc = mb1_load(kern->image, kern->image_len, kern->cmdline, &mod, kern->ramdisk ? 1 : 0, &mt, &me);
+        e = (struct keel_vcpu_entry){ .kind = KEEL_ENTRY_MULTIBOOT, .rip = me.eip, .rax = MB1_BOOTLOADER_MAGIC,
+                                      .rbx = me.mbi };
+    } else {
+        const struct linux_e820 map[] = {
+            { 0, KEEL_DOMU_HOLE_START, LINUX_E820_RAM },
+            { KEEL_DOMU_HOLE_START, KEEL_DOMU_HOLE_END - KEEL_DOMU_HOLE_START, LINUX_E820_RESERVED },
+            { KEEL_DOMU_HOLE_END, mem_bytes - KEEL_DOMU_HOLE_END, LINUX_E820_RAM },
+        };
+        struct linux_target lt = { mem_bytes, map, 3, KEEL_DOMU_RSDP, copy_to, &t };
+        struct linux_entry le;
+        rc = linux_load(kern->image, kern->image_len, kern->cmdline, kern->ramdisk, kern->ramdisk_len, &lt, &le);
+        e = (struct keel_vcpu_entry){ .kind = KEEL_ENTRY_LINUX64, .rip = le.rip, .rsi = le.rsi, .cr3 = le.cr3,
+                                      .gdt = le.gdt };
+    }
+    if (rc) {
+        snprintf(err, errlen, "%s", log_buf[0] ? log_buf : rc == -E2BIG ? "it does not fit in the domain's memory"
+                                                                          : "not a kernel Keel can boot");
+        return rc;
+    }
+    rc = (int)keel_vcpu_set_entry(k, domid, 0, &e);
+    if (rc)
+        snprintf(err, errlen, "setting vCPU 0's entry failed: %s", strerror(-rc));
+    return rc;
+}
