@@ -244,6 +244,45 @@ static int64_t console(struct vcpu *caller, const uint64_t a[5])
     return (int64_t)n;
 }
 
+static int64_t shutdown(struct vcpu *caller, const uint64_t a[5])
+{
+    struct domain *d;
+    int rc = find_domu(a[0], &d);
+
+    if (rc)
+        return rc;
+    if (a[1] != KEEL_SHUTDOWN_POWEROFF && a[1] != KEEL_SHUTDOWN_REBOOT)
+        return -EINVAL;
+    if (d->state != DOMAIN_RUNNING)
+        return -EBUSY;
+    if (a[1] == KEEL_SHUTDOWN_POWEROFF)
+        return arch_domu_power_button(d);
+    domain_shutdown(d, SHUTDOWN_REBOOT, 0);
+    return 0;
+}
+
+static int64_t vcpu_list(struct vcpu *caller, const uint64_t a[5])
+{
+    uint64_t gpa = a[1], max = a[2];
+    struct keel_vcpu_info info;
+    struct domain *d = a[0] <= 0xffffffffu ? domain_find((uint32_t)a[0]) : NULL;
+    uint32_t i;
+
+    if (!d)
+        return -ENOENT;             /* dom0's vCPUs are listed too */
+    for (i = 0; i < d->nr_vcpus && i < max; i++) {
+        const struct vcpu *v = d->vcpus[i];
+        memset(&info, 0, sizeof(info));
+        info.vcpu = v->id;
+        info.cpu = v->processor;
+        info.flags = (v->running ? KEEL_VCPUINFO_RUNNING : 0) | (v->blocked ? KEEL_VCPUINFO_BLOCKED : 0);
+        info.cpu_time_ns = tsc_to_ns(v->cpu_tsc);
+        if (domain_copy_to(caller->domain, gpa + (uint64_t)i * sizeof(info), &info, sizeof(info)))
+            return -EFAULT;
+    }
+    return i;
+}
+
 int64_t domctl(unsigned nr, struct vcpu *caller, const uint64_t a[5])
 {
     static int64_t (*const fn[])(struct vcpu *, const uint64_t[5]) = {
@@ -251,6 +290,7 @@ int64_t domctl(unsigned nr, struct vcpu *caller, const uint64_t a[5])
         [KEEL_HC_DOMAIN_PAUSE] = pause, [KEEL_HC_DOMAIN_UNPAUSE] = unpause,
         [KEEL_HC_DOMAIN_LIST] = list, [KEEL_HC_DOMAIN_WRITE] = write,
         [KEEL_HC_VCPU_SET_ENTRY] = set_entry, [KEEL_HC_DOMAIN_CONSOLE] = console,
+        [KEEL_HC_DOMAIN_SHUTDOWN] = shutdown, [KEEL_HC_VCPU_LIST] = vcpu_list,
     };
     int64_t rc;
 

@@ -96,6 +96,8 @@ DOMCTL(DOMAIN_LIST)
 DOMCTL(DOMAIN_WRITE)
 DOMCTL(VCPU_SET_ENTRY)
 DOMCTL(DOMAIN_CONSOLE)
+DOMCTL(DOMAIN_SHUTDOWN)
+DOMCTL(VCPU_LIST)
 
 /* Indexed by number; the contract of each handler is in public/keel.h. */
 static const struct hypercall table[] = {
@@ -110,6 +112,8 @@ static const struct hypercall table[] = {
     [KEEL_HC_DOMAIN_WRITE] = { hc_DOMAIN_WRITE, HC_DOM0_ONLY },
     [KEEL_HC_VCPU_SET_ENTRY] = { hc_VCPU_SET_ENTRY, HC_DOM0_ONLY },
     [KEEL_HC_DOMAIN_CONSOLE] = { hc_DOMAIN_CONSOLE, HC_DOM0_ONLY },
+    [KEEL_HC_DOMAIN_SHUTDOWN] = { hc_DOMAIN_SHUTDOWN, HC_DOM0_ONLY },
+    [KEEL_HC_VCPU_LIST] = { hc_VCPU_LIST, HC_DOM0_ONLY },
 };
 
 /* Indexed by number - KEEL_HC_TEST_BASE. */

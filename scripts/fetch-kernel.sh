@@ -5,12 +5,14 @@
 #   OUTDIR/vmlinux   the uncompressed ELF inside it (skips the emulated XZ)
 #   OUTDIR/config    its configuration
 #   OUTDIR/modules/  lib/modules/VERSION with the modules dom0/rootfs/modules
-#                    lists and everything they depend on, and modules.dep
+#                    and dom0/domu/modules list and everything they depend
+#                    on, and modules.dep
 set -euo pipefail
 export LC_ALL=C
 out=$(realpath -m "$1")
-list=$(realpath "$(dirname "$0")/../dom0/rootfs/modules")
-stamp="$out/.modules-$(md5sum < "$list" | cut -c1-8)"
+top=$(realpath "$(dirname "$0")/..")
+lists="$top/dom0/rootfs/modules $top/dom0/domu/modules"
+stamp="$out/.modules-$(cat $lists | md5sum | cut -c1-8)"
 [ -s "$out/vmlinuz" ] && [ -s "$out/vmlinux" ] && [ -e "$stamp" ] && exit 0
 pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 if [ -z "$pkg" ]; then
@@ -39,7 +41,7 @@ busybox depmod -b "$work/x" "$ver"
 rm -rf "$out/modules"
 mkdir -p "$out/modules/lib/modules/$ver"
 dep="$work/x/lib/modules/$ver/modules.dep"
-want=$(sed 's/#.*//' "$list" | xargs)
+want=$(cat $lists | sed 's/#.*//' | xargs)
 for m in $want; do
     line=$(grep -E "/${m//_/[-_]}\.ko:" "$dep" || { echo "fetch-kernel: no module $m in $pkg" >&2; exit 1; })
     for f in ${line/:/}; do

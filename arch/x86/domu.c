@@ -3,7 +3,8 @@
  * I/O APIC, a 16550A on COM1 whose output goes to the domain's console ring
  * and whose input comes from dom0 (KEEL_HC_DOMAIN_CONSOLE), ACPI tables in
  * the legacy hole (hardware-reduced FADT, MADT, a DSDT naming COM1 and
- * \_S5), the FADT's sleep-control and reset registers, and an absent 8259
+ * \_S5), the FADT's sleep-control and reset registers, a Generic Event
+ * Device whose one event is the power button, and an absent 8259
  * (its mask register reads 0, not back what was written: Linux's probe
  * then uses no PIC and needs no PIT).
  */
@@ -32,6 +33,9 @@
 #define DOMU_SLEEP_STATUS   0x601
 #define DOMU_RESET          0x602       /* FADT RESET_REG; KEEL_RESET_VALUE resets */
 #define DOMU_RESET_VALUE    0x01
+#define DOMU_GED_STATUS     0x604       /* pending GED events; written ones clear (dsdt_domu.asl) */
+#define DOMU_GED_PIN        9           /* its interrupt: level, active high */
+#define GED_POWER_BUTTON    (1u << 0)
 #define SLP_EN              (1u << 5)
 #define SLP_TYP(v)          (((v) >> 2) & 7)
 #define S5_TYP              5           /* \_S5 in dsdt_domu.asl */
@@ -42,6 +46,7 @@ struct domu_platform {
     struct vioapic vioapic;
     struct vioapic_ops vioapic_ops;
     struct vuart uart;
+    uint8_t ged_pending;                /* GED_* events the guest has not cleared */
 };
 
 _Static_assert(sizeof(struct domu_platform) <= (PAGE_SIZE << PLATFORM_ORDER), "domU platform in a page");
@@ -81,6 +86,8 @@ static int ioapic_eoi_pin(void *opaque, unsigned pin)
 {
     struct domain *d = opaque;
 
+    if (pin == DOMU_GED_PIN)
+        return plat(d)->ged_pending != 0;
     return pin == DOMU_COM1_PIN ? plat(d)->uart.irq_level : 0;
 }
 
@@ -157,6 +164,39 @@ static int no_pic(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t
     return 0;
 }
 
+/*
+ * The Generic Event Device (ACPI 6.5 5.6.9): its _EVT reads the pending
+ * events and writes back the ones it handled; the line stays up while any
+ * is pending.
+ */
+static int ged_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
+{
+    struct domu_platform *p = plat(v->domain);
+
+    spin_lock(&p->lock);
+    if (in) {
+        *val = p->ged_pending;
+    } else {
+        p->ged_pending &= (uint8_t)~*val;
+        vioapic_set_line(&p->vioapic, DOMU_GED_PIN, p->ged_pending != 0);
+    }
+    spin_unlock(&p->lock);
+    return 0;
+}
+
+int arch_domu_power_button(struct domain *d)
+{
+    struct domu_platform *p = plat(d);
+
+    if (!p || d->privileged)
+        return -EINVAL;
+    spin_lock(&p->lock);
+    p->ged_pending |= GED_POWER_BUTTON;
+    vioapic_set_line(&p->vioapic, DOMU_GED_PIN, 1);
+    spin_unlock(&p->lock);
+    return 0;
+}
+
 static int power_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
 {
     struct domain *d = v->domain;
@@ -228,6 +268,8 @@ int arch_domu_init(struct domain *d)
         rc = domain_register_portio(d, 0xa0, 2, no_pic);
     if (!rc)
         rc = domain_register_portio(d, DOMU_SLEEP_CONTROL, 3, power_port);
+    if (!rc)
+        rc = domain_register_portio(d, DOMU_GED_STATUS, 1, ged_port);
     if (!rc)
         rc = write_acpi(d);
     return rc;

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# dom0/domu/build.sh OUT.cpio: the demo domU's initramfs (newc cpio,
-# uncompressed): busybox (busybox-static) and dom0/domu/init. Small on
-# purpose: it rides inside dom0's own initramfs.
+# dom0/domu/build.sh OUT.cpio KERNELDIR: the demo domU's initramfs (newc
+# cpio, uncompressed): busybox (busybox-static), dom0/domu/init, the kernel
+# modules dom0/domu/modules lists (from scripts/fetch-kernel.sh's KERNELDIR)
+# and acpid's power-button action. Small on purpose: it rides inside dom0's
+# own initramfs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "$1")
+kdir=$(realpath "$2")
+ver=$(cat "$kdir/version")
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
@@ -14,6 +18,22 @@ for a in $(/bin/busybox --list-full); do
     [ -e "$stage/$a" ] || ln -s /bin/busybox "$stage/$a"
 done
 cp "$here/init" "$stage/init"
+# The listed modules and what they depend on, with a modules.dep for modprobe.
+dep="$kdir/modules/lib/modules/$ver/modules.dep"
+mkdir -p "$stage/lib/modules/$ver"
+for m in $(sed 's/#.*//' "$here/modules"); do
+    line=$(grep -E "/${m//_/[-_]}\.ko:" "$dep" || { echo "domu: no module $m in $kdir" >&2; exit 1; })
+    for f in ${line/:/}; do
+        mkdir -p "$stage/lib/modules/$ver/$(dirname "$f")"
+        cp "$kdir/modules/lib/modules/$ver/$f" "$stage/lib/modules/$ver/$f"
+    done
+done
+/bin/busybox depmod -b "$stage" "$ver"
+sed 's/#.*//' "$here/modules" | xargs -n1 > "$stage/etc/modules"
+# busybox acpid runs /etc/acpi/PWRF/00000080 when the power button is pressed.
+mkdir -p "$stage/etc/acpi/PWRF"
+printf '#!/bin/sh\necho "KEEL-DOMU-POWER-BUTTON: powering off" > /dev/console\nsync\npoweroff -f\n' > "$stage/etc/acpi/PWRF/00000080"
+chmod 755 "$stage/etc/acpi/PWRF/00000080"
 chmod 755 "$stage/init"
 echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
 echo "demo" > "$stage/etc/hostname"

@@ -6,6 +6,9 @@
  *    register ((5 << 2) | SLP_EN), which ends the domain.
  *  - COM1 (PNP0501) with its interrupt: with no 8259 (the MADT says no
  *    PC-AT compatibility) Linux maps ISA IRQs only for devices it is told of.
+ *  - A power button (PNP0C0C) and the Generic Event Device (ACPI0013, ACPI
+ *    6.5 5.6.9) that signals it: GSI 9, level, while port 0x604 has an
+ *    event pending; _EVT clears what it handles (arch/x86/domu.c).
  */
 DefinitionBlock ("", "DSDT", 2, "KEEL", "KEELDOMU", 1)
 {
@@ -22,6 +25,36 @@ DefinitionBlock ("", "DSDT", 2, "KEEL", "KEELDOMU", 1)
                 IO (Decode16, 0x03F8, 0x03F8, 0x08, 0x08)
                 IRQNoFlags () {4}
             })
+        }
+
+        Device (PWRB)
+        {
+            Name (_HID, EisaId ("PNP0C0C"))
+            Name (_UID, Zero)
+        }
+
+        Device (GED0)
+        {
+            Name (_HID, "ACPI0013")
+            Name (_UID, Zero)
+            Name (_CRS, ResourceTemplate ()
+            {
+                Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) {9}
+            })
+            OperationRegion (EVTS, SystemIO, 0x0604, One)
+            Field (EVTS, ByteAcc, NoLock, Preserve)
+            {
+                PEND, 8
+            }
+            Method (_EVT, 1, Serialized)
+            {
+                Local0 = PEND
+                If (Local0 & One)
+                {
+                    PEND = One
+                    Notify (\_SB.PWRB, 0x80)
+                }
+            }
         }
     }
 }

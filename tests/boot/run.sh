@@ -204,8 +204,9 @@ case_bochs_dom0_smp() {
 
 # The control plane (issue 5): dom0 runs dom0/rootfs/domu-test, kl's scenarios
 # against real domUs: a Linux domU from /etc/keel/demo.cfg, a second domU,
-# pause, console input, a triple-faulting domU restarted by on_crash, an
-# ACPI power-off from inside, destroy, and the memory coming back. dom0 has
+# pause, console input, a triple-faulting domU restarted by on_crash,
+# vcpu-list, a reset restarted by on_reboot, `kl shutdown -w` through the
+# guest's ACPI power button, destroy, and the memory coming back. dom0 has
 # one vCPU on CPU0; domUs go to the least loaded CPU (CPU1).
 case_bochs_domu() {
     local log=$1 iso="$OUT/domu.iso"
@@ -216,13 +217,15 @@ case_bochs_domu() {
     run_bochs "$log" 1200 "$iso" 2 corei7_skylake_x 'KEEL-TEST:|Kernel panic|EXCEPTION'
     expect "$log" '^KEEL-SCN-BADCFG: rc=1 bad.cfg:3:[0-9]+: .* domains=1$' '^KEEL-SCN-CREATE: rc=0' \
         '^KEEL-SCN-DEMO: KEEL-DOMU-UP: demo, 1 CPUs, [0-9]+ kB, Linux 6\.' \
-        '^KEEL-SCN-LIST: demo 2 128 1 [rb]----- ' '^KEEL-SCN-DOMID: 2 demo$' \
+        '^KEEL-SCN-LIST: demo 2 128 1 (r-----|-b----) ' '^KEEL-SCN-DOMID: 2 demo$' \
         '^KEEL-SCN-PROBE: PASS cpuid' '^KEEL-SCN-TWO: 3 domains' \
-        '^KEEL-SCN-PAUSE: state=--p--- cpu=([0-9.]+) later=\1 now=[rb]-----' '^KEEL-SCN-INPUT: typed-42' \
+        '^KEEL-SCN-PAUSE: state=--p--- cpu=([0-9.]+) later=\1 now=(r-----|-b----)' '^KEEL-SCN-INPUT: typed-42' \
         "^KEEL-SCN-CRASH: first id [0-9]+; kl: domain [0-9]+ 'crashy' crashed \(.*triple fault" \
         '^KEEL-SCN-RESTART: [1-9] restarts, restarted 3 times in 60 s, left: 0' \
-        '^KEEL-SCN-SURVIVED: demo [rb]-----' \
-        "^KEEL-SCN-POWEROFF: kl: domain 2 'demo' powered off: destroy listed=0" \
+        '^KEEL-SCN-SURVIVED: demo (r-----|-b----)' \
+        '^KEEL-SCN-VCPUS: demo 2 0 1 1$' \
+        "^KEEL-SCN-REBOOT: kl: domain 3 'probe' rebooted: restart; PASS cpuid" \
+        "^KEEL-SCN-SHUTDOWN: rc=0 Domain 2 has been shut down.*; KEEL-DOMU-POWER-BUTTON; kl: domain 2 'demo' powered off: destroy listed=0" \
         '^KEEL-SCN-DESTROY: rc=0 listed=1' '^KEEL-SCN-FREE-AFTER: ([0-9]+) \(before \1\)' \
         '^KEEL-SCN-DONE' '^KEEL-TEST: PASS dom0' &&
     refuse "$log" '^\(KEEL\) WARN:' 'EXCEPTION|PANIC|Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:|unchecked MSR'

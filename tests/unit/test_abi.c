@@ -47,6 +47,9 @@ static void test_domctl_layout(void **state)
     assert_int_equal(offsetof(struct keel_vcpu_entry, rip), 8);
     assert_int_equal(offsetof(struct keel_vcpu_entry, rbx), 48);
     assert_int_equal(sizeof(struct keel_console_chunk), 24);
+    assert_int_equal(sizeof(struct keel_vcpu_info), 24);
+    assert_int_equal(offsetof(struct keel_vcpu_info, flags), 8);
+    assert_int_equal(offsetof(struct keel_vcpu_info, cpu_time_ns), 16);
     /* A list of the most domains fits one bounced buffer. */
     assert_true(KEEL_DOMAIN_LIST_MAX * sizeof(struct keel_domain_info) <= KEEL_IOCTL_BUF_MAX);
 }
@@ -68,6 +71,10 @@ static void test_numbers(void **state)
     assert_int_equal(KEEL_HC_DOMAIN_WRITE, 8);
     assert_int_equal(KEEL_HC_VCPU_SET_ENTRY, 9);
     assert_int_equal(KEEL_HC_DOMAIN_CONSOLE, 10);
+    assert_int_equal(KEEL_HC_DOMAIN_SHUTDOWN, 11);
+    assert_int_equal(KEEL_HC_VCPU_LIST, 12);
+    assert_int_equal(KEEL_BUF_IN, 1);
+    assert_int_equal(KEEL_BUF_OUT, 2);
     assert_int_equal(KEEL_SHUTDOWN_POWEROFF, 0);
     assert_int_equal(KEEL_SHUTDOWN_REBOOT, 1);
     assert_int_equal(KEEL_SHUTDOWN_CRASH, 3);

@@ -24,7 +24,7 @@ static struct fake {
 } fakes[MAX_FAKES];
 static uint32_t next_id;
 static uint64_t free_bytes;
-static unsigned kills, entries64, entries32;
+static unsigned kills, entries64, entries32, buttons;
 static struct domain *dom0;
 static struct vcpu *caller;
 static uint8_t con_input[64];
@@ -169,6 +169,18 @@ struct vcpu *vcpu_create(struct domain *d)
     return v;
 }
 
+int arch_domu_power_button(struct domain *d)
+{
+    buttons++;
+    return 0;
+}
+
+void domain_shutdown(struct domain *d, enum shutdown_reason reason, uint32_t code)
+{
+    d->state = DOMAIN_SHUTDOWN;
+    d->shutdown_reason = reason;
+}
+
 int sched_add_vcpu(struct vcpu *v, int cpu) { return 0; }
 uint64_t mm_free_bytes(void) { return free_bytes; }
 uint64_t arch_tsc_khz(void) { return 1000000; }
@@ -206,7 +218,7 @@ static int setup(void **state)
     memset(fakes, 0, sizeof(fakes));
     next_id = 1;
     free_bytes = 1ull << 30;
-    kills = entries64 = entries32 = con_input_len = 0;
+    kills = entries64 = entries32 = buttons = con_input_len = 0;
     dom0 = domain_create("dom0", 0, 1);
     dom0->privileged = 1;
     caller = vcpu_create(dom0);
@@ -287,7 +299,7 @@ static void test_domid_checks(void **state)
     assert_int_equal(kills, 1);
     assert_null(domain_find((uint32_t)id));
     /* Numbers outside the table. */
-    assert_int_equal(call(KEEL_HC_DOMAIN_CONSOLE + 1, 0, 0, 0, 0, 0), -ENOSYS);
+    assert_int_equal(call(KEEL_HC_VCPU_LIST + 1, 0, 0, 0, 0, 0), -ENOSYS);
     assert_int_equal(call(1000, 0, 0, 0, 0, 0), -ENOSYS);
 }
 
@@ -409,6 +421,59 @@ static void test_console(void **state)
     assert_int_equal(call(KEEL_HC_DOMAIN_CONSOLE, dom0->id, KEEL_CONSOLE_OP_READ, 0x5000, 64, 0), -EPERM);
 }
 
+static void test_shutdown(void **state)
+{
+    struct domain *d;
+    int64_t id;
+
+    (void)state;
+    id = create("web", 64 << 20, 1, 0);
+    d = domain_find((uint32_t)id);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SHUTDOWN, (uint64_t)id, 2, 0, 0, 0), -EINVAL);    /* suspend */
+    assert_int_equal(call(KEEL_HC_DOMAIN_SHUTDOWN, (uint64_t)id, KEEL_SHUTDOWN_CRASH, 0, 0, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SHUTDOWN, (uint64_t)id, 1ull << 32, 0, 0, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SHUTDOWN, dom0->id, KEEL_SHUTDOWN_POWEROFF, 0, 0, 0), -EPERM);
+    assert_int_equal(buttons, 0);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SHUTDOWN, (uint64_t)id, KEEL_SHUTDOWN_POWEROFF, 0, 0, 0), 0);
+    assert_int_equal(buttons, 1);
+    assert_int_equal(d->state, DOMAIN_RUNNING);                 /* the guest decides */
+    assert_int_equal(call(KEEL_HC_DOMAIN_SHUTDOWN, (uint64_t)id, KEEL_SHUTDOWN_REBOOT, 0, 0, 0), 0);
+    assert_int_equal(d->state, DOMAIN_SHUTDOWN);
+    assert_int_equal(d->shutdown_reason, SHUTDOWN_REBOOT);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SHUTDOWN, (uint64_t)id, KEEL_SHUTDOWN_POWEROFF, 0, 0, 0), -EBUSY);
+    assert_int_equal(buttons, 1);
+}
+
+static void test_vcpu_list(void **state)
+{
+    struct keel_vcpu_info v[3];
+    struct domain *d;
+    int64_t id;
+
+    (void)state;
+    id = create("web", 64 << 20, 3, 0);
+    d = domain_find((uint32_t)id);
+    d->vcpus[1]->processor = 1;
+    d->vcpus[1]->blocked = 1;
+    d->vcpus[2]->running = 1;
+    d->vcpus[2]->cpu_tsc = 2000000000ull;       /* 2 s at the fake 1 GHz */
+    assert_int_equal(call(KEEL_HC_VCPU_LIST, (uint64_t)id, 0x7000, 8, 0, 0), 3);
+    memcpy(v, dom0_ram() + 0x7000, sizeof(v));
+    assert_int_equal(v[0].vcpu, 0);
+    assert_int_equal(v[1].cpu, 1);
+    assert_int_equal(v[1].flags, KEEL_VCPUINFO_BLOCKED);
+    assert_int_equal(v[2].flags, KEEL_VCPUINFO_RUNNING);
+    assert_int_equal(v[2].cpu_time_ns, 2000000000ull);
+    /* @max bounds what is written; dom0's own are listed; bad places and ids fail. */
+    memset(dom0_ram() + 0x7000, 0xee, sizeof(v));
+    assert_int_equal(call(KEEL_HC_VCPU_LIST, (uint64_t)id, 0x7000, 1, 0, 0), 1);
+    assert_int_equal(dom0_ram()[0x7000 + sizeof(v[0])], 0xee);
+    assert_int_equal(call(KEEL_HC_VCPU_LIST, dom0->id, 0x7000, 8, 0, 0), 1);
+    assert_int_equal(call(KEEL_HC_VCPU_LIST, (uint64_t)id, FAKE_RAM - 30, 8, 0, 0), -EFAULT);
+    assert_int_equal(call(KEEL_HC_VCPU_LIST, 999, 0x7000, 8, 0, 0), -ENOENT);
+    assert_int_equal(call(KEEL_HC_VCPU_LIST, (uint64_t)id | (1ull << 32), 0x7000, 8, 0, 0), -ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -418,6 +483,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_set_entry_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_console, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vcpu_list, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,4 +41,7 @@ int cmd_unpause(int argc, char **argv);
 int cmd_domid(int argc, char **argv);
 int cmd_domname(int argc, char **argv);
 int cmd_uptime(int argc, char **argv);
+int cmd_shutdown(int argc, char **argv);
+int cmd_reboot(int argc, char **argv);
+int cmd_vcpu_list(int argc, char **argv);
 #endif

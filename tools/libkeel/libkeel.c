@@ -91,6 +91,19 @@ int64_t keel_domain_unpause(struct keel *k, uint32_t domid)
     return domid_call(k, KEEL_HC_DOMAIN_UNPAUSE, domid);
 }
 
+int64_t keel_domain_shutdown(struct keel *k, uint32_t domid, uint32_t reason)
+{
+    return keel_hypercall(k, KEEL_HC_DOMAIN_SHUTDOWN, (const uint64_t[5]){ domid, reason }, NULL, 0, 0, 0);
+}
+
+int64_t keel_vcpu_list(struct keel *k, uint32_t domid, struct keel_vcpu_info *out, unsigned max)
+{
+    if (max > KEEL_MAX_VCPUS)
+        max = KEEL_MAX_VCPUS;
+    return keel_hypercall(k, KEEL_HC_VCPU_LIST, (const uint64_t[5]){ domid, 0, max }, out,
+                          (uint32_t)(max * sizeof(*out)), 1, KEEL_BUF_OUT);
+}
+
 int64_t keel_domain_list(struct keel *k, uint32_t first, struct keel_domain_info *out, unsigned max)
 {
     if (max > KEEL_DOMAIN_LIST_MAX)

@@ -40,6 +40,10 @@ int64_t keel_domain_unpause(struct keel *k, uint32_t domid);
 int64_t keel_domain_list(struct keel *k, uint32_t first, struct keel_domain_info *out, unsigned max);
 /* One domain: 0, or -ENOENT. */
 int64_t keel_domain_info(struct keel *k, uint32_t domid, struct keel_domain_info *out);
+/* Ask a domU to stop: KEEL_SHUTDOWN_POWEROFF (its ACPI power button) or _REBOOT (a reset, now). */
+int64_t keel_domain_shutdown(struct keel *k, uint32_t domid, uint32_t reason);
+/* Up to @max of a domain's vCPUs: how many, or -errno. */
+int64_t keel_vcpu_list(struct keel *k, uint32_t domid, struct keel_vcpu_info *out, unsigned max);
 /* A domain's id from its name (or its id written in decimal): the id, or -ENOENT. */
 int64_t keel_domain_lookup(struct keel *k, const char *name_or_id);
 /* Copy @len bytes into a paused domU's RAM at @gpa. */

@@ -98,6 +98,8 @@ struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcp
 
 /* A new domU's virtual platform (arch/x86/domu.c): devices, console ring, ACPI tables. */
 int arch_domu_init(struct domain *d);
+/* Press a domU's ACPI power button (its Generic Event Device): 0, or -EINVAL without one. */
+int arch_domu_power_button(struct domain *d);
 
 /* cpuid=: guest CPUID policy options (cpuid=no-avx512). 0 or -EINVAL. */
 int arch_cpuid_param(const char *value);

@@ -168,6 +168,29 @@ struct keel_console_chunk {
 _Static_assert(sizeof(struct keel_console_chunk) == 24, "keel_console_chunk layout");
 
 /*
+ * (domid, reason): ask a running domU to stop. KEEL_SHUTDOWN_POWEROFF
+ * presses its ACPI power button (a Generic Event Device event: the guest
+ * decides, and powers off through \_S5 if it handles the button);
+ * KEEL_SHUTDOWN_REBOOT resets it at once, as a reset button would: it stops
+ * with reason reboot and the toolstack applies on_reboot. -EBUSY if it has
+ * stopped already.
+ */
+#define KEEL_HC_DOMAIN_SHUTDOWN     11
+
+/* (domid, gpa, max): up to @max struct keel_vcpu_info, by vCPU number; returns how many. */
+#define KEEL_HC_VCPU_LIST           12
+#define KEEL_VCPUINFO_RUNNING       1u      /* on its CPU right now */
+#define KEEL_VCPUINFO_BLOCKED       2u      /* halted until an interrupt (or a STARTUP IPI) */
+struct keel_vcpu_info {
+    uint32_t vcpu;
+    uint32_t cpu;                   /* the physical CPU it is placed on (hard affinity) */
+    uint32_t flags;                 /* KEEL_VCPUINFO_* */
+    uint32_t pad;
+    uint64_t cpu_time_ns;
+};
+_Static_assert(sizeof(struct keel_vcpu_info) == 24, "keel_vcpu_info layout");
+
+/*
  * keel.ko's /dev/keel. KEEL_IOCTL_HYPERCALL (root only) makes hypercall @nr
  * with @args; when @buf_len is non-zero, keel.ko bounces @buf_len bytes at
  * user address @buf through kernel memory and puts that memory's

@@ -1,0 +1,126 @@
+/*
+ * kl shutdown [-w] [-a] DOMAIN: press a domain's ACPI power button (the
+ * guest powers itself off, if it handles the button); -w waits until it has
+ * stopped, -a does it to every domU. kl reboot -F DOMAIN: reset it now, as
+ * its reset button would (the toolstack then applies on_reboot): without
+ * a paravirtual control channel there is no graceful reboot from outside,
+ * which is what xl says for such guests too.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "kl.h"
+
+#define WAIT_POLL_MS 200
+
+/* Until every domain in @ids has stopped or gone. */
+static void wait_for(struct keel *k, int64_t *ids, int n)
+{
+    static const char *const reasons[] = { "poweroff", "reboot", "suspend", "crash" };
+    int left = n;
+
+    printf("Waiting for %d domains\n", n);
+    fflush(stdout);
+    while (left) {
+        nanosleep(&(struct timespec){ 0, WAIT_POLL_MS * 1000000L }, NULL);
+        for (int i = 0; i < n; i++) {
+            struct keel_domain_info d;
+            if (ids[i] < 0)
+                continue;
+            if (keel_domain_info(k, (uint32_t)ids[i], &d))
+                printf("Domain %lld has been shut down and is gone\n", (long long)ids[i]);
+            else if (d.state == KEEL_DOMSTATE_SHUTDOWN)
+                printf("Domain %lld has been shut down, reason code %u (%s)\n", (long long)ids[i],
+                       d.shutdown_reason, reasons[d.shutdown_reason & 3]);
+            else if (d.state == KEEL_DOMSTATE_CRASHED)
+                printf("Domain %lld crashed\n", (long long)ids[i]);
+            else
+                continue;
+            ids[i] = -1;
+            left--;
+        }
+    }
+}
+
+static int request(struct keel *k, const char *cmd, int64_t id, uint32_t reason)
+{
+    int64_t rc = keel_domain_shutdown(k, (uint32_t)id, reason);
+
+    if (rc == -KEEL_EPERM)
+        return kl_error(cmd, "domain %lld is dom0: shut it down from inside", (long long)id);
+    if (rc == -KEEL_EBUSY)
+        return kl_error(cmd, "domain %lld has stopped already", (long long)id);
+    if (rc < 0)
+        return kl_error(cmd, "domain %lld: %s", (long long)id, strerror((int)-rc));
+    return 0;
+}
+
+int cmd_shutdown(int argc, char **argv)
+{
+    struct keel_domain_info info[KEEL_DOMAIN_LIST_MAX];
+    int64_t ids[KEEL_DOMAIN_LIST_MAX];
+    int opt, all = 0, wait = 0, n = 0, rc = 0;
+    struct keel k;
+
+    while ((opt = getopt(argc, argv, "aw")) != -1) {
+        if (opt == 'a')
+            all = 1;
+        else if (opt == 'w')
+            wait = 1;
+        else
+            return kl_usage("shutdown");
+    }
+    if (all ? optind != argc : optind != argc - 1)
+        return kl_usage("shutdown");
+    if (kl_open(&k))
+        return 1;
+    if (all) {
+        int64_t got = keel_domain_list(&k, 0, info, KEEL_DOMAIN_LIST_MAX);
+        for (int64_t i = 0; i < got; i++)
+            if (!(info[i].flags & KEEL_DOMINFO_PRIVILEGED) && info[i].state == KEEL_DOMSTATE_RUNNING)
+                ids[n++] = info[i].domid;
+    } else if ((ids[0] = kl_domain_arg(&k, "shutdown", argv[optind])) >= 0) {
+        n = 1;
+    } else {
+        rc = 1;
+    }
+    for (int i = 0; i < n; i++) {
+        printf("Shutting down domain %lld\n", (long long)ids[i]);
+        if (request(&k, "shutdown", ids[i], KEEL_SHUTDOWN_POWEROFF)) {
+            ids[i] = -1;
+            rc = 1;
+        }
+    }
+    if (wait && !rc && n)
+        wait_for(&k, ids, n);
+    keel_close(&k);
+    return rc;
+}
+
+int cmd_reboot(int argc, char **argv)
+{
+    int opt, force = 0, rc;
+    struct keel k;
+    int64_t id;
+
+    while ((opt = getopt(argc, argv, "F")) != -1) {
+        if (opt != 'F')
+            return kl_usage("reboot");
+        force = 1;
+    }
+    if (optind != argc - 1)
+        return kl_usage("reboot");
+    if (!force)
+        return kl_error("reboot", "a domU has no paravirtual control channel, so it cannot be asked to reboot; "
+                                  "`kl reboot -F %s` resets it, `kl shutdown %s` asks it to power off",
+                        argv[optind], argv[optind]);
+    if (kl_open(&k))
+        return 1;
+    id = kl_domain_arg(&k, "reboot", argv[optind]);
+    rc = id < 0 ? 1 : request(&k, "reboot", id, KEEL_SHUTDOWN_REBOOT);
+    if (!rc)
+        printf("Rebooting domain %lld\n", (long long)id);
+    keel_close(&k);
+    return rc;
+}
