@@ -106,11 +106,16 @@ static void monitor(struct keel *k, const struct image *im, int64_t id)
                   d.shutdown_reason == KEEL_SHUTDOWN_CRASH ? im->cfg.on_crash : im->cfg.on_poweroff;
             why = reasons[d.shutdown_reason & 3];
         }
-        monitor_log("domain %lld '%s' %s%s%.*s: %s\n", (long long)id, im->cfg.name, why,
-                    d.state == KEEL_DOMSTATE_CRASHED ? " (" : "", (int)sizeof(d.crash_reason),
-                    d.state == KEEL_DOMSTATE_CRASHED ? d.crash_reason : "", kl_action_name(act));
+        if (d.state == KEEL_DOMSTATE_CRASHED)
+            monitor_log("domain %lld '%s' crashed (%.*s): %s\n", (long long)id, im->cfg.name,
+                        (int)sizeof(d.crash_reason), d.crash_reason, kl_action_name(act));
+        else
+            monitor_log("domain %lld '%s' %s: %s\n", (long long)id, im->cfg.name, why, kl_action_name(act));
         if (act == KL_ACTION_PRESERVE)
             return;
+        if (act == KL_ACTION_COREDUMP_DESTROY || act == KL_ACTION_COREDUMP_RESTART)
+            monitor_log("domain %lld '%s': no core dump written (kl cannot dump domains yet)\n", (long long)id,
+                        im->cfg.name);
         keel_domain_destroy(k, (uint32_t)id);
         if (act != KL_ACTION_RESTART && act != KL_ACTION_COREDUMP_RESTART)
             return;
