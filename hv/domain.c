@@ -11,6 +11,7 @@
 #include <asm/cpu_ops.h>
 #include <keel/buddy.h>
 #include <keel/domain.h>
+#include <keel/evtchn.h>
 #include <keel/lib.h>
 #include <keel/log.h>
 #include <keel/mm.h>
@@ -141,6 +142,7 @@ int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, 
 
 void domain_destroy(struct domain *d)
 {
+    evtchn_domain_destroy(d);           /* before anything it points into goes */
     spin_lock(&table_lock);
     for (unsigned i = 0; i < DOMAIN_MAX; i++)
         if (domains[i] == d)
@@ -170,6 +172,7 @@ void domain_kill(struct domain *d)
         sched_remove_vcpu(d->vcpus[i]);
     pr_info("d%u: '%s' destroyed\n", d->id, d->name);
     domain_destroy(d);
+    evtchn_send_virq(KEEL_VIRQ_DOM_EXC);
 }
 
 void domain_pause(struct domain *d)
@@ -410,6 +413,8 @@ void domain_shutdown(struct domain *d, enum shutdown_reason reason, uint32_t cod
     d->state = DOMAIN_SHUTDOWN;
     pr_info("d%u: shut down (%s), exit code %u\n", d->id, why[reason & 3], code);
     domain_kick(d);
+    if (!d->privileged)
+        evtchn_send_virq(KEEL_VIRQ_DOM_EXC);
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)
@@ -426,6 +431,8 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     d->state = DOMAIN_CRASHED;
     pr_err("d%u: crashed: %s\n", d->id, d->crash_reason);
     domain_kick(d);
+    if (!d->privileged)
+        evtchn_send_virq(KEEL_VIRQ_DOM_EXC);
 }
 
 void domain_print_all(void)

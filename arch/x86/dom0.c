@@ -46,6 +46,7 @@ static struct {
     struct vuart uart;
     uint16_t uart_base;
     unsigned uart_pin;                  /* its ISA IRQ's pin on the virtual I/O APIC */
+    unsigned evtchn_pin;                /* Keel's event interrupt (edge): past the physical pins */
     uint16_t pm1_cnt[2];
     uint64_t passthrough;               /* pins whose physical GSI dom0 owns */
     struct e820_map e820;
@@ -107,6 +108,15 @@ static void gsi_irq(uint32_t gsi, void *opaque)
         vioapic_set_line(&dom0.vioapic, pin, 1);
         vioapic_set_line(&dom0.vioapic, pin, 0);
     }
+    spin_unlock(&dom0.lock);
+}
+
+/* An event channel fired for dom0 (hv/evtchn.c): an edge on its event pin. */
+static void evtchn_upcall(struct domain *d)
+{
+    spin_lock(&dom0.lock);
+    vioapic_set_line(&dom0.vioapic, dom0.evtchn_pin, 1);
+    vioapic_set_line(&dom0.vioapic, dom0.evtchn_pin, 0);
     spin_unlock(&dom0.lock);
 }
 
@@ -307,7 +317,13 @@ static int setup_interrupts(struct domain *d)
         pr_warn("dom0: %u I/O APICs; only the first is given to dom0\n", acpi_info.nr_ioapics);
     dom0.vioapic_base = io->addr;
     dom0.gsi_base = io->gsi_base;
-    vioapic_reset(&dom0.vioapic, io->id, pins, &vioapic_ops);
+    /* One pin more than the hardware's, wired to nothing physical: the event-channel interrupt. */
+    dom0.evtchn_pin = pins < VIOAPIC_MAX_PINS ? pins : ~0u;
+    vioapic_reset(&dom0.vioapic, io->id, pins + (dom0.evtchn_pin != ~0u), &vioapic_ops);
+    if (dom0.evtchn_pin != ~0u) {
+        d->evtchn_gsi = dom0.gsi_base + dom0.evtchn_pin;
+        d->evtchn_upcall = evtchn_upcall;
+    }
     d->arch.level_eoi = level_eoi;
     if (domain_register_mmio(d, dom0.vioapic_base, PAGE_SIZE, vioapic_mmio))
         return -EINVAL;

@@ -36,6 +36,7 @@
 #define DOMU_GED_STATUS     0x604       /* pending GED events; written ones clear (dsdt_domu.asl) */
 #define DOMU_GED_PIN        9           /* its interrupt: level, active high */
 #define GED_POWER_BUTTON    (1u << 0)
+#define DOMU_EVTCHN_PIN     10          /* the event-channel interrupt: edge */
 #define SLP_EN              (1u << 5)
 #define SLP_TYP(v)          (((v) >> 2) & 7)
 #define S5_TYP              5           /* \_S5 in dsdt_domu.asl */
@@ -184,6 +185,16 @@ static int ged_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32
     return 0;
 }
 
+static void evtchn_upcall(struct domain *d)
+{
+    struct domu_platform *p = plat(d);
+
+    spin_lock(&p->lock);
+    vioapic_set_line(&p->vioapic, DOMU_EVTCHN_PIN, 1);
+    vioapic_set_line(&p->vioapic, DOMU_EVTCHN_PIN, 0);
+    spin_unlock(&p->lock);
+}
+
 int arch_domu_power_button(struct domain *d)
 {
     struct domu_platform *p = plat(d);
@@ -221,6 +232,7 @@ static void platform_free(struct domain *d)
     free_pages(virt_to_phys(d->platform), PLATFORM_ORDER);
     d->platform = NULL;
     d->console_input = NULL;
+    d->evtchn_upcall = NULL;
 }
 
 static int write_acpi(struct domain *d)
@@ -257,6 +269,8 @@ int arch_domu_init(struct domain *d)
     vuart_reset(&p->uart, uart_tx, uart_irq, d);
     d->arch.level_eoi = level_eoi;
     d->console_input = console_input;
+    d->evtchn_gsi = DOMU_EVTCHN_PIN;
+    d->evtchn_upcall = evtchn_upcall;
     rc = domain_console_ring_init(d);
     if (!rc)
         rc = domain_register_mmio(d, DOMU_IOAPIC_BASE, VIOAPIC_SIZE, ioapic_mmio);

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * keel.ko: dom0's door to the Keel hypervisor. /dev/keel offers the
- * hypercall ioctl to root (public/keel.h: KEEL_IOCTL_HYPERCALL), bouncing
- * one user buffer (in, out or both) through kernel memory whose
- * guest-physical address the hypercall gets. Loads only under Keel (CPUID leaf 0x40000000) with the
- * ABI version it was built for.
+ * keel.ko: dom0's door to the Keel hypervisor. /dev/keel offers root
+ *  - the hypercall ioctl (public/keel.h: KEEL_IOCTL_HYPERCALL), bouncing
+ *    one user buffer (in, out or both) through kernel memory whose
+ *    guest-physical address the hypercall gets;
+ *  - event channels (KEEL_IOCTL_EVTCHN): keel.ko gives Keel dom0's event
+ *    page and takes the event interrupt (an edge on the GSI Keel names, one
+ *    pin past the hardware's on dom0's virtual I/O APIC); the ports a file
+ *    binds fire into that file, which read() and poll() report.
+ * Loads only under Keel (CPUID leaf 0x40000000) with the ABI version it was
+ * built for.
  */
 #include <linux/module.h>
 #include <linux/miscdevice.h>
@@ -13,8 +18,23 @@
 #include <linux/slab.h>
 #include <linux/capability.h>
 #include <linux/io.h>
+#include <linux/acpi.h>
+#include <linux/interrupt.h>
+#include <linux/poll.h>
+#include <linux/wait.h>
+#include <linux/bitmap.h>
 #include <asm/processor.h>
 #include <public/keel.h>
+
+struct keel_file {
+    DECLARE_BITMAP(fired, KEEL_EVTCHN_PORTS);   /* under owner_lock */
+    wait_queue_head_t wq;
+};
+
+static DEFINE_SPINLOCK(owner_lock);
+static struct keel_file *owner[KEEL_EVTCHN_PORTS];     /* who bound each port */
+static struct keel_evtchn_page *evt_page;
+static int evt_gsi = -1, evt_irq = -1;
 
 static long keel_vmcall(u64 nr, const u64 a[5])
 {
@@ -29,21 +49,28 @@ static long keel_vmcall(u64 nr, const u64 a[5])
     return ret;
 }
 
-static long keel_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+static long evtchn_call(u64 op, u64 a1, u64 a2)
+{
+    const u64 a[5] = { op, a1, a2 };
+
+    return keel_vmcall(KEEL_HC_EVTCHN_OP, a);
+}
+
+/* ---- the hypercall ioctl ---- */
+
+static long hypercall_ioctl(unsigned long arg)
 {
     struct keel_ioctl_hypercall hc;
     void *buf = NULL;
     long ret;
 
-    if (cmd != KEEL_IOCTL_HYPERCALL)
-        return -ENOTTY;
-    if (!capable(CAP_SYS_ADMIN))
-        return -EPERM;
     if (copy_from_user(&hc, (void __user *)arg, sizeof(hc)))
         return -EFAULT;
     if (hc.buf_len > KEEL_IOCTL_BUF_MAX || hc.buf_arg > 4 || (hc.buf_dir & ~(KEEL_BUF_IN | KEEL_BUF_OUT)) ||
         (hc.buf_len && !hc.buf_dir))
         return -EINVAL;
+    if (hc.nr == KEEL_HC_EVTCHN_OP)
+        return -EPERM;                  /* the event page and ports are keel.ko's: KEEL_IOCTL_EVTCHN */
     if (hc.buf_len) {
         /* Physically contiguous: one guest-physical range for the hypervisor to check. */
         buf = kzalloc(hc.buf_len, GFP_KERNEL);
@@ -66,10 +93,173 @@ out:
     return ret;
 }
 
+/* ---- event channels ---- */
+
+static irqreturn_t evtchn_irq(int irq, void *dev)
+{
+    unsigned long flags;
+
+    spin_lock_irqsave(&owner_lock, flags);
+    for (unsigned int w = 0; w < KEEL_EVTCHN_PORTS / 64; w++) {
+        u64 pend = xchg(&evt_page->pending[w], 0);
+
+        while (pend) {
+            unsigned int port = w * 64 + __ffs64(pend);
+            struct keel_file *kf = owner[port];
+
+            pend &= pend - 1;
+            if (kf) {
+                __set_bit(port, kf->fired);
+                wake_up_interruptible(&kf->wq);
+            }
+        }
+    }
+    spin_unlock_irqrestore(&owner_lock, flags);
+    return IRQ_HANDLED;
+}
+
+static int owns(struct keel_file *kf, u32 port)
+{
+    return port < KEEL_EVTCHN_PORTS && READ_ONCE(owner[port]) == kf;
+}
+
+static void port_release(u32 port)
+{
+    spin_lock_irq(&owner_lock);
+    owner[port] = NULL;
+    spin_unlock_irq(&owner_lock);
+    evtchn_call(KEEL_EVTCHN_CLOSE, port, 0);
+}
+
+static long evtchn_ioctl(struct keel_file *kf, unsigned long arg)
+{
+    struct keel_ioctl_evtchn e;
+
+    if (copy_from_user(&e, (void __user *)arg, sizeof(e)))
+        return -EFAULT;
+    if (!evt_page)
+        return -ENODEV;                 /* Keel gave dom0 no event interrupt */
+    switch (e.op) {
+    case KEEL_EVTCHN_ALLOC_UNBOUND:
+    case KEEL_EVTCHN_BIND_INTERDOMAIN:
+    case KEEL_EVTCHN_BIND_VIRQ:
+        e.result = evtchn_call(e.op, e.arg, e.port);
+        if (e.result > 0 && e.result < KEEL_EVTCHN_PORTS) {
+            spin_lock_irq(&owner_lock);
+            owner[e.result] = kf;
+            spin_unlock_irq(&owner_lock);
+        }
+        break;
+    case KEEL_EVTCHN_SEND:
+        e.result = owns(kf, e.port) ? evtchn_call(KEEL_EVTCHN_SEND, e.port, 0) : -EINVAL;
+        break;
+    case KEEL_EVTCHN_CLOSE:
+        if (owns(kf, e.port)) {
+            port_release(e.port);
+            e.result = 0;
+        } else {
+            e.result = -EINVAL;
+        }
+        break;
+    default:
+        return -EINVAL;
+    }
+    return copy_to_user((void __user *)arg, &e, sizeof(e)) ? -EFAULT : 0;
+}
+
+static long keel_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+    if (!capable(CAP_SYS_ADMIN))
+        return -EPERM;
+    if (cmd == KEEL_IOCTL_HYPERCALL)
+        return hypercall_ioctl(arg);
+    if (cmd == KEEL_IOCTL_EVTCHN)
+        return evtchn_ioctl(f->private_data, arg);
+    return -ENOTTY;
+}
+
+static int fired_any(struct keel_file *kf)
+{
+    int any;
+
+    spin_lock_irq(&owner_lock);
+    any = !bitmap_empty(kf->fired, KEEL_EVTCHN_PORTS);
+    spin_unlock_irq(&owner_lock);
+    return any;
+}
+
+/* The ports that fired, as u32s, each once. */
+static ssize_t keel_read(struct file *f, char __user *ubuf, size_t len, loff_t *ppos)
+{
+    struct keel_file *kf = f->private_data;
+    u32 ports[32];
+    size_t n = 0;
+    int rc;
+
+    len = min(len / sizeof(u32), ARRAY_SIZE(ports));
+    if (!len)
+        return -EINVAL;
+    for (;;) {
+        unsigned int p;
+
+        spin_lock_irq(&owner_lock);
+        for_each_set_bit(p, kf->fired, KEEL_EVTCHN_PORTS) {
+            if (n == len)
+                break;
+            __clear_bit(p, kf->fired);
+            ports[n++] = p;
+        }
+        spin_unlock_irq(&owner_lock);
+        if (n)
+            break;
+        if (f->f_flags & O_NONBLOCK)
+            return -EAGAIN;
+        rc = wait_event_interruptible(kf->wq, fired_any(kf));
+        if (rc)
+            return rc;
+    }
+    return copy_to_user(ubuf, ports, n * sizeof(u32)) ? -EFAULT : (ssize_t)(n * sizeof(u32));
+}
+
+static __poll_t keel_poll(struct file *f, poll_table *wait)
+{
+    struct keel_file *kf = f->private_data;
+
+    poll_wait(f, &kf->wq, wait);
+    return fired_any(kf) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static int keel_open(struct inode *inode, struct file *f)
+{
+    struct keel_file *kf = kzalloc(sizeof(*kf), GFP_KERNEL);
+
+    if (!kf)
+        return -ENOMEM;
+    init_waitqueue_head(&kf->wq);
+    f->private_data = kf;
+    return 0;
+}
+
+static int keel_release(struct inode *inode, struct file *f)
+{
+    struct keel_file *kf = f->private_data;
+
+    for (u32 p = 1; p < KEEL_EVTCHN_PORTS; p++)
+        if (owns(kf, p))
+            port_release(p);
+    kfree(kf);
+    return 0;
+}
+
 static const struct file_operations keel_fops = {
     .owner = THIS_MODULE,
+    .open = keel_open,
+    .release = keel_release,
+    .read = keel_read,
+    .poll = keel_poll,
     .unlocked_ioctl = keel_ioctl,
     .compat_ioctl = keel_ioctl,
+    .llseek = noop_llseek,
 };
 
 static struct miscdevice keel_dev = {
@@ -79,11 +269,59 @@ static struct miscdevice keel_dev = {
     .mode = 0600,
 };
 
+/* Hand Keel the event page and take its interrupt; without them, /dev/keel works but has no events. */
+static void evtchn_setup(void)
+{
+    long gsi;
+    int rc;
+
+    evt_page = (void *)get_zeroed_page(GFP_KERNEL);
+    if (!evt_page)
+        return;
+    gsi = evtchn_call(KEEL_EVTCHN_INIT, virt_to_phys(evt_page), 0);
+    if (gsi <= 0) {
+        pr_warn("keel: no event channels (%ld)\n", gsi);
+        goto fail;
+    }
+    evt_gsi = (int)gsi;
+    evt_irq = acpi_register_gsi(NULL, evt_gsi, ACPI_EDGE_SENSITIVE, ACPI_ACTIVE_HIGH);
+    if (evt_irq < 0) {
+        pr_warn("keel: GSI %d for events has no IRQ (%d)\n", evt_gsi, evt_irq);
+        goto reset;
+    }
+    rc = request_irq(evt_irq, evtchn_irq, 0, "keel-evtchn", &keel_dev);
+    if (rc) {
+        pr_warn("keel: IRQ %d for events: %d\n", evt_irq, rc);
+        acpi_unregister_gsi(evt_gsi);
+        goto reset;
+    }
+    pr_info("keel: event channels on GSI %d (IRQ %d)\n", evt_gsi, evt_irq);
+    return;
+reset:
+    evtchn_call(KEEL_EVTCHN_RESET, 0, 0);
+fail:
+    free_page((unsigned long)evt_page);
+    evt_page = NULL;
+    evt_irq = -1;
+}
+
+static void evtchn_teardown(void)
+{
+    if (!evt_page)
+        return;
+    evtchn_call(KEEL_EVTCHN_RESET, 0, 0);      /* Keel forgets the page before it is freed */
+    free_irq(evt_irq, &keel_dev);
+    acpi_unregister_gsi(evt_gsi);
+    free_page((unsigned long)evt_page);
+    evt_page = NULL;
+}
+
 static int __init keel_init(void)
 {
     unsigned int eax, sig[3];
     static const u64 none[5];
     long abi;
+    int rc;
 
     if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
         return -ENODEV;
@@ -97,13 +335,20 @@ static int __init keel_init(void)
         pr_err("keel: hypervisor ABI %#lx, this module speaks %#x\n", abi, KEEL_ABI_VERSION);
         return -EPROTO;
     }
+    evtchn_setup();
+    rc = misc_register(&keel_dev);
+    if (rc) {
+        evtchn_teardown();
+        return rc;
+    }
     pr_info("keel: Keel hypervisor ABI %#lx, /dev/keel ready\n", abi);
-    return misc_register(&keel_dev);
+    return 0;
 }
 
 static void __exit keel_exit(void)
 {
     misc_deregister(&keel_dev);
+    evtchn_teardown();
 }
 
 module_init(keel_init);

@@ -227,6 +227,7 @@ case_bochs_domu() {
         "^KEEL-SCN-REBOOT: kl: domain 3 'probe' rebooted: restart; PASS cpuid" \
         "^KEEL-SCN-SHUTDOWN: rc=0 Domain 2 has been shut down.*; KEEL-DOMU-POWER-BUTTON; kl: domain 2 'demo' powered off: destroy listed=0" \
         '^KEEL-SCN-DESTROY: rc=0 listed=1' '^KEEL-SCN-FREE-AFTER: ([0-9]+) \(before \1\)' \
+        '^KEEL-SCN-EVTCHN: keel: event channels on GSI 24, [1-9][0-9]* interrupts' \
         '^KEEL-SCN-DONE' '^KEEL-TEST: PASS dom0' &&
     refuse "$log" '^\(KEEL\) WARN:' 'EXCEPTION|PANIC|Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:|unchecked MSR'
 }

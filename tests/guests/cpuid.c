@@ -37,6 +37,9 @@ int main(void)
     check(vmcall(1, 0x1000, 16, 0) == -1, "dom0-only hypercall (console read): -EPERM");
     check(vmcall(3, 0x1000, 0, 0) == -1, "dom0-only hypercall (domain create): -EPERM");
     check(vmcall(4, 1, 0, 0) == -1, "a domU cannot destroy dom0: -EPERM");
+    check(vmcall(13, 3, 0, 0) == -1, "event channels: only dom0 binds Keel's VIRQs: -EPERM");
+    check(vmcall(13, 1, 0xfffff, 0) == -2, "event channels: no port for a domain that does not exist: -ENOENT");
+    check(vmcall(13, 0, 0x1001, 0) == -22, "event channels: a page must be page-aligned: -EINVAL");
     check(vmcall(0x1234, 0, 0, 0) == -38, "unknown hypercall: -ENOSYS");
     check(vmcall(0x4b00 + 4, 0, 0, 0) > 10, "exit counter grows");
     /* The boot test hands the first cpuid guest a module: "keel test module". */

@@ -31,8 +31,9 @@ SRC_acpi_dom0 := drivers/acpi/acpi_dom0.c drivers/acpi/acpi.c $(BUILD)/gen/dsdt_
 SRC_conswitch := hv/conswitch.c
 SRC_kl_config := tools/libkeel/kl_config.c
 SRC_domctl    := hv/domctl.c
+SRC_evtchn    := hv/evtchn.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

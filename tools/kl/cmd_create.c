@@ -3,7 +3,8 @@
  * (then the overrides), create the domain paused, load its kernel, ramdisk
  * and command line, and start it. A monitor process (xl's per-domain
  * daemon) stays behind and applies on_poweroff / on_reboot / on_crash when
- * the domain stops; it reports to the kernel log (/dev/kmsg).
+ * the domain stops (it waits on Keel's KEEL_VIRQ_DOM_EXC event); it
+ * reports to the kernel log (/dev/kmsg).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include "kl_config.h"
 
 #define MONITOR_POLL_MS 200
+#define MONITOR_EVENT_WAIT_MS 5000  /* with events: a look now and then all the same */
 #define RESTART_BURST   3       /* restarts within RESTART_WINDOW s: then it stays down */
 #define RESTART_WINDOW  60
 
@@ -89,11 +91,17 @@ static void monitor(struct keel *k, const struct image *im, int64_t id)
     struct keel_domain_info d;
     unsigned nr_restarts = 0;
 
+    /* Keel signals KEEL_VIRQ_DOM_EXC when a domU stops; without it, look every MONITOR_POLL_MS. */
+    int64_t port = keel_evtchn_op(k, KEEL_EVTCHN_BIND_VIRQ, 0, KEEL_VIRQ_DOM_EXC);
+
     for (;;) {
         enum kl_action act;
         const char *why;
 
-        nanosleep(&(struct timespec){ 0, MONITOR_POLL_MS * 1000000L }, NULL);
+        if (port > 0)
+            keel_evtchn_wait(k, MONITOR_EVENT_WAIT_MS);
+        else
+            nanosleep(&(struct timespec){ 0, MONITOR_POLL_MS * 1000000L }, NULL);
         if (keel_domain_info(k, (uint32_t)id, &d))
             return;                                 /* destroyed by someone */
         if (d.state == KEEL_DOMSTATE_RUNNING)

@@ -1,5 +1,6 @@
 /* libkeel: /dev/keel wrappers (see libkeel.h). */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
@@ -89,6 +90,30 @@ int64_t keel_domain_pause(struct keel *k, uint32_t domid)
 int64_t keel_domain_unpause(struct keel *k, uint32_t domid)
 {
     return domid_call(k, KEEL_HC_DOMAIN_UNPAUSE, domid);
+}
+
+int64_t keel_evtchn_op(struct keel *k, uint32_t op, uint32_t port, uint64_t arg)
+{
+    struct keel_ioctl_evtchn e = { .op = op, .port = port, .arg = arg };
+
+    if (ioctl(k->fd, KEEL_IOCTL_EVTCHN, &e) < 0)
+        return -errno;
+    return e.result;
+}
+
+int64_t keel_evtchn_wait(struct keel *k, int timeout_ms)
+{
+    struct pollfd p = { .fd = k->fd, .events = POLLIN };
+    uint32_t port;
+    int n = poll(&p, 1, timeout_ms);
+
+    if (n < 0)
+        return -errno;
+    if (!n)
+        return 0;
+    if (read(k->fd, &port, sizeof(port)) != (ssize_t)sizeof(port))
+        return errno == EAGAIN ? 0 : -errno;
+    return port;
 }
 
 int64_t keel_domain_shutdown(struct keel *k, uint32_t domid, uint32_t reason)

@@ -42,6 +42,13 @@ int64_t keel_domain_list(struct keel *k, uint32_t first, struct keel_domain_info
 int64_t keel_domain_info(struct keel *k, uint32_t domid, struct keel_domain_info *out);
 /* Ask a domU to stop: KEEL_SHUTDOWN_POWEROFF (its ACPI power button) or _REBOOT (a reset, now). */
 int64_t keel_domain_shutdown(struct keel *k, uint32_t domid, uint32_t reason);
+/*
+ * Event channels (KEEL_IOCTL_EVTCHN): KEEL_EVTCHN_ALLOC_UNBOUND / BIND_* give
+ * a port of this handle, SEND / CLOSE take one; the result, or -errno.
+ */
+int64_t keel_evtchn_op(struct keel *k, uint32_t op, uint32_t port, uint64_t arg);
+/* Wait up to @timeout_ms (-1: forever) for ports of this handle to fire: one port, 0 on timeout, -errno. */
+int64_t keel_evtchn_wait(struct keel *k, int timeout_ms);
 /* Up to @max of a domain's vCPUs: how many, or -errno. */
 int64_t keel_vcpu_list(struct keel *k, uint32_t domid, struct keel_vcpu_info *out, unsigned max);
 /* A domain's id from its name (or its id written in decimal): the id, or -ENOENT. */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <asm/vcpu_arch.h>
+#include <keel/evtchn.h>
 
 #define DOMAIN_MAX          64          /* domains at once, dom0 included */
 #define DOMAIN_MAX_VCPUS    8
@@ -71,6 +72,11 @@ struct domain {
     void *platform;
     void (*platform_free)(struct domain *d);
     int (*console_input)(struct domain *d, uint8_t c);
+    /* Event channels (hv/evtchn.c, under its lock): ports, the pending page, the interrupt. */
+    struct evtchn evtchn[KEEL_EVTCHN_PORTS];
+    struct keel_evtchn_page *evtchn_page;   /* in the domain's RAM; NULL until KEEL_EVTCHN_INIT */
+    uint32_t evtchn_gsi;                    /* what the platform raises (0: none) */
+    void (*evtchn_upcall)(struct domain *d);
     uint32_t max_vcpus;             /* what CPUID and the MADT advertise */
     uint32_t nr_vcpus;
     struct vcpu *vcpus[DOMAIN_MAX_VCPUS];

@@ -191,6 +191,38 @@ struct keel_vcpu_info {
 _Static_assert(sizeof(struct keel_vcpu_info) == 24, "keel_vcpu_info layout");
 
 /*
+ * Event channels (any domain): numbered ports, each one end of a
+ * connection, and a page of the domain's RAM where Keel sets a port's
+ * pending bit (the guest clears it) before raising the domain's event
+ * interrupt: an edge on the GSI that KEEL_EVTCHN_INIT returns. Masked ports
+ * are marked pending without an interrupt. (KEEL_EVTCHN_x, a1, a2):
+ *   INIT (gpa of a page-aligned struct keel_evtchn_page) -> the GSI
+ *   ALLOC_UNBOUND (remote domid) -> a port that domain may bind to
+ *   BIND_INTERDOMAIN (remote domid, its unbound port for us) -> our port
+ *   BIND_VIRQ (KEEL_VIRQ_*; dom0 only) -> a port Keel signals
+ *   SEND (port), CLOSE (port): 0
+ *   RESET (): close every port and forget the page (before freeing it)
+ * Errors: -EINVAL (bad op, port or argument), -ENOENT (no such domain),
+ * -ENOSPC (no free port), -EPERM, -EFAULT (page not RAM).
+ */
+#define KEEL_HC_EVTCHN_OP           13
+#define KEEL_EVTCHN_INIT            0
+#define KEEL_EVTCHN_ALLOC_UNBOUND   1
+#define KEEL_EVTCHN_BIND_INTERDOMAIN 2
+#define KEEL_EVTCHN_BIND_VIRQ       3
+#define KEEL_EVTCHN_SEND            4
+#define KEEL_EVTCHN_CLOSE           5
+#define KEEL_EVTCHN_RESET           6
+#define KEEL_EVTCHN_PORTS           256     /* port 0 is never used */
+#define KEEL_VIRQ_DOM_EXC           0       /* a domU shut down, crashed or was destroyed */
+#define KEEL_VIRQ_MAX               1
+struct keel_evtchn_page {
+    uint64_t pending[KEEL_EVTCHN_PORTS / 64];   /* bit n: port n fired (set by Keel, cleared by the guest) */
+    uint64_t mask[KEEL_EVTCHN_PORTS / 64];      /* bit n: no interrupt for port n */
+};
+_Static_assert(sizeof(struct keel_evtchn_page) == 64, "keel_evtchn_page layout");
+
+/*
  * keel.ko's /dev/keel. KEEL_IOCTL_HYPERCALL (root only) makes hypercall @nr
  * with @args; when @buf_len is non-zero, keel.ko bounces @buf_len bytes at
  * user address @buf through kernel memory and puts that memory's
@@ -213,6 +245,26 @@ _Static_assert(sizeof(struct keel_ioctl_hypercall) == 72, "keel_ioctl_hypercall 
 #define KEEL_BUF_OUT                2u
 #define KEEL_IOCTL_BUF_MAX          65536u
 #define KEEL_IOCTL_HYPERCALL        _IOWR('K', 0x01, struct keel_ioctl_hypercall)
+
+/*
+ * Event channels through /dev/keel (KEEL_HC_EVTCHN_OP is keel.ko's own:
+ * KEEL_IOCTL_HYPERCALL refuses it). keel.ko owns dom0's event page and
+ * interrupt; a port bound through a file is that file's: SEND and CLOSE
+ * take only its own ports, closing the file closes them, and read() on it
+ * returns the ports that fired since (uint32_t each, each once), blocking
+ * unless O_NONBLOCK; poll() says when there are some.
+ *   @op ALLOC_UNBOUND (@arg remote domid), BIND_INTERDOMAIN (@arg remote
+ *   domid, @port its port), BIND_VIRQ (@arg KEEL_VIRQ_*): @result the port;
+ *   SEND, CLOSE (@port): @result 0. Errors in @result, as the hypercall's.
+ */
+struct keel_ioctl_evtchn {
+    uint32_t op;                    /* KEEL_EVTCHN_* */
+    uint32_t port;
+    uint64_t arg;
+    int64_t result;
+};
+_Static_assert(sizeof(struct keel_ioctl_evtchn) == 24, "keel_ioctl_evtchn layout");
+#define KEEL_IOCTL_EVTCHN           _IOWR('K', 0x02, struct keel_ioctl_evtchn)
 
 /* Test-mode hypercalls (keel.test=...): -ENOSYS outside test mode. */
 #define KEEL_HC_TEST_BASE           0x4b00
