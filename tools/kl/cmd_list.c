@@ -6,7 +6,7 @@
 
 static const char *const shutdown_names[] = { "poweroff", "reboot", "suspend", "crash" };
 
-static void print_long(const struct keel_domain_info *d)
+static int print_long(struct keel *k, const struct keel_domain_info *d)
 {
     char st[7];
 
@@ -25,24 +25,23 @@ static void print_long(const struct keel_domain_info *d)
     if (d->state == KEEL_DOMSTATE_CRASHED)
         printf("crash_reason    : %.*s\n", (int)sizeof(d->crash_reason), d->crash_reason);
     printf("\n");
+    return 0;
 }
 
-static void print_row(const struct keel_domain_info *d)
+static int print_row(struct keel *k, const struct keel_domain_info *d)
 {
     char st[7];
 
     printf("%-40.*s %5u %5llu %5u     %s %8.1f\n", KEEL_NAME_MAX, d->name, d->domid,
            (unsigned long long)(d->mem_bytes >> 20), d->nr_vcpus, kl_state_string(d, st),
            (double)d->cpu_time_ns / 1e9);
+    return 0;
 }
 
 int cmd_list(int argc, char **argv)
 {
-    struct keel_domain_info info[KEEL_DOMAIN_LIST_MAX];
-    int opt, lng = 0, rc = 0;
-    uint32_t first = 0;
+    int opt, lng = 0, rc;
     struct keel k;
-    int64_t n;
 
     while ((opt = getopt(argc, argv, "l")) != -1) {
         if (opt != 'l')
@@ -53,25 +52,7 @@ int cmd_list(int argc, char **argv)
         return 1;
     if (!lng)
         printf("%-40s %5s %5s %5s %10s %8s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
-    if (optind < argc) {
-        for (int i = optind; i < argc; i++) {
-            int64_t id = kl_domain_arg(&k, "list", argv[i]);
-            if (id < 0 || keel_domain_info(&k, (uint32_t)id, info)) {
-                rc = 1;
-                continue;
-            }
-            lng ? print_long(info) : print_row(info);
-        }
-        keel_close(&k);
-        return rc;
-    }
-    while ((n = keel_domain_list(&k, first, info, KEEL_DOMAIN_LIST_MAX)) > 0) {
-        for (int64_t i = 0; i < n; i++)
-            lng ? print_long(&info[i]) : print_row(&info[i]);
-        first = info[n - 1].domid + 1;
-    }
+    rc = kl_each_domain(&k, "list", argc - optind, argv + optind, lng ? print_long : print_row);
     keel_close(&k);
-    if (n < 0)
-        return kl_error("list", "asking the hypervisor failed: %s", strerror((int)-n));
-    return 0;
+    return rc;
 }

@@ -28,11 +28,8 @@ static int print_domain(struct keel *k, const struct keel_domain_info *d)
 
 int cmd_vcpu_list(int argc, char **argv)
 {
-    struct keel_domain_info info[KEEL_DOMAIN_LIST_MAX];
-    uint32_t first = 0;
     struct keel k;
-    int64_t n;
-    int rc = 0;
+    int rc;
 
     if (argc > 1 && argv[1][0] == '-')
         return kl_usage("vcpu-list");
@@ -40,22 +37,7 @@ int cmd_vcpu_list(int argc, char **argv)
         return 1;
     printf("%-32s %5s %5s %5s %5s %9s  %s\n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)",
            "Affinity (Hard / Soft)");
-    if (argc > 1) {
-        for (int i = 1; i < argc; i++) {
-            int64_t id = kl_domain_arg(&k, "vcpu-list", argv[i]);
-            if (id < 0 || keel_domain_info(&k, (uint32_t)id, info) || print_domain(&k, info))
-                rc = 1;
-        }
-        keel_close(&k);
-        return rc;
-    }
-    while ((n = keel_domain_list(&k, first, info, KEEL_DOMAIN_LIST_MAX)) > 0) {
-        for (int64_t i = 0; i < n; i++)
-            rc |= print_domain(&k, &info[i]);
-        first = info[n - 1].domid + 1;
-    }
+    rc = kl_each_domain(&k, "vcpu-list", argc - 1, argv + 1, print_domain);
     keel_close(&k);
-    if (n < 0)
-        return kl_error("vcpu-list", "asking the hypervisor failed: %s", strerror((int)-n));
     return rc;
 }

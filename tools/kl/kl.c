@@ -62,6 +62,31 @@ int64_t kl_domain_arg(struct keel *k, const char *cmd, const char *arg)
     return id < 0 ? -1 : id;
 }
 
+int kl_each_domain(struct keel *k, const char *cmd, int n, char **names,
+                   int (*fn)(struct keel *k, const struct keel_domain_info *d))
+{
+    struct keel_domain_info info[KEEL_DOMAIN_LIST_MAX];
+    uint32_t first = 0;
+    int64_t got;
+    int rc = 0;
+
+    for (int i = 0; i < n; i++) {
+        int64_t id = kl_domain_arg(k, cmd, names[i]);
+        if (id < 0 || keel_domain_info(k, (uint32_t)id, info) || fn(k, info))
+            rc = 1;
+    }
+    if (n)
+        return rc;
+    while ((got = keel_domain_list(k, first, info, KEEL_DOMAIN_LIST_MAX)) > 0) {
+        for (int64_t i = 0; i < got; i++)
+            rc |= fn(k, &info[i]);
+        first = info[got - 1].domid + 1;
+    }
+    if (got < 0)
+        return kl_error(cmd, "asking the hypervisor failed: %s", strerror((int)-got));
+    return rc;
+}
+
 int kl_read_file(const char *path, uint8_t **data, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -18,6 +18,13 @@ int kl_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 int kl_usage(const char *cmd);
 /* The domain a command-line argument names (name or id): its id, or -1 after saying why. */
 int64_t kl_domain_arg(struct keel *k, const char *cmd, const char *arg);
+/*
+ * @fn for each domain @names (@n of them: names or ids) lists, or for every
+ * domain in id order when @n is 0. The exit status: 1 if a name was not
+ * found, the list failed or @fn returned non-zero for one.
+ */
+int kl_each_domain(struct keel *k, const char *cmd, int n, char **names,
+                   int (*fn)(struct keel *k, const struct keel_domain_info *d));
 /* A whole file in memory (malloc'd): 0, or -errno. */
 int kl_read_file(const char *path, uint8_t **data, size_t *len);
 /* The same for a kernel or ramdisk, gunzipped if it is gzip'd: 0, -errno, -EINVAL (corrupt). */
