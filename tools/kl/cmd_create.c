@@ -168,6 +168,13 @@ static int load_config(struct image *im, const char *path, char **overrides, int
     }
     if (im->cfg.warnings)
         fprintf(stderr, "kl: create: %u unknown setting(s) ignored (-e)\n", im->cfg.warnings);
+    /* Said, not silently dropped: what needs ballooning or vCPU hotplug, which Keel has not yet. */
+    if (im->cfg.maxmem_mb > im->cfg.memory_mb)
+        fprintf(stderr, "kl: create: maxmem=%llu: the domain gets its memory=%llu MiB (no ballooning yet)\n",
+                (unsigned long long)im->cfg.maxmem_mb, (unsigned long long)im->cfg.memory_mb);
+    if (im->cfg.maxvcpus > im->cfg.vcpus)
+        fprintf(stderr, "kl: create: maxvcpus=%u: the domain gets its vcpus=%u (no vCPU hotplug yet)\n",
+                im->cfg.maxvcpus, im->cfg.vcpus);
     kl_config_cmdline(&im->cfg, im->cmdline, sizeof(im->cmdline));
     return 0;
 }
