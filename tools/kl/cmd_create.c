@@ -215,7 +215,10 @@ int cmd_create(int argc, char **argv)
         return kl_usage("create");
     if (load_config(&im, argv[optind], argv + optind + 1, argc - optind - 1, lax))
         return 1;
-    rc = kl_read_kernel(im.cfg.kernel, &im.kernel, &im.kernel_len);
+    rc = kl_read_kernel(im.cfg.kernel, im.cfg.memory_mb << 20, &im.kernel, &im.kernel_len);
+    if (rc == -EFBIG)
+        return kl_error("create", "kernel %s: larger than the domain's %llu MiB", im.cfg.kernel,
+                        (unsigned long long)im.cfg.memory_mb);
     if (rc)
         return kl_error("create", "kernel %s: %s", im.cfg.kernel, strerror(-rc));
     if (im.cfg.ramdisk[0] && (rc = kl_read_file(im.cfg.ramdisk, &im.ramdisk, &im.ramdisk_len)))

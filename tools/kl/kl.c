@@ -7,6 +7,8 @@
 #include <zlib.h>
 #include "kl.h"
 
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
 const struct kl_command kl_commands[] = {
     { "help", cmd_help, "[COMMAND]", "show the commands, or how to use one" },
     { "info", cmd_info, "", "the host as Keel sees it: CPUs, free memory (MiB), versions" },
@@ -119,13 +121,17 @@ int kl_read_file(const char *path, uint8_t **data, size_t *len)
     return 0;
 }
 
-int kl_read_kernel(const char *path, uint8_t **data, size_t *len)
+int kl_read_kernel(const char *path, size_t max, uint8_t **data, size_t *len)
 {
     uint8_t *z, *out = NULL;
     size_t zlen, cap = 0;
     z_stream s;
     int rc = kl_read_file(path, &z, &zlen);
 
+    if (!rc && zlen > max) {
+        free(z);
+        return -EFBIG;
+    }
     if (rc || zlen < 2 || z[0] != 0x1f || z[1] != 0x8b) {
         if (!rc) {
             *data = z;
@@ -143,7 +149,13 @@ int kl_read_kernel(const char *path, uint8_t **data, size_t *len)
     s.avail_in = (uInt)zlen;
     do {
         if (s.total_out == cap) {
-            uint8_t *bigger = realloc(out, cap = cap ? cap * 2 : zlen * 4);
+            uint8_t *bigger;
+            if (cap >= max) {
+                rc = -EFBIG;            /* more than the domain could hold: a bomb or the wrong file */
+                break;
+            }
+            cap = MIN(cap ? cap * 2 : zlen * 4, max);
+            bigger = realloc(out, cap);
             if (!bigger) {
                 rc = -ENOMEM;
                 break;

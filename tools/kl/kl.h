@@ -27,8 +27,11 @@ int kl_each_domain(struct keel *k, const char *cmd, int n, char **names,
                    int (*fn)(struct keel *k, const struct keel_domain_info *d));
 /* A whole file in memory (malloc'd): 0, or -errno. */
 int kl_read_file(const char *path, uint8_t **data, size_t *len);
-/* The same for a kernel or ramdisk, gunzipped if it is gzip'd: 0, -errno, -EINVAL (corrupt). */
-int kl_read_kernel(const char *path, uint8_t **data, size_t *len);
+/*
+ * The same for a kernel, gunzipped if it is gzip'd: 0, -errno, -EINVAL
+ * (corrupt), -EFBIG (more than @max bytes, file or inflated).
+ */
+int kl_read_kernel(const char *path, size_t max, uint8_t **data, size_t *len);
 /* Look the domain in argv[1] up and apply @op to it (pause, unpause): the exit status. */
 int kl_domain_op(int argc, char **argv, int64_t (*op)(struct keel *, uint32_t));
 /* Attach the terminal to a domU's console until Ctrl-] or the domain goes: the exit status. */
