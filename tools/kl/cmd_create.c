@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "kl.h"
 #include "kl_config.h"
 
@@ -198,6 +199,7 @@ int cmd_create(int argc, char **argv)
     static struct image im;
     int opt, console = 0, paused = 0, lax = 0, rc;
     struct keel k;
+    struct stat st;
     int64_t id;
     pid_t pid;
 
@@ -221,6 +223,9 @@ int cmd_create(int argc, char **argv)
                         (unsigned long long)im.cfg.memory_mb);
     if (rc)
         return kl_error("create", "kernel %s: %s", im.cfg.kernel, strerror(-rc));
+    if (im.cfg.ramdisk[0] && !stat(im.cfg.ramdisk, &st) && (uint64_t)st.st_size > im.cfg.memory_mb << 20)
+        return kl_error("create", "ramdisk %s: larger than the domain's %llu MiB", im.cfg.ramdisk,
+                        (unsigned long long)im.cfg.memory_mb);
     if (im.cfg.ramdisk[0] && (rc = kl_read_file(im.cfg.ramdisk, &im.ramdisk, &im.ramdisk_len)))
         return kl_error("create", "ramdisk %s: %s", im.cfg.ramdisk, strerror(-rc));
     if (im.cfg.nr_disks || im.cfg.nr_vifs)
