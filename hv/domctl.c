@@ -283,6 +283,27 @@ static int64_t vcpu_list(struct vcpu *caller, const uint64_t a[5])
     return i;
 }
 
+static int64_t vcpu_context(struct vcpu *caller, const uint64_t a[5])
+{
+    struct keel_vcpu_context c;
+    struct domain *d;
+    int rc = find_domu(a[0], &d);
+
+    if (rc)
+        return rc;
+    if (a[1] >= d->nr_vcpus || (a[2] != KEEL_VCPU_CONTEXT_GET && a[2] != KEEL_VCPU_CONTEXT_SET))
+        return -EINVAL;
+    if (__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) <= 0)
+        return -EBUSY;                  /* its registers are on a CPU */
+    if (a[2] == KEEL_VCPU_CONTEXT_GET) {
+        arch_vcpu_get_context(d->vcpus[a[1]], &c);
+        return domain_copy_to(caller->domain, a[3], &c, sizeof(c)) ? -EFAULT : 0;
+    }
+    if (domain_copy_from(caller->domain, &c, a[3], sizeof(c)))
+        return -EFAULT;
+    return arch_vcpu_set_context(d->vcpus[a[1]], &c);
+}
+
 int64_t domctl(unsigned nr, struct vcpu *caller, const uint64_t a[5])
 {
     static int64_t (*const fn[])(struct vcpu *, const uint64_t[5]) = {
@@ -291,6 +312,7 @@ int64_t domctl(unsigned nr, struct vcpu *caller, const uint64_t a[5])
         [KEEL_HC_DOMAIN_LIST] = list, [KEEL_HC_DOMAIN_WRITE] = write,
         [KEEL_HC_VCPU_SET_ENTRY] = set_entry, [KEEL_HC_DOMAIN_CONSOLE] = console,
         [KEEL_HC_DOMAIN_SHUTDOWN] = shutdown, [KEEL_HC_VCPU_LIST] = vcpu_list,
+        [KEEL_HC_VCPU_CONTEXT] = vcpu_context,
     };
     int64_t rc;
 

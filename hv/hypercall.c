@@ -104,6 +104,7 @@ DOMCTL(VCPU_SET_ENTRY)
 DOMCTL(DOMAIN_CONSOLE)
 DOMCTL(DOMAIN_SHUTDOWN)
 DOMCTL(VCPU_LIST)
+DOMCTL(VCPU_CONTEXT)
 
 /* Indexed by number; the contract of each handler is in public/keel.h. */
 static const struct hypercall table[] = {
@@ -121,6 +122,7 @@ static const struct hypercall table[] = {
     [KEEL_HC_DOMAIN_SHUTDOWN] = { hc_DOMAIN_SHUTDOWN, HC_DOM0_ONLY },
     [KEEL_HC_VCPU_LIST] = { hc_VCPU_LIST, HC_DOM0_ONLY },
     [KEEL_HC_EVTCHN_OP] = { hc_evtchn_op, HC_ANY_DOMAIN },
+    [KEEL_HC_VCPU_CONTEXT] = { hc_VCPU_CONTEXT, HC_DOM0_ONLY },
 };
 
 /* Indexed by number - KEEL_HC_TEST_BASE. */

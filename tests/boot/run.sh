@@ -224,6 +224,7 @@ case_bochs_domu() {
         '^KEEL-SCN-RESTART: [1-9] restarts, restarted 3 times in 60 s, left: 0' \
         '^KEEL-SCN-SURVIVED: demo (r-----|-b----)' \
         '^KEEL-SCN-VCPUS: demo 2 0 1 1$' \
+        '^KEEL-SCN-CONTEXT: rip: ffffffff[0-9a-f]{8} .* long mode; cs 0010; after (r-----|-b----)$' \
         "^KEEL-SCN-REBOOT: kl: domain 3 'probe' rebooted: restart; PASS cpuid" \
         "^KEEL-SCN-SHUTDOWN: rc=0 Domain 2 has been shut down.*; KEEL-DOMU-POWER-BUTTON; kl: domain 2 'demo' powered off: destroy listed=0" \
         '^KEEL-SCN-DESTROY: rc=0 listed=1' '^KEEL-SCN-FREE-AFTER: ([0-9]+) \(before \1\)' \

@@ -48,6 +48,12 @@ static void test_domctl_layout(void **state)
     assert_int_equal(offsetof(struct keel_vcpu_entry, rbx), 48);
     assert_int_equal(sizeof(struct keel_console_chunk), 24);
     assert_int_equal(sizeof(struct keel_vcpu_info), 24);
+    assert_int_equal(sizeof(struct keel_vcpu_context), 208);
+    assert_int_equal(offsetof(struct keel_vcpu_context, rip), 128);
+    assert_int_equal(offsetof(struct keel_vcpu_context, cs), 192);
+    assert_int_equal(sizeof(struct keel_evtchn_page), 64);
+    assert_int_equal(sizeof(struct keel_ioctl_evtchn), 24);
+    assert_int_equal(KEEL_IOCTL_EVTCHN, (3u << 30) | (24u << 16) | ('K' << 8) | 2);
     assert_int_equal(offsetof(struct keel_vcpu_info, flags), 8);
     assert_int_equal(offsetof(struct keel_vcpu_info, cpu_time_ns), 16);
     /* A list of the most domains fits one bounced buffer. */
@@ -73,6 +79,8 @@ static void test_numbers(void **state)
     assert_int_equal(KEEL_HC_DOMAIN_CONSOLE, 10);
     assert_int_equal(KEEL_HC_DOMAIN_SHUTDOWN, 11);
     assert_int_equal(KEEL_HC_VCPU_LIST, 12);
+    assert_int_equal(KEEL_HC_EVTCHN_OP, 13);
+    assert_int_equal(KEEL_HC_VCPU_CONTEXT, 14);
     assert_int_equal(KEEL_BUF_IN, 1);
     assert_int_equal(KEEL_BUF_OUT, 2);
     assert_int_equal(KEEL_SHUTDOWN_POWEROFF, 0);

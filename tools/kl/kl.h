@@ -54,4 +54,5 @@ int cmd_uptime(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_reboot(int argc, char **argv);
 int cmd_vcpu_list(int argc, char **argv);
+int cmd_vcpu_context(int argc, char **argv);
 #endif

@@ -116,6 +116,12 @@ int64_t keel_evtchn_wait(struct keel *k, int timeout_ms)
     return port;
 }
 
+int64_t keel_vcpu_context(struct keel *k, uint32_t domid, uint32_t vcpu, uint32_t op, struct keel_vcpu_context *c)
+{
+    return keel_hypercall(k, KEEL_HC_VCPU_CONTEXT, (const uint64_t[5]){ domid, vcpu, op }, c, sizeof(*c), 3,
+                          op == KEEL_VCPU_CONTEXT_GET ? KEEL_BUF_OUT : KEEL_BUF_IN);
+}
+
 int64_t keel_domain_shutdown(struct keel *k, uint32_t domid, uint32_t reason)
 {
     return keel_hypercall(k, KEEL_HC_DOMAIN_SHUTDOWN, (const uint64_t[5]){ domid, reason }, NULL, 0, 0, 0);

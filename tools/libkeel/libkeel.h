@@ -49,6 +49,8 @@ int64_t keel_domain_shutdown(struct keel *k, uint32_t domid, uint32_t reason);
 int64_t keel_evtchn_op(struct keel *k, uint32_t op, uint32_t port, uint64_t arg);
 /* Wait up to @timeout_ms (-1: forever) for ports of this handle to fire: one port, 0 on timeout, -errno. */
 int64_t keel_evtchn_wait(struct keel *k, int timeout_ms);
+/* A paused domain's vCPU registers (KEEL_VCPU_CONTEXT_GET), or set them (_SET: GPRs, RIP, RFLAGS). */
+int64_t keel_vcpu_context(struct keel *k, uint32_t domid, uint32_t vcpu, uint32_t op, struct keel_vcpu_context *c);
 /* Up to @max of a domain's vCPUs: how many, or -errno. */
 int64_t keel_vcpu_list(struct keel *k, uint32_t domid, struct keel_vcpu_info *out, unsigned max);
 /* A domain's id from its name (or its id written in decimal): the id, or -ENOENT. */

@@ -9,6 +9,7 @@
 #include <asm/desc.h>
 #include <asm/processor.h>
 #include <keel/arch.h>
+#include <public/keel.h>
 #include <keel/console.h>
 #include <stdio.h>
 #include <keel/buddy.h>
@@ -545,6 +546,57 @@ void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t 
     vmcs_writel(GUEST_RIP, rip);
     v->arch.regs.rsi = rsi;
     vmcs_return(v, prev);
+}
+
+_Static_assert(offsetof(struct guest_regs, r15) == 15 * 8, "guest_regs: GPRs in encoding order");
+
+void arch_vcpu_get_context(struct vcpu *v, struct keel_vcpu_context *c)
+{
+    uint64_t prev = vmcs_borrow(v);
+
+    memset(c, 0, sizeof(*c));
+    memcpy(c->gpr, &v->arch.regs.rax, sizeof(c->gpr));
+    c->gpr[4] = vmcs_readl(GUEST_RSP);
+    c->rip = vmcs_readl(GUEST_RIP);
+    c->rflags = vmcs_readl(GUEST_RFLAGS);
+    c->cr0 = vmx_guest_cr0();
+    c->cr3 = vmcs_readl(GUEST_CR3);
+    c->cr4 = vmx_guest_cr4();
+    c->efer = vmcs_read64(GUEST_IA32_EFER);
+    c->fs_base = vmcs_readl(GUEST_FS_BASE);
+    c->gs_base = vmcs_readl(GUEST_GS_BASE);
+    c->cs = vmcs_read16(GUEST_CS_SELECTOR);
+    c->ss = vmcs_read16(GUEST_SS_SELECTOR);
+    c->ds = vmcs_read16(GUEST_DS_SELECTOR);
+    c->es = vmcs_read16(GUEST_ES_SELECTOR);
+    c->fs = vmcs_read16(GUEST_FS_SELECTOR);
+    c->gs = vmcs_read16(GUEST_GS_SELECTOR);
+    vmcs_return(v, prev);
+}
+
+/*
+ * RIP and RFLAGS as VM entry checks them (SDM 27.3.1.4): RFLAGS reserved
+ * bits (63:22, 15, 5, 3 clear, 1 set), VM clear in IA-32e mode; RIP within
+ * 32 bits unless in 64-bit code, canonical if it is.
+ */
+int arch_vcpu_set_context(struct vcpu *v, const struct keel_vcpu_context *c)
+{
+    const uint64_t rflags_reserved = ~0x3fffffull | (1u << 15) | (1u << 5) | (1u << 3);
+    uint64_t prev = vmcs_borrow(v);
+    int lma = (vmcs_read64(GUEST_IA32_EFER) & (1ull << 10)) != 0;
+    int code64 = lma && (vmcs_read32(GUEST_CS_AR_BYTES) & (1u << 13));
+    unsigned width = vmx_guest_cr4() & X86_CR4_LA57 ? 57 : 48;
+    int ok = !(c->rflags & rflags_reserved) && (c->rflags & 2) && !(lma && (c->rflags & (1u << 17))) &&
+             (code64 ? (uint64_t)((int64_t)(c->rip << (64 - width)) >> (64 - width)) == c->rip : !(c->rip >> 32));
+
+    if (ok) {
+        memcpy(&v->arch.regs.rax, c->gpr, sizeof(c->gpr));
+        vmcs_writel(GUEST_RSP, c->gpr[4]);
+        vmcs_writel(GUEST_RIP, c->rip);
+        vmcs_writel(GUEST_RFLAGS, c->rflags);
+    }
+    vmcs_return(v, prev);
+    return ok ? 0 : -EINVAL;
 }
 
 /* ---- events ------------------------------------------------------------ */

@@ -75,6 +75,10 @@ int arch_load_linux(struct vcpu *v, const uint8_t *img, size_t len, const char *
                     unsigned nr, uint64_t rsdp);
 /* The Linux 64-bit boot protocol entry state. */
 void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt);
+/* A vCPU on no CPU (its domain paused): read its registers, or set the GPRs, RIP and RFLAGS (0 or -EINVAL). */
+struct keel_vcpu_context;
+void arch_vcpu_get_context(struct vcpu *v, struct keel_vcpu_context *c);
+int arch_vcpu_set_context(struct vcpu *v, const struct keel_vcpu_context *c);
 /* Run @v on this CPU until sched_should_leave() says so. */
 void arch_vcpu_run(struct vcpu *v);
 /* A blocked vCPU: has its event come? If not, *@wake = TSC when it may (left alone if never). */

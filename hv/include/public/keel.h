@@ -191,6 +191,26 @@ struct keel_vcpu_info {
 _Static_assert(sizeof(struct keel_vcpu_info) == 24, "keel_vcpu_info layout");
 
 /*
+ * (domid, vcpu, op, gpa of struct keel_vcpu_context): a paused domU's vCPU
+ * registers (KEEL_VCPU_CONTEXT_GET), or set its general registers, RIP and
+ * RFLAGS (KEEL_VCPU_CONTEXT_SET: the rest is read-only; RIP must suit the
+ * mode the vCPU is in and RFLAGS keep its reserved bits). -EBUSY unless
+ * paused.
+ */
+#define KEEL_HC_VCPU_CONTEXT        14
+#define KEEL_VCPU_CONTEXT_GET       0
+#define KEEL_VCPU_CONTEXT_SET       1
+struct keel_vcpu_context {
+    uint64_t gpr[16];               /* rax rcx rdx rbx rsp rbp rsi rdi r8..r15 (encoding order) */
+    uint64_t rip, rflags;
+    uint64_t cr0, cr3, cr4, efer;
+    uint64_t fs_base, gs_base;
+    uint16_t cs, ss, ds, es, fs, gs;
+    uint16_t pad[2];
+};
+_Static_assert(sizeof(struct keel_vcpu_context) == 208, "keel_vcpu_context layout");
+
+/*
  * Event channels (any domain): numbered ports, each one end of a
  * connection, and a page of the domain's RAM where Keel sets a port's
  * pending bit (the guest clears it) before raising the domain's event

@@ -14,6 +14,7 @@
 #define X86_CR4_PAE         (1u << 5)
 #define X86_CR4_PGE         (1u << 7)
 #define X86_CR4_OSFXSR      (1u << 9)
+#define X86_CR4_LA57        (1u << 12)
 #define X86_CR4_VMXE        (1u << 13)
 #define X86_CR4_OSXSAVE     (1u << 18)
 #define X86_CR4_PKE         (1u << 22)
