@@ -32,7 +32,7 @@ done
 sed 's/#.*//' "$here/modules" | xargs -n1 > "$stage/etc/modules"
 # busybox acpid runs /etc/acpi/PWRF/00000080 when the power button is pressed.
 mkdir -p "$stage/etc/acpi/PWRF"
-printf '#!/bin/sh\necho "KEEL-DOMU-POWER-BUTTON: powering off" > /dev/console\nsync\npoweroff -f\n' > "$stage/etc/acpi/PWRF/00000080"
+printf '#!/bin/sh\necho "KEEL-DOMU-POWER-BUTTON: powering off" > /dev/console\nsync\nsleep 1   # an attached console reads the line before the domain is gone\npoweroff -f\n' > "$stage/etc/acpi/PWRF/00000080"
 chmod 755 "$stage/etc/acpi/PWRF/00000080"
 chmod 755 "$stage/init"
 echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"

@@ -31,6 +31,37 @@ struct image {
     uint8_t uuid[16];
 };
 
+static void free_images(struct image *im)
+{
+    free(im->kernel);
+    free(im->ramdisk);
+    im->kernel = im->ramdisk = NULL;
+}
+
+/* The kernel and ramdisk from their files (again at each restart, as xl does): 0, or 1 after saying why. */
+static int read_images(struct image *im)
+{
+    uint64_t room = im->cfg.memory_mb << 20;
+    struct stat st;
+    int rc = kl_read_kernel(im->cfg.kernel, room, &im->kernel, &im->kernel_len);
+
+    if (rc == -EFBIG)
+        return kl_error("create", "kernel %s: larger than the domain's %llu MiB", im->cfg.kernel,
+                        (unsigned long long)im->cfg.memory_mb);
+    if (rc)
+        return kl_error("create", "kernel %s: %s", im->cfg.kernel, strerror(-rc));
+    if (im->cfg.ramdisk[0] && !stat(im->cfg.ramdisk, &st) && (uint64_t)st.st_size > room) {
+        free_images(im);
+        return kl_error("create", "ramdisk %s: larger than the domain's %llu MiB", im->cfg.ramdisk,
+                        (unsigned long long)im->cfg.memory_mb);
+    }
+    if (im->cfg.ramdisk[0] && (rc = kl_read_file(im->cfg.ramdisk, &im->ramdisk, &im->ramdisk_len))) {
+        free_images(im);
+        return kl_error("create", "ramdisk %s: %s", im->cfg.ramdisk, strerror(-rc));
+    }
+    return 0;
+}
+
 /* Create, load and (unless @paused) start the domain: its id, or -1 after saying why. */
 static int64_t build(struct keel *k, const struct image *im, int paused)
 {
@@ -85,7 +116,7 @@ static void monitor_log(const char *fmt, ...)
 }
 
 /* Watch the domain; when it stops, do what its config says. Runs in its own process. */
-static void monitor(struct keel *k, const struct image *im, int64_t id)
+static void monitor(struct keel *k, struct image *im, int64_t id)
 {
     static const char *const reasons[] = { "powered off", "rebooted", "suspended", "crashed" };
     time_t restarts[RESTART_BURST] = { 0 };
@@ -135,7 +166,8 @@ static void monitor(struct keel *k, const struct image *im, int64_t id)
             return;
         }
         restarts[nr_restarts++ % RESTART_BURST] = time(NULL);
-        id = build(k, im, 0);
+        id = read_images(im) ? -1 : build(k, im, 0);
+        free_images(im);
         if (id < 0) {
             monitor_log("domain '%s' could not be restarted\n", im->cfg.name);
             return;
@@ -199,7 +231,6 @@ int cmd_create(int argc, char **argv)
     static struct image im;
     int opt, console = 0, paused = 0, lax = 0, rc;
     struct keel k;
-    struct stat st;
     int64_t id;
     pid_t pid;
 
@@ -217,23 +248,15 @@ int cmd_create(int argc, char **argv)
         return kl_usage("create");
     if (load_config(&im, argv[optind], argv + optind + 1, argc - optind - 1, lax))
         return 1;
-    rc = kl_read_kernel(im.cfg.kernel, im.cfg.memory_mb << 20, &im.kernel, &im.kernel_len);
-    if (rc == -EFBIG)
-        return kl_error("create", "kernel %s: larger than the domain's %llu MiB", im.cfg.kernel,
-                        (unsigned long long)im.cfg.memory_mb);
-    if (rc)
-        return kl_error("create", "kernel %s: %s", im.cfg.kernel, strerror(-rc));
-    if (im.cfg.ramdisk[0] && !stat(im.cfg.ramdisk, &st) && (uint64_t)st.st_size > im.cfg.memory_mb << 20)
-        return kl_error("create", "ramdisk %s: larger than the domain's %llu MiB", im.cfg.ramdisk,
-                        (unsigned long long)im.cfg.memory_mb);
-    if (im.cfg.ramdisk[0] && (rc = kl_read_file(im.cfg.ramdisk, &im.ramdisk, &im.ramdisk_len)))
-        return kl_error("create", "ramdisk %s: %s", im.cfg.ramdisk, strerror(-rc));
+    if (read_images(&im))
+        return 1;
     if (im.cfg.nr_disks || im.cfg.nr_vifs)
         fprintf(stderr, "kl: create: disk and vif settings are not served yet: the domain has no devices for them\n");
     make_uuid(im.uuid);
     if (kl_open(&k))
         return 1;
     id = build(&k, &im, paused);
+    free_images(&im);                   /* the monitor reads them again if it restarts the domain */
     if (id < 0) {
         keel_close(&k);
         return 1;
