@@ -38,7 +38,7 @@ HV_SRCS := \
 	arch/x86/vmx/vmx_mmio.c arch/x86/vmx/vmx_lapic.c arch/x86/vmx/vmx_switch.c arch/x86/emulate.c arch/x86/vlapic.c \
 	arch/x86/vioapic.c arch/x86/ioapic.c arch/x86/e820.c arch/x86/dom0.c drivers/acpi/acpi_dom0.c hv/vuart.c \
 	hv/main.c hv/console.c hv/cmdline.c hv/panic.c hv/test.c hv/libc_glue.c \
-	hv/domain.c hv/domctl.c hv/evtchn.c hv/sched.c hv/hypercall.c hv/mb1.c hv/vdev.c hv/guest_test.c hv/conswitch.c \
+	hv/domain.c hv/domctl.c hv/evtchn.c hv/foreign.c hv/sched.c hv/hypercall.c hv/mb1.c hv/vdev.c hv/guest_test.c hv/conswitch.c \
 	hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c arch/x86/domu.c $(BUILD)/gen/dsdt_domu.c
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))

@@ -12,6 +12,7 @@
 #include <keel/buddy.h>
 #include <keel/domain.h>
 #include <keel/evtchn.h>
+#include <keel/foreign.h>
 #include <keel/lib.h>
 #include <keel/log.h>
 #include <keel/mm.h>
@@ -143,6 +144,7 @@ int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, 
 void domain_destroy(struct domain *d)
 {
     evtchn_domain_destroy(d);           /* before anything it points into goes */
+    foreign_domain_gone(d);             /* dom0 no longer sees its frames */
     spin_lock(&table_lock);
     for (unsigned i = 0; i < DOMAIN_MAX; i++)
         if (domains[i] == d)
@@ -291,6 +293,17 @@ static struct mem_chunk *chunk_of(struct domain *d, uint64_t gpa)
             return c;
     }
     return NULL;
+}
+
+int domain_ram_hpa(struct domain *d, uint64_t gpa, uint64_t *hpa, uint64_t *run)
+{
+    struct mem_chunk *c = chunk_of(d, gpa);
+
+    if (!c)
+        return -EINVAL;
+    *hpa = c->hpa + (gpa - c->gpa);
+    *run = c->size - (gpa - c->gpa);
+    return 0;
 }
 
 void *domain_gpa_to_hva(struct domain *d, uint64_t gpa, uint64_t len)

@@ -13,6 +13,7 @@
 #include <keel/buddy.h>
 #include <keel/domain.h>
 #include <keel/domctl.h>
+#include <keel/foreign.h>
 #include <keel/lib.h>
 #include <keel/log.h>
 #include <keel/mm.h>
@@ -312,7 +313,8 @@ int64_t domctl(unsigned nr, struct vcpu *caller, const uint64_t a[5])
         [KEEL_HC_DOMAIN_LIST] = list, [KEEL_HC_DOMAIN_WRITE] = write,
         [KEEL_HC_VCPU_SET_ENTRY] = set_entry, [KEEL_HC_DOMAIN_CONSOLE] = console,
         [KEEL_HC_DOMAIN_SHUTDOWN] = shutdown, [KEEL_HC_VCPU_LIST] = vcpu_list,
-        [KEEL_HC_VCPU_CONTEXT] = vcpu_context,
+        [KEEL_HC_VCPU_CONTEXT] = vcpu_context, [KEEL_HC_FOREIGN_MAP] = foreign_map,
+        [KEEL_HC_FOREIGN_UNMAP] = foreign_unmap,
     };
     int64_t rc;
 

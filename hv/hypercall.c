@@ -105,6 +105,8 @@ DOMCTL(DOMAIN_CONSOLE)
 DOMCTL(DOMAIN_SHUTDOWN)
 DOMCTL(VCPU_LIST)
 DOMCTL(VCPU_CONTEXT)
+DOMCTL(FOREIGN_MAP)
+DOMCTL(FOREIGN_UNMAP)
 
 /* Indexed by number; the contract of each handler is in public/keel.h. */
 static const struct hypercall table[] = {
@@ -123,6 +125,8 @@ static const struct hypercall table[] = {
     [KEEL_HC_VCPU_LIST] = { hc_VCPU_LIST, HC_DOM0_ONLY },
     [KEEL_HC_EVTCHN_OP] = { hc_evtchn_op, HC_ANY_DOMAIN },
     [KEEL_HC_VCPU_CONTEXT] = { hc_VCPU_CONTEXT, HC_DOM0_ONLY },
+    [KEEL_HC_FOREIGN_MAP] = { hc_FOREIGN_MAP, HC_DOM0_ONLY },
+    [KEEL_HC_FOREIGN_UNMAP] = { hc_FOREIGN_UNMAP, HC_DOM0_ONLY },
 };
 
 /* Indexed by number - KEEL_HC_TEST_BASE. */

@@ -7,7 +7,10 @@
  *  - event channels (KEEL_IOCTL_EVTCHN): keel.ko gives Keel dom0's event
  *    page and takes the event interrupt (an edge on the GSI Keel names, one
  *    pin past the hardware's on dom0's virtual I/O APIC); the ports a file
- *    binds fire into that file, which read() and poll() report.
+ *    binds fire into that file, which read() and poll() report;
+ *  - foreign mappings (KEEL_IOCTL_FOREIGN_MAP): a domU's frames put by Keel
+ *    at physical addresses keel.ko takes from unclaimed space (as Xen's
+ *    unpopulated-alloc does), then mmap()ed from the same file.
  * Loads only under Keel (CPUID leaf 0x40000000) with the ABI version it was
  * built for.
  */
@@ -23,12 +26,26 @@
 #include <linux/poll.h>
 #include <linux/wait.h>
 #include <linux/bitmap.h>
+#include <linux/ioport.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
 #include <asm/processor.h>
 #include <public/keel.h>
+
+/* A foreign mapping: where Keel put the frames in dom0, and how many mmap()s use it. */
+struct keel_map {
+    struct list_head link;
+    struct resource res;
+    unsigned long npages;
+    atomic_t users;
+};
 
 struct keel_file {
     DECLARE_BITMAP(fired, KEEL_EVTCHN_PORTS);   /* under owner_lock */
     wait_queue_head_t wq;
+    struct mutex maps_lock;
+    struct list_head maps;
 };
 
 static DEFINE_SPINLOCK(owner_lock);
@@ -69,8 +86,8 @@ static long hypercall_ioctl(unsigned long arg)
     if (hc.buf_len > KEEL_IOCTL_BUF_MAX || hc.buf_arg > 4 || (hc.buf_dir & ~(KEEL_BUF_IN | KEEL_BUF_OUT)) ||
         (hc.buf_len && !hc.buf_dir))
         return -EINVAL;
-    if (hc.nr == KEEL_HC_EVTCHN_OP)
-        return -EPERM;                  /* the event page and ports are keel.ko's: KEEL_IOCTL_EVTCHN */
+    if (hc.nr == KEEL_HC_EVTCHN_OP || hc.nr == KEEL_HC_FOREIGN_MAP || hc.nr == KEEL_HC_FOREIGN_UNMAP)
+        return -EPERM;                  /* keel.ko's own: KEEL_IOCTL_EVTCHN, KEEL_IOCTL_FOREIGN_* */
     if (hc.buf_len) {
         /* Physically contiguous: one guest-physical range for the hypervisor to check. */
         buf = kzalloc(hc.buf_len, GFP_KERNEL);
@@ -167,10 +184,140 @@ static long evtchn_ioctl(struct keel_file *kf, unsigned long arg)
     return copy_to_user((void __user *)arg, &e, sizeof(e)) ? -EFAULT : 0;
 }
 
+/* ---- foreign mappings ---- */
+
+#define FOREIGN_MIN     (1ull << 32)    /* above the 32-bit PCI hole */
+#define FOREIGN_MAX_NPAGES (1ul << 20)  /* 4 GiB at a time */
+
+static long foreign_hypercall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3)
+{
+    const u64 a[5] = { a0, a1, a2, a3 };
+
+    return keel_vmcall(nr, a);
+}
+
+static void map_free(struct keel_map *m)
+{
+    foreign_hypercall(KEEL_HC_FOREIGN_UNMAP, m->res.start, 0, 0, 0);
+    release_resource(&m->res);
+    kfree(m);
+}
+
+static long foreign_map_ioctl(struct keel_file *kf, unsigned long arg)
+{
+    /* Keel passes through (and so can map over) up to 2^39, or the CPU's width if less. */
+    u64 max = (1ull << min_t(unsigned int, boot_cpu_data.x86_phys_bits, 39)) - 1;
+    struct keel_ioctl_foreign fm;
+    struct keel_map *m;
+    long rc;
+
+    if (copy_from_user(&fm, (void __user *)arg, sizeof(fm)))
+        return -EFAULT;
+    if (!fm.npages || fm.npages > FOREIGN_MAX_NPAGES)
+        return -EINVAL;
+    m = kzalloc(sizeof(*m), GFP_KERNEL);
+    if (!m)
+        return -ENOMEM;
+    m->npages = fm.npages;
+    m->res.name = "keel foreign";
+    m->res.flags = IORESOURCE_MEM | IORESOURCE_BUSY;
+    rc = allocate_resource(&iomem_resource, &m->res, (u64)fm.npages << PAGE_SHIFT, FOREIGN_MIN, max, PAGE_SIZE,
+                           NULL, NULL);
+    if (rc) {
+        kfree(m);
+        return rc;
+    }
+    rc = foreign_hypercall(KEEL_HC_FOREIGN_MAP, fm.domid, fm.gfn, fm.npages, m->res.start);
+    if (rc) {
+        release_resource(&m->res);
+        kfree(m);
+        return rc;
+    }
+    mutex_lock(&kf->maps_lock);
+    list_add(&m->link, &kf->maps);
+    mutex_unlock(&kf->maps_lock);
+    fm.offset = m->res.start;
+    return copy_to_user((void __user *)arg, &fm, sizeof(fm)) ? -EFAULT : 0;
+}
+
+static struct keel_map *map_at(struct keel_file *kf, u64 offset)
+{
+    struct keel_map *m;
+
+    list_for_each_entry(m, &kf->maps, link)
+        if (m->res.start == offset)
+            return m;
+    return NULL;
+}
+
+static long foreign_unmap_ioctl(struct keel_file *kf, unsigned long arg)
+{
+    struct keel_ioctl_foreign fm;
+    struct keel_map *m;
+    long rc = 0;
+
+    if (copy_from_user(&fm, (void __user *)arg, sizeof(fm)))
+        return -EFAULT;
+    mutex_lock(&kf->maps_lock);
+    m = map_at(kf, fm.offset);
+    if (!m)
+        rc = -EINVAL;
+    else if (atomic_read(&m->users))
+        rc = -EBUSY;
+    else
+        list_del(&m->link);
+    mutex_unlock(&kf->maps_lock);
+    if (!rc)
+        map_free(m);
+    return rc;
+}
+
+static void foreign_vm_open(struct vm_area_struct *vma)
+{
+    atomic_inc(&((struct keel_map *)vma->vm_private_data)->users);
+}
+
+static void foreign_vm_close(struct vm_area_struct *vma)
+{
+    atomic_dec(&((struct keel_map *)vma->vm_private_data)->users);
+}
+
+static const struct vm_operations_struct foreign_vm_ops = {
+    .open = foreign_vm_open,
+    .close = foreign_vm_close,
+};
+
+/* mmap(offset = what KEEL_IOCTL_FOREIGN_MAP returned): the whole mapping or a prefix of it. */
+static int keel_mmap(struct file *f, struct vm_area_struct *vma)
+{
+    struct keel_file *kf = f->private_data;
+    unsigned long len = vma->vm_end - vma->vm_start;
+    struct keel_map *m;
+    int rc = -EINVAL;
+
+    mutex_lock(&kf->maps_lock);
+    m = map_at(kf, (u64)vma->vm_pgoff << PAGE_SHIFT);
+    if (m && len <= m->npages << PAGE_SHIFT) {
+        vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;     /* Linux 6.1: no vm_flags_set() */
+        rc = remap_pfn_range(vma, vma->vm_start, m->res.start >> PAGE_SHIFT, len, vma->vm_page_prot);
+        if (!rc) {
+            vma->vm_private_data = m;
+            vma->vm_ops = &foreign_vm_ops;
+            foreign_vm_open(vma);
+        }
+    }
+    mutex_unlock(&kf->maps_lock);
+    return rc;
+}
+
 static long keel_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
     if (!capable(CAP_SYS_ADMIN))
         return -EPERM;
+    if (cmd == KEEL_IOCTL_FOREIGN_MAP)
+        return foreign_map_ioctl(f->private_data, arg);
+    if (cmd == KEEL_IOCTL_FOREIGN_UNMAP)
+        return foreign_unmap_ioctl(f->private_data, arg);
     if (cmd == KEEL_IOCTL_HYPERCALL)
         return hypercall_ioctl(arg);
     if (cmd == KEEL_IOCTL_EVTCHN)
@@ -236,6 +383,8 @@ static int keel_open(struct inode *inode, struct file *f)
     if (!kf)
         return -ENOMEM;
     init_waitqueue_head(&kf->wq);
+    mutex_init(&kf->maps_lock);
+    INIT_LIST_HEAD(&kf->maps);
     f->private_data = kf;
     return 0;
 }
@@ -244,9 +393,13 @@ static int keel_release(struct inode *inode, struct file *f)
 {
     struct keel_file *kf = f->private_data;
 
+    struct keel_map *m, *next;
+
     for (u32 p = 1; p < KEEL_EVTCHN_PORTS; p++)
         if (owns(kf, p))
             port_release(p);
+    list_for_each_entry_safe(m, next, &kf->maps, link)
+        map_free(m);                    /* no mmap() left: each held the file */
     kfree(kf);
     return 0;
 }
@@ -257,6 +410,7 @@ static const struct file_operations keel_fops = {
     .release = keel_release,
     .read = keel_read,
     .poll = keel_poll,
+    .mmap = keel_mmap,
     .unlocked_ioctl = keel_ioctl,
     .compat_ioctl = keel_ioctl,
     .llseek = noop_llseek,

@@ -205,8 +205,9 @@ case_bochs_dom0_smp() {
 # The control plane (issue 5): dom0 runs dom0/rootfs/domu-test, kl's scenarios
 # against real domUs: a Linux domU from /etc/keel/demo.cfg, a second domU,
 # pause, console input, a triple-faulting domU restarted by on_crash,
-# vcpu-list, a reset restarted by on_reboot, `kl shutdown -w` through the
-# guest's ACPI power button, destroy, and the memory coming back. dom0 has
+# vcpu-list, vcpu-context, a reset restarted by on_reboot, dump-core and
+# on_crash="coredump-destroy" (foreign mappings), `kl shutdown -w` through
+# the guest's ACPI power button, destroy, and the memory coming back. dom0 has
 # one vCPU on CPU0; domUs go to the least loaded CPU (CPU1).
 case_bochs_domu() {
     local log=$1 iso="$OUT/domu.iso"
@@ -226,6 +227,8 @@ case_bochs_domu() {
         '^KEEL-SCN-VCPUS: demo 2 0 1 1$' \
         '^KEEL-SCN-CONTEXT: rip: ffffffff[0-9a-f]{8} .* long mode; cs 0010; after (r-----|-b----)$' \
         "^KEEL-SCN-REBOOT: kl: domain 3 'probe' rebooted: restart; PASS cpuid" \
+        '^KEEL-SCN-DUMP: rc=0 size=16781312 same elf=ELF after=(r-----|-b----)$' \
+        "^KEEL-SCN-COREDUMP: kl: domain [0-9]+ 'dumpy': core dumped to /var/lib/keel/dump/dumpy.core, same" \
         "^KEEL-SCN-SHUTDOWN: rc=0 Domain 2 has been shut down.*; KEEL-DOMU-POWER-BUTTON; kl: domain 2 'demo' powered off: destroy listed=0" \
         '^KEEL-SCN-DESTROY: rc=0 listed=1' '^KEEL-SCN-FREE-AFTER: ([0-9]+) \(before \1\)' \
         '^KEEL-SCN-EVTCHN: keel: event channels on GSI 24, [1-9][0-9]* interrupts' \

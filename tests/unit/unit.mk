@@ -32,8 +32,9 @@ SRC_conswitch := hv/conswitch.c
 SRC_kl_config := tools/libkeel/kl_config.c
 SRC_domctl    := hv/domctl.c
 SRC_evtchn    := hv/evtchn.c
+SRC_foreign   := hv/foreign.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

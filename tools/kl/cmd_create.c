@@ -20,6 +20,7 @@
 
 #define MONITOR_POLL_MS 200
 #define MONITOR_EVENT_WAIT_MS 5000  /* with events: a look now and then all the same */
+#define DUMP_DIR        "/var/lib/keel/dump"   /* coredump-* actions (as xl's /var/lib/xen/dump) */
 #define RESTART_BURST   3       /* restarts within RESTART_WINDOW s: then it stays down */
 #define RESTART_WINDOW  60
 
@@ -153,9 +154,20 @@ static void monitor(struct keel *k, struct image *im, int64_t id)
             monitor_log("domain %lld '%s' %s: %s\n", (long long)id, im->cfg.name, why, kl_action_name(act));
         if (act == KL_ACTION_PRESERVE)
             return;
-        if (act == KL_ACTION_COREDUMP_DESTROY || act == KL_ACTION_COREDUMP_RESTART)
-            monitor_log("domain %lld '%s': no core dump written (kl cannot dump domains yet)\n", (long long)id,
-                        im->cfg.name);
+        if (act == KL_ACTION_COREDUMP_DESTROY || act == KL_ACTION_COREDUMP_RESTART) {
+            char path[128];
+            int rc;
+            snprintf(path, sizeof(path), "%s/%s.core", DUMP_DIR, im->cfg.name);
+            mkdir("/var", 0755);
+            mkdir("/var/lib", 0755);
+            mkdir("/var/lib/keel", 0755);
+            mkdir(DUMP_DIR, 0700);
+            rc = kl_dump_core(k, (uint32_t)id, path);
+            if (rc)
+                monitor_log("domain %lld '%s': no core dump: %s\n", (long long)id, im->cfg.name, strerror(-rc));
+            else
+                monitor_log("domain %lld '%s': core dumped to %s\n", (long long)id, im->cfg.name, path);
+        }
         keel_domain_destroy(k, (uint32_t)id);
         if (act != KL_ACTION_RESTART && act != KL_ACTION_COREDUMP_RESTART)
             return;

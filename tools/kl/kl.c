@@ -26,6 +26,7 @@ const struct kl_command kl_commands[] = {
     { "domid", cmd_domid, "NAME", "the id of the domain with that name" },
     { "domname", cmd_domname, "ID", "the name of the domain with that id" },
     { "vcpu-list", cmd_vcpu_list, "[DOMAIN...]", "every vCPU: its CPU, state and CPU time" },
+    { "dump-core", cmd_dump_core, "DOMAIN FILE", "write the domain's memory to FILE as an ELF core" },
     { "vcpu-context", cmd_vcpu_context, "DOMAIN [VCPU]", "a vCPU's registers (as xenctx shows them)" },
     { "uptime", cmd_uptime, "[DOMAIN...]", "how long domains have existed" },
     { "dmesg", cmd_dmesg, "[-c]", "read the hypervisor's log (-c: clear it after reading)" },

@@ -36,6 +36,8 @@ int kl_read_kernel(const char *path, size_t max, uint8_t **data, size_t *len);
 int kl_domain_op(int argc, char **argv, int64_t (*op)(struct keel *, uint32_t));
 /* Attach the terminal to a domU's console until Ctrl-] or the domain goes: the exit status. */
 int kl_console_attach(struct keel *k, uint32_t domid);
+/* The domain's memory as an ELF core at @path (paused meanwhile): 0 or -errno. */
+int kl_dump_core(struct keel *k, uint32_t domid, const char *path);
 /* "r-----" and friends, as `xl list` shows a domain's state. */
 const char *kl_state_string(const struct keel_domain_info *d, char buf[7]);
 
@@ -55,4 +57,5 @@ int cmd_shutdown(int argc, char **argv);
 int cmd_reboot(int argc, char **argv);
 int cmd_vcpu_list(int argc, char **argv);
 int cmd_vcpu_context(int argc, char **argv);
+int cmd_dump_core(int argc, char **argv);
 #endif

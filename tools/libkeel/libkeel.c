@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "libkeel.h"
 
@@ -120,6 +121,49 @@ int64_t keel_vcpu_context(struct keel *k, uint32_t domid, uint32_t vcpu, uint32_
 {
     return keel_hypercall(k, KEEL_HC_VCPU_CONTEXT, (const uint64_t[5]){ domid, vcpu, op }, c, sizeof(*c), 3,
                           op == KEEL_VCPU_CONTEXT_GET ? KEEL_BUF_OUT : KEEL_BUF_IN);
+}
+
+/* Foreign mappings: keel.ko's mmap offset for each address this handle mapped. */
+static struct { void *addr; uint64_t offset; } maps[64];
+
+void *keel_foreign_map(struct keel *k, uint32_t domid, uint64_t gfn, uint32_t npages, int *err)
+{
+    struct keel_ioctl_foreign fm = { .domid = domid, .npages = npages, .gfn = gfn };
+    unsigned slot;
+    void *p;
+
+    for (slot = 0; slot < sizeof(maps) / sizeof(maps[0]) && maps[slot].addr; slot++)
+        ;
+    if (slot == sizeof(maps) / sizeof(maps[0])) {
+        *err = -ENOSPC;
+        return NULL;
+    }
+    if (ioctl(k->fd, KEEL_IOCTL_FOREIGN_MAP, &fm) < 0) {
+        *err = -errno;
+        return NULL;
+    }
+    p = mmap(NULL, (size_t)npages << 12, PROT_READ | PROT_WRITE, MAP_SHARED, k->fd, (off_t)fm.offset);
+    if (p == MAP_FAILED) {
+        *err = -errno;
+        ioctl(k->fd, KEEL_IOCTL_FOREIGN_UNMAP, &fm);
+        return NULL;
+    }
+    maps[slot].addr = p;
+    maps[slot].offset = fm.offset;
+    return p;
+}
+
+int keel_foreign_unmap(struct keel *k, void *addr, uint32_t npages)
+{
+    for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+        struct keel_ioctl_foreign fm = { .offset = maps[i].offset };
+        if (maps[i].addr != addr)
+            continue;
+        munmap(addr, (size_t)npages << 12);
+        maps[i].addr = NULL;
+        return ioctl(k->fd, KEEL_IOCTL_FOREIGN_UNMAP, &fm) < 0 ? -errno : 0;
+    }
+    return -EINVAL;
 }
 
 int64_t keel_domain_shutdown(struct keel *k, uint32_t domid, uint32_t reason)

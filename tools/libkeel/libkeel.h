@@ -51,6 +51,13 @@ int64_t keel_evtchn_op(struct keel *k, uint32_t op, uint32_t port, uint64_t arg)
 int64_t keel_evtchn_wait(struct keel *k, int timeout_ms);
 /* A paused domain's vCPU registers (KEEL_VCPU_CONTEXT_GET), or set them (_SET: GPRs, RIP, RFLAGS). */
 int64_t keel_vcpu_context(struct keel *k, uint32_t domid, uint32_t vcpu, uint32_t op, struct keel_vcpu_context *c);
+/*
+ * A domU's frames [@gfn, +@npages) in this process (KEEL_IOCTL_FOREIGN_MAP +
+ * mmap): the address, or NULL with *@err = -errno. keel_foreign_unmap()
+ * takes them away again.
+ */
+void *keel_foreign_map(struct keel *k, uint32_t domid, uint64_t gfn, uint32_t npages, int *err);
+int keel_foreign_unmap(struct keel *k, void *addr, uint32_t npages);
 /* Up to @max of a domain's vCPUs: how many, or -errno. */
 int64_t keel_vcpu_list(struct keel *k, uint32_t domid, struct keel_vcpu_info *out, unsigned max);
 /* A domain's id from its name (or its id written in decimal): the id, or -ENOENT. */

@@ -251,6 +251,51 @@ int arch_domain_map_host(struct domain *d, uint64_t pa, uint64_t size, int cache
     return ept_map(vmx_domain_ept(d), pa, pa, size, EPT_RWX, cached ? EPT_MT_WB : EPT_MT_UC);
 }
 
+int arch_foreign_map(struct domain *dom0, uint64_t gpa, uint64_t hpa, uint64_t size)
+{
+    struct ept *e = vmx_domain_ept(dom0);
+
+    if ((gpa | hpa | size) & 0xfff || !size || gpa + size < gpa)
+        return -EINVAL;
+    for (uint64_t off = 0; off < size; off += 4096) {
+        uint64_t pa, perm;
+        unsigned mt, level;
+        if (ept_lookup(e, gpa + off, &pa, &perm, &mt, &level) || pa != gpa + off || mt != EPT_MT_UC ||
+            perm != EPT_RWX)
+            return -EINVAL;             /* RAM, a page Keel keeps, firmware memory or a mapping already */
+    }
+    return ept_map(e, gpa, hpa, size, EPT_RWX, EPT_MT_WB);
+}
+
+void arch_foreign_unmap(struct domain *dom0, uint64_t gpa, uint64_t size)
+{
+    if (arch_domain_map_host(dom0, gpa, size, 0))
+        panic("dom0: cannot put passthrough back at %#lx", (unsigned long)gpa);
+}
+
+/*
+ * Bump the domain's generation, then wait until no vCPU is in guest mode
+ * with an older one (each INVEPTs on its CPU before entering: prepare_entry).
+ * in_guest is set before the generation is read on the entry side, and
+ * read after it is bumped here (both with full barriers), so one of the
+ * two sides sees the other.
+ */
+void arch_domain_flush_tlbs(struct domain *d)
+{
+    uint64_t gen = __atomic_add_fetch(&d->arch.ept_gen, 1, __ATOMIC_SEQ_CST);
+
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        while (__atomic_load_n(&v->arch.in_guest, __ATOMIC_SEQ_CST) &&
+               __atomic_load_n(&v->arch.ept_gen_seen, __ATOMIC_SEQ_CST) != gen) {
+            arch_cpu_kick(v->processor);
+            for (unsigned spin = 0; spin < 1000; spin++)
+                cpu_relax();
+        }
+    }
+    /* The caller may be one of @d's vCPUs, between exit and entry on this CPU: prepare_entry flushes. */
+}
+
 void arch_domain_io_passthrough(struct domain *d, uint32_t port, uint32_t count, int pass)
 {
     /* 25.6.4: bitmap A covers ports 0-0x7fff, B 0x8000-0xffff; a set bit exits. */
@@ -702,6 +747,15 @@ static void entry_failed(struct vcpu *v, int vmfail)
 /* Put a queued event into the VMCS for the next entry (SDM 26.6). */
 static inline void prepare_entry(struct vcpu *v)
 {
+    struct domain *d = v->domain;
+    uint64_t gen;
+
+    __atomic_store_n(&v->arch.in_guest, 1, __ATOMIC_SEQ_CST);
+    gen = __atomic_load_n(&d->arch.ept_gen, __ATOMIC_SEQ_CST);
+    if (__builtin_expect(gen != v->arch.ept_gen_seen, 0)) {
+        invept(vmx_cfg.has_invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT, d->arch.eptp);
+        __atomic_store_n(&v->arch.ept_gen_seen, gen, __ATOMIC_SEQ_CST);
+    }
     if (v->arch.pending_event) {
         vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, v->arch.pending_event);
         if (v->arch.pending_event & INTR_INFO_DELIVER_CODE)
@@ -717,6 +771,7 @@ int vmx_exit_dispatch(struct vcpu *v)
     struct vmx_exit e;
     uint32_t idt;
 
+    __atomic_store_n(&v->arch.in_guest, 0, __ATOMIC_RELEASE);
     v->arch.exits++;
     e.reason.full = vmcs_read32(VM_EXIT_REASON);
     if (__builtin_expect(e.reason.failed_vmentry, 0)) {
@@ -763,8 +818,10 @@ void arch_vcpu_run(struct vcpu *v)
     }
     vmx_deliver_events(v);
     prepare_entry(v);
-    if (vmx_run(&v->arch.regs, v))
+    if (vmx_run(&v->arch.regs, v)) {
+        __atomic_store_n(&v->arch.in_guest, 0, __ATOMIC_RELEASE);
         entry_failed(v, 1);
+    }
 }
 
 /* On @v's CPU, @v not running: its state to memory, its VMCS cleared, so any CPU may take it. */

@@ -54,6 +54,15 @@ void arch_domain_destroy(struct domain *d);
 int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size);
 /* Identity-map host [pa, pa + size) into @d (dom0's devices and firmware): write-back or uncached. */
 int arch_domain_map_host(struct domain *d, uint64_t pa, uint64_t size, int cached);
+/*
+ * Foreign mappings in dom0 (hv/foreign.c): map [@gpa, +@size) to host @hpa
+ * (write-back) where dom0 now has uncached identity passthrough, else
+ * -EINVAL and nothing changed; put the passthrough back.
+ */
+int arch_foreign_map(struct domain *dom0, uint64_t gpa, uint64_t hpa, uint64_t size);
+void arch_foreign_unmap(struct domain *dom0, uint64_t gpa, uint64_t size);
+/* Every CPU drops @d's cached guest-physical translations before @d runs there again; returns once none runs with them. */
+void arch_domain_flush_tlbs(struct domain *d);
 /* Let @d reach ports [port, port + count) directly (@pass), or make them exit again. */
 void arch_domain_io_passthrough(struct domain *d, uint32_t port, uint32_t count, int pass);
 /* Make CPU @cpu leave guest mode or its sleep (an IPI). */

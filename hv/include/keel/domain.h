@@ -125,6 +125,8 @@ int domain_console_ring_init(struct domain *d);
 /* Copy console output from position *@pos (moved up to the oldest byte kept); returns bytes. */
 size_t domain_console_read(struct domain *d, uint64_t *pos, void *buf, size_t len);
 
+/* The host address of guest RAM at @gpa and how far it runs contiguously: 0, or -EINVAL (not RAM). */
+int domain_ram_hpa(struct domain *d, uint64_t gpa, uint64_t *hpa, uint64_t *run);
 /* Host pointer to [gpa, gpa + len) of guest RAM, or NULL if not all RAM of one chunk. */
 void *domain_gpa_to_hva(struct domain *d, uint64_t gpa, uint64_t len);
 /* Copy to/from guest RAM across chunks; 0 or -EFAULT. */

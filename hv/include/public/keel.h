@@ -211,6 +211,19 @@ struct keel_vcpu_context {
 _Static_assert(sizeof(struct keel_vcpu_context) == 208, "keel_vcpu_context layout");
 
 /*
+ * Foreign mappings (dom0 only): (domid, gfn, npages, gpa) makes @npages of
+ * the domU's frames from @gfn appear in dom0 at guest-physical @gpa
+ * (page-aligned, write-back), over address space that is device
+ * passthrough with nothing claimed there (keel.ko picks unclaimed space);
+ * -EINVAL if any page of it is dom0's RAM, an emulated device or firmware
+ * memory, -ENOSPC past KEEL_FOREIGN_MAX mappings. (gpa) undoes one. A
+ * domU's mappings go when it is destroyed, before its memory is freed.
+ */
+#define KEEL_HC_FOREIGN_MAP         15
+#define KEEL_HC_FOREIGN_UNMAP       16
+#define KEEL_FOREIGN_MAX            64
+
+/*
  * Event channels (any domain): numbered ports, each one end of a
  * connection, and a page of the domain's RAM where Keel sets a port's
  * pending bit (the guest clears it) before raising the domain's event
@@ -285,6 +298,24 @@ struct keel_ioctl_evtchn {
 };
 _Static_assert(sizeof(struct keel_ioctl_evtchn) == 24, "keel_ioctl_evtchn layout");
 #define KEEL_IOCTL_EVTCHN           _IOWR('K', 0x02, struct keel_ioctl_evtchn)
+
+/*
+ * Map a domU's frames (KEEL_HC_FOREIGN_MAP through keel.ko): keel.ko finds
+ * unclaimed physical address space for them and returns in @offset what to
+ * pass mmap() on the same file (@npages pages, shared). The mapping lasts
+ * until KEEL_IOCTL_FOREIGN_UNMAP, the file's close (after munmap) or the
+ * domain's destruction (then the pages read as all ones).
+ */
+struct keel_ioctl_foreign {
+    uint32_t domid;
+    uint32_t npages;
+    uint64_t gfn;
+    uint64_t offset;                /* out: the mmap offset */
+};
+_Static_assert(sizeof(struct keel_ioctl_foreign) == 24, "keel_ioctl_foreign layout");
+#define KEEL_IOCTL_FOREIGN_MAP      _IOWR('K', 0x03, struct keel_ioctl_foreign)
+/* Undo one (@offset as returned) that nothing mmap()s any more; -EBUSY while something does. */
+#define KEEL_IOCTL_FOREIGN_UNMAP    _IOW('K', 0x04, struct keel_ioctl_foreign)
 
 /* Test-mode hypercalls (keel.test=...): -ENOSYS outside test mode. */
 #define KEEL_HC_TEST_BASE           0x4b00

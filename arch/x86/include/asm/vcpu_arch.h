@@ -22,6 +22,8 @@ struct vcpu_arch {
     uint32_t pending_event;         /* VM_ENTRY_INTR_INFO to inject, 0 if none */
     uint32_t pending_error;
     uint64_t exits;                 /* VM exits taken */
+    volatile int in_guest;          /* from just before VM entry to the exit (arch_domain_flush_tlbs) */
+    uint64_t ept_gen_seen;          /* the domain's ept_gen this vCPU last flushed for */
     uint64_t ept_wp_faults;         /* write-protect faults resolved (dirty tracking) */
     struct cpuid_table cpuid;       /* this vCPU's CPUID answers */
     struct vlapic lapic;
@@ -51,5 +53,6 @@ struct domain_arch {
     struct { uint64_t gpa, end; } wp[8];   /* write-protected for dirty logging (test hypercall) */
     /* A domain with a virtual I/O APIC: EOIs of level-triggered vectors go to it. */
     void (*level_eoi)(struct domain *d, unsigned vector);
+    uint64_t ept_gen;               /* bumped when translations must go: vCPUs INVEPT before entry */
 };
 #endif

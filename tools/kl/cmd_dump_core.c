@@ -1,0 +1,26 @@
+/* kl dump-core DOMAIN FILE: the domain's memory as an ELF core file (as xl dump-core). */
+#include <stdio.h>
+#include <string.h>
+#include "kl.h"
+
+int cmd_dump_core(int argc, char **argv)
+{
+    struct keel k;
+    int64_t id;
+    int rc;
+
+    if (argc != 3)
+        return kl_usage("dump-core");
+    if (kl_open(&k))
+        return 1;
+    id = kl_domain_arg(&k, "dump-core", argv[1]);
+    rc = id < 0 ? 0 : kl_dump_core(&k, (uint32_t)id, argv[2]);
+    keel_close(&k);
+    if (id < 0)
+        return 1;
+    if (rc == -KEEL_EPERM)
+        return kl_error("dump-core", "domain %lld is dom0: not this way", (long long)id);
+    if (rc)
+        return kl_error("dump-core", "domain %lld to %s: %s", (long long)id, argv[2], strerror(-rc));
+    return 0;
+}
