@@ -30,6 +30,7 @@
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <asm/processor.h>
 #include <public/keel.h>
 
@@ -221,7 +222,8 @@ static long foreign_map_ioctl(struct keel_file *kf, unsigned long arg)
     m->npages = fm.npages;
     m->res.name = "keel foreign";
     m->res.flags = IORESOURCE_MEM | IORESOURCE_BUSY;
-    rc = allocate_resource(&iomem_resource, &m->res, (u64)fm.npages << PAGE_SHIFT, FOREIGN_MIN, max, PAGE_SIZE,
+    /* 2 MiB-aligned: with the domU's 2 MiB-aligned RAM, Keel maps it with 2 MiB EPT pages. */
+    rc = allocate_resource(&iomem_resource, &m->res, (u64)fm.npages << PAGE_SHIFT, FOREIGN_MIN, max, SZ_2M,
                            NULL, NULL);
     if (rc) {
         kfree(m);
