@@ -123,7 +123,7 @@ int64_t keel_vcpu_context(struct keel *k, uint32_t domid, uint32_t vcpu, uint32_
                           op == KEEL_VCPU_CONTEXT_GET ? KEEL_BUF_OUT : KEEL_BUF_IN);
 }
 
-/* Foreign mappings: keel.ko's mmap offset for each address this handle mapped. */
+/* Foreign mappings: keel.ko's mmap offset for each address this process mapped. */
 static struct { void *addr; uint64_t offset; } maps[64];
 
 void *keel_foreign_map(struct keel *k, uint32_t domid, uint64_t gfn, uint32_t npages, int *err)
