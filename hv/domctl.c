@@ -46,6 +46,19 @@ static int name_ok(const char *n)
     return 1;
 }
 
+/* A domU the caller may control: -ENOENT (none), -EPERM (dom0), else 0. */
+static int find_domu(uint64_t domid, struct domain **out)
+{
+    struct domain *d = domid <= 0xffffffffu ? domain_find((uint32_t)domid) : NULL;
+
+    if (!d)
+        return -ENOENT;
+    if (d->privileged)
+        return -EPERM;
+    *out = d;
+    return 0;
+}
+
 static int64_t create(struct vcpu *caller, const uint64_t a[5])
 {
     struct keel_domain_create c;
@@ -83,7 +96,7 @@ static int64_t create(struct vcpu *caller, const uint64_t a[5])
 static int64_t destroy(struct vcpu *caller, const uint64_t a[5])
 {
     struct domain *d;
-    int rc = domain_find_domu(a[0], &d);
+    int rc = find_domu(a[0], &d);
 
     if (!rc)
         domain_kill(d);
@@ -93,7 +106,7 @@ static int64_t destroy(struct vcpu *caller, const uint64_t a[5])
 static int64_t pause(struct vcpu *caller, const uint64_t a[5])
 {
     struct domain *d;
-    int rc = domain_find_domu(a[0], &d);
+    int rc = find_domu(a[0], &d);
 
     if (!rc)
         domain_pause(d);
@@ -103,7 +116,7 @@ static int64_t pause(struct vcpu *caller, const uint64_t a[5])
 static int64_t unpause(struct vcpu *caller, const uint64_t a[5])
 {
     struct domain *d;
-    int rc = domain_find_domu(a[0], &d);
+    int rc = find_domu(a[0], &d);
 
     return rc ? rc : domain_unpause(d);
 }
@@ -156,7 +169,7 @@ static int64_t write(struct vcpu *caller, const uint64_t a[5])
 {
     uint64_t gpa = a[1], src = a[2], len = a[3];
     struct domain *d;
-    int rc = domain_find_domu(a[0], &d);
+    int rc = find_domu(a[0], &d);
 
     if (rc)
         return rc;
@@ -176,7 +189,7 @@ static int64_t set_entry(struct vcpu *caller, const uint64_t a[5])
 {
     struct keel_vcpu_entry e;
     struct domain *d;
-    int rc = domain_find_domu(a[0], &d);
+    int rc = find_domu(a[0], &d);
 
     if (rc)
         return rc;
@@ -205,7 +218,7 @@ static int64_t console(struct vcpu *caller, const uint64_t a[5])
     uint64_t op = a[1], gpa = a[2], len = a[3];
     struct keel_console_chunk h = { a[4], 0, 0 };
     struct domain *d;
-    int rc = domain_find_domu(a[0], &d);
+    int rc = find_domu(a[0], &d);
     size_t n;
 
     if (rc)
@@ -235,7 +248,7 @@ static int64_t console(struct vcpu *caller, const uint64_t a[5])
 static int64_t shutdown(struct vcpu *caller, const uint64_t a[5])
 {
     struct domain *d;
-    int rc = domain_find_domu(a[0], &d);
+    int rc = find_domu(a[0], &d);
 
     if (rc)
         return rc;
@@ -253,7 +266,7 @@ static int64_t vcpu_list(struct vcpu *caller, const uint64_t a[5])
 {
     uint64_t gpa = a[1], max = a[2];
     struct keel_vcpu_info info;
-    struct domain *d = domain_find(a[0]);
+    struct domain *d = a[0] <= 0xffffffffu ? domain_find((uint32_t)a[0]) : NULL;
     uint32_t i;
 
     if (!d)
@@ -275,7 +288,7 @@ static int64_t vcpu_context(struct vcpu *caller, const uint64_t a[5])
 {
     struct keel_vcpu_context c;
     struct domain *d;
-    int rc = domain_find_domu(a[0], &d);
+    int rc = find_domu(a[0], &d);
 
     if (rc)
         return rc;
