@@ -193,7 +193,7 @@ int domain_unpause(struct domain *d)
     return 0;
 }
 
-struct domain *domain_find(uint32_t id)
+struct domain *domain_find(uint64_t id)
 {
     struct domain *found = NULL;
 

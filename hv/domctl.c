@@ -46,19 +46,6 @@ static int name_ok(const char *n)
     return 1;
 }
 
-/* A domU the caller may control: -ENOENT (none), -EPERM (dom0), else 0. */
-static int find_domu(uint64_t domid, struct domain **out)
-{
-    struct domain *d = domid <= 0xffffffffu ? domain_find((uint32_t)domid) : NULL;
-
-    if (!d)
-        return -ENOENT;
-    if (d->privileged)
-        return -EPERM;
-    *out = d;
-    return 0;
-}
-
 static int64_t create(struct vcpu *caller, const uint64_t a[5])
 {
     struct keel_domain_create c;
@@ -96,7 +83,7 @@ static int64_t create(struct vcpu *caller, const uint64_t a[5])
 static int64_t destroy(struct vcpu *caller, const uint64_t a[5])
 {
     struct domain *d;
-    int rc = find_domu(a[0], &d);
+    int rc = domain_find_domu(a[0], &d);
 
     if (!rc)
         domain_kill(d);
@@ -106,7 +93,7 @@ static int64_t destroy(struct vcpu *caller, const uint64_t a[5])
 static int64_t pause(struct vcpu *caller, const uint64_t a[5])
 {
     struct domain *d;
-    int rc = find_domu(a[0], &d);
+    int rc = domain_find_domu(a[0], &d);
 
     if (!rc)
         domain_pause(d);
@@ -116,7 +103,7 @@ static int64_t pause(struct vcpu *caller, const uint64_t a[5])
 static int64_t unpause(struct vcpu *caller, const uint64_t a[5])
 {
     struct domain *d;
-    int rc = find_domu(a[0], &d);
+    int rc = domain_find_domu(a[0], &d);
 
     return rc ? rc : domain_unpause(d);
 }
@@ -169,7 +156,7 @@ static int64_t write(struct vcpu *caller, const uint64_t a[5])
 {
     uint64_t gpa = a[1], src = a[2], len = a[3];
     struct domain *d;
-    int rc = find_domu(a[0], &d);
+    int rc = domain_find_domu(a[0], &d);
 
     if (rc)
         return rc;
@@ -189,7 +176,7 @@ static int64_t set_entry(struct vcpu *caller, const uint64_t a[5])
 {
     struct keel_vcpu_entry e;
     struct domain *d;
-    int rc = find_domu(a[0], &d);
+    int rc = domain_find_domu(a[0], &d);
 
     if (rc)
         return rc;
@@ -218,7 +205,7 @@ static int64_t console(struct vcpu *caller, const uint64_t a[5])
     uint64_t op = a[1], gpa = a[2], len = a[3];
     struct keel_console_chunk h = { a[4], 0, 0 };
     struct domain *d;
-    int rc = find_domu(a[0], &d);
+    int rc = domain_find_domu(a[0], &d);
     size_t n;
 
     if (rc)
@@ -248,7 +235,7 @@ static int64_t console(struct vcpu *caller, const uint64_t a[5])
 static int64_t shutdown(struct vcpu *caller, const uint64_t a[5])
 {
     struct domain *d;
-    int rc = find_domu(a[0], &d);
+    int rc = domain_find_domu(a[0], &d);
 
     if (rc)
         return rc;
@@ -266,7 +253,7 @@ static int64_t vcpu_list(struct vcpu *caller, const uint64_t a[5])
 {
     uint64_t gpa = a[1], max = a[2];
     struct keel_vcpu_info info;
-    struct domain *d = a[0] <= 0xffffffffu ? domain_find((uint32_t)a[0]) : NULL;
+    struct domain *d = domain_find(a[0]);
     uint32_t i;
 
     if (!d)
@@ -288,7 +275,7 @@ static int64_t vcpu_context(struct vcpu *caller, const uint64_t a[5])
 {
     struct keel_vcpu_context c;
     struct domain *d;
-    int rc = find_domu(a[0], &d);
+    int rc = domain_find_domu(a[0], &d);
 
     if (rc)
         return rc;

@@ -62,6 +62,14 @@ static void close_port(struct domain *d, unsigned port)
     memset(e, 0, sizeof(*e));
 }
 
+/* Every port closed, the page forgotten (under evtchn_lock). */
+static void reset(struct domain *d)
+{
+    for (unsigned p = 1; p < KEEL_EVTCHN_PORTS; p++)
+        close_port(d, p);
+    d->evtchn_page = NULL;
+}
+
 static int64_t init_page(struct domain *d, uint64_t gpa)
 {
     struct keel_evtchn_page *pg;
@@ -79,7 +87,7 @@ static int64_t init_page(struct domain *d, uint64_t gpa)
 
 static int64_t bind_interdomain(struct domain *d, uint64_t remote, uint64_t rport)
 {
-    struct domain *r = remote <= 0xffffffffu ? domain_find((uint32_t)remote) : NULL;
+    struct domain *r = domain_find(remote);
     struct evtchn *re;
     int64_t port;
 
@@ -125,7 +133,7 @@ int64_t evtchn_op(struct vcpu *v, const uint64_t a[5])
         rc = init_page(d, a[1]);
         break;
     case KEEL_EVTCHN_ALLOC_UNBOUND:
-        rc = a[1] <= 0xffffffffu && domain_find((uint32_t)a[1]) ? alloc_port(d) : -ENOENT;
+        rc = domain_find(a[1]) ? alloc_port(d) : -ENOENT;
         if (rc > 0)
             d->evtchn[rc] = (struct evtchn){ EVTCHN_UNBOUND, 0, 0, (uint32_t)a[1] };
         break;
@@ -146,9 +154,7 @@ int64_t evtchn_op(struct vcpu *v, const uint64_t a[5])
             close_port(d, (unsigned)a[1]);
         break;
     case KEEL_EVTCHN_RESET:
-        for (unsigned p = 1; p < KEEL_EVTCHN_PORTS; p++)
-            close_port(d, p);
-        d->evtchn_page = NULL;
+        reset(d);
         rc = 0;
         break;
     default:
@@ -174,8 +180,6 @@ void evtchn_send_virq(unsigned virq)
 void evtchn_domain_destroy(struct domain *d)
 {
     spin_lock(&evtchn_lock);
-    for (unsigned p = 1; p < KEEL_EVTCHN_PORTS; p++)
-        close_port(d, p);
-    d->evtchn_page = NULL;
+    reset(d);
     spin_unlock(&evtchn_lock);
 }

@@ -35,14 +35,12 @@ static void undo(struct foreign *m)
 int64_t foreign_map(struct vcpu *caller, const uint64_t a[5])
 {
     uint64_t domid = a[0], gfn = a[1], npages = a[2], gpa = a[3], size = npages << PAGE_SHIFT, done = 0;
-    struct domain *dom0 = caller->domain, *d = domid <= 0xffffffffu ? domain_find((uint32_t)domid) : NULL;
+    struct domain *dom0 = caller->domain, *d;
     struct foreign *slot = NULL;
-    int rc = 0;
+    int rc = domain_find_domu(domid, &d);
 
-    if (!d)
-        return -ENOENT;
-    if (d->privileged)
-        return -EPERM;
+    if (rc)
+        return rc;
     if (!npages || npages > (d->mem_bytes >> PAGE_SHIFT) || gfn > (d->mem_bytes >> PAGE_SHIFT) - npages ||
         (gpa & (PAGE_SIZE - 1)) || gpa + size < gpa)
         return -EINVAL;
@@ -66,7 +64,6 @@ int64_t foreign_map(struct vcpu *caller, const uint64_t a[5])
     if (rc) {
         if (done)
             arch_foreign_unmap(dom0, gpa, done);
-        done = 0;
     } else {
         *slot = (struct foreign){ dom0, d->id, gpa, size };
     }

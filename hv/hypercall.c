@@ -74,11 +74,6 @@ static int64_t hc_console_read(struct vcpu *v, const uint64_t a[5])
     return done;
 }
 
-static int64_t hc_evtchn_op(struct vcpu *v, const uint64_t a[5])
-{
-    return evtchn_op(v, a);
-}
-
 static int64_t hc_physinfo(struct vcpu *v, const uint64_t a[5])
 {
     struct keel_physinfo pi;
@@ -123,7 +118,7 @@ static const struct hypercall table[] = {
     [KEEL_HC_DOMAIN_CONSOLE] = { hc_DOMAIN_CONSOLE, HC_DOM0_ONLY },
     [KEEL_HC_DOMAIN_SHUTDOWN] = { hc_DOMAIN_SHUTDOWN, HC_DOM0_ONLY },
     [KEEL_HC_VCPU_LIST] = { hc_VCPU_LIST, HC_DOM0_ONLY },
-    [KEEL_HC_EVTCHN_OP] = { hc_evtchn_op, HC_ANY_DOMAIN },
+    [KEEL_HC_EVTCHN_OP] = { evtchn_op, HC_ANY_DOMAIN },
     [KEEL_HC_VCPU_CONTEXT] = { hc_VCPU_CONTEXT, HC_DOM0_ONLY },
     [KEEL_HC_FOREIGN_MAP] = { hc_FOREIGN_MAP, HC_DOM0_ONLY },
     [KEEL_HC_FOREIGN_UNMAP] = { hc_FOREIGN_UNMAP, HC_DOM0_ONLY },

@@ -105,8 +105,7 @@ static void gsi_irq(uint32_t gsi, void *opaque)
         ioapic_mask(gsi, 1);            /* until dom0's EOI */
         vioapic_set_line(&dom0.vioapic, pin, 1);
     } else {
-        vioapic_set_line(&dom0.vioapic, pin, 1);
-        vioapic_set_line(&dom0.vioapic, pin, 0);
+        vioapic_pulse(&dom0.vioapic, pin);
     }
     spin_unlock(&dom0.lock);
 }
@@ -115,8 +114,7 @@ static void gsi_irq(uint32_t gsi, void *opaque)
 static void evtchn_upcall(struct domain *d)
 {
     spin_lock(&dom0.lock);
-    vioapic_set_line(&dom0.vioapic, dom0.evtchn_pin, 1);
-    vioapic_set_line(&dom0.vioapic, dom0.evtchn_pin, 0);
+    vioapic_pulse(&dom0.vioapic, dom0.evtchn_pin);
     spin_unlock(&dom0.lock);
 }
 

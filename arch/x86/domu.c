@@ -190,8 +190,7 @@ static void evtchn_upcall(struct domain *d)
     struct domu_platform *p = plat(d);
 
     spin_lock(&p->lock);
-    vioapic_set_line(&p->vioapic, DOMU_EVTCHN_PIN, 1);
-    vioapic_set_line(&p->vioapic, DOMU_EVTCHN_PIN, 0);
+    vioapic_pulse(&p->vioapic, DOMU_EVTCHN_PIN);
     spin_unlock(&p->lock);
 }
 

@@ -114,6 +114,12 @@ void vioapic_set_line(struct vioapic *io, unsigned pin, int level)
         fire(io, pin);
 }
 
+void vioapic_pulse(struct vioapic *io, unsigned pin)
+{
+    vioapic_set_line(io, pin, 1);
+    vioapic_set_line(io, pin, 0);
+}
+
 void vioapic_eoi(struct vioapic *io, unsigned vector)
 {
     for (unsigned pin = 0; pin < io->nr_pins; pin++) {

@@ -67,11 +67,17 @@ static long keel_vmcall(u64 nr, const u64 a[5])
     return ret;
 }
 
+/* A hypercall without a buffer: keel.ko's own (event channels, foreign mappings). */
+static long hcall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3)
+{
+    const u64 a[5] = { a0, a1, a2, a3 };
+
+    return keel_vmcall(nr, a);
+}
+
 static long evtchn_call(u64 op, u64 a1, u64 a2)
 {
-    const u64 a[5] = { op, a1, a2 };
-
-    return keel_vmcall(KEEL_HC_EVTCHN_OP, a);
+    return hcall(KEEL_HC_EVTCHN_OP, op, a1, a2, 0);
 }
 
 /* ---- the hypercall ioctl ---- */
@@ -190,16 +196,9 @@ static long evtchn_ioctl(struct keel_file *kf, unsigned long arg)
 #define FOREIGN_MIN     (1ull << 32)    /* above the 32-bit PCI hole */
 #define FOREIGN_MAX_NPAGES (1ul << 20)  /* 4 GiB at a time */
 
-static long foreign_hypercall(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3)
-{
-    const u64 a[5] = { a0, a1, a2, a3 };
-
-    return keel_vmcall(nr, a);
-}
-
 static void map_free(struct keel_map *m)
 {
-    foreign_hypercall(KEEL_HC_FOREIGN_UNMAP, m->res.start, 0, 0, 0);
+    hcall(KEEL_HC_FOREIGN_UNMAP, m->res.start, 0, 0, 0);
     release_resource(&m->res);
     kfree(m);
 }
@@ -229,7 +228,7 @@ static long foreign_map_ioctl(struct keel_file *kf, unsigned long arg)
         kfree(m);
         return rc;
     }
-    rc = foreign_hypercall(KEEL_HC_FOREIGN_MAP, fm.domid, fm.gfn, fm.npages, m->res.start);
+    rc = hcall(KEEL_HC_FOREIGN_MAP, fm.domid, fm.gfn, fm.npages, m->res.start);
     if (rc) {
         release_resource(&m->res);
         kfree(m);

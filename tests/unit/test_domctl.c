@@ -71,7 +71,7 @@ void domain_kill(struct domain *d)
     fake_free(fake_of(d));
 }
 
-struct domain *domain_find(uint32_t id)
+struct domain *domain_find(uint64_t id)
 {
     for (unsigned i = 0; i < MAX_FAKES; i++)
         if (fakes[i].d && fakes[i].d->id == id)

@@ -21,7 +21,7 @@ static struct vcpu vcpus[NDOM];
 static uint8_t *ram[NDOM];              /* each domain's first two pages */
 static unsigned upcalls[NDOM];
 
-struct domain *domain_find(uint32_t id)
+struct domain *domain_find(uint64_t id)
 {
     for (unsigned i = 0; i < NDOM; i++)
         if (doms[i] && doms[i]->id == id)

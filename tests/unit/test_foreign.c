@@ -25,7 +25,7 @@ static uint8_t space[MiB(64) >> 12];
 static uint64_t hpa_at[MiB(64) >> 12];
 static unsigned flushes, pieces;
 
-struct domain *domain_find(uint32_t id)
+struct domain *domain_find(uint64_t id)
 {
     return id == 1 ? &dom0 : id == 2 ? &domu : NULL;
 }

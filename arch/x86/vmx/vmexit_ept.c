@@ -20,11 +20,6 @@ static int in_wp_range(struct domain *d, uint64_t gpa)
     return 0;
 }
 
-static void flush_ept(struct domain *d)
-{
-    invept(vmx_cfg.has_invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT, d->arch.eptp);
-}
-
 void vmexit_ept_violation(struct vcpu *v, const struct vmx_exit *e)
 {
     struct domain *d = v->domain;
@@ -37,7 +32,7 @@ void vmexit_ept_violation(struct vcpu *v, const struct vmx_exit *e)
             domain_crash(d, "cannot restore write access at %#lx", (unsigned long)gpa);
             return;
         }
-        flush_ept(d);
+        vmx_flush_ept(d);
         v->arch.ept_wp_faults++;
         return;
     }
@@ -77,7 +72,7 @@ int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes)
         return rc;
     d->arch.wp[slot].gpa = gpa;
     d->arch.wp[slot].end = gpa + bytes;
-    flush_ept(d);
+    vmx_flush_ept(d);
     return 0;
 }
 

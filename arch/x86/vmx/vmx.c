@@ -231,7 +231,7 @@ static void free_tables(uint64_t table, unsigned level)
 void arch_domain_destroy(struct domain *d)
 {
     if (d->arch.ept.root) {
-        invept(vmx_cfg.has_invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT, d->arch.eptp);
+        vmx_flush_ept(d);
         free_tables(d->arch.ept.root, PT_LEVEL_PML4);
     }
     if (d->arch.io_bitmap)
@@ -753,7 +753,7 @@ static inline void prepare_entry(struct vcpu *v)
     __atomic_store_n(&v->arch.in_guest, 1, __ATOMIC_SEQ_CST);
     gen = __atomic_load_n(&d->arch.ept_gen, __ATOMIC_SEQ_CST);
     if (__builtin_expect(gen != v->arch.ept_gen_seen, 0)) {
-        invept(vmx_cfg.has_invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT, d->arch.eptp);
+        vmx_flush_ept(d);
         __atomic_store_n(&v->arch.ept_gen_seen, gen, __ATOMIC_SEQ_CST);
     }
     if (v->arch.pending_event) {

@@ -83,6 +83,12 @@ void vmx_vcpu_halt(struct vcpu *v);
 void vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
 /* Linear -> guest-physical with the guest's current paging (guest_walk.h). */
 int vmx_guest_translate(struct vcpu *v, uint64_t gla, unsigned access, uint64_t *gpa, uint32_t *pf);
+/* Drop @d's cached guest-physical translations on this CPU (the whole cache without single-context INVEPT). */
+static inline void vmx_flush_ept(struct domain *d)
+{
+    invept(vmx_cfg.has_invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT, d->arch.eptp);
+}
+
 /*
  * The guest's own CR0/CR4 (24.6.6): bits it owns live in the register, bits
  * in the guest/host mask in the read shadow. A write that touches only its

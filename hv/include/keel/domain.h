@@ -4,6 +4,7 @@
  */
 #ifndef KEEL_DOMAIN_H
 #define KEEL_DOMAIN_H
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <asm/vcpu_arch.h>
@@ -112,11 +113,26 @@ void domain_destroy(struct domain *d);
 void domain_kill(struct domain *d);
 struct vcpu *vcpu_create(struct domain *d);
 
-/* The domain with @id, or NULL. The caller keeps it from being destroyed meanwhile. */
-struct domain *domain_find(uint32_t id);
+/*
+ * The domain with @id, or NULL (an id past 32 bits is nobody's: hypercall
+ * arguments come as they are). The caller keeps it from being destroyed.
+ */
+struct domain *domain_find(uint64_t id);
 struct domain *domain_find_name(const char *name);
 /* The first domain with an id >= @id, or NULL (iteration in id order). */
 struct domain *domain_next(uint32_t id);
+/* A domU someone may control: 0 and *@out, -ENOENT (none), -EPERM (dom0). */
+static inline int domain_find_domu(uint64_t id, struct domain **out)
+{
+    struct domain *d = domain_find(id);
+
+    if (!d)
+        return -ENOENT;
+    if (d->privileged)
+        return -EPERM;
+    *out = d;
+    return 0;
+}
 /* Stop all of @d's vCPUs (counted: as many unpauses resume it); not for the caller's own. */
 void domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);

@@ -59,6 +59,8 @@ uint32_t vioapic_mmio_read(struct vioapic *io, unsigned offset);
 void vioapic_mmio_write(struct vioapic *io, unsigned offset, uint32_t val);
 /* Set @pin's input line. Edge pins fire on 0 -> 1; level pins while asserted and not in service. */
 void vioapic_set_line(struct vioapic *io, unsigned pin, int level);
+/* An edge on @pin (a message-like event: raised and dropped at once). */
+void vioapic_pulse(struct vioapic *io, unsigned pin);
 /* A local APIC EOId @vector (level-triggered): clear remote IRR, fire again if still asserted. */
 void vioapic_eoi(struct vioapic *io, unsigned vector);
 #endif
