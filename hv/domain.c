@@ -103,6 +103,7 @@ struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpu
         return NULL;
     }
     d->max_vcpus = max_vcpus;
+    d->max_mem_bytes = bytes ? bytes : DOMAIN_MEM_UNLIMITED;
     d->created_tsc = rdtsc();
     snprintf(d->name, sizeof(d->name), "%s", name);
     if (arch_domain_init(d) || populate(d, bytes))
@@ -125,6 +126,11 @@ int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, 
     if (!size || ((gpa | hpa | size) & (PAGE_SIZE - 1)) || ((hpa | size) & (block - 1)) ||
         order > BUDDY_MAX_ORDER)
         return -EINVAL;
+    if (size > d->max_mem_bytes || d->mem_bytes > d->max_mem_bytes - size) {
+        pr_err("d%u: %lu KiB more RAM would pass its maximum (%lu KiB)\n", d->id, (unsigned long)(size >> 10),
+               (unsigned long)(d->max_mem_bytes >> 10));
+        return -ENOSPC;
+    }
     /* Contiguous on both sides and made of the same blocks: one chunk. */
     merge = last && last->order == order && last->gpa + last->size == gpa && last->hpa + last->size == hpa;
     if (!merge && d->nr_chunks == DOMAIN_MAX_CHUNKS) {

@@ -125,6 +125,7 @@ static void fill_info(struct domain *d, struct keel_domain_info *info)
         tsc += d->vcpus[i]->cpu_tsc;
     }
     info->mem_bytes = d->mem_bytes;
+    info->max_mem_bytes = d->max_mem_bytes;
     info->cpu_time_ns = tsc_to_ns(tsc);
     info->uptime_ns = tsc_to_ns(rdtsc() - d->created_tsc);
     memcpy(info->name, d->name, sizeof(info->name));
@@ -151,24 +152,17 @@ static int64_t list(struct vcpu *caller, const uint64_t a[5])
     return n;
 }
 
-/* Into a paused domU's RAM from the caller's: the loader's way in. */
-static int64_t write(struct vcpu *caller, const uint64_t a[5])
+/* How much RAM a domU may have; below what it has is allowed (Xen's XEN_DOMCTL_max_mem). */
+static int64_t set_maxmem(struct vcpu *caller, const uint64_t a[5])
 {
-    uint64_t gpa = a[1], src = a[2], len = a[3];
     struct domain *d;
     int rc = domain_find_domu(a[0], &d);
 
     if (rc)
         return rc;
-    if (len > KEEL_IOCTL_BUF_MAX || gpa + len < gpa || src + len < src)
+    if (a[1] < DOMU_MIN_MEM || a[1] > KEEL_DOMAIN_MAXMEM_LIMIT || (a[1] & (KEEL_DOMAIN_MEM_ALIGN - 1)))
         return -EINVAL;
-    if (__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) <= 0)
-        return -EBUSY;
-    for (uint64_t off = 0; off < len; off += BOUNCE) {
-        uint64_t n = MIN(len - off, (uint64_t)BOUNCE);
-        if (domain_copy_from(caller->domain, bounce, src + off, n) || domain_copy_to(d, gpa + off, bounce, n))
-            return -EFAULT;
-    }
+    d->max_mem_bytes = a[1];
     return 0;
 }
 
@@ -297,7 +291,7 @@ int64_t domctl(unsigned nr, struct vcpu *caller, const uint64_t a[5])
     static int64_t (*const fn[])(struct vcpu *, const uint64_t[5]) = {
         [KEEL_HC_DOMAIN_CREATE] = create, [KEEL_HC_DOMAIN_DESTROY] = destroy,
         [KEEL_HC_DOMAIN_PAUSE] = pause, [KEEL_HC_DOMAIN_UNPAUSE] = unpause,
-        [KEEL_HC_DOMAIN_LIST] = list, [KEEL_HC_DOMAIN_WRITE] = write,
+        [KEEL_HC_DOMAIN_LIST] = list, [KEEL_HC_DOMAIN_SET_MAXMEM] = set_maxmem,
         [KEEL_HC_VCPU_SET_ENTRY] = set_entry, [KEEL_HC_DOMAIN_CONSOLE] = console,
         [KEEL_HC_DOMAIN_SHUTDOWN] = shutdown, [KEEL_HC_VCPU_LIST] = vcpu_list,
         [KEEL_HC_VCPU_CONTEXT] = vcpu_context, [KEEL_HC_FOREIGN_MAP] = foreign_map,

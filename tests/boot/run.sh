@@ -220,6 +220,7 @@ case_bochs_domu() {
         '^KEEL-SCN-DEMO: KEEL-DOMU-UP: demo, 1 CPUs, [0-9]+ kB, Linux 6\.' \
         '^KEEL-SCN-LIST: demo 2 128 1 (r-----|-b----) ' '^KEEL-SCN-DOMID: 2 demo$' \
         '^KEEL-SCN-PROBE: PASS cpuid' '^KEEL-SCN-TWO: 3 domains' \
+        '^KEEL-SCN-MAXMEM: cfg=32 set=0,48 dom0=1 bad=1 2 cannot grow yet$' \
         '^KEEL-SCN-PAUSE: state=(--p---|-bp---) cpu=([0-9.]+) later=\2 now=(r-----|-b----)' '^KEEL-SCN-INPUT: typed-42' \
         "^KEEL-SCN-CRASH: first id [0-9]+; kl: domain [0-9]+ 'crashy' crashed \(.*triple fault" \
         '^KEEL-SCN-RESTART: [1-9] restarts, restarted 3 times in 60 s, left: 0' \

@@ -37,12 +37,13 @@ static void test_domctl_layout(void **state)
     assert_int_equal(offsetof(struct keel_domain_create, uuid), 32);
     assert_int_equal(offsetof(struct keel_domain_create, mem_bytes), 48);
     assert_int_equal(offsetof(struct keel_domain_create, max_vcpus), 56);
-    assert_int_equal(sizeof(struct keel_domain_info), 192);
+    assert_int_equal(sizeof(struct keel_domain_info), 200);
     assert_int_equal(offsetof(struct keel_domain_info, mem_bytes), 24);
-    assert_int_equal(offsetof(struct keel_domain_info, cpu_time_ns), 32);
-    assert_int_equal(offsetof(struct keel_domain_info, name), 48);
-    assert_int_equal(offsetof(struct keel_domain_info, uuid), 80);
-    assert_int_equal(offsetof(struct keel_domain_info, crash_reason), 96);
+    assert_int_equal(offsetof(struct keel_domain_info, max_mem_bytes), 32);
+    assert_int_equal(offsetof(struct keel_domain_info, cpu_time_ns), 40);
+    assert_int_equal(offsetof(struct keel_domain_info, name), 56);
+    assert_int_equal(offsetof(struct keel_domain_info, uuid), 88);
+    assert_int_equal(offsetof(struct keel_domain_info, crash_reason), 104);
     assert_int_equal(sizeof(struct keel_vcpu_entry), 56);
     assert_int_equal(offsetof(struct keel_vcpu_entry, rip), 8);
     assert_int_equal(offsetof(struct keel_vcpu_entry, rbx), 48);
@@ -64,7 +65,7 @@ static void test_numbers(void **state)
 {
     (void)state;
     /* Numbers are ABI: changing one needs a new KEEL_ABI_VERSION. */
-    assert_int_equal(KEEL_ABI_VERSION, 3);
+    assert_int_equal(KEEL_ABI_VERSION, 4);
     assert_int_equal(KEEL_HC_ABI_VERSION, 0);
     assert_int_equal(KEEL_HC_CONSOLE_READ, 1);
     assert_int_equal(KEEL_HC_PHYSINFO, 2);
@@ -74,7 +75,7 @@ static void test_numbers(void **state)
     assert_int_equal(KEEL_HC_DOMAIN_PAUSE, 5);
     assert_int_equal(KEEL_HC_DOMAIN_UNPAUSE, 6);
     assert_int_equal(KEEL_HC_DOMAIN_LIST, 7);
-    assert_int_equal(KEEL_HC_DOMAIN_WRITE, 8);
+    assert_int_equal(KEEL_HC_DOMAIN_SET_MAXMEM, 8);
     assert_int_equal(KEEL_HC_VCPU_SET_ENTRY, 9);
     assert_int_equal(KEEL_HC_DOMAIN_CONSOLE, 10);
     assert_int_equal(KEEL_HC_DOMAIN_SHUTDOWN, 11);

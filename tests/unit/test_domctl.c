@@ -49,6 +49,7 @@ struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpu
         fakes[i].ram = calloc(1, FAKE_RAM);
         fakes[i].d->id = next_id++;
         fakes[i].d->mem_bytes = bytes;
+        fakes[i].d->max_mem_bytes = bytes ? bytes : DOMAIN_MEM_UNLIMITED;
         fakes[i].d->max_vcpus = max_vcpus;
         strncpy(fakes[i].d->name, name, sizeof(fakes[i].d->name) - 1);
         return fakes[i].d;
@@ -327,27 +328,37 @@ static void test_domid_checks(void **state)
     assert_int_equal(call(1000, 0, 0, 0, 0, 0), -ENOSYS);
 }
 
-static void test_write_checks(void **state)
+static void test_set_maxmem(void **state)
 {
+    struct keel_domain_info info;
+    struct domain *d;
     int64_t id;
-    struct fake *f;
 
     (void)state;
     id = create("web", 64 << 20, 1, 0);
-    f = fake_of(domain_find((uint32_t)id));
-    memcpy(dom0_ram() + 0x2000, "kernel bytes", 12);
-    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, 0x100000 - 16, 0x2000, 12, 0), 0);
-    assert_memory_equal(f->ram + 0x100000 - 16, "kernel bytes", 12);
-    /* Too long, wrapping, outside either domain's RAM. */
-    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, 0, 0x2000, KEEL_IOCTL_BUF_MAX + 1, 0), -EINVAL);
-    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, ~0ull - 4, 0x2000, 12, 0), -EINVAL);
-    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, 0, ~0ull - 4, 12, 0), -EINVAL);
-    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, FAKE_RAM - 4, 0x2000, 12, 0), -EFAULT);
-    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, 0, FAKE_RAM - 4, 12, 0), -EFAULT);
-    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, dom0->id, 0, 0x2000, 12, 0), -EPERM);
-    /* A running domain's memory is not written behind its back. */
-    assert_int_equal(call(KEEL_HC_DOMAIN_UNPAUSE, (uint64_t)id, 0, 0, 0, 0), 0);
-    assert_int_equal(call(KEEL_HC_DOMAIN_WRITE, (uint64_t)id, 0, 0x2000, 12, 0), -EBUSY);
+    d = domain_find((uint64_t)id);
+    assert_int_equal(d->max_mem_bytes, 64 << 20);       /* what it was created with */
+    assert_int_equal(call(KEEL_HC_DOMAIN_SET_MAXMEM, (uint64_t)id, 256 << 20, 0, 0, 0), 0);
+    assert_int_equal(d->max_mem_bytes, 256 << 20);
+    /* Below what it has is allowed: it only gets nothing more (Xen's rule). */
+    assert_int_equal(call(KEEL_HC_DOMAIN_SET_MAXMEM, (uint64_t)id, 16 << 20, 0, 0, 0), 0);
+    assert_int_equal(d->max_mem_bytes, 16 << 20);
+    assert_int_equal(d->mem_bytes, 64 << 20);
+    /* Not 2 MiB units, too small, too large, nobody's, dom0's: nothing changes. */
+    assert_int_equal(call(KEEL_HC_DOMAIN_SET_MAXMEM, (uint64_t)id, (32 << 20) + 4096, 0, 0, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SET_MAXMEM, (uint64_t)id, 14 << 20, 0, 0, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SET_MAXMEM, (uint64_t)id, KEEL_DOMAIN_MAXMEM_LIMIT + (2 << 20), 0, 0, 0),
+                     -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SET_MAXMEM, (uint64_t)id, ~0ull << 21, 0, 0, 0), -EINVAL);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SET_MAXMEM, (uint64_t)id + (1ull << 32), 32 << 20, 0, 0, 0), -ENOENT);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SET_MAXMEM, dom0->id, 32 << 20, 0, 0, 0), -EPERM);
+    assert_int_equal(d->max_mem_bytes, 16 << 20);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SET_MAXMEM, (uint64_t)id, KEEL_DOMAIN_MAXMEM_LIMIT, 0, 0, 0), 0);
+    /* The list reports it. */
+    assert_int_equal(call(KEEL_HC_DOMAIN_LIST, 0x2000, 1, (uint64_t)id, 0, 0), 1);
+    memcpy(&info, dom0_ram() + 0x2000, sizeof(info));
+    assert_int_equal(info.mem_bytes, 64 << 20);
+    assert_int_equal(info.max_mem_bytes, KEEL_DOMAIN_MAXMEM_LIMIT);
 }
 
 static void test_set_entry_checks(void **state)
@@ -534,7 +545,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_domid_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_write_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_maxmem, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_entry_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_console, setup, teardown),

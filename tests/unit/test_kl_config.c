@@ -142,6 +142,7 @@ static void test_finish_checks(void **state)
         { "name=\"a\"\nkernel=\"k\"\ntype=\"pv\"", "type=\"pv\"" },
         { "name=\"a\"\nkernel=\"k\"\nmemory=256\nmaxmem=128", "maxmem=128 is below memory=256" },
         { "name=\"a\"\nkernel=\"k\"\nmemory=8", "at least 16 MiB" },
+        { "name=\"a\"\nkernel=\"k\"\nmemory=129", "memory=129: Keel gives RAM in 2 MiB units" },
         { "name=\"a\"\nkernel=\"k\"\nvcpus=4\nmaxvcpus=2", "maxvcpus=2 is below vcpus=4" },
     };
     struct kl_config c;
@@ -153,6 +154,10 @@ static void test_finish_checks(void **state)
         if (!strstr(err, bad[i].want))
             fail_msg("'%s': got '%s', want '%s'", bad[i].text, err, bad[i].want);
     }
+    /* A maximum rounds up to Keel's 2 MiB unit. */
+    assert_int_equal(parse(&c, "name=\"a\"\nkernel=\"k\"\nmemory=128\nmaxmem=257", 0), 0);
+    assert_int_equal(kl_config_finish(&c, err, sizeof(err)), 0);
+    assert_int_equal(c.maxmem_mb, 258);
 }
 
 int main(void)

@@ -33,8 +33,9 @@ SRC_kl_config := tools/libkeel/kl_config.c
 SRC_domctl    := hv/domctl.c
 SRC_evtchn    := hv/evtchn.c
 SRC_foreign   := hv/foreign.c
+SRC_domain    := hv/domain.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign domain
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

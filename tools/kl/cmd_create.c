@@ -85,6 +85,11 @@ static int64_t build(struct keel *k, const struct image *im, int paused)
         kl_error("create", "the hypervisor refused the domain: %s", strerror((int)-id));
         return -1;
     }
+    if (c->maxmem_mb > c->memory_mb && (rc = (int)keel_domain_set_maxmem(k, (uint32_t)id, c->maxmem_mb << 20))) {
+        kl_error("create", "maxmem=%llu refused: %s", (unsigned long long)c->maxmem_mb, strerror(-rc));
+        keel_domain_destroy(k, (uint32_t)id);
+        return -1;
+    }
     rc = keel_build(k, (uint32_t)id, c->memory_mb << 20, &kern, err, sizeof(err));
     if (rc) {
         kl_error("create", "%s: %s", c->kernel, err);
@@ -215,7 +220,8 @@ static int load_config(struct image *im, const char *path, char **overrides, int
         fprintf(stderr, "kl: create: %u unknown setting(s) ignored (-e)\n", im->cfg.warnings);
     /* Said, not silently dropped: what needs ballooning or vCPU hotplug, which Keel has not yet. */
     if (im->cfg.maxmem_mb > im->cfg.memory_mb)
-        fprintf(stderr, "kl: create: maxmem=%llu: the domain gets its memory=%llu MiB (no ballooning yet)\n",
+        fprintf(stderr, "kl: create: maxmem=%llu: the domain starts with memory=%llu MiB and cannot grow yet "
+                "(no ballooning)\n",
                 (unsigned long long)im->cfg.maxmem_mb, (unsigned long long)im->cfg.memory_mb);
     if (im->cfg.maxvcpus > im->cfg.vcpus)
         fprintf(stderr, "kl: create: maxvcpus=%u: the domain gets its vcpus=%u (no vCPU hotplug yet)\n",

@@ -17,6 +17,10 @@ static int print_long(struct keel *k, const struct keel_domain_info *d)
         printf("%02x%s", d->uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
     printf("\nstate           : %s\n", kl_state_string(d, st));
     printf("memory          : %llu MiB\n", (unsigned long long)(d->mem_bytes >> 20));
+    if (d->max_mem_bytes == ~0ull)
+        printf("maxmem          : unlimited\n");
+    else
+        printf("maxmem          : %llu MiB\n", (unsigned long long)(d->max_mem_bytes >> 20));
     printf("vcpus           : %u (%u blocked)\n", d->nr_vcpus, d->nr_blocked_vcpus);
     printf("cpu_time        : %.1f s\n", (double)d->cpu_time_ns / 1e9);
     printf("uptime          : %.1f s\n", (double)d->uptime_ns / 1e9);

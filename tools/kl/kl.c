@@ -28,6 +28,7 @@ const struct kl_command kl_commands[] = {
     { "vcpu-list", cmd_vcpu_list, "[DOMAIN...]", "every vCPU: its CPU, state and CPU time" },
     { "dump-core", cmd_dump_core, "DOMAIN FILE", "write the domain's memory to FILE as an ELF core" },
     { "vcpu-context", cmd_vcpu_context, "DOMAIN [VCPU]", "a vCPU's registers (as xenctx shows them)" },
+    { "mem-max", cmd_mem_max, "DOMAIN MEM", "the most memory a domain may have (MEM: number and t, g, m, k, b)" },
     { "uptime", cmd_uptime, "[DOMAIN...]", "how long domains have existed" },
     { "dmesg", cmd_dmesg, "[-c]", "read the hypervisor's log (-c: clear it after reading)" },
     { NULL, NULL, NULL, NULL },

@@ -58,4 +58,5 @@ int cmd_reboot(int argc, char **argv);
 int cmd_vcpu_list(int argc, char **argv);
 int cmd_vcpu_context(int argc, char **argv);
 int cmd_dump_core(int argc, char **argv);
+int cmd_mem_max(int argc, char **argv);
 #endif

@@ -1,8 +1,8 @@
 /*
  * Building a domU from dom0: the loaders the hypervisor uses for its own
  * guests (arch/x86/linux_boot.c, hv/mb1.c: pure code, shared), with guest
- * memory reached through KEEL_HC_DOMAIN_WRITE and the entry state set with
- * KEEL_HC_VCPU_SET_ENTRY. The memory map is the domU platform's
+ * memory reached through foreign mappings (a window of it at a time) and the
+ * entry state set with KEEL_HC_VCPU_SET_ENTRY. The memory map is the domU platform's
  * (public/keel.h): RAM but the legacy hole, ACPI tables at KEEL_DOMU_RSDP.
  */
 #include <errno.h>
@@ -18,9 +18,15 @@
 #define MB1_SEARCH          8192        /* the header is in the first 8 KiB, 4-byte aligned */
 #define MB1_BOOTLOADER_MAGIC 0x2badb002u
 
+#define WINDOW              (64ull << 20)   /* mapped at a time: 2 MiB-aligned, so 2 MiB EPT pages */
+
 struct target {
     struct keel *k;
     uint32_t domid;
+    uint64_t mem_bytes;
+    uint64_t base;                  /* the window's first guest address */
+    uint64_t size;                  /* its length (0: none mapped) */
+    uint8_t *map;
 };
 
 /* The loaders log through printk(): here their words become the caller's error message. */
@@ -44,14 +50,50 @@ void panic(const char *fmt, ...)
     abort();
 }
 
+static int unmap_window(struct target *t)
+{
+    int rc = t->size ? keel_foreign_unmap(t->k, t->map, (uint32_t)(t->size >> 12)) : 0;
+
+    t->size = 0;
+    return rc;
+}
+
+/* Into the domain's RAM, through the window that holds each piece (mapped on demand). */
 static int copy_to(void *opaque, uint64_t gpa, const void *src, uint64_t len)
 {
     struct target *t = opaque;
-    int64_t rc = keel_domain_write(t->k, t->domid, gpa, src, len);
+    const uint8_t *p = src;
+    int rc = 0;
 
-    if (rc)
-        snprintf(log_buf, sizeof(log_buf), "writing %llu bytes at guest address %#llx failed: %s",
-                 (unsigned long long)len, (unsigned long long)gpa, strerror((int)-rc));
+    if (gpa > t->mem_bytes || len > t->mem_bytes - gpa) {
+        rc = -ERANGE;
+        goto out;
+    }
+    while (len) {
+        uint64_t n;
+        if (!t->size || gpa < t->base || gpa >= t->base + t->size) {
+            unmap_window(t);
+            t->base = gpa & ~(WINDOW - 1);
+            t->size = t->mem_bytes - t->base < WINDOW ? t->mem_bytes - t->base : WINDOW;
+            t->map = keel_foreign_map(t->k, t->domid, t->base >> 12, (uint32_t)(t->size >> 12), &rc);
+            if (!t->map) {
+                t->size = 0;
+                goto out;
+            }
+        }
+        n = t->base + t->size - gpa < len ? t->base + t->size - gpa : len;
+        memcpy(t->map + (gpa - t->base), p, n);
+        p += n;
+        gpa += n;
+        len -= n;
+    }
+out:
+    if (rc == -ERANGE)
+        snprintf(log_buf, sizeof(log_buf), "%llu bytes at guest address %#llx are outside the domain's memory",
+                 (unsigned long long)len, (unsigned long long)gpa);
+    else if (rc)
+        snprintf(log_buf, sizeof(log_buf), "mapping guest address %#llx failed: %s", (unsigned long long)gpa,
+                 strerror(-rc));
     return rc ? -EFAULT : 0;
 }
 
@@ -69,9 +111,9 @@ static int is_multiboot(const uint8_t *img, size_t len)
 int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct keel_kernel *kern, char *err,
                size_t errlen)
 {
-    struct target t = { k, domid };
+    struct target t = { k, domid, mem_bytes, 0, 0, NULL };
     struct keel_vcpu_entry e;
-    int rc;
+    int rc, unmap_rc;
 
     log_buf[0] = '\0';
     memset(&e, 0, sizeof(e));
@@ -93,6 +135,11 @@ int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct 
         rc = linux_load(kern->image, kern->image_len, kern->cmdline, kern->ramdisk, kern->ramdisk_len, &lt, &le);
         e = (struct keel_vcpu_entry){ .kind = KEEL_ENTRY_LINUX64, .rip = le.rip, .rsi = le.rsi, .cr3 = le.cr3,
                                       .gdt = le.gdt };
+    }
+    unmap_rc = unmap_window(&t);
+    if (!rc && unmap_rc) {
+        snprintf(err, errlen, "unmapping the domain's memory failed: %s", strerror(-unmap_rc));
+        return unmap_rc;
     }
     if (rc) {
         snprintf(err, errlen, "%s", log_buf[0] ? log_buf : rc == -E2BIG ? "it does not fit in the domain's memory"

@@ -338,6 +338,9 @@ int kl_config_finish(struct kl_config *c, char *err, size_t errlen)
         BAD("maxmem=%llu is below memory=%llu", (unsigned long long)c->maxmem_mb, (unsigned long long)c->memory_mb);
     if (c->memory_mb < 16)
         BAD("memory=%llu: a guest needs at least 16 MiB", (unsigned long long)c->memory_mb);
+    if (c->memory_mb % 2)
+        BAD("memory=%llu: Keel gives RAM in 2 MiB units (use an even number)", (unsigned long long)c->memory_mb);
+    c->maxmem_mb += c->maxmem_mb % 2;   /* a maximum rounds up */
     if (!c->vcpus)
         c->vcpus = 1;
     if (!c->maxvcpus)

@@ -217,21 +217,9 @@ int64_t keel_domain_lookup(struct keel *k, const char *name_or_id)
     return n < 0 ? n : -ENOENT;
 }
 
-int64_t keel_domain_write(struct keel *k, uint32_t domid, uint64_t gpa, const void *src, uint64_t len)
+int64_t keel_domain_set_maxmem(struct keel *k, uint32_t domid, uint64_t bytes)
 {
-    const uint8_t *p = src;
-
-    while (len) {
-        uint32_t n = len < KEEL_IOCTL_BUF_MAX ? (uint32_t)len : KEEL_IOCTL_BUF_MAX;
-        int64_t rc = keel_hypercall(k, KEEL_HC_DOMAIN_WRITE, (const uint64_t[5]){ domid, gpa, 0, n },
-                                    (void *)(uintptr_t)p, n, 2, KEEL_BUF_IN);
-        if (rc < 0)
-            return rc;
-        p += n;
-        gpa += n;
-        len -= n;
-    }
-    return 0;
+    return keel_hypercall(k, KEEL_HC_DOMAIN_SET_MAXMEM, (const uint64_t[5]){ domid, bytes }, NULL, 0, 0, 0);
 }
 
 int64_t keel_vcpu_set_entry(struct keel *k, uint32_t domid, uint32_t vcpu, const struct keel_vcpu_entry *e)

@@ -62,8 +62,8 @@ int keel_foreign_unmap(struct keel *k, void *addr, uint32_t npages);
 int64_t keel_vcpu_list(struct keel *k, uint32_t domid, struct keel_vcpu_info *out, unsigned max);
 /* A domain's id from its name (or its id written in decimal): the id, or -ENOENT. */
 int64_t keel_domain_lookup(struct keel *k, const char *name_or_id);
-/* Copy @len bytes into a paused domU's RAM at @gpa. */
-int64_t keel_domain_write(struct keel *k, uint32_t domid, uint64_t gpa, const void *src, uint64_t len);
+/* The most RAM a domU may have (a multiple of 2 MiB; below what it has stops it getting more). */
+int64_t keel_domain_set_maxmem(struct keel *k, uint32_t domid, uint64_t bytes);
 int64_t keel_vcpu_set_entry(struct keel *k, uint32_t domid, uint32_t vcpu, const struct keel_vcpu_entry *e);
 /*
  * A domU's console output from position *@pos: up to @len bytes into @buf;

@@ -16,6 +16,7 @@
 #define DOMAIN_NAME_MAX     32
 #define CONSOLE_LINE_MAX    160
 #define CONSOLE_RING_ORDER  2           /* a domU's console output: 16 KiB */
+#define DOMAIN_MEM_UNLIMITED UINT64_MAX
 #define DOMAIN_RAM_BORROWED (-1)        /* domain_add_ram(): not the domain's to free */
 
 enum domain_state { DOMAIN_RUNNING, DOMAIN_SHUTDOWN, DOMAIN_CRASHED };
@@ -59,6 +60,7 @@ struct domain {
     char crash_reason[96];
     uint64_t created_tsc;
     uint64_t mem_bytes;
+    uint64_t max_mem_bytes;         /* domain_add_ram() stops here (DOMAIN_MEM_UNLIMITED: no limit) */
     uint32_t nr_chunks;
     struct mem_chunk chunks[DOMAIN_MAX_CHUNKS];
     uint32_t nr_portio;
@@ -97,14 +99,16 @@ struct vcpu {
 /*
  * Allocate and map @bytes of RAM at guest-physical 0 (a multiple of 2 MiB,
  * in the largest blocks the allocator has: 1 GiB and 2 MiB EPT pages), for
- * up to @max_vcpus. With @bytes 0 the domain starts without RAM (dom0's
- * builder adds its own with domain_add_ram()). NULL (logged) on failure.
+ * up to @max_vcpus; @bytes is also its maximum. With @bytes 0 the domain
+ * starts without RAM and without a maximum (dom0's builder adds its own
+ * with domain_add_ram()). NULL (logged) on failure.
  */
 struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus);
 /*
  * Map [gpa, gpa + size) -> [hpa, ...) as the domain's RAM (zeroing is the
  * caller's). @order: it is made of allocator blocks of that order, which the
  * domain frees; DOMAIN_RAM_BORROWED: it is not the domain's to free.
+ * -ENOSPC past the domain's max_mem_bytes.
  */
 int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, int order);
 /* Free a domain none of whose vCPUs is on a CPU (never placed, or removed). */

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #endif
 
-#define KEEL_ABI_VERSION            0x00000003u
+#define KEEL_ABI_VERSION            0x00000004u
 
 #ifndef _IOWR                       /* the hypervisor's build: the value Linux's _IOWR gives */
 #define _IOWR(type, nr, t)          ((3u << 30) | ((uint32_t)sizeof(t) << 16) | ((uint32_t)(type) << 8) | (nr))
@@ -87,7 +87,8 @@ _Static_assert(sizeof(struct keel_physinfo) == 56, "keel_physinfo layout");
 /*
  * (gpa of struct keel_domain_create) -> the new domid. The domain has its
  * RAM (zeroed) at guest-physical 0 and its vCPUs, and starts paused: load
- * it (KEEL_HC_DOMAIN_WRITE), set vCPU 0's entry, then unpause it.
+ * it (through foreign mappings), set vCPU 0's entry, then unpause it. Its
+ * maximum memory starts at @mem_bytes.
  */
 #define KEEL_HC_DOMAIN_CREATE       3
 struct keel_domain_create {
@@ -122,21 +123,25 @@ struct keel_domain_info {
     uint32_t shutdown_reason;       /* KEEL_SHUTDOWN_*, for KEEL_DOMSTATE_SHUTDOWN */
     uint32_t nr_vcpus;
     uint32_t nr_blocked_vcpus;      /* halted, waiting for an interrupt or a STARTUP IPI */
-    uint64_t mem_bytes;
+    uint64_t mem_bytes;             /* the RAM it has */
+    uint64_t max_mem_bytes;         /* the most it may have (KEEL_HC_DOMAIN_SET_MAXMEM); ~0: no limit (dom0) */
     uint64_t cpu_time_ns;           /* all its vCPUs, in guest mode and in exits */
     uint64_t uptime_ns;             /* since it was created */
     char name[KEEL_NAME_MAX];
     uint8_t uuid[16];
     char crash_reason[96];
 };
-_Static_assert(sizeof(struct keel_domain_info) == 192, "keel_domain_info layout");
+_Static_assert(sizeof(struct keel_domain_info) == 200, "keel_domain_info layout");
 
 /*
- * (domid, gpa, src, len): copy @len bytes (at most KEEL_IOCTL_BUF_MAX) from
- * the caller's guest-physical @src into the domain's RAM at @gpa. The
- * domain must be paused (its loader's way in).
+ * (domid, bytes): the most RAM a domU may have, a multiple of
+ * KEEL_DOMAIN_MEM_ALIGN from 16 MiB to KEEL_DOMAIN_MAXMEM_LIMIT. As in Xen,
+ * it may be set below what the domain has: nothing is taken away, but
+ * nothing more is given until it is back under the limit. (ABI 3 had
+ * KEEL_HC_DOMAIN_WRITE here, replaced by foreign mappings.)
  */
-#define KEEL_HC_DOMAIN_WRITE        8
+#define KEEL_HC_DOMAIN_SET_MAXMEM   8
+#define KEEL_DOMAIN_MAXMEM_LIMIT    (1ull << 40)
 
 /* (domid, vcpu, gpa of struct keel_vcpu_entry): where a paused domain's vCPU starts. */
 #define KEEL_HC_VCPU_SET_ENTRY      9
