@@ -119,7 +119,7 @@ $(BUILD)/keel.efi: $(BUILD)/efi/keel-loader.so
 GUESTS      := cpuid msr io exc ept mmio timer smp tf bench
 GUEST_ELFS  := $(GUESTS:%=$(BUILD)/guests/%.elf)
 GUEST_CFLAGS := -m32 -march=i686 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
-                -fno-stack-protector -fno-builtin -isystem /usr/include/multiboot -MMD -MP
+                -fno-stack-protector -fno-builtin -isystem /usr/include/multiboot -Ihv/include -MMD -MP
 $(BUILD)/guests/%.o: tests/guests/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC32    $<"

@@ -184,7 +184,7 @@ static int64_t set_entry(struct vcpu *caller, const uint64_t a[5])
         return -EINVAL;
     if (e.kind == KEEL_ENTRY_LINUX64) {
         arch_vcpu_set_entry64(d->vcpus[a[1]], e.rip, e.rsi, e.cr3, e.gdt);
-    } else if (e.kind == KEEL_ENTRY_MULTIBOOT) {
+    } else if (e.kind == KEEL_ENTRY_PM32) {
         if ((e.rip | e.rax | e.rbx) >> 32)
             return -EINVAL;
         arch_vcpu_set_entry32(d->vcpus[a[1]], (uint32_t)e.rip, (uint32_t)e.rax, (uint32_t)e.rbx);

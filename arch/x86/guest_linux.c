@@ -22,7 +22,7 @@ int arch_load_linux(struct vcpu *v, const uint8_t *img, size_t len, const char *
         { 0x9fc00, 0x60400, LINUX_E820_RESERVED },
         { 0x100000, d->mem_bytes - 0x100000, LINUX_E820_RAM },
     };
-    struct linux_target t = { 0, map ? map : domu, map ? nr : 3, rsdp, copy_to, d };
+    struct linux_target t = { 0, map ? map : domu, map ? nr : 3, rsdp, copy_to, d, 0 };
     struct linux_entry e;
     int rc;
 

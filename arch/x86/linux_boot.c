@@ -1,7 +1,8 @@
 /*
- * Linux x86 boot protocol, 64-bit entry (see asm/linux_boot.h). Offsets are
- * those of boot.rst ("THE REAL-MODE KERNEL HEADER") and zero-page.rst; every
- * field read from the image is checked before it is used.
+ * Linux x86 boot protocol, 64-bit entry, and the PVH entry (see
+ * asm/linux_boot.h). Offsets are those of boot.rst ("THE REAL-MODE KERNEL
+ * HEADER") and zero-page.rst; every field read from the image is checked
+ * before it is used.
  */
 #include <errno.h>
 #include <string.h>
@@ -168,9 +169,40 @@ static int load_bzimage(const uint8_t *img, size_t len, uint8_t *bp, const struc
     return 0;
 }
 
+/*
+ * The PVH entry a vmlinux declares (an ELF note "Xen", type
+ * XEN_ELFNOTE_PHYS32_ENTRY, a 4- or 8-byte physical address), or 0.
+ */
+static uint64_t pvh_note(const uint8_t *img, size_t len, const Elf64_Ehdr *eh)
+{
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        Elf64_Phdr ph;
+        uint64_t off, end;
+
+        memcpy(&ph, img + eh->e_phoff + i * sizeof(ph), sizeof(ph));
+        if (ph.p_type != PT_NOTE || ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
+            continue;
+        for (off = ph.p_offset, end = ph.p_offset + ph.p_filesz; end - off >= 12;) {
+            uint32_t namesz = rd32(img, off), descsz = rd32(img, off + 4), type = rd32(img, off + 8);
+            uint64_t name = off + 12, desc = name + ALIGN_UP((uint64_t)namesz, 4);
+
+            if (namesz > end - name || desc > end || descsz > end - desc)
+                break;
+            if (namesz == 4 && !memcmp(img + name, "Xen", 4) && type == PVH_ELFNOTE_ENTRY &&
+                (descsz == 4 || descsz == 8))
+                return descsz == 4 ? rd32(img, desc) : rd64(img, desc);
+            off = desc + ALIGN_UP((uint64_t)descsz, 4);
+            if (off > end)
+                break;
+        }
+    }
+    return 0;
+}
+
 static int load_vmlinux(const uint8_t *img, size_t len, uint8_t *bp, const struct linux_target *t,
                         struct linux_entry *o)
 {
+    uint64_t pvh = 0;
     const Elf64_Ehdr *eh = (const void *)img;
     uint64_t lo = ~0ull, hi = 0, delta;
 
@@ -212,6 +244,11 @@ static int load_vmlinux(const uint8_t *img, size_t len, uint8_t *bp, const struc
     if (delta != lo)
         pr_info("linux: vmlinux linked at %#lx loaded at %#lx (relocatable kernels only)\n",
                 (unsigned long)lo, (unsigned long)delta);
+    /* Linux's PVH entry runs at its link address only (its code uses _pa()): moved, it gets startup_64. */
+    if (t->pvh && delta == lo && (pvh = pvh_note(img, len, eh)) && (pvh < lo || pvh >= hi)) {
+        pr_err("linux: the PVH entry %#lx is outside the kernel\n", (unsigned long)pvh);
+        return -EINVAL;
+    }
     delta -= lo;
     o->rip = 0;
     for (unsigned i = 0; i < eh->e_phnum; i++) {
@@ -239,6 +276,10 @@ static int load_vmlinux(const uint8_t *img, size_t len, uint8_t *bp, const struc
         pr_err("linux: the vmlinux entry point is in no loaded segment\n");
         return -EINVAL;
     }
+    if (pvh) {
+        o->pvh = 1;
+        o->rip = pvh;
+    }
     lo += delta;
     hi += delta;
     o->kernel_start = lo;
@@ -255,6 +296,34 @@ static int load_vmlinux(const uint8_t *img, size_t len, uint8_t *bp, const struc
     wr16(bp, HDR_XLOADFLAGS, XLF_KERNEL_64);
     wr32(bp, HDR_CMDLINE_SIZE, 2047);
     return 0;
+}
+
+/*
+ * PVH: the start_info, the initrd as module 0 and the memory map, in one
+ * page (pvh.pandoc: the kernel finds everything through EBX).
+ */
+static int build_pvh(const struct linux_target *t, uint64_t cmdline, struct linux_entry *o)
+{
+    static uint8_t page[4096];
+    struct pvh_start_info si = { .magic = PVH_START_MAGIC, .version = 1, .cmdline_paddr = cmdline,
+                                 .rsdp_paddr = t->rsdp, .memmap_paddr = LINUX_PVH_START + 0x80 };
+    struct pvh_module mod = { o->initrd_start, o->initrd_end - o->initrd_start, 0, 0 };
+
+    _Static_assert(0x80 + LINUX_E820_MAX * sizeof(struct pvh_memmap_entry) <= sizeof(page), "PVH page");
+    memset(page, 0, sizeof(page));
+    if (o->initrd_end) {
+        si.nr_modules = 1;
+        si.modlist_paddr = LINUX_PVH_START + 0x40;
+        memcpy(page + 0x40, &mod, sizeof(mod));
+    }
+    for (unsigned i = 0; i < t->nr_e820 && i < LINUX_E820_MAX; i++) {
+        struct pvh_memmap_entry m = { t->e820[i].addr, t->e820[i].size, t->e820[i].type, 0 };
+        memcpy(page + 0x80 + i * sizeof(m), &m, sizeof(m));
+        si.memmap_entries++;
+    }
+    memcpy(page, &si, sizeof(si));
+    o->rbx = LINUX_PVH_START;
+    return put(t, LINUX_PVH_START, page, sizeof(page));
 }
 
 int linux_load(const uint8_t *img, size_t len, const char *cmdline, const uint8_t *initrd,
@@ -317,6 +386,8 @@ int linux_load(const uint8_t *img, size_t len, const char *cmdline, const uint8_
         wr32(bp, HDR_RAMDISK_SIZE, (uint32_t)initrd_len);
         wr32(bp, BP_EXT_RAMDISK_SIZE, (uint32_t)((uint64_t)initrd_len >> 32));
     }
+    if (o->pvh)
+        return build_pvh(t, LINUX_CMDLINE, o);
     wr64(bp, BP_ACPI_RSDP_ADDR, t->rsdp);
     for (unsigned i = 0; i < t->nr_e820 && n < LINUX_E820_MAX; i++, n++) {
         wr64(bp, BP_E820_TABLE + 20 * n, t->e820[i].addr);

@@ -217,7 +217,7 @@ case_bochs_domu() {
         "$BUILD/dom0-rootfs.cpio" &&
     run_bochs "$log" 1200 "$iso" 2 corei7_skylake_x 'KEEL-TEST:|Kernel panic|EXCEPTION'
     expect "$log" '^KEEL-SCN-BADCFG: rc=1 bad.cfg:3:[0-9]+: .* domains=1$' '^KEEL-SCN-CREATE: rc=0' \
-        '^KEEL-SCN-DEMO: KEEL-DOMU-UP: demo, 1 CPUs, [0-9]+ kB, Linux 6\.' \
+        '^KEEL-SCN-DEMO: KEEL-DOMU-UP: demo, 1 CPUs, [0-9]+ kB, Linux 6\.[^,]*, PVH entry$' \
         '^KEEL-SCN-LIST: demo 2 128 1 (r-----|-b----) ' '^KEEL-SCN-DOMID: 2 demo$' \
         '^KEEL-SCN-PROBE: PASS cpuid' '^KEEL-SCN-TWO: 3 domains' \
         '^KEEL-SCN-MAXMEM: cfg=32 set=0,48 dom0=1 bad=1 2 cannot grow yet$' \

@@ -24,13 +24,13 @@ static const struct linux_e820 e820[] = {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct linux_target t = { RAM, e820, 2, 0, copy_to, NULL };
+    struct linux_target t = { RAM, e820, 2, 0, copy_to, NULL, size & 1 };
     struct linux_entry e;
     uint8_t *copy = malloc(size ? size : 1);
 
     memcpy(copy, data, size);
     if (!linux_load(copy, size, "console=ttyS0", data, size / 4, &t, &e) &&
-        (e.rip < e.kernel_start || e.rip >= e.kernel_end || e.rsi != LINUX_ZERO_PAGE))
+        (e.rip < e.kernel_start || e.rip >= e.kernel_end || (e.pvh ? e.rbx != LINUX_PVH_START : e.rsi != LINUX_ZERO_PAGE)))
         __builtin_trap();
     free(copy);
     return 0;

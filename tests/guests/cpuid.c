@@ -1,5 +1,6 @@
 /* CPUID policy and hypervisor leaves; VMCALL basics. */
 #include <multiboot.h>
+#include <public/keel.h>
 #include "guest.h"
 
 extern const struct multiboot_info *boot_mbi;
@@ -33,15 +34,19 @@ int main(void)
     check((l1.b >> 24) == 0, "leaf 1: initial APIC ID is the vCPU number (0)");
     check(cpuid(0xa, 0).a == 0, "leaf 0xa: no PMU");
     check(cpuid(0, 0).a >= 1, "leaf 0 passes through");
-    check(vmcall(0, 0, 0, 0) == 3, "hypercall ABI version is 3");
-    check(vmcall(1, 0x1000, 16, 0) == -1, "dom0-only hypercall (console read): -EPERM");
-    check(vmcall(3, 0x1000, 0, 0) == -1, "dom0-only hypercall (domain create): -EPERM");
-    check(vmcall(4, 1, 0, 0) == -1, "a domU cannot destroy dom0: -EPERM");
-    check(vmcall(13, 3, 0, 0) == -1, "event channels: only dom0 binds Keel's VIRQs: -EPERM");
-    check(vmcall(13, 1, 0xfffff, 0) == -2, "event channels: no port for a domain that does not exist: -ENOENT");
-    check(vmcall(13, 0, 0x1001, 0) == -22, "event channels: a page must be page-aligned: -EINVAL");
-    check(vmcall(0x1234, 0, 0, 0) == -38, "unknown hypercall: -ENOSYS");
-    check(vmcall(0x4b00 + 4, 0, 0, 0) > 10, "exit counter grows");
+    check(vmcall(KEEL_HC_ABI_VERSION, 0, 0, 0) == KEEL_ABI_VERSION, "hypercall ABI version is Keel's");
+    check(vmcall(KEEL_HC_CONSOLE_READ, 0x1000, 16, 0) == -KEEL_EPERM, "dom0-only hypercall (console read): -EPERM");
+    check(vmcall(KEEL_HC_DOMAIN_CREATE, 0x1000, 0, 0) == -KEEL_EPERM, "dom0-only hypercall (domain create): -EPERM");
+    check(vmcall(KEEL_HC_DOMAIN_DESTROY, 1, 0, 0) == -KEEL_EPERM, "a domU cannot destroy dom0: -EPERM");
+    check(vmcall(KEEL_HC_DOMAIN_SET_MAXMEM, 0, 32u << 20, 0) == -KEEL_EPERM, "dom0-only hypercall (maxmem): -EPERM");
+    check(vmcall(KEEL_HC_EVTCHN_OP, KEEL_EVTCHN_BIND_VIRQ, 0, 0) == -KEEL_EPERM,
+          "event channels: only dom0 binds Keel's VIRQs: -EPERM");
+    check(vmcall(KEEL_HC_EVTCHN_OP, KEEL_EVTCHN_ALLOC_UNBOUND, 0xfffff, 0) == -KEEL_ENOENT,
+          "event channels: no port for a domain that does not exist: -ENOENT");
+    check(vmcall(KEEL_HC_EVTCHN_OP, KEEL_EVTCHN_INIT, 0x1001, 0) == -KEEL_EINVAL,
+          "event channels: a page must be page-aligned: -EINVAL");
+    check(vmcall(0x1234, 0, 0, 0) == -KEEL_ENOSYS, "unknown hypercall: -ENOSYS");
+    check(vmcall(KEEL_HC_TEST_EXITS, 0, 0, 0) > 10, "exit counter grows");
     /* The boot test hands the first cpuid guest a module: "keel test module". */
     if (boot_mbi->mods_count) {
         const struct multiboot_mod_list *m = (const void *)boot_mbi->mods_addr;

@@ -384,7 +384,7 @@ static void test_set_entry_checks(void **state)
     e.kind = 7;
     memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
     assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, 0x3000, 0, 0), -EINVAL);
-    e.kind = KEEL_ENTRY_MULTIBOOT;
+    e.kind = KEEL_ENTRY_PM32;
     e.rip = 1ull << 32;                             /* a 32-bit entry above 4 GiB */
     memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
     assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, 0x3000, 0, 0), -EINVAL);

@@ -29,7 +29,7 @@ static const struct linux_e820 e820[] = {
     { 0x9fc00, 0x400, LINUX_E820_RESERVED },
     { 0x100000, RAM - 0x100000, LINUX_E820_RAM },
 };
-static struct linux_target target = { RAM, e820, 3, 0xf0000, copy_to, NULL };
+static struct linux_target target = { RAM, e820, 3, 0xf0000, copy_to, NULL, 0 };
 
 static uint32_t r32(uint64_t gpa) { uint32_t v; memcpy(&v, ram + gpa, 4); return v; }
 static uint64_t r64(uint64_t gpa) { uint64_t v; memcpy(&v, ram + gpa, 8); return v; }
@@ -199,12 +199,118 @@ static void test_vmlinux(void **state)
     assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &target, &e), -EINVAL);
 }
 
+/* A vmlinux with Linux's PVH note (arch/x86/platform/pvh/head.S): entered there in 32-bit mode. */
+static void test_pvh(void **state)
+{
+    struct {
+        Elf64_Ehdr eh;
+        Elf64_Phdr ph[2];
+        uint32_t note[3];
+        char name[4];
+        uint64_t entry;
+        uint8_t code[256];
+    } v;
+    struct linux_target t = target;
+    struct linux_entry e;
+    struct pvh_start_info si;
+    struct pvh_module mod;
+    struct pvh_memmap_entry m;
+    static const uint8_t initrd[100] = { 1, 2, 3 };
+
+    (void)state;
+    memset(&v, 0, sizeof(v));
+    memcpy(v.eh.e_ident, ELFMAG, 4);
+    v.eh.e_ident[EI_CLASS] = ELFCLASS64;
+    v.eh.e_machine = EM_X86_64;
+    v.eh.e_phoff = offsetof(__typeof__(v), ph);
+    v.eh.e_phentsize = sizeof(Elf64_Phdr);
+    v.eh.e_phnum = 2;
+    v.eh.e_entry = 0x1000000;
+    v.ph[0].p_type = PT_LOAD;
+    v.ph[0].p_offset = offsetof(__typeof__(v), code);
+    v.ph[0].p_vaddr = 0xffffffff81000000ull;
+    v.ph[0].p_paddr = 0x1000000;
+    v.ph[0].p_filesz = sizeof(v.code);
+    v.ph[0].p_memsz = 0x3000;
+    v.ph[1].p_type = PT_NOTE;
+    v.ph[1].p_offset = offsetof(__typeof__(v), note);
+    v.ph[1].p_filesz = 12 + 4 + 8;
+    v.note[0] = 4;                                              /* namesz: "Xen\0" */
+    v.note[1] = 8;                                              /* descsz: _ASM_PTR */
+    v.note[2] = PVH_ELFNOTE_ENTRY;
+    memcpy(v.name, "Xen", 4);
+    v.entry = 0x1000100;
+    t.pvh = 1;
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "console=ttyS0", initrd, sizeof(initrd), &t, &e), 0);
+    assert_int_equal(e.pvh, 1);
+    assert_int_equal(e.rip, 0x1000100);
+    assert_int_equal(e.rbx, LINUX_PVH_START);
+    memcpy(&si, ram + LINUX_PVH_START, sizeof(si));
+    assert_int_equal(si.magic, PVH_START_MAGIC);
+    assert_int_equal(si.version, 1);
+    assert_string_equal((char *)ram + si.cmdline_paddr, "console=ttyS0");
+    assert_int_equal(si.rsdp_paddr, 0xf0000);
+    assert_int_equal(si.nr_modules, 1);
+    memcpy(&mod, ram + si.modlist_paddr, sizeof(mod));
+    assert_int_equal(mod.size, sizeof(initrd));
+    assert_memory_equal(ram + mod.paddr, initrd, sizeof(initrd));
+    assert_int_equal(si.memmap_entries, 3);
+    memcpy(&m, ram + si.memmap_paddr + 2 * sizeof(m), sizeof(m));
+    assert_int_equal(m.addr, 0x100000);
+    assert_int_equal(m.size, RAM - 0x100000);
+    assert_int_equal(m.type, LINUX_E820_RAM);
+    assert_true(si.memmap_paddr + 3 * sizeof(m) <= LINUX_PVH_START + 4096);
+    /* Without an initrd: no module. A 4-byte note is read too. */
+    v.note[1] = 4;
+    v.ph[1].p_filesz = 12 + 4 + 4;
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &t, &e), 0);
+    memcpy(&si, ram + LINUX_PVH_START, sizeof(si));
+    assert_int_equal(si.nr_modules, 0);
+    assert_int_equal(e.rip, 0x1000100);
+    /* Not asked for: the 64-bit entry and boot_params. */
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &target, &e), 0);
+    assert_int_equal(e.pvh, 0);
+    assert_int_equal(e.rip, 0x1000000);
+    assert_int_equal(r32(LINUX_ZERO_PAGE + 0x202), 0x53726448);
+    /* The entry outside the kernel: refused. */
+    v.entry = 0x5000000;
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &t, &e), -EINVAL);
+    assert_true(unit_log_has("PVH entry"));
+    v.entry = 0x1000100;
+    /* Hostile notes: a name or descriptor running past the segment is no note (64-bit entry). */
+    v.note[0] = 0xfffffff0u;
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &t, &e), 0);
+    assert_int_equal(e.pvh, 0);
+    v.note[0] = 4;
+    v.note[1] = 0xfffffffdu;
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &t, &e), 0);
+    assert_int_equal(e.pvh, 0);
+    v.note[1] = 4;
+    v.ph[1].p_filesz = 0x10000;                                 /* past the file: not read */
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &t, &e), 0);
+    assert_int_equal(e.pvh, 0);
+    v.ph[1].p_filesz = 12 + 4 + 4;
+    /* Moved (its own place is not RAM): PVH code is not relocatable, so the 64-bit entry. */
+    {
+        static const struct linux_e820 holey[] = {
+            { 0, 0x9f000, LINUX_E820_RAM },
+            { 0x100000, 0x1100000, LINUX_E820_RESERVED },
+            { 0x1200000, RAM - 0x1200000, LINUX_E820_RAM },
+        };
+        t.e820 = holey;
+        assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", NULL, 0, &t, &e), 0);
+        assert_int_equal(e.pvh, 0);
+        assert_int_equal(e.rip, 0x1200000);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_debian_bzimage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_bzimage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vmlinux, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pvh, setup, teardown),
     };
     return cmocka_run_group_tests_name("linux", tests, NULL, NULL);
 }

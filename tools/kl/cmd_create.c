@@ -67,7 +67,8 @@ static int read_images(struct image *im)
 static int64_t build(struct keel *k, const struct image *im, int paused)
 {
     const struct kl_config *c = &im->cfg;
-    struct keel_kernel kern = { im->kernel, im->kernel_len, im->ramdisk, im->ramdisk_len, im->cmdline };
+    struct keel_kernel kern = { im->kernel, im->kernel_len, im->ramdisk, im->ramdisk_len, im->cmdline,
+                                !strcmp(c->type, "pvh") };
     char err[256];
     int64_t id = keel_domain_create(k, c->name, im->uuid, c->memory_mb << 20, c->vcpus);
     int rc;

@@ -122,7 +122,7 @@ int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct 
         struct mb1_module mod = { kern->ramdisk, kern->ramdisk_len, "" };
         struct mb1_entry me;
         rc = mb1_load(kern->image, kern->image_len, kern->cmdline, &mod, kern->ramdisk ? 1 : 0, &mt, &me);
-        e = (struct keel_vcpu_entry){ .kind = KEEL_ENTRY_MULTIBOOT, .rip = me.eip, .rax = MB1_BOOTLOADER_MAGIC,
+        e = (struct keel_vcpu_entry){ .kind = KEEL_ENTRY_PM32, .rip = me.eip, .rax = MB1_BOOTLOADER_MAGIC,
                                       .rbx = me.mbi };
     } else {
         const struct linux_e820 map[] = {
@@ -130,11 +130,14 @@ int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct 
             { KEEL_DOMU_HOLE_START, KEEL_DOMU_HOLE_END - KEEL_DOMU_HOLE_START, LINUX_E820_RESERVED },
             { KEEL_DOMU_HOLE_END, mem_bytes - KEEL_DOMU_HOLE_END, LINUX_E820_RAM },
         };
-        struct linux_target lt = { mem_bytes, map, 3, KEEL_DOMU_RSDP, copy_to, &t };
+        struct linux_target lt = { mem_bytes, map, 3, KEEL_DOMU_RSDP, copy_to, &t, kern->pvh };
         struct linux_entry le;
         rc = linux_load(kern->image, kern->image_len, kern->cmdline, kern->ramdisk, kern->ramdisk_len, &lt, &le);
-        e = (struct keel_vcpu_entry){ .kind = KEEL_ENTRY_LINUX64, .rip = le.rip, .rsi = le.rsi, .cr3 = le.cr3,
-                                      .gdt = le.gdt };
+        if (le.pvh)
+            e = (struct keel_vcpu_entry){ .kind = KEEL_ENTRY_PM32, .rip = le.rip, .rbx = le.rbx };
+        else
+            e = (struct keel_vcpu_entry){ .kind = KEEL_ENTRY_LINUX64, .rip = le.rip, .rsi = le.rsi,
+                                          .cr3 = le.cr3, .gdt = le.gdt };
     }
     unmap_rc = unmap_window(&t);
     if (!rc && unmap_rc) {

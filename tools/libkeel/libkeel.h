@@ -82,6 +82,7 @@ struct keel_kernel {
     const uint8_t *ramdisk;         /* or NULL */
     size_t ramdisk_len;
     const char *cmdline;
+    int pvh;                        /* a vmlinux with a PVH entry note starts there (else startup_64) */
 };
 /*
  * Load a kernel into paused domU @domid (@mem_bytes of RAM) and set vCPU 0

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <asm/guest_walk.h>
+#include <keel/arch.h>
 #include <keel/lib.h>
 #include <keel/log.h>
 #include "vmx_internal.h"
@@ -32,7 +33,7 @@ void vmexit_ept_violation(struct vcpu *v, const struct vmx_exit *e)
             domain_crash(d, "cannot restore write access at %#lx", (unsigned long)gpa);
             return;
         }
-        vmx_flush_ept(d);
+        vmx_flush_ept(d);               /* giving access: another CPU's stale entry only faults again */
         v->arch.ept_wp_faults++;
         return;
     }
@@ -72,7 +73,7 @@ int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes)
         return rc;
     d->arch.wp[slot].gpa = gpa;
     d->arch.wp[slot].end = gpa + bytes;
-    vmx_flush_ept(d);
+    arch_domain_flush_tlbs(d);          /* taking write access away: every CPU's copy goes */
     return 0;
 }
 

@@ -146,7 +146,7 @@ _Static_assert(sizeof(struct keel_domain_info) == 200, "keel_domain_info layout"
 /* (domid, vcpu, gpa of struct keel_vcpu_entry): where a paused domain's vCPU starts. */
 #define KEEL_HC_VCPU_SET_ENTRY      9
 #define KEEL_ENTRY_LINUX64          1   /* 64-bit boot protocol: rip, rsi, cr3, gdt */
-#define KEEL_ENTRY_MULTIBOOT        2   /* 32-bit protected mode, paging off: rip, rax, rbx */
+#define KEEL_ENTRY_PM32             2   /* 32-bit protected mode, paging off: rip, rax, rbx (multiboot, PVH) */
 struct keel_vcpu_entry {
     uint32_t kind;                  /* KEEL_ENTRY_* */
     uint32_t pad;
