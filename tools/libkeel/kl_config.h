@@ -24,7 +24,7 @@ enum kl_action {                    /* on_poweroff / on_reboot / on_crash */
 
 struct kl_config {
     char name[KL_NAME_MAX];
-    char type[8];                   /* "pvh" or "hvm": both mean direct boot under VMX */
+    char type[8];                   /* "pvh" (PVH entry if the kernel has one) or "hvm" (64-bit entry) */
     uint64_t memory_mb, maxmem_mb;
     unsigned vcpus, maxvcpus;
     char kernel[KL_PATH_MAX], ramdisk[KL_PATH_MAX];
