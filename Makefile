@@ -135,7 +135,7 @@ guests: $(GUEST_ELFS)
 
 # ---- dom0: Debian's kernel (linux-image-amd64, unpacked) and dom0/rootfs ----
 dom0: $(BUILD)/dom0-rootfs.cpio
-$(BUILD)/kernel/vmlinuz: scripts/fetch-kernel.sh dom0/rootfs/modules dom0/domu/modules
+$(BUILD)/kernel/vmlinuz: scripts/fetch-kernel.sh scripts/copy-modules.sh dom0/rootfs/modules dom0/domu/modules
 	bash scripts/fetch-kernel.sh $(BUILD)/kernel
 DOM0_KEEL := $(BUILD)/dom0-keel
 DOM0_KEEL_FILES := $(DOM0_KEEL)/vmlinux.gz $(DOM0_KEEL)/demo-initrd.cpio $(DOM0_KEEL)/tests/cpuid.elf \
@@ -151,7 +151,7 @@ $(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/roo
 $(DOM0_KEEL)/vmlinux.gz: $(BUILD)/kernel/vmlinuz
 	@mkdir -p $(dir $@)
 	gzip -c $(BUILD)/kernel/vmlinux > $@.tmp && mv $@.tmp $@
-$(DOM0_KEEL)/demo-initrd.cpio: dom0/domu/build.sh dom0/domu/init dom0/domu/modules $(BUILD)/kernel/vmlinuz
+$(DOM0_KEEL)/demo-initrd.cpio: dom0/domu/build.sh scripts/copy-modules.sh dom0/domu/init dom0/domu/modules $(BUILD)/kernel/vmlinuz
 	@mkdir -p $(dir $@)
 	bash dom0/domu/build.sh $@ $(BUILD)/kernel
 $(DOM0_KEEL)/tests/%.elf: $(BUILD)/guests/%.elf

@@ -40,15 +40,8 @@ ver=$(ls "$work/x/lib/modules")
 busybox depmod -b "$work/x" "$ver"
 rm -rf "$out/modules"
 mkdir -p "$out/modules/lib/modules/$ver"
-dep="$work/x/lib/modules/$ver/modules.dep"
 want=$(cat $lists | sed 's/#.*//' | xargs)
-for m in $want; do
-    line=$(grep -E "/${m//_/[-_]}\.ko:" "$dep" || { echo "fetch-kernel: no module $m in $pkg" >&2; exit 1; })
-    for f in ${line/:/}; do
-        mkdir -p "$out/modules/lib/modules/$ver/$(dirname "$f")"
-        cp "$work/x/lib/modules/$ver/$f" "$out/modules/lib/modules/$ver/$f"
-    done
-done
+bash "$top/scripts/copy-modules.sh" "$work/x" "$out/modules" "$ver" $want
 cp "$work/x/lib/modules/$ver"/modules.{order,builtin} "$out/modules/lib/modules/$ver/"
 busybox depmod -b "$out/modules" "$ver"
 echo "$ver" > "$out/version"

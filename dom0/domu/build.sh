@@ -19,15 +19,7 @@ for a in $(/bin/busybox --list-full); do
 done
 cp "$here/init" "$stage/init"
 # The listed modules and what they depend on, with a modules.dep for modprobe.
-dep="$kdir/modules/lib/modules/$ver/modules.dep"
-mkdir -p "$stage/lib/modules/$ver"
-for m in $(sed 's/#.*//' "$here/modules"); do
-    line=$(grep -E "/${m//_/[-_]}\.ko:" "$dep" || { echo "domu: no module $m in $kdir" >&2; exit 1; })
-    for f in ${line/:/}; do
-        mkdir -p "$stage/lib/modules/$ver/$(dirname "$f")"
-        cp "$kdir/modules/lib/modules/$ver/$f" "$stage/lib/modules/$ver/$f"
-    done
-done
+bash "$here/../../scripts/copy-modules.sh" "$kdir/modules" "$stage" "$ver" $(sed 's/#.*//' "$here/modules")
 /bin/busybox depmod -b "$stage" "$ver"
 sed 's/#.*//' "$here/modules" | xargs -n1 > "$stage/etc/modules"
 # busybox acpid runs /etc/acpi/PWRF/00000080 when the power button is pressed.
