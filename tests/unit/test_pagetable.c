@@ -136,6 +136,36 @@ static void test_out_of_tables(void **state)
     assert_int_equal(pt_map(&ctx, root, 0, 0, 0x1000, PTE_RW), 0);
 }
 
+/* A range mapped again with larger pages goes into the tables already there: none is dropped. */
+static void test_tables_kept(void **state)
+{
+    unsigned after_first;
+
+    (void)state;
+    ctx.max_leaf_level = PT_LEVEL_2M;
+    /* 4 MiB + 12 KiB: two 2M leaves and a page table for the tail. */
+    assert_int_equal(pt_map(&ctx, root, 0x40000000, 0x80000000, 0x403000, PTE_RW), 0);
+    check(0x40401000, 0x80401000, PTE_RW, PT_LEVEL_4K);
+    after_first = used;
+    /* The same place as 6 MiB: the tail's 2 MiB stays 4K pages in its table, the rest is 2M. */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pt_map(&ctx, root, 0x40000000, 0x90000000, 0x600000, PTE_RW | PTE_NX), 0);
+        assert_int_equal(pt_unmap(&ctx, root, 0x40000000, 0x600000), 0);
+        assert_int_equal(pt_map(&ctx, root, 0x40000000, 0x80000000, 0x403000, PTE_RW), 0);
+    }
+    assert_int_equal(used, after_first);                /* no table built, none lost */
+    assert_int_equal(pt_map(&ctx, root, 0x40000000, 0x90000000, 0x600000, PTE_RW | PTE_NX), 0);
+    check(0x40000000, 0x90000000, PTE_RW | PTE_NX, PT_LEVEL_2M);
+    check(0x40401000, 0x90401000, PTE_RW | PTE_NX, PT_LEVEL_4K);
+    check(0x405ff000, 0x905ff000, PTE_RW | PTE_NX, PT_LEVEL_4K);
+    /* Unmapping a 2 MiB range over that table clears its pages and keeps it. */
+    assert_int_equal(pt_unmap(&ctx, root, 0x40400000, 0x200000), 0);
+    assert_int_equal(pt_lookup(&ctx, root, 0x40400000, &(uint64_t){ 0 }, &(uint64_t){ 0 }, &(unsigned){ 0 }),
+                     -ENOENT);
+    check(0x403ff000, 0x903ff000, PTE_RW | PTE_NX, PT_LEVEL_2M);
+    assert_int_equal(used, after_first);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +174,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wx_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_tables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tables_kept, setup, teardown),
     };
     return cmocka_run_group_tests_name("pagetable", tests, NULL, NULL);
 }

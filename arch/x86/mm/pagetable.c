@@ -106,6 +106,36 @@ static unsigned best_level(const struct pt_ctx *ctx, uint64_t va, uint64_t pa, u
     return level;
 }
 
+/* The entry for @va at @level if the tables down to it exist, else NULL (nothing is created). */
+static pte_t *find_entry(const struct pt_ctx *ctx, uint64_t root, uint64_t va, unsigned level)
+{
+    pte_t *t = table_of(ctx, root);
+
+    for (unsigned l = PT_LEVEL_PML4; l > level; l--) {
+        pte_t e = t[pt_index(va, l)];
+        if (!present(ctx, e) || pte_is_leaf(e, l))
+            return NULL;
+        t = table_of(ctx, pte_addr(e));
+    }
+    return &t[pt_index(va, level)];
+}
+
+/*
+ * The level of the next leaf: the largest that fits, but never one that
+ * would drop an existing table, which a CPU may still be walking and
+ * nobody would free: the range is mapped inside that table instead.
+ */
+static unsigned leaf_level(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa, uint64_t left)
+{
+    unsigned level = best_level(ctx, va, pa, left);
+    const pte_t *e;
+
+    while (level > PT_LEVEL_4K && (e = find_entry(ctx, root, va, level)) && present(ctx, *e) &&
+           !pte_is_leaf(*e, level))
+        level--;
+    return level;
+}
+
 int pt_map(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa,
            uint64_t size, uint64_t attr)
 {
@@ -118,13 +148,12 @@ int pt_map(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t pa,
         return -EINVAL;
     attr &= fmt_of(ctx)->attr_mask;
     while (size) {
-        unsigned level = best_level(ctx, va, pa, size);
+        unsigned level = leaf_level(ctx, root, va, pa, size);
         pte_t *e;
 
         rc = walk_create(ctx, root, va, level, &e);
         if (rc)
             return rc;
-        /* A table being replaced by a leaf is dropped (leaked: tables are few). */
         *e = pa | attr | fmt_of(ctx)->leaf | (level > PT_LEVEL_4K ? PTE_PS : 0);
         va += pt_level_size(level);
         pa += pt_level_size(level);
@@ -138,7 +167,7 @@ int pt_unmap(const struct pt_ctx *ctx, uint64_t root, uint64_t va, uint64_t size
     int rc = check_range(va, size);
 
     while (!rc && size) {
-        unsigned level = best_level(ctx, va, 0, size);
+        unsigned level = leaf_level(ctx, root, va, 0, size);
         pte_t *e;
 
         rc = walk_create(ctx, root, va, level, &e);
