@@ -266,11 +266,18 @@ int domain_console_ring_init(struct domain *d)
 size_t domain_console_read(struct domain *d, uint64_t *pos, void *buf, size_t len)
 {
     const uint64_t size = PAGE_SIZE << CONSOLE_RING_ORDER;
-    uint64_t prod = __atomic_load_n(&d->con_prod, __ATOMIC_ACQUIRE), p = *pos;
+    uint64_t prod, p = *pos;
     size_t n = 0;
 
     if (!d->con_ring)
         return 0;
+    /*
+     * Re-arm the writer's event before looking at what it wrote: it stores
+     * con_prod then takes con_notify, we store con_notify then load
+     * con_prod (all seq_cst), so a byte we miss here raises the event.
+     */
+    __atomic_store_n(&d->con_notify, 1, __ATOMIC_SEQ_CST);
+    prod = __atomic_load_n(&d->con_prod, __ATOMIC_SEQ_CST);
     if (p > prod)
         p = prod;
     if (prod - p > size)
@@ -402,7 +409,10 @@ void domain_console_putc(struct domain *d, char c)
     if (d->con_ring) {
         /* Bytes as they come (a terminal reads them, `kl console`); the newest win. */
         d->con_ring[d->con_prod % (PAGE_SIZE << CONSOLE_RING_ORDER)] = (uint8_t)c;
-        __atomic_store_n(&d->con_prod, d->con_prod + 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&d->con_prod, d->con_prod + 1, __ATOMIC_SEQ_CST);
+        /* One event per read (domain_console_read() re-arms it), not one per byte. */
+        if (__atomic_exchange_n(&d->con_notify, 0, __ATOMIC_SEQ_CST))
+            evtchn_send_virq(KEEL_VIRQ_CONSOLE);
         return;
     }
     if (c == '\r')

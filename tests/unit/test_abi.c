@@ -82,6 +82,15 @@ static void test_numbers(void **state)
     assert_int_equal(KEEL_HC_VCPU_LIST, 12);
     assert_int_equal(KEEL_HC_EVTCHN_OP, 13);
     assert_int_equal(KEEL_HC_VCPU_CONTEXT, 14);
+    assert_int_equal(KEEL_HC_FOREIGN_MAP, 15);
+    assert_int_equal(KEEL_HC_FOREIGN_UNMAP, 16);
+    assert_int_equal(KEEL_ENTRY_LINUX64, 1);
+    assert_int_equal(KEEL_ENTRY_PM32, 2);
+    assert_int_equal(KEEL_EVTCHN_INIT, 0);
+    assert_int_equal(KEEL_EVTCHN_RESET, 6);
+    assert_int_equal(KEEL_VIRQ_DOM_EXC, 0);
+    assert_int_equal(KEEL_VIRQ_CONSOLE, 1);
+    assert_int_equal(KEEL_VIRQ_MAX, 2);
     assert_int_equal(KEEL_BUF_IN, 1);
     assert_int_equal(KEEL_BUF_OUT, 2);
     assert_int_equal(KEEL_SHUTDOWN_POWEROFF, 0);

@@ -24,7 +24,7 @@ static struct { uint64_t pa; unsigned order; } blocks[MAX_BLOCKS];
 static unsigned max_order;              /* larger requests fail, as on a fragmented host */
 static uint64_t budget;                 /* bytes left to hand out */
 static uint64_t mapped;                 /* bytes arch_domain_map() was asked to map */
-static unsigned virqs;
+static unsigned virqs, last_virq;
 
 static unsigned live_blocks(void)
 {
@@ -79,7 +79,7 @@ void sched_remove_vcpu(struct vcpu *v) {}
 void sched_quiesce(struct domain *d) {}
 void domain_kick(struct domain *d) {}
 void evtchn_domain_destroy(struct domain *d) {}
-void evtchn_send_virq(unsigned virq) { virqs++; }
+void evtchn_send_virq(unsigned virq) { virqs++; last_virq = virq; }
 void foreign_domain_gone(struct domain *d) {}
 
 int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size)
@@ -198,6 +198,43 @@ static void test_copy(void **state)
     assert_int_equal(live_blocks(), 0);
 }
 
+/* The console ring: bytes in order, the oldest dropped, one event per read. */
+static void test_console(void **state)
+{
+    struct domain *d;
+    char buf[64];
+    uint64_t pos = 0;
+
+    (void)state;
+    d = domain_create("web", 16ull << 20, 1);
+    assert_non_null(d);
+    assert_int_equal(domain_console_ring_init(d), 0);
+    domain_console_putc(d, 'a');
+    assert_int_equal(virqs, 0);                 /* nobody has read yet */
+    assert_int_equal(domain_console_read(d, &pos, buf, sizeof(buf)), 1);
+    assert_int_equal(buf[0], 'a');
+    pos++;
+    domain_console_putc(d, 'b');
+    domain_console_putc(d, 'c');
+    assert_int_equal(virqs, 1);                 /* once for both */
+    assert_int_equal(last_virq, KEEL_VIRQ_CONSOLE);
+    assert_int_equal(domain_console_read(d, &pos, buf, sizeof(buf)), 2);
+    assert_memory_equal(buf, "bc", 2);
+    pos += 2;
+    assert_int_equal(domain_console_read(d, &pos, buf, sizeof(buf)), 0);
+    domain_console_putc(d, 'd');
+    assert_int_equal(virqs, 2);
+    /* Lapped: the reader starts at the oldest byte still there. */
+    for (unsigned i = 0; i < (PAGE_SIZE << CONSOLE_RING_ORDER) + 10; i++)
+        domain_console_putc(d, (char)('0' + i % 10));
+    pos = 0;
+    assert_int_equal(domain_console_read(d, &pos, buf, sizeof(buf)), sizeof(buf));
+    assert_int_equal(pos, 4 + 10);
+    assert_int_equal(buf[0], '0');              /* byte 14 of the stream: i = 10 */
+    domain_kill(d);
+    assert_int_equal(live_blocks(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +242,7 @@ int main(void)
         cmocka_unit_test_setup(test_out_of_memory_midway, setup),
         cmocka_unit_test_setup(test_max_mem, setup),
         cmocka_unit_test_setup(test_copy, setup),
+        cmocka_unit_test_setup(test_console, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,9 @@
  * kl console DOMAIN: the domain's COM1, both ways, like `xl console`: what
  * it printed so far (as much as Keel keeps) and then as it comes; typed
  * bytes go to it; Ctrl-] detaches. Ends when the domain is destroyed.
+ * Keel's KEEL_VIRQ_CONSOLE (output after our last read) and
+ * KEEL_VIRQ_DOM_EXC (a domain stopped) wake it; without event channels it
+ * looks every POLL_MS.
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,6 +17,7 @@
 
 #define DETACH      0x1d        /* Ctrl-] */
 #define POLL_MS     50
+#define EVENT_WAIT_MS 1000      /* with events: look anyway this often (nothing is lost if one is) */
 
 static struct termios saved;
 static int raw;
@@ -58,12 +62,14 @@ int kl_console_attach(struct keel *k, uint32_t domid)
     struct keel_domain_info info;
     uint64_t pos = 0;
     int stdin_open = 1, rc = 0;
+    int events = keel_evtchn_op(k, KEEL_EVTCHN_BIND_VIRQ, 0, KEEL_VIRQ_CONSOLE) > 0 &&
+                 keel_evtchn_op(k, KEEL_EVTCHN_BIND_VIRQ, 0, KEEL_VIRQ_DOM_EXC) > 0;
     unsigned idle = 0;
 
     raw_mode();
     for (;;) {
         int64_t n = keel_console_domain_read(k, domid, &pos, buf, sizeof(buf));
-        struct pollfd p = { 0, POLLIN, 0 };
+        struct pollfd p[2] = { { stdin_open ? 0 : -1, POLLIN, 0 }, { events ? k->fd : -1, POLLIN, 0 } };
 
         if (n < 0) {
             if (n != -KEEL_ENOENT)
@@ -74,13 +80,14 @@ int kl_console_attach(struct keel *k, uint32_t domid)
             break;
         if (n > 0)
             continue;                       /* more may be waiting */
-        if (++idle % 20 == 0 && keel_domain_info(k, domid, &info))
+        if ((events || ++idle % 20 == 0) && keel_domain_info(k, domid, &info))
             break;
-        if (!stdin_open) {
-            nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
+        if (poll(p, 2, events ? EVENT_WAIT_MS : POLL_MS) <= 0)
             continue;
-        }
-        if (poll(&p, 1, POLL_MS) <= 0)
+        if (p[1].revents & POLLIN)
+            while (keel_evtchn_wait(k, 0) > 0)
+                ;                           /* which event does not matter: read again */
+        if (!(p[0].revents & (POLLIN | POLLHUP)))
             continue;
         n = read(0, buf, sizeof(buf) > 4096 ? 4096 : sizeof(buf));
         if (n <= 0) {

@@ -291,6 +291,12 @@ int cmd_create(int argc, char **argv)
             dup2(null, 1);
             dup2(null, 2);
         }
+        /* Its own /dev/keel file: event ports are per file, and the parent's console binds its own. */
+        struct keel own;
+        if (!keel_open(&own)) {
+            keel_close(&k);
+            k = own;
+        }
         monitor(&k, &im, id);
         _exit(0);
     }

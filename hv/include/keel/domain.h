@@ -71,6 +71,7 @@ struct domain {
     size_t con_len;
     uint8_t *con_ring;              /* a domU's console output (else: logged line by line) */
     uint64_t con_prod;              /* bytes ever written to it */
+    int con_notify;                 /* its next byte raises KEEL_VIRQ_CONSOLE (a reader waits) */
     /* The domain's emulated devices: typed console input goes to @console_input. */
     void *platform;
     void (*platform_free)(struct domain *d);
@@ -142,7 +143,10 @@ void domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);
 /* Give @d a console ring (dom0 reads it); 0 or -ENOMEM. */
 int domain_console_ring_init(struct domain *d);
-/* Copy console output from position *@pos (moved up to the oldest byte kept); returns bytes. */
+/*
+ * Copy console output from position *@pos (moved up to the oldest byte
+ * kept); returns bytes. The next byte written raises KEEL_VIRQ_CONSOLE.
+ */
 size_t domain_console_read(struct domain *d, uint64_t *pos, void *buf, size_t len);
 
 /* The host address of guest RAM at @gpa and how far it runs contiguously: 0, or -EINVAL (not RAM). */

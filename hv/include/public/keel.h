@@ -159,8 +159,10 @@ _Static_assert(sizeof(struct keel_vcpu_entry) == 56, "keel_vcpu_entry layout");
  * a struct keel_console_chunk at @gpa followed by up to @len - 24 bytes of
  * output from position @pos on (positions count every byte the domain ever
  * wrote; the oldest are overwritten, `start` says where the bytes begin);
- * returns the bytes copied. (domid, KEEL_CONSOLE_OP_WRITE, gpa, len): type
- * @len bytes into it; returns how many it took (its receive FIFO may fill).
+ * returns the bytes copied. After a read, the domain's next output raises
+ * KEEL_VIRQ_CONSOLE (once, until the next read). (domid,
+ * KEEL_CONSOLE_OP_WRITE, gpa, len): type @len bytes into it; returns how
+ * many it took (its receive FIFO may fill).
  */
 #define KEEL_HC_DOMAIN_CONSOLE      10
 #define KEEL_CONSOLE_OP_READ        0
@@ -253,7 +255,8 @@ _Static_assert(sizeof(struct keel_vcpu_context) == 208, "keel_vcpu_context layou
 #define KEEL_EVTCHN_RESET           6
 #define KEEL_EVTCHN_PORTS           256     /* port 0 is never used */
 #define KEEL_VIRQ_DOM_EXC           0       /* a domU shut down, crashed or was destroyed */
-#define KEEL_VIRQ_MAX               1
+#define KEEL_VIRQ_CONSOLE           1       /* a domU wrote to its console after a console read */
+#define KEEL_VIRQ_MAX               2
 struct keel_evtchn_page {
     uint64_t pending[KEEL_EVTCHN_PORTS / 64];   /* bit n: port n fired (set by Keel, cleared by the guest) */
     uint64_t mask[KEEL_EVTCHN_PORTS / 64];      /* bit n: no interrupt for port n */
