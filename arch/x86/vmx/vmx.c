@@ -327,6 +327,15 @@ static int vmcs_load(struct vcpu *v)
     if (v->arch.loaded_cpu < 0) {
         v->arch.loaded_cpu = (int)pc->cpu_id;
         setup_host_state();     /* GS, TR, GDT and IDT bases are this CPU's */
+        /*
+         * This CPU may still cache translations tagged with this EPTP or
+         * VPID by a destroyed domain whose EPT root page or VPID was then
+         * reused (its teardown flushes only the CPU that destroys it): drop them
+         * before the vCPU runs here (28.3.3.3, 28.3.3.4).
+         */
+        vmx_flush_ept(v->domain);
+        if (vmx_cfg.has_vpid)
+            invvpid(vmx_cfg.has_invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, v->arch.vpid, 0);
     }
     return 0;
 }
