@@ -63,8 +63,8 @@ static int read_images(struct image *im)
     return 0;
 }
 
-/* Create, load and (unless @paused) start the domain: its id, or -1 after saying why. */
-static int64_t build(struct keel *k, const struct image *im, int paused)
+/* Create, load and (unless @paused) start the domain: its id, or -1 after saying why. *@how: its entry. */
+static int64_t build(struct keel *k, const struct image *im, int paused, const char **how)
 {
     const struct kl_config *c = &im->cfg;
     struct keel_kernel kern = { im->kernel, im->kernel_len, im->ramdisk, im->ramdisk_len, im->cmdline,
@@ -91,7 +91,7 @@ static int64_t build(struct keel *k, const struct image *im, int paused)
         keel_domain_destroy(k, (uint32_t)id);
         return -1;
     }
-    rc = keel_build(k, (uint32_t)id, c->memory_mb << 20, &kern, err, sizeof(err));
+    rc = keel_build(k, (uint32_t)id, c->memory_mb << 20, &kern, how, err, sizeof(err));
     if (rc) {
         kl_error("create", "%s: %s", c->kernel, err);
         keel_domain_destroy(k, (uint32_t)id);
@@ -184,7 +184,7 @@ static void monitor(struct keel *k, struct image *im, int64_t id)
             return;
         }
         restarts[nr_restarts++ % RESTART_BURST] = time(NULL);
-        id = read_images(im) ? -1 : build(k, im, 0);
+        id = read_images(im) ? -1 : build(k, im, 0, NULL);
         free_images(im);
         if (id < 0) {
             monitor_log("domain '%s' could not be restarted\n", im->cfg.name);
@@ -249,6 +249,7 @@ int cmd_create(int argc, char **argv)
 {
     static struct image im;
     int opt, console = 0, paused = 0, lax = 0, rc;
+    const char *how = "";
     struct keel k;
     int64_t id;
     pid_t pid;
@@ -274,13 +275,14 @@ int cmd_create(int argc, char **argv)
     make_uuid(im.uuid);
     if (kl_open(&k))
         return 1;
-    id = build(&k, &im, paused);
+    id = build(&k, &im, paused, &how);
     free_images(&im);                   /* the monitor reads them again if it restarts the domain */
     if (id < 0) {
         keel_close(&k);
         return 1;
     }
-    fprintf(stderr, "Created domain '%s' (id %lld)%s\n", im.cfg.name, (long long)id, paused ? ", paused" : "");
+    fprintf(stderr, "Created domain '%s' (id %lld), %s%s\n", im.cfg.name, (long long)id, how,
+            paused ? ", paused" : "");
     pid = fork();
     if (pid == 0) {
         /* The monitor: detached from the terminal, alive as long as the domain is. */

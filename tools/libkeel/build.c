@@ -109,9 +109,10 @@ static int is_multiboot(const uint8_t *img, size_t len)
     return 0;
 }
 
-int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct keel_kernel *kern, char *err,
-               size_t errlen)
+int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct keel_kernel *kern,
+               const char **how, char *err, size_t errlen)
 {
+    const char *entry;
     struct target t = { k, domid, mem_bytes, 0, 0, NULL };
     struct keel_vcpu_entry e;
     int rc, unmap_rc;
@@ -125,6 +126,7 @@ int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct 
         rc = mb1_load(kern->image, kern->image_len, kern->cmdline, &mod, kern->ramdisk ? 1 : 0, &mt, &me);
         e = (struct keel_vcpu_entry){ .kind = KEEL_ENTRY_PM32, .rip = me.eip, .rax = MB1_BOOTLOADER_MAGIC,
                                       .rbx = me.mbi };
+        entry = "multiboot entry";
     } else {
         const struct linux_e820 map[] = {
             { 0, KEEL_DOMU_HOLE_START, LINUX_E820_RAM },
@@ -139,6 +141,7 @@ int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct 
         else
             e = (struct keel_vcpu_entry){ .kind = KEEL_ENTRY_LINUX64, .rip = le.rip, .rsi = le.rsi,
                                           .cr3 = le.cr3, .gdt = le.gdt };
+        entry = le.pvh ? "PVH entry" : "64-bit entry";
     }
     unmap_rc = unmap_window(&t);
     if (!rc && unmap_rc) {
@@ -153,5 +156,7 @@ int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct 
     rc = (int)keel_vcpu_set_entry(k, domid, 0, &e);
     if (rc)
         snprintf(err, errlen, "setting vCPU 0's entry failed: %s", strerror(-rc));
+    else if (how)
+        *how = entry;
     return rc;
 }

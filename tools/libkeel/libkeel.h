@@ -86,9 +86,10 @@ struct keel_kernel {
 };
 /*
  * Load a kernel into paused domU @domid (@mem_bytes of RAM) and set vCPU 0
- * at its entry. 0, or -EINVAL (not a kernel Keel can boot; @err says why),
- * -E2BIG (does not fit), or the hypercall's error.
+ * at its entry; *@how (if not NULL) names that entry ("PVH entry",
+ * "64-bit entry", "multiboot entry"). 0, or -EINVAL (not a kernel Keel can
+ * boot; @err says why), -E2BIG (does not fit), or the hypercall's error.
  */
-int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct keel_kernel *kern, char *err,
-               size_t errlen);
+int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct keel_kernel *kern,
+               const char **how, char *err, size_t errlen);
 #endif
