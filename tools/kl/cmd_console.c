@@ -6,7 +6,6 @@
  * KEEL_VIRQ_DOM_EXC (a domain stopped) wake it; without event channels it
  * looks every POLL_MS.
  */
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,20 +41,6 @@ static void restore(void)
     raw = 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int kl_console_attach(struct keel *k, uint32_t domid)
 {
     static char buf[16384];
@@ -76,7 +61,7 @@ int kl_console_attach(struct keel *k, uint32_t domid)
                 rc = kl_error("console", "reading the console failed: %s", strerror((int)-n));
             break;                          /* the domain is gone */
         }
-        if (n > 0 && write_all(1, buf, (size_t)n))
+        if (n > 0 && kl_write_all(1, buf, (size_t)n))
             break;
         if (n > 0)
             continue;                       /* more may be waiting */
@@ -117,13 +102,9 @@ int cmd_console(int argc, char **argv)
 
     if (argc != 2)
         return kl_usage("console");
-    if (kl_open(&k))
+    id = kl_open_domain(&k, "console", argv[1]);
+    if (id < 0)
         return 1;
-    id = kl_domain_arg(&k, "console", argv[1]);
-    if (id < 0) {
-        keel_close(&k);
-        return 1;
-    }
     rc = kl_console_attach(&k, (uint32_t)id);
     keel_close(&k);
     return rc;

@@ -11,12 +11,10 @@ int cmd_domid(int argc, char **argv)
 
     if (argc != 2)
         return kl_usage("domid");
-    if (kl_open(&k))
-        return 1;
-    id = kl_domain_arg(&k, "domid", argv[1]);
-    keel_close(&k);
+    id = kl_open_domain(&k, "domid", argv[1]);
     if (id < 0)
         return 1;
+    keel_close(&k);
     printf("%lld\n", (long long)id);
     return 0;
 }

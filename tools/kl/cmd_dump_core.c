@@ -11,13 +11,11 @@ int cmd_dump_core(int argc, char **argv)
 
     if (argc != 3)
         return kl_usage("dump-core");
-    if (kl_open(&k))
-        return 1;
-    id = kl_domain_arg(&k, "dump-core", argv[1]);
-    rc = id < 0 ? 0 : kl_dump_core(&k, (uint32_t)id, argv[2]);
-    keel_close(&k);
+    id = kl_open_domain(&k, "dump-core", argv[1]);
     if (id < 0)
         return 1;
+    rc = kl_dump_core(&k, (uint32_t)id, argv[2]);
+    keel_close(&k);
     if (rc == -KEEL_EPERM)
         return kl_error("dump-core", "domain %lld is dom0: not this way", (long long)id);
     if (rc)

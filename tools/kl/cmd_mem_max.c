@@ -48,13 +48,11 @@ int cmd_mem_max(int argc, char **argv)
         return kl_error("mem-max", "'%s' is not a size up to 1t (a number, then t, g, m, k or b; m if none)",
                         argv[2]);
     bytes = (bytes + MEM_UNIT - 1) & ~(MEM_UNIT - 1);   /* RAM comes in 2 MiB units */
-    if (kl_open(&k))
-        return 1;
-    id = kl_domain_arg(&k, "mem-max", argv[1]);
-    rc = id < 0 ? 0 : keel_domain_set_maxmem(&k, (uint32_t)id, bytes);
-    keel_close(&k);
+    id = kl_open_domain(&k, "mem-max", argv[1]);
     if (id < 0)
         return 1;
+    rc = keel_domain_set_maxmem(&k, (uint32_t)id, bytes);
+    keel_close(&k);
     if (rc == -KEEL_EPERM)
         return kl_error("mem-max", "domain %lld is dom0: its memory is fixed at boot", (long long)id);
     if (rc == -KEEL_EINVAL)

@@ -10,13 +10,11 @@ int kl_domain_op(int argc, char **argv, int64_t (*op)(struct keel *, uint32_t))
 
     if (argc != 2)
         return kl_usage(argv[0]);
-    if (kl_open(&k))
-        return 1;
-    id = kl_domain_arg(&k, argv[0], argv[1]);
-    rc = id < 0 ? 0 : op(&k, (uint32_t)id);
-    keel_close(&k);
+    id = kl_open_domain(&k, argv[0], argv[1]);
     if (id < 0)
         return 1;
+    rc = op(&k, (uint32_t)id);
+    keel_close(&k);
     if (rc == -KEEL_EPERM)
         return kl_error(argv[0], "domain %lld is dom0: not allowed", (long long)id);
     if (rc == -KEEL_EINVAL && op == keel_domain_unpause)

@@ -115,10 +115,10 @@ int cmd_reboot(int argc, char **argv)
         return kl_error("reboot", "a domU has no paravirtual control channel, so it cannot be asked to reboot; "
                                   "`kl reboot -F %s` resets it, `kl shutdown %s` asks it to power off",
                         argv[optind], argv[optind]);
-    if (kl_open(&k))
+    id = kl_open_domain(&k, "reboot", argv[optind]);
+    if (id < 0)
         return 1;
-    id = kl_domain_arg(&k, "reboot", argv[optind]);
-    rc = id < 0 ? 1 : request(&k, "reboot", id, KEEL_SHUTDOWN_REBOOT);
+    rc = request(&k, "reboot", id, KEEL_SHUTDOWN_REBOOT);
     if (!rc)
         printf("Rebooting domain %lld\n", (long long)id);
     keel_close(&k);

@@ -39,13 +39,9 @@ int cmd_vcpu_context(int argc, char **argv)
         if (!*argv[2] || *end || vcpu >= KEEL_MAX_VCPUS)
             return kl_error("vcpu-context", "'%s' is not a vCPU number", argv[2]);
     }
-    if (kl_open(&k))
+    id = kl_open_domain(&k, "vcpu-context", argv[1]);
+    if (id < 0)
         return 1;
-    id = kl_domain_arg(&k, "vcpu-context", argv[1]);
-    if (id < 0) {
-        keel_close(&k);
-        return 1;
-    }
     prc = keel_domain_pause(&k, (uint32_t)id);
     rc = prc ? prc : keel_vcpu_context(&k, (uint32_t)id, (uint32_t)vcpu, KEEL_VCPU_CONTEXT_GET, &c);
     if (!prc)

@@ -14,22 +14,6 @@
 
 #define WINDOW_PAGES 4096           /* 16 MiB mapped at a time */
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : -EIO;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int dump(struct keel *k, const struct keel_domain_info *d, int fd)
 {
     Elf64_Ehdr eh = { .e_type = ET_CORE, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
@@ -44,17 +28,17 @@ static int dump(struct keel *k, const struct keel_domain_info *d, int fd)
     eh.e_ident[EI_CLASS] = ELFCLASS64;
     eh.e_ident[EI_DATA] = ELFDATA2LSB;
     eh.e_ident[EI_VERSION] = EV_CURRENT;
-    rc = write_all(fd, &eh, sizeof(eh));
+    rc = kl_write_all(fd, &eh, sizeof(eh));
     if (!rc)
-        rc = write_all(fd, &ph, sizeof(ph));
+        rc = kl_write_all(fd, &ph, sizeof(ph));
     if (!rc)
-        rc = write_all(fd, pad, sizeof(pad));
+        rc = kl_write_all(fd, pad, sizeof(pad));
     for (uint64_t gfn = 0; !rc && gfn < d->mem_bytes >> 12; gfn += WINDOW_PAGES) {
         uint32_t n = (uint32_t)((d->mem_bytes >> 12) - gfn < WINDOW_PAGES ? (d->mem_bytes >> 12) - gfn : WINDOW_PAGES);
         void *p = keel_foreign_map(k, d->domid, gfn, n, &rc);
         if (!p)
             break;
-        rc = write_all(fd, p, (size_t)n << 12);
+        rc = kl_write_all(fd, p, (size_t)n << 12);
         keel_foreign_unmap(k, p, n);
     }
     return rc;

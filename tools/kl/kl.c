@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 #include "kl.h"
 
@@ -65,6 +66,34 @@ int64_t kl_domain_arg(struct keel *k, const char *cmd, const char *arg)
     else if (id < 0)
         kl_error(cmd, "looking up '%s' failed: %s", arg, strerror((int)-id));
     return id < 0 ? -1 : id;
+}
+
+int64_t kl_open_domain(struct keel *k, const char *cmd, const char *arg)
+{
+    int64_t id;
+
+    if (kl_open(k))
+        return -1;
+    id = kl_domain_arg(k, cmd, arg);
+    if (id < 0)
+        keel_close(k);
+    return id;
+}
+
+int kl_write_all(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
 }
 
 int kl_each_domain(struct keel *k, const char *cmd, int n, char **names,

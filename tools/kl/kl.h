@@ -18,6 +18,10 @@ int kl_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf
 int kl_usage(const char *cmd);
 /* The domain a command-line argument names (name or id): its id, or -1 after saying why. */
 int64_t kl_domain_arg(struct keel *k, const char *cmd, const char *arg);
+/* kl_open() then kl_domain_arg(): the id with @k open, or -1 after saying why and with nothing open. */
+int64_t kl_open_domain(struct keel *k, const char *cmd, const char *arg);
+/* All of @len bytes to @fd (retrying short writes and EINTR): 0, or -errno. */
+int kl_write_all(int fd, const void *buf, size_t len);
 /*
  * @fn for each domain @names (@n of them: names or ids) lists, or for every
  * domain in id order when @n is 0. The exit status: 1 if a name was not
