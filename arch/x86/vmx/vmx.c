@@ -257,12 +257,14 @@ int arch_foreign_map(struct domain *dom0, uint64_t gpa, uint64_t hpa, uint64_t s
 
     if ((gpa | hpa | size) & 0xfff || !size || gpa + size < gpa)
         return -EINVAL;
-    for (uint64_t off = 0; off < size; off += 4096) {
+    /* Leaf by leaf: a leaf that maps its first page to itself maps every page to itself. */
+    for (uint64_t off = 0; off < size;) {
         uint64_t pa, perm;
         unsigned mt, level;
         if (ept_lookup(e, gpa + off, &pa, &perm, &mt, &level) || pa != gpa + off || mt != EPT_MT_UC ||
             perm != EPT_RWX)
             return -EINVAL;             /* RAM, a page Keel keeps, firmware memory or a mapping already */
+        off += pt_level_size(level) - ((gpa + off) & (pt_level_size(level) - 1));
     }
     return ept_map(e, gpa, hpa, size, EPT_RWX, EPT_MT_WB);
 }
@@ -335,7 +337,7 @@ static int vmcs_load(struct vcpu *v)
          */
         vmx_flush_ept(v->domain);
         if (vmx_cfg.has_vpid)
-            invvpid(vmx_cfg.has_invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, v->arch.vpid, 0);
+            vmx_flush_vpid(v);
     }
     return 0;
 }
@@ -490,8 +492,7 @@ void arch_vcpu_destroy(struct vcpu *v)
         vmclear(v->arch.vmcs);
         if (vmx_cfg.has_vpid && v->arch.vpid) {
             /* 28.3.3.3: no stale translations for the next owner of this VPID. */
-            invvpid(vmx_cfg.has_invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT,
-                    v->arch.vpid, 0);
+            vmx_flush_vpid(v);
             vpid_free(v->arch.vpid);
             v->arch.vpid = 0;
         }

@@ -88,6 +88,11 @@ static inline void vmx_flush_ept(struct domain *d)
 {
     invept(vmx_cfg.has_invept_single ? INVEPT_SINGLE_CONTEXT : INVEPT_ALL_CONTEXT, d->arch.eptp);
 }
+/* Drop @v's VPID-tagged linear translations on this CPU (every VPID's without single-context INVVPID). */
+static inline void vmx_flush_vpid(struct vcpu *v)
+{
+    invvpid(vmx_cfg.has_invvpid_single ? INVVPID_SINGLE_CONTEXT : INVVPID_ALL_CONTEXT, v->arch.vpid, 0);
+}
 
 /*
  * The guest's own CR0/CR4 (24.6.6): bits it owns live in the register, bits
