@@ -132,6 +132,18 @@ static void test_hostile_bzimage(void **state)
     assert_int_equal(linux_load(img, 100, "", NULL, 0, &target, &e), -EINVAL);
 }
 
+/* An x86-64 ELF header whose @phnum program headers start at @phoff. */
+static void elf_header(Elf64_Ehdr *eh, uint64_t phoff, uint16_t phnum, uint64_t entry)
+{
+    memcpy(eh->e_ident, ELFMAG, 4);
+    eh->e_ident[EI_CLASS] = ELFCLASS64;
+    eh->e_machine = EM_X86_64;
+    eh->e_phoff = phoff;
+    eh->e_phentsize = sizeof(Elf64_Phdr);
+    eh->e_phnum = phnum;
+    eh->e_entry = entry;
+}
+
 static void test_vmlinux(void **state)
 {
     struct {
@@ -143,13 +155,7 @@ static void test_vmlinux(void **state)
 
     (void)state;
     memset(&v, 0, sizeof(v));
-    memcpy(v.eh.e_ident, ELFMAG, 4);
-    v.eh.e_ident[EI_CLASS] = ELFCLASS64;
-    v.eh.e_machine = EM_X86_64;
-    v.eh.e_phoff = offsetof(__typeof__(v), ph);
-    v.eh.e_phentsize = sizeof(Elf64_Phdr);
-    v.eh.e_phnum = 1;
-    v.eh.e_entry = 0xffffffff81000040ull;                       /* virtual: translated */
+    elf_header(&v.eh, offsetof(__typeof__(v), ph), 1, 0xffffffff81000040ull);  /* entry virtual: translated */
     v.ph.p_type = PT_LOAD;
     v.ph.p_offset = offsetof(__typeof__(v), code);
     v.ph.p_vaddr = 0xffffffff81000000ull;
@@ -219,13 +225,7 @@ static void test_pvh(void **state)
 
     (void)state;
     memset(&v, 0, sizeof(v));
-    memcpy(v.eh.e_ident, ELFMAG, 4);
-    v.eh.e_ident[EI_CLASS] = ELFCLASS64;
-    v.eh.e_machine = EM_X86_64;
-    v.eh.e_phoff = offsetof(__typeof__(v), ph);
-    v.eh.e_phentsize = sizeof(Elf64_Phdr);
-    v.eh.e_phnum = 2;
-    v.eh.e_entry = 0x1000000;
+    elf_header(&v.eh, offsetof(__typeof__(v), ph), 2, 0x1000000);
     v.ph[0].p_type = PT_LOAD;
     v.ph[0].p_offset = offsetof(__typeof__(v), code);
     v.ph[0].p_vaddr = 0xffffffff81000000ull;
