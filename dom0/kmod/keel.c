@@ -393,7 +393,6 @@ static int keel_open(struct inode *inode, struct file *f)
 static int keel_release(struct inode *inode, struct file *f)
 {
     struct keel_file *kf = f->private_data;
-
     struct keel_map *m, *next;
 
     for (u32 p = 1; p < KEEL_EVTCHN_PORTS; p++)
