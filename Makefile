@@ -117,7 +117,9 @@ $(BUILD)/keel.efi: $(BUILD)/efi/keel-loader.so
 
 # ---- test guests: tiny multiboot kernels (tests/guests) ---------------------
 GUESTS      := cpuid msr io exc ept mmio timer smp tf bench
-GUEST_ELFS  := $(GUESTS:%=$(BUILD)/guests/%.elf)
+# tests/guests/hostile: attacking guests, each run beside a victim (tests/boot/run.sh).
+HOSTILE     := victim cr8 dr
+GUEST_ELFS  := $(GUESTS:%=$(BUILD)/guests/%.elf) $(HOSTILE:%=$(BUILD)/guests/hostile/%.elf)
 GUEST_CFLAGS := -m32 -march=i686 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
                 -fno-stack-protector -fno-builtin -isystem /usr/include/multiboot -Ihv/include -MMD -MP
 $(BUILD)/guests/%.o: tests/guests/%.c
@@ -127,10 +129,14 @@ $(BUILD)/guests/%.o: tests/guests/%.c
 $(BUILD)/guests/head.o: tests/guests/head.S
 	@mkdir -p $(dir $@)
 	@$(CC) -m32 -c $< -o $@
-$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guests/head.o $(BUILD)/guests/lib.o tests/guests/guest.ld
+$(BUILD)/guests/lm.o: tests/guests/lm.S
+	@mkdir -p $(dir $@)
+	@$(CC) -m32 -c $< -o $@
+GUEST_RT := $(BUILD)/guests/head.o $(BUILD)/guests/lib.o $(BUILD)/guests/lm.o
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_RT) tests/guests/guest.ld
+	@mkdir -p $(dir $@)
 	@$(LD) -m elf_i386 -nostdlib -z noexecstack --no-warn-rwx-segments -T tests/guests/guest.ld \
-		-o $@ $(BUILD)/guests/head.o \
-		$(BUILD)/guests/lib.o $<
+		-o $@ $(GUEST_RT) $<
 guests: $(GUEST_ELFS)
 
 # ---- dom0: Debian's kernel (linux-image-amd64, unpacked) and dom0/rootfs ----

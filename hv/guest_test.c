@@ -6,9 +6,15 @@
  * command line starts with '+' are handed to the test guest before them as
  * its multiboot modules (without the '+'). The hypervisor
  * must outlive them all and get all their memory back.
+ *
+ * A module with "victim" is started on the last CPU and left running
+ * beside every module after it (the hostile guests): before and after each
+ * one, its heartbeat (a counter its timer ticks at HEARTBEAT_GPA) must
+ * move on, and at the end it must still be running, untouched.
  */
 #include <stdio.h>
 #include <string.h>
+#include <asm/cpu_ops.h>
 #include <keel/arch.h>
 #include <keel/domain.h>
 #include <keel/guest_test.h>
@@ -16,12 +22,38 @@
 #include <keel/log.h>
 #include <keel/mb1.h>
 #include <keel/mm.h>
+#include <keel/percpu.h>
 #include <keel/sched.h>
 #include <keel/test.h>
 #include <keel/vdev.h>
 
 #define TEST_GUEST_MEM  MiB(32)
 #define LINUX_GUEST_MEM MiB(128)    /* Debian's kernel asks for 64 MiB of init_size above 16 MiB */
+#define HEARTBEAT_GPA   0x8000      /* tests/guests/hostile/victim.c */
+#define HEARTBEAT_WAIT_MS 2000      /* of TSC: the victim ticks at 1 kHz */
+
+static struct domain *victim;
+
+static uint32_t heartbeat(void)
+{
+    uint32_t n = 0;
+
+    domain_copy_from(victim, &n, HEARTBEAT_GPA, sizeof(n));
+    return n;
+}
+
+/* 1 if the victim is running and its heartbeat moves past @since within a bounded wait. */
+static int victim_alive(uint32_t since, const char *after)
+{
+    uint64_t end = rdtsc() + arch_tsc_khz() * (uint64_t)HEARTBEAT_WAIT_MS;
+
+    while (victim->state == DOMAIN_RUNNING && rdtsc() < end)
+        if (heartbeat() - since >= 2)
+            return 1;
+    pr_err("victim d%u: %s after %s (heartbeat %u, was %u)\n", victim->id,
+           victim->state == DOMAIN_RUNNING ? "stalled" : "stopped", after, heartbeat(), since);
+    return 0;
+}
 
 static int copy_to(void *opaque, uint64_t gpa, const void *src, uint64_t len)
 {
@@ -35,6 +67,8 @@ static int run_module(const struct boot_module *m, const struct boot_module *ext
 {
     struct mb1_module mods[MB1_MAX_MODULES];
     const char *expect = strstr(m->cmdline, "expect=crash:"), *nv = strstr(m->cmdline, "vcpus=");
+    int is_victim = strstr(m->cmdline, "victim") != NULL && !victim;
+    uint32_t beat = 0;
     unsigned nr_vcpus = nv ? (unsigned)(nv[6] - '0') : 1;
     int is_linux = !strncmp(m->cmdline, "linux ", 6);
     char name[16], want[64] = "";
@@ -80,6 +114,18 @@ static int run_module(const struct boot_module *m, const struct boot_module *ext
     }
     arch_vcpu_set_entry32(v, entry.eip, 0x2badb002, entry.mbi);
 run:
+    if (is_victim) {
+        unsigned cpu = nr_cpus_online - 1;
+        if (sched_add_vcpu(v, (int)cpu)) {
+            domain_destroy(d);
+            return 0;
+        }
+        victim = d;
+        pr_info("d%u: victim '%s' runs on CPU%u beside the guests after it\n", d->id, m->cmdline, cpu);
+        return victim_alive(0, "its start");
+    }
+    if (victim)
+        beat = heartbeat();
     pr_info("d%u: running '%s'\n", d->id, m->cmdline);
     /* vCPU i on CPU i: the second one waits on CPU1 for its STARTUP IPI. */
     for (unsigned i = 0; i < nr_vcpus; i++)
@@ -101,6 +147,8 @@ run:
     if (!ok)
         pr_err("d%u: expected %s%s\n", d->id, want[0] ? "a crash: " : "exit code 0", want);
     domain_destroy(d);
+    if (victim && !victim_alive(beat, name))
+        ok = 0;
     return ok;
 }
 
@@ -122,6 +170,15 @@ void guest_test_run(const struct boot_info *bi)
         while (i + 1 + n < bi->nr_modules && bi->modules[i + 1 + n].cmdline[0] == '+')
             n++;
         passed += (unsigned)run_module(&bi->modules[i], &bi->modules[i + 1], n, guests++);
+    }
+    if (victim) {
+        int ok = victim->state == DOMAIN_RUNNING;
+        if (!ok)
+            pr_err("victim d%u: stopped (%s)\n", victim->id, victim->crash_reason);
+        pr_info("victim d%u: heartbeat %u, still running: %s\n", victim->id, heartbeat(), ok ? "yes" : "no");
+        passed -= !ok;
+        domain_kill(victim);
+        victim = NULL;
     }
     if (mm_free_bytes() != free_before) {
         pr_err("guest test: %lu KiB not returned after the domains were destroyed\n",

@@ -3,7 +3,10 @@
  * the ones Keel does not virtualize: VMX/SMX (no nesting yet), MONITOR/MWAIT,
  * machine check (no virtual MCA banks), thermal and power management, debug
  * store, PMU, SGX, processor trace, XSAVES when its VMX control is missing
- * (the instruction would #UD) and IA32_TSC_ADJUST (not emulated).
+ * (the instruction would #UD), IA32_TSC_ADJUST (not emulated), every
+ * supervisor XSAVE component (CPUID_GUEST_XSS), and the speculation
+ * controls (IA32_SPEC_CTRL, IA32_PRED_CMD, IA32_ARCH_CAPABILITIES,
+ * IA32_FLUSH_CMD: not virtualized, so a guest that saw them would #GP).
  * TSC-deadline mode is offered because the virtual LAPIC implements it.
  * Leaves 0x15/0x16 state the TSC and LAPIC timer clocks the guest runs with.
  */
@@ -22,6 +25,10 @@
 #define L7_EBX_HIDE  ((1u << 1) | (1u << 2) | (1u << 25))      /* TSC_ADJUST, SGX, Intel PT */
 #define L0D1_EAX_XSAVES (1u << 3)                              /* XSAVES/XRSTORS: not enabled in VMX */
 #define L7_ECX_HIDE  ((1u << 5) | (1u << 30))                  /* WAITPKG, SGX_LC */
+/* MD_CLEAR is kept: VERW needs no MSR. IBRS/IBPB STIBP L1D_FLUSH ARCH_CAPABILITIES
+ * CORE_CAPABILITIES SSBD; and AMD's IBPB IBRS STIBP SSBD VIRT_SSBD in 0x80000008 EBX. */
+#define L7_EDX_SPEC  ((1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 30) | (1u << 31))
+#define LX8_EBX_SPEC ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24) | (1u << 25))
 /* AVX-512 (cpuid=no-avx512): F DQ IFMA PF ER CD BW VL; VBMI VBMI2 VNNI BITALG VPOPCNTDQ;
  * 4VNNIW 4FMAPS VP2INTERSECT FP16; leaf 7.1 BF16; and its XSAVE states (opmask, ZMM). */
 #define L7_EBX_AVX512 ((1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | \
@@ -96,6 +103,13 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
     case 0xd:
         if (subleaf == 1 && !g->xsaves)
             out->eax &= ~L0D1_EAX_XSAVES;
+        if (subleaf == 1) {
+            out->ecx = (uint32_t)CPUID_GUEST_XSS;
+            out->edx = (uint32_t)(CPUID_GUEST_XSS >> 32);
+        }
+        /* A supervisor component's own leaf (ECX bit 0) when XSS may not hold it. */
+        if (subleaf >= 2 && subleaf < 63 && (host->ecx & 1) && !((CPUID_GUEST_XSS >> subleaf) & 1))
+            memset(out, 0, sizeof(*out));
         if (g->no_avx512 && subleaf == 0)
             out->eax &= ~XCR0_AVX512;
         if (g->no_avx512 && subleaf >= 5 && subleaf <= 7)
@@ -105,6 +119,7 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
         if (subleaf == 0) {
             out->ebx &= ~L7_EBX_HIDE;
             out->ecx &= ~(L7_ECX_HIDE | CPUID7_ECX_OSPKE);
+            out->edx &= ~L7_EDX_SPEC;
         }
         if (g->no_avx512 && subleaf == 0) {
             out->ebx &= ~L7_EBX_AVX512;
@@ -132,6 +147,9 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
             out->eax = out->ebx = 0;
             out->ecx = subleaf;
         }
+        break;
+    case 0x80000008:
+        out->ebx &= ~LX8_EBX_SPEC;
         break;
     case KEEL_CPUID_SIGNATURE:
         out->eax = KEEL_CPUID_MAX;

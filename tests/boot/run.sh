@@ -128,6 +128,33 @@ case_bochs_guests() {
     refuse "$1" 'FAIL|EXCEPTION|PANIC|not returned'
 }
 
+# The hostile guests (tests/guests/hostile), in one Bochs boot on two CPUs:
+# a victim domain runs on CPU1 for the whole boot while each attacker runs
+# on CPU0; after each one the victim's heartbeat must move on (Keel's
+# harness reads it from outside), and a guest that uses what the attacker
+# could have left behind on CPU0 runs next (timer after cr8: the physical
+# TPR; dr-victim after dr: DR0-3).
+HOSTILE_LIST="cr8 timer dr dr-victim"
+case_bochs_hostile() {
+    local mods=("$BUILD/guests/hostile/victim.elf|victim") g n=0
+    for g in $HOSTILE_LIST; do
+        case $g in
+        timer) mods+=("$BUILD/guests/timer.elf|timer") ;;
+        dr-victim) mods+=("$BUILD/guests/hostile/dr.elf|dr-victim") ;;
+        *) mods+=("$BUILD/guests/hostile/$g.elf|$g") ;;
+        esac
+        n=$((n + 1))
+    done
+    make_iso i386-pc "$OUT/hostile.iso" "console=com1 keel.test=guest" "${mods[@]}" &&
+    run_bochs "$1" 600 "$OUT/hostile.iso" 2
+    for g in $HOSTILE_LIST; do
+        expect "$1" "^\\(KEEL\\) \\(d[0-9]+\\) PASS $g\$" || return 1
+    done
+    expect "$1" '^\(KEEL\) \(d1\) victim: running' '^\(KEEL\) victim d1: heartbeat [0-9]+, still running: yes' \
+        "^KEEL-TEST: PASS guest: $((n + 1)) of $((n + 1)) test guests" &&
+    refuse "$1" 'FAIL|EXCEPTION|PANIC|stalled|stopped'
+}
+
 # A CPU with VMX but without EPT (Core 2 Penryn): Keel boots, says why, runs no guest.
 case_bochs_no_ept() {
     make_iso i386-pc "$OUT/noept.iso" "console=com1 keel.test=guest" "$BUILD/guests/cpuid.elf|cpuid" &&
@@ -282,7 +309,7 @@ case_bochs_dom0_console() {
     refuse "$log" '^\(KEEL\) (WARN|ERROR):' 'crashed|Kernel panic|Oops|key .* has no meaning'
 }
 
-ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_smp bochs_dom0_console bochs_domu"
+ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_hostile bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_smp bochs_dom0_console bochs_domu"
 for c in ${@:-$ALL}; do
     log="$OUT/$c.log"
     rm -f "$log"

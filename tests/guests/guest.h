@@ -38,6 +38,10 @@ extern volatile int last_vector;
 extern volatile uint32_t last_error;
 /* Bytes to skip past a faulting instruction (0: return to it, as for traps). */
 extern volatile uint32_t fixup_len;
+/* #DBs taken (a trap returns to the next instruction), and where the first one returned to. */
+extern volatile uint32_t db_count, db_first_eip;
+/* Run 64-bit code (interrupts off, no faults) and come back (lm.S): its EAX. */
+uint32_t lm_call(uint32_t (*fn64)(void));
 /* Called for vectors >= 32 (set by the test). */
 extern void (*irq_handler)(void);
 

@@ -6,6 +6,7 @@
 volatile int last_vector = -1;
 volatile uint32_t last_error;
 volatile uint32_t fixup_len;
+volatile uint32_t db_count, db_first_eip;
 void (*irq_handler)(void);
 static int failures;
 static const char *cmd = "";
@@ -13,7 +14,8 @@ const struct multiboot_info *boot_mbi;
 
 struct gate { uint16_t off_lo, sel; uint8_t zero, type; uint16_t off_hi; } __attribute__((packed));
 static struct gate idt[256];
-static uint64_t gdt[3] = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull };
+/* Flat 32-bit code and data, and 64-bit code at 0x18 (lm.S). */
+static uint64_t gdt[4] = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull, 0x00af9a000000ffffull };
 extern char exc_stubs[], irq_stub[];
 
 struct frame {
@@ -38,6 +40,8 @@ void guest_exception(struct frame *f)
     }
     last_vector = (int)f->vector;
     last_error = f->error;
+    if (f->vector == 1 && !db_count++)
+        db_first_eip = f->eip;
     f->eip += fixup_len;
     if (!fixup_len && f->vector != 3 && f->vector != 1) {
         puts("FAIL unexpected exception ");

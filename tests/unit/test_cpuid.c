@@ -65,6 +65,32 @@ static void test_policy(void **state)
     assert_int_equal(o.edx, 3);
     o = pol(0xd, 1);
     assert_int_equal(o.eax & (1u << 3), 0);             /* XSAVES */
+    assert_int_equal(o.ecx | o.edx, 0);                 /* no supervisor component for IA32_XSS */
+    {
+        /* A host with Processor Trace (component 8, supervisor: ECX bit 0 of its leaf). */
+        struct cpuid_guest gx = g;
+        struct cpuid_out h = { 0x1f, 0, 1u << 8, 0 };
+        gx.xsaves = 1;
+        cpuid_policy(0xd, 1, &h, &gx, &o);
+        assert_int_equal(o.eax & (1u << 3), 1u << 3);   /* XSAVES itself stays */
+        assert_int_equal(o.ecx | o.edx, 0);             /* PT does not */
+        h = (struct cpuid_out){ 128, 0, 1, 0 };
+        cpuid_policy(0xd, 8, &h, &gx, &o);
+        assert_int_equal(o.eax | o.ebx | o.ecx | o.edx, 0);
+        h = (struct cpuid_out){ 256, 576, 0, 0 };       /* a user component (AVX) stays */
+        cpuid_policy(0xd, 2, &h, &gx, &o);
+        assert_int_equal(o.eax, 256);
+    }
+    /* Speculation controls: SPEC_CTRL/PRED_CMD/ARCH_CAPABILITIES/FLUSH_CMD are not virtualized. */
+    {
+        struct cpuid_out h = { 0, 0, 0, 0xffffffffu };
+        cpuid_policy(7, 0, &h, &g, &o);
+        assert_int_equal(o.edx & 0xfc000000u, 0);
+        assert_int_equal(o.edx & (1u << 10), 1u << 10); /* MD_CLEAR (VERW) stays */
+        h = (struct cpuid_out){ 0, 0xffffffffu, 0, 0 };
+        cpuid_policy(0x80000008u, 0, &h, &g, &o);
+        assert_int_equal(o.ebx & ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24) | (1u << 25)), 0);
+    }
     o = pol(0x80000001u, 0);
     assert_int_equal(o.eax, (0x80000001u << 8) | 0);    /* untouched */
     /* TSC Hz = ECX * EBX / EAX, the crystal being the LAPIC timer clock (Linux's reading). */

@@ -42,6 +42,15 @@ static void common_checks(const struct vmx_config *c)
     assert_true(c->proc & CPU_ACTIVATE_SECONDARY_CONTROLS);
     assert_false(c->proc & CPU_UNCONDITIONAL_IO_EXITING);
     assert_false(c->proc & CPU_RDTSC_EXITING);
+    /* A guest's CR8 must never be the physical TPR; DR0-3 are switched after the first MOV DR. */
+    assert_true(c->proc & CPU_CR8_LOAD_EXITING);
+    assert_true(c->proc & CPU_CR8_STORE_EXITING);
+    assert_false(c->proc & CPU_USE_TPR_SHADOW);
+    assert_true(c->proc & CPU_MOV_DR_EXITING);
+    assert_true(c->proc & CPU_USE_TSC_OFFSETTING);
+    /* DR7 and DEBUGCTL are the guest's across exits. */
+    assert_true(c->exit & EXIT_SAVE_DEBUG_CONTROLS);
+    assert_true(c->entry & ENTRY_LOAD_DEBUG_CONTROLS);
     assert_true(c->proc2 & CPU2_ENABLE_EPT);
     assert_true(c->proc2 & CPU2_UNRESTRICTED_GUEST);
     assert_true(c->exit & EXIT_HOST_ADDR_SPACE_SIZE);

@@ -29,6 +29,30 @@ static uint64_t read_gpr(struct vcpu *v, unsigned n)
     return n == 4 ? vmcs_readl(GUEST_RSP) : *gpr(v, n);
 }
 
+static void write_gpr(struct vcpu *v, unsigned n, uint64_t val)
+{
+    if (n == 4)
+        vmcs_writel(GUEST_RSP, val);
+    else
+        *gpr(v, n) = val;
+}
+
+/*
+ * CR8 is the virtual LAPIC's TPR[7:4] (SDM 10.8.6.1), never the physical
+ * one: a guest's CR8 would otherwise mask the host's kick and timer
+ * interrupts on its CPU. Bits 63:4 are reserved (#GP). 64-bit mode only:
+ * elsewhere the CPU raises #UD before any exit.
+ */
+static void guest_write_cr8(struct vcpu *v, uint64_t val)
+{
+    if (val & ~0xfull) {
+        vmx_inject_gp(v);
+        return;
+    }
+    v->arch.lapic.tpr = (uint32_t)val << 4;
+    vmx_skip_instruction(v);
+}
+
 static void guest_write_cr0(struct vcpu *v, uint64_t val)
 {
     uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
@@ -88,6 +112,8 @@ void vmexit_cr_access(struct vcpu *v, const struct vmx_exit *e)
             guest_write_cr0(v, read_gpr(v, CR_QUAL_GPR(q)));
         else if (CR_QUAL_NUMBER(q) == 4)
             guest_write_cr4(v, read_gpr(v, CR_QUAL_GPR(q)));
+        else if (CR_QUAL_NUMBER(q) == 8)
+            guest_write_cr8(v, read_gpr(v, CR_QUAL_GPR(q)));
         else
             domain_crash(v->domain, "unexpected MOV to CR%u exit", CR_QUAL_NUMBER(q));
         return;
@@ -97,9 +123,27 @@ void vmexit_cr_access(struct vcpu *v, const struct vmx_exit *e)
     case 3:                                 /* LMSW: bits 3:0, and PE cannot be cleared */
         guest_write_cr0(v, (shadow & ~0xeull) | (CR_QUAL_LMSW_DATA(q) & 0xf) | (shadow & X86_CR0_PE));
         return;
+    case 1:                                 /* MOV from CR: only CR8 exits */
+        if (CR_QUAL_NUMBER(q) == 8) {
+            write_gpr(v, CR_QUAL_GPR(q), (v->arch.lapic.tpr >> 4) & 0xf);
+            vmx_skip_instruction(v);
+            return;
+        }
+        /* fall through */
     default:
         domain_crash(v->domain, "unexpected MOV from CR%u exit", CR_QUAL_NUMBER(q));
     }
+}
+
+/*
+ * A vCPU's first MOV to or from a debug register (the CPU checked CPL, DR7.GD
+ * and CR4.DE before the exit, 26.1.1): its DR0-3 and DR6 go into the CPU and
+ * from now on switch with its other state, and the instruction runs again,
+ * natively, as every later one does (KVM does the same).
+ */
+void vmexit_dr_access(struct vcpu *v, const struct vmx_exit *e)
+{
+    vmx_debug_regs_claim(v);
 }
 
 void vmexit_hlt(struct vcpu *v, const struct vmx_exit *e)

@@ -4,6 +4,7 @@
  * Guest-state MSRs live in the VMCS (EFER, PAT, SYSENTER_*, FS/GS base).
  */
 #include <asm/cpu_ops.h>
+#include <asm/cpuid_policy.h>
 #include <asm/processor.h>
 #include <keel/log.h>
 #include "vmx_internal.h"
@@ -43,7 +44,7 @@ static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     switch (msr) {
     case MSR_IA32_TSC:
-        *val = rdtsc();
+        *val = rdtsc() + v->arch.tsc_offset;
         return MSR_OK;
     case MSR_IA32_FEATURE_CONTROL:
         *val = FEATURE_CONTROL_LOCKED;              /* locked, VMX off: no nesting yet */
@@ -54,7 +55,7 @@ static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
         *val = 0;
         return MSR_OK;
     case MSR_IA32_MISC_ENABLE:
-        *val = 1 | (1u << 11) | (1u << 12);         /* fast strings; no BTS, no PEBS */
+        *val = v->arch.misc_enable;
         return MSR_OK;
     case MSR_IA32_MTRR_DEF_TYPE:
         *val = v->arch.mtrr_def_type;               /* 0x806 at reset: on, default write-back */
@@ -95,8 +96,16 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     switch (msr) {
     case MSR_IA32_BIOS_SIGN_ID:                     /* microcode update trigger: ignored */
         return MSR_OK;
+    case MSR_IA32_TSC:
+        /* 18.17: the TSC becomes @val; the offset carries it (guest TSC = host TSC + offset). */
+        v->arch.tsc_offset = val - rdtsc();
+        vmcs_write64(TSC_OFFSET, v->arch.tsc_offset);
+        return MSR_OK;
     case MSR_IA32_MISC_ENABLE:
-        return val == (1 | (1u << 11) | (1u << 12)) ? MSR_OK : MSR_GP;
+        if (val & ~(MISC_ENABLE_RW | MISC_ENABLE_RO))
+            return MSR_GP;
+        v->arch.misc_enable = (val & MISC_ENABLE_RW) | (v->arch.misc_enable & MISC_ENABLE_RO);
+        return MSR_OK;
     case MSR_IA32_MTRR_DEF_TYPE: {
         unsigned type = val & 0xff;
         /* 12.11.2.1: type, FE (bit 10), E (bit 11); the rest reserved. Kept, not applied:
@@ -139,14 +148,13 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_GS_BASE:
         vmcs_writel(GUEST_GS_BASE, val);
         return MSR_OK;
-    case MSR_IA32_XSS: {
-        /* 13.3: only supervisor states the CPU reports in CPUID.(0DH,1):EDX:ECX. */
-        struct cpuid_regs d = cpuid_count(0xd, 1);
-        if (!vmx_cfg.has_xsaves || (val & ~(((uint64_t)d.edx << 32) | d.ecx)))
+    case MSR_IA32_XSS:
+        /* 13.3: only the supervisor states the guest's CPUID.(0DH,1):EDX:ECX reports:
+         * the policy's, never the host's (Processor Trace would write host memory). */
+        if (!vmx_cfg.has_xsaves || (val & ~CPUID_GUEST_XSS))
             return MSR_GP;
         wrmsr(MSR_IA32_XSS, val);
         return MSR_OK;
-    }
     }
     return vmx_lapic_msr(v, msr, 1, &val) == 0 ? MSR_OK : MSR_GP;
 }

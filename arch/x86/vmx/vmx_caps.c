@@ -64,18 +64,27 @@ uint32_t vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optio
 #define PIN_REQUIRED   (PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING)
 /* The preemption timer is switched on per entry, only when a deadline needs it. */
 #define PIN_OPTIONAL   (PIN_VIRTUAL_NMIS)
-/* No CR3, INVLPG or RDTSC exits: EPT makes them unnecessary. */
+/*
+ * No CR3, INVLPG or RDTSC exits: EPT makes them unnecessary. CR8 exits keep
+ * a guest's MOV to CR8 off the physical TPR (it would mask the host's own
+ * interrupts: the kick and the timer); MOV-DR exits until a vCPU first
+ * touches a debug register, when its DR0-3/DR6 are loaded and switched
+ * with it (vmx_switch.c). TSC offsetting: WRMSR to IA32_TSC.
+ */
 #define PROC_REQUIRED  (CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | \
-                        CPU_ACTIVATE_SECONDARY_CONTROLS)
+                        CPU_ACTIVATE_SECONDARY_CONTROLS | CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING | \
+                        CPU_MOV_DR_EXITING | CPU_USE_TSC_OFFSETTING)
 #define PROC_OPTIONAL  0u
 #define PROC2_REQUIRED (CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST)
 /* XSAVES: without it the instruction #UDs, and Linux falls back to the standard XSAVE format. */
 #define PROC2_OPTIONAL (CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES)
 /* Acknowledge on exit: a host interrupt (a kick) is taken with the exit, never left pending. */
+/* Debug controls: the guest's DR7 and IA32_DEBUGCTL are saved at exit and loaded at entry
+ * (exit itself sets DR7 to 0x400 and clears DEBUGCTL, 28.5.1), so they survive exits. */
 #define EXIT_REQUIRED  (EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER | \
-                        EXIT_ACK_INTERRUPT_ON_EXIT)
+                        EXIT_ACK_INTERRUPT_ON_EXIT | EXIT_SAVE_DEBUG_CONTROLS)
 #define EXIT_OPTIONAL  (EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT)
-#define ENTRY_REQUIRED (ENTRY_LOAD_IA32_EFER)
+#define ENTRY_REQUIRED (ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_DEBUG_CONTROLS)
 #define ENTRY_OPTIONAL (ENTRY_LOAD_IA32_PAT)
 
 static int refuse(char *why, size_t len, const char *what, uint32_t bits)
@@ -106,18 +115,18 @@ int vmx_config_compute(const struct vmx_msrs *m, struct vmx_config *c, char *why
     c->proc = vmx_adjust_controls(true_ctls ? m->true_proc : m->proc, PROC_REQUIRED, PROC_OPTIONAL,
                                   &missing);
     if (missing)
-        return refuse(why, whylen, "processor-based controls (I/O, MSR bitmaps)", missing);
+        return refuse(why, whylen, "processor-based controls (I/O, MSR bitmaps, CR8, MOV-DR exits)", missing);
     c->proc2 = vmx_adjust_controls(m->proc2, PROC2_REQUIRED, PROC2_OPTIONAL, &missing);
     if (missing)
         return refuse(why, whylen, "EPT and unrestricted guest", missing);
     c->exit = vmx_adjust_controls(true_ctls ? m->true_exit : m->exit, EXIT_REQUIRED, EXIT_OPTIONAL,
                                   &missing);
     if (missing)
-        return refuse(why, whylen, "VM-exit controls (64-bit host, EFER)", missing);
+        return refuse(why, whylen, "VM-exit controls (64-bit host, EFER, debug controls)", missing);
     c->entry = vmx_adjust_controls(true_ctls ? m->true_entry : m->entry, ENTRY_REQUIRED,
                                    ENTRY_OPTIONAL, &missing);
     if (missing)
-        return refuse(why, whylen, "VM-entry controls (EFER)", missing);
+        return refuse(why, whylen, "VM-entry controls (EFER, debug controls)", missing);
 
     c->ept_vpid = m->ept_vpid;
     if (!(m->ept_vpid & EPT_CAP_WALK_4) || !(m->ept_vpid & EPT_CAP_MEMTYPE_WB))

@@ -29,6 +29,11 @@ void vmexit_io(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_msr_read(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_msr_write(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_cr_access(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_dr_access(struct vcpu *v, const struct vmx_exit *e);
+/* @v (this CPU's state owner) gets its debug registers in the CPU and MOV DR without exits. */
+void vmx_debug_regs_claim(struct vcpu *v);
+/* Debug registers as after RESET (DR6 0xffff0ff0), MOV DR exiting again. */
+void vmx_debug_regs_reset(struct vcpu *v);
 void vmexit_ept_violation(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_ept_misconfig(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_hlt(struct vcpu *v, const struct vmx_exit *e);
@@ -50,6 +55,13 @@ void vmx_cpuid_init(struct vcpu *v);
 
 /* Helpers for handlers. */
 
+/* IA32_MISC_ENABLE (SDM Vol. 4, table 2-2): fast strings, automatic TCC and xTPR
+ * disable are the guest's; performance monitoring, BTS and PEBS unavailable are
+ * read-only; the rest (EIST, MONITOR, CPUID limit, XD disable) are not offered: #GP. */
+#define MISC_ENABLE_RW      ((1ull << 0) | (1ull << 3) | (1ull << 23))
+#define MISC_ENABLE_RO      ((1ull << 7) | (1ull << 11) | (1ull << 12))
+#define MISC_ENABLE_RESET   ((1ull << 0) | (1ull << 11) | (1ull << 12))
+
 /* An emulated instruction completed: RIP moves on (hot path: inline). */
 static inline void vmx_complete_instruction(uint64_t next_rip)
 {
@@ -58,9 +70,12 @@ static inline void vmx_complete_instruction(uint64_t next_rip)
     vmcs_writel(GUEST_RIP, next_rip);
     /* STI/MOV SS blocking ends with the instruction after them (25.4.2). */
     intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-    if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+    if (__builtin_expect(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS), 0))
         vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
                      intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+    /* Single-stepping (RFLAGS.TF): the trap the instruction would have raised, after it. */
+    if (__builtin_expect(vmcs_readl(GUEST_RFLAGS) & (1u << 8), 0))
+        vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
 }
 
 /* The exiting instruction is done: advance RIP past it. */

@@ -102,24 +102,37 @@ int vmx_lapic_msr(struct vcpu *v, uint32_t msr, int write, uint64_t *val)
     unsigned reg = (msr - X2APIC_MSR_FIRST) << 4;
 
     if (msr == MSR_IA32_APIC_BASE) {
-        uint64_t keep = VLAPIC_BASE | APIC_BASE_BSP | APIC_BASE_ENABLE;
+        uint64_t cur = v->arch.apic_base, want = (*val & ~(uint64_t)APIC_BASE_BSP) | (cur & APIC_BASE_BSP);
+        int en = (want & APIC_BASE_ENABLE) != 0, extd = (want & APIC_BASE_EXTD) != 0;
+
         if (!write) {
-            *val = v->arch.apic_base;
+            *val = cur;
             return 0;
         }
-        /* Only xAPIC -> x2APIC (11.12.5); no relocation, no disabling. */
-        if ((*val & ~(uint64_t)APIC_BASE_EXTD) != (v->arch.apic_base & keep) ||
-            (!(*val & APIC_BASE_EXTD) && l->x2apic))
+        /* No relocation (the page stays at 0xfee00000); BSP is the CPU's, a write keeps it. */
+        if ((want & ~(uint64_t)(APIC_BASE_ENABLE | APIC_BASE_EXTD | APIC_BASE_BSP)) != VLAPIC_BASE)
             return 1;
-        v->arch.apic_base = *val;
-        l->x2apic = (*val & APIC_BASE_EXTD) != 0;
+        /*
+         * 11.12.5, figure 11-27: EXTD without EN is invalid, and so are
+         * x2APIC -> xAPIC and disabled -> x2APIC; every mode may be
+         * disabled (11.4.3), and the LAPIC comes back from that as after
+         * RESET (the kernel disables it to reset it).
+         */
+        if ((extd && !en) || (l->x2apic && en && !extd) || (!(cur & APIC_BASE_ENABLE) && extd))
+            return 1;
+        if (!en)
+            vlapic_reset(l, v->id, (uint32_t)arch_tsc_khz());
+        v->arch.apic_base = want;
+        l->x2apic = extd;
         return 0;
     }
     if (msr == MSR_TSC_DEADLINE) {
-        if (write)
-            vlapic_write_tsc_deadline(l, *val);
+        /* The guest's TSC is the host's plus its offset; the vLAPIC runs on the host's. */
+        uint64_t off = v->arch.tsc_offset, now = rdtsc(), ahead = *val - (now + off);
+        if (write)      /* a deadline already past fires at once */
+            vlapic_write_tsc_deadline(l, !*val ? 0 : (int64_t)ahead <= 0 ? now : now + ahead);
         else
-            *val = vlapic_read_tsc_deadline(l);
+            *val = vlapic_read_tsc_deadline(l) ? vlapic_read_tsc_deadline(l) + off : 0;
         return 0;
     }
     if (msr < X2APIC_MSR_FIRST || msr > X2APIC_MSR_LAST)
@@ -136,7 +149,7 @@ static int lapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, int write, ui
 {
     unsigned reg = (unsigned)(gpa - VLAPIC_BASE);
 
-    if (v->arch.lapic.x2apic || (reg & 0xf) || size != 4) {
+    if (v->arch.lapic.x2apic || !(v->arch.apic_base & APIC_BASE_ENABLE) || (reg & 0xf) || size != 4) {
         if (!write)
             *val = 0;
         return 0;                   /* ignored, as on hardware in these cases */

@@ -2,7 +2,8 @@
  * What changes hands when a physical CPU switches from one vCPU to another:
  * the state VM entry and exit do not load (SDM 27.3/28.5 list what they do):
  * x87/SSE/AVX and the other XSAVE components (Vol. 1 ch. 13), XCR0,
- * IA32_XSS, the SYSCALL MSRs, KERNEL_GS_BASE and TSC_AUX. Switched lazily:
+ * IA32_XSS, the SYSCALL MSRs, KERNEL_GS_BASE, TSC_AUX and, once the vCPU
+ * has used them, DR0-3 and DR6 (DR7 is in the VMCS). Switched lazily:
  * only when the next vCPU on a CPU is not the one whose state is loaded.
  * Also: the scheduler's arch hooks (is a blocked vCPU ready, sleep, kick).
  */
@@ -28,12 +29,13 @@
 #define XSAVE_AREA_ORDER        1           /* 8 KiB: more than any XSAVE layout needs today */
 #define XCOMP_BV_COMPACTED      (1ull << 63)
 
-static int have_xsave, have_tsc_aux, use_xsaves;
+static int have_xsave, have_tsc_aux, use_xsaves, have_ibpb;
 static uint64_t full_xcr0, full_xss;        /* every component this CPU supports */
 
 void vmx_switch_init(void)
 {
     have_xsave = (cpuid(1).ecx & CPUID1_ECX_XSAVE) != 0;
+    have_ibpb = (cpuid_count(7, 0).edx >> 26) & 1;
     have_tsc_aux = ((cpuid(0x80000001).edx >> 27) & 1) || ((cpuid_count(7, 0).ecx >> 22) & 1);
     if (have_xsave) {
         struct cpuid_regs d0 = cpuid_count(0xd, 0), d1 = cpuid_count(0xd, 1);
@@ -74,10 +76,53 @@ void vmx_vcpu_state_free(struct vcpu *v)
     v->arch.xsave_area = NULL;
 }
 
+static const unsigned dr_index[5] = { 0, 1, 2, 3, 6 };
+
+static void dr_save(struct vcpu_arch *a)
+{
+    for (unsigned i = 0; i < 4; i++)
+        a->dr[i] = read_dr(i);
+    a->dr6 = read_dr(6);
+}
+
+static void dr_load(const struct vcpu_arch *a)
+{
+    for (unsigned i = 0; i < 5; i++)
+        write_dr(dr_index[i], i < 4 ? a->dr[i] : a->dr6);
+}
+
+/*
+ * The CPU's debug registers may still hold another vCPU's values: that is
+ * safe because a vCPU without dr_live exits on every MOV DR (so it cannot
+ * read them), and its DR7 (VMCS) cannot enable a breakpoint it never set.
+ */
+void vmx_debug_regs_claim(struct vcpu *v)
+{
+    struct vcpu_arch *a = &v->arch;
+
+    dr_load(a);
+    a->dr_live = 1;
+    vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_MOV_DR_EXITING);
+}
+
+void vmx_debug_regs_reset(struct vcpu *v)
+{
+    struct vcpu_arch *a = &v->arch;
+
+    a->dr[0] = a->dr[1] = a->dr[2] = a->dr[3] = 0;
+    a->dr6 = 0xffff0ff0;
+    a->dr_live = 0;
+    vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_MOV_DR_EXITING);
+    vmcs_writel(GUEST_DR7, 0x400);
+    vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+}
+
 static void state_save(struct vcpu *v)
 {
     struct vcpu_arch *a = &v->arch;
 
+    if (a->dr_live)
+        dr_save(a);
     a->star = rdmsr(MSR_STAR);
     a->lstar = rdmsr(MSR_LSTAR);
     a->cstar = rdmsr(MSR_CSTAR);
@@ -120,6 +165,8 @@ static void state_load(struct vcpu *v)
 {
     struct vcpu_arch *a = &v->arch;
 
+    if (a->dr_live)
+        dr_load(a);
     wrmsr(MSR_STAR, a->star);
     wrmsr(MSR_LSTAR, a->lstar);
     wrmsr(MSR_CSTAR, a->cstar);
@@ -164,6 +211,16 @@ void vmx_state_switch_to(struct vcpu *v)
 
     if (ca->state_owner == v)
         return;
+    /*
+     * Another domain's vCPU: no branch prediction trained by the last one
+     * may steer this one (IBPB where the CPU has it), nor its return stack.
+     */
+    if (ca->last_domid != v->domain->id) {
+        if (have_ibpb)
+            wrmsr(MSR_IA32_PRED_CMD, PRED_CMD_IBPB);
+        rsb_fill();
+        ca->last_domid = v->domain->id;
+    }
     if (ca->state_owner)
         state_save(ca->state_owner);
     state_load(v);

@@ -22,5 +22,6 @@ struct cpu_arch {
     struct tss64 tss __attribute__((aligned(16)));
     uint64_t cur_vmcs;              /* this CPU's current VMCS (VMPTRLD), 0 if none */
     struct vcpu *state_owner;       /* whose FPU/XSAVE state and syscall MSRs are loaded */
+    uint32_t last_domid;            /* the domain whose vCPU ran here last (predictor barrier) */
 };
 #endif

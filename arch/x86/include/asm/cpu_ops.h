@@ -100,6 +100,49 @@ static inline uint64_t read_rbp(void)
     return v;
 }
 
+/*
+ * Overwrite the return stack buffer with 32 harmless entries (as Linux's
+ * FILL_RETURN_BUFFER), so that no return predicted from one guest's
+ * calls steers Keel's or the next guest's returns.
+ */
+static inline void rsb_fill(void)
+{
+    unsigned long n = 32;
+
+    __asm__ volatile("1: call 2f\n"
+                     "   pause; lfence; jmp 1b\n"      /* speculation trap, never run */
+                     "2: dec %0\n"
+                     "   jnz 1b\n"
+                     "   add $(32 * 8), %%rsp\n"
+                     : "+r"(n) :: "memory", "cc");
+}
+
+/* Debug registers 0-3 and 6 (DR4/5 alias them): a vCPU's, switched with its state. */
+static inline uint64_t read_dr(unsigned n)
+{
+    uint64_t v = 0;
+
+    switch (n) {
+    case 0: __asm__ volatile("mov %%db0, %0" : "=r"(v)); break;
+    case 1: __asm__ volatile("mov %%db1, %0" : "=r"(v)); break;
+    case 2: __asm__ volatile("mov %%db2, %0" : "=r"(v)); break;
+    case 3: __asm__ volatile("mov %%db3, %0" : "=r"(v)); break;
+    case 6: __asm__ volatile("mov %%db6, %0" : "=r"(v)); break;
+    }
+    return v;
+}
+
+static inline void write_dr(unsigned n, uint64_t v)
+{
+    switch (n) {
+    case 0: __asm__ volatile("mov %0, %%db0" :: "r"(v)); break;
+    case 1: __asm__ volatile("mov %0, %%db1" :: "r"(v)); break;
+    case 2: __asm__ volatile("mov %0, %%db2" :: "r"(v)); break;
+    case 3: __asm__ volatile("mov %0, %%db3" :: "r"(v)); break;
+    case 6: __asm__ volatile("mov %0, %%db6" :: "r"(v)); break;
+    }
+}
+
 static inline uint64_t xgetbv(uint32_t xcr)
 {
     uint32_t lo, hi;

@@ -82,6 +82,9 @@ extern int cpuid_no_avx512;
 /* Leaves with bits that follow the guest's CR4 (or XCR0/XSS) at the time of the CPUID. */
 #define CPUID_LIVE_LEAVES   ((1u << 1) | (1u << 7) | (1u << 0xd))
 /* Bits that follow the guest's CR4 at the time of the CPUID (set by the exit handler). */
+/* Supervisor XSAVE components (IA32_XSS) a guest may enable: none. Processor Trace
+ * (bit 8) would trace to host-physical memory; CET and the rest are not virtualized. */
+#define CPUID_GUEST_XSS     0ull
 #define CPUID1_ECX_OSXSAVE  (1u << 27)
 #define CPUID7_ECX_OSPKE    (1u << 4)
 #endif

@@ -21,6 +21,8 @@
 
 #define MSR_IA32_APIC_BASE  0x0000001b
 #define MSR_IA32_XSS        0x00000da0
+#define MSR_IA32_PRED_CMD   0x00000049
+#define PRED_CMD_IBPB       1ull
 #define MSR_EFER            0xc0000080
 #define MSR_FS_BASE         0xc0000100
 #define MSR_GS_BASE         0xc0000101

@@ -39,6 +39,12 @@ struct vcpu_arch {
     /* Guest state the VMCS does not switch, kept here while another vCPU has the CPU. */
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
     uint64_t xcr0, xss;
+    /* DR0-3 and DR6 (DR7 and DEBUGCTL are in the VMCS): in the CPU while dr_live and this
+     * vCPU owns the CPU's state; until its first MOV DR the vCPU exits on every one. */
+    uint64_t dr[4], dr6;
+    int dr_live;
+    uint64_t misc_enable;           /* IA32_MISC_ENABLE as the guest set it */
+    uint64_t tsc_offset;            /* guest TSC - host TSC (VMCS TSC_OFFSET; WRMSR to IA32_TSC) */
     int xsave_valid;                /* xsave_area holds saved state (else: initial state) */
     uint8_t *xsave_area;            /* 64-byte aligned, vmx_cfg.xsave_size bytes */
 };

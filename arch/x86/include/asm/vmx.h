@@ -365,6 +365,12 @@ union vmx_exit_reason {
 #define CR_QUAL_TYPE(q)         ((unsigned)(((q) >> 4) & 3))   /* 0 mov to, 1 mov from, 2 clts, 3 lmsw */
 #define CR_QUAL_GPR(q)          ((unsigned)(((q) >> 8) & 15))
 #define CR_QUAL_LMSW_DATA(q)    ((uint16_t)((q) >> 16))
+/* MOV DR exits (table 28-4): register, direction (1: MOV from DR), GPR. */
+#define DR_QUAL_NUMBER(q)       ((unsigned)((q) & 7))
+#define DR_QUAL_FROM_DR         (1u << 4)
+#define DR_QUAL_GPR(q)          ((unsigned)(((q) >> 8) & 15))
+/* Pending debug exceptions (25.4.2): BS, a single step after the instruction. */
+#define PENDING_DBG_BS          (1u << 14)
 
 /* Exit qualification for EPT violations (table 28-7). */
 #define EPT_QUAL_READ           (1u << 0)
