@@ -17,7 +17,9 @@ INCLUDES   := -Iboot/include -Iarch/x86/include -Ihv/include -Idrivers/include
 WARN       := -Wall -Wextra -Werror -Wno-unused-parameter
 # Freestanding x86-64: no red zone (interrupts use the stack), no SSE/x87
 # (guest FPU state belongs to guests), identity-mapped below 2 GiB.
-HV_CFLAGS  := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
+# LOCKCHECK=0 builds without the run-time lock-order check (keel/spinlock.h).
+LOCKCHECK  ?= 1
+HV_CFLAGS  := -std=gnu11 -O2 -g $(WARN) $(if $(filter 1,$(LOCKCHECK)),-DLOCK_CHECK) -ffreestanding -fno-pie -fno-pic \
               -fno-stack-protector -fno-omit-frame-pointer -fno-tree-vectorize \
               -mno-red-zone -mno-sse -mno-sse2 -mno-mmx -mno-80387 -mcmodel=kernel \
               -nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) \
@@ -37,7 +39,7 @@ HV_SRCS := \
 	arch/x86/vmx/vmexit_msr.c arch/x86/vmx/vmexit_misc.c arch/x86/vmx/vmexit_ept.c \
 	arch/x86/vmx/vmx_mmio.c arch/x86/vmx/vmx_lapic.c arch/x86/vmx/vmx_switch.c arch/x86/emulate.c arch/x86/vlapic.c \
 	arch/x86/vioapic.c arch/x86/ioapic.c arch/x86/e820.c arch/x86/dom0.c drivers/acpi/acpi_dom0.c hv/vuart.c \
-	hv/main.c hv/console.c hv/cmdline.c hv/panic.c hv/test.c hv/libc_glue.c \
+	hv/main.c hv/console.c hv/cmdline.c hv/panic.c hv/lockcheck.c hv/test.c hv/libc_glue.c \
 	hv/domain.c hv/domctl.c hv/evtchn.c hv/foreign.c hv/sched.c hv/hypercall.c hv/mb1.c hv/vdev.c hv/guest_test.c hv/conswitch.c \
 	hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c arch/x86/domu.c $(BUILD)/gen/dsdt_domu.c
 

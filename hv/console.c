@@ -38,7 +38,7 @@ static struct {
 /* The ring holds records "<level byte><text>\n" back to back. */
 static char ring[LOG_RING_SIZE];
 static uint64_t ring_pos;        /* total bytes ever written */
-static spinlock_t log_lock = SPINLOCK_INIT;
+static spinlock_t log_lock = SPINLOCK_INIT_LEVEL(LOCK_LOG);   /* ring, ring_pos, the UART */
 
 int console_param(const char *value)
 {

@@ -22,7 +22,7 @@
 #define CHUNK_ORDER 9       /* 2 MiB: the smallest block of a domU's RAM, one EPT large page */
 
 static struct domain *domains[DOMAIN_MAX];
-static spinlock_t table_lock = SPINLOCK_INIT;
+static spinlock_t table_lock = SPINLOCK_INIT_LEVEL(LOCK_TABLE);     /* domains[], next_domid */
 static uint32_t next_domid = 1;
 
 static unsigned order_of(size_t bytes)
@@ -149,13 +149,18 @@ int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, 
 
 void domain_destroy(struct domain *d)
 {
-    evtchn_domain_destroy(d);           /* before anything it points into goes */
-    foreign_domain_gone(d);             /* dom0 no longer sees its frames */
+    /*
+     * Out of the table first: whoever finds a domain under evtchn_lock
+     * (a send, a bind, a VIRQ's walk) then either found it before this,
+     * and holds evtchn_lock until done with it, or never finds it.
+     */
     spin_lock(&table_lock);
     for (unsigned i = 0; i < DOMAIN_MAX; i++)
         if (domains[i] == d)
             domains[i] = NULL;
     spin_unlock(&table_lock);
+    evtchn_domain_destroy(d);           /* waits for them; before anything its ports point into goes */
+    foreign_domain_gone(d);             /* dom0 no longer sees its frames */
     if (d->platform_free)
         d->platform_free(d);
     for (uint32_t i = 0; i < d->nr_vcpus; i++) {
@@ -185,7 +190,7 @@ void domain_kill(struct domain *d)
 
 void domain_pause(struct domain *d)
 {
-    __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_ACQ_REL);
+    __atomic_add_fetch(&d->pause_count, 1, __ATOMIC_SEQ_CST);     /* before quiesce reads running */
     domain_kick(d);
     sched_quiesce(d);
 }
@@ -410,9 +415,13 @@ void domain_console_putc(struct domain *d, char c)
         /* Bytes as they come (a terminal reads them, `kl console`); the newest win. */
         d->con_ring[d->con_prod % (PAGE_SIZE << CONSOLE_RING_ORDER)] = (uint8_t)c;
         __atomic_store_n(&d->con_prod, d->con_prod + 1, __ATOMIC_SEQ_CST);
-        /* One event per read (domain_console_read() re-arms it), not one per byte. */
+        /*
+         * One event per read (domain_console_read() re-arms it), not one per
+         * byte; sent by domain_console_event() once the caller has dropped
+         * its platform lock (the lock order: LOCK_EVTCHN is outside it).
+         */
         if (__atomic_exchange_n(&d->con_notify, 0, __ATOMIC_SEQ_CST))
-            evtchn_send_virq(KEEL_VIRQ_CONSOLE);
+            __atomic_store_n(&d->con_event, 1, __ATOMIC_RELEASE);
         return;
     }
     if (c == '\r')
@@ -429,6 +438,12 @@ void domain_console_putc(struct domain *d, char c)
     }
 }
 
+void domain_console_event(struct domain *d)
+{
+    if (__atomic_load_n(&d->con_event, __ATOMIC_ACQUIRE) && __atomic_exchange_n(&d->con_event, 0, __ATOMIC_ACQ_REL))
+        evtchn_send_virq(KEEL_VIRQ_CONSOLE);
+}
+
 void domain_shutdown(struct domain *d, enum shutdown_reason reason, uint32_t code)
 {
     static const char *const why[] = { "power off", "reboot", "?", "crash" };
@@ -437,6 +452,7 @@ void domain_shutdown(struct domain *d, enum shutdown_reason reason, uint32_t cod
         return;
     if (d->con_len)
         domain_console_putc(d, '\n');
+    domain_console_event(d);
     d->shutdown_reason = reason;
     d->exit_code = code;
     d->state = DOMAIN_SHUTDOWN;

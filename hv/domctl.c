@@ -23,7 +23,7 @@
 #define DOMU_MIN_MEM    MiB(16)
 #define BOUNCE          4096
 
-static spinlock_t domctl_lock = SPINLOCK_INIT;
+static spinlock_t domctl_lock = SPINLOCK_INIT_LEVEL(LOCK_DOMCTL);   /* one domain-control call at a time */
 static uint8_t bounce[PAGE_SIZE << CONSOLE_RING_ORDER];     /* under domctl_lock */
 
 static uint64_t tsc_to_ns(uint64_t tsc)

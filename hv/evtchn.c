@@ -6,8 +6,10 @@
  * end's domain through the port, and a domain being destroyed first unlinks
  * its ports under that lock, so a domain reached that way is alive.
  *
- * Lock order: a platform's lock (a vCPU's exit) -> evtchn_lock -> the
- * receiving platform's lock (its upcall).
+ * Lock order (keel/spinlock.h): evtchn_lock -> the receiving platform's
+ * lock (its upcall). Nothing sends an event while holding a platform lock:
+ * a domU's console byte is sent after its COM1 handler drops it, else a
+ * domU writing COM1 and a sender to it would each hold what the other waits for.
  */
 #include <errno.h>
 #include <string.h>
@@ -17,7 +19,7 @@
 #include <keel/lib.h>
 #include <keel/spinlock.h>
 
-static spinlock_t evtchn_lock = SPINLOCK_INIT;
+static spinlock_t evtchn_lock = SPINLOCK_INIT_LEVEL(LOCK_EVTCHN);
 
 static int port_ok(uint64_t port)
 {

@@ -22,7 +22,7 @@ static struct foreign {
     uint32_t domid;                 /* whose frames */
     uint64_t gpa, size;             /* where in dom0 */
 } maps[KEEL_FOREIGN_MAX];
-static spinlock_t foreign_lock = SPINLOCK_INIT;
+static spinlock_t foreign_lock = SPINLOCK_INIT_LEVEL(LOCK_FOREIGN);     /* maps[] */
 
 /* Undo @m's mapping: passthrough back, no CPU keeps the old translations. */
 static void undo(struct foreign *m)
@@ -52,14 +52,20 @@ int64_t foreign_map(struct vcpu *caller, const uint64_t a[5])
         spin_unlock(&foreign_lock);
         return -ENOSPC;
     }
-    /* Piece by piece: the domU's RAM is contiguous within each chunk only. */
+    /*
+     * Piece by piece: the domU's RAM is contiguous within each chunk only.
+     * A piece that fails after its checks (-ENOMEM: no page for a table)
+     * may be mapped in part: it comes off with the pieces before it, or
+     * dom0 would keep frames the domU frees later.
+     */
     while (!rc && done < size) {
-        uint64_t hpa, run;
+        uint64_t hpa, run = 0;
         rc = domain_ram_hpa(d, (gfn << PAGE_SHIFT) + done, &hpa, &run);
+        run = MIN(run, size - done);
         if (!rc)
-            rc = arch_foreign_map(dom0, gpa + done, hpa, MIN(run, size - done));
-        if (!rc)
-            done += MIN(run, size - done);
+            rc = arch_foreign_map(dom0, gpa + done, hpa, run);
+        if (!rc || rc == -ENOMEM)
+            done += run;
     }
     if (rc) {
         if (done)

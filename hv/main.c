@@ -16,6 +16,7 @@
 #include <keel/mm.h>
 #include <keel/sched.h>
 #include <keel/percpu.h>
+#include <keel/spinlock.h>
 #include <keel/test.h>
 
 static struct boot_info boot_info;
@@ -138,6 +139,7 @@ void keel_start(uint64_t kind, uint64_t ptr)
     }
 
     arch_cpu_init_bsp();
+    lock_check_on = 1;          /* this CPU's per-CPU data is reachable now: check the lock order */
     if (memory_init(&boot_info))
         panic("no memory to run with");
     acpi_init(&boot_info, dump_wanted("acpi"));

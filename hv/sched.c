@@ -27,11 +27,18 @@ struct runlist {
     volatile int resched;                   /* leave the guest: the list has news */
 };
 
-static struct runlist runlists[MAX_CPUS];
+static struct runlist runlists[MAX_CPUS] = { [0 ... MAX_CPUS - 1] = { .lock = SPINLOCK_INIT_LEVEL(LOCK_SCHED) } };
 
 static int domain_can_run(const struct domain *d)
 {
     return d->state == DOMAIN_RUNNING && !__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE);
+}
+
+/* The same, ordered after everything before it (the store of running). */
+static int domain_can_run_now(const struct domain *d)
+{
+    return __atomic_load_n(&d->state, __ATOMIC_SEQ_CST) == DOMAIN_RUNNING &&
+           !__atomic_load_n(&d->pause_count, __ATOMIC_SEQ_CST);
 }
 
 int sched_add_vcpu(struct vcpu *v, int cpu)
@@ -191,7 +198,18 @@ void sched_run(struct domain *until)
             continue;
         }
         rl->slice_end = nr > 1 ? now + arch_tsc_khz() * SCHED_SLICE_US / 1000 : ~0ull;
-        __atomic_store_n(&v->running, 1, __ATOMIC_RELEASE);
+        /*
+         * pick() saw the domain runnable, but a pause may have come since,
+         * and its sched_quiesce() returned seeing neither running nor a
+         * loaded VMCS. Announce running, then look again: the pause side
+         * raises the count and then reads running (all seq_cst), so one
+         * of the two sees the other.
+         */
+        __atomic_store_n(&v->running, 1, __ATOMIC_SEQ_CST);
+        if (!domain_can_run_now(v->domain)) {
+            __atomic_store_n(&v->running, 0, __ATOMIC_RELEASE);
+            continue;
+        }
         t0 = rdtsc();
         arch_vcpu_run(v);
         v->cpu_tsc += rdtsc() - t0;
@@ -209,7 +227,7 @@ void sched_quiesce(struct domain *d)
         int busy = 0;
         for (uint32_t i = 0; i < d->nr_vcpus; i++) {
             struct vcpu *v = d->vcpus[i];
-            if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE)) {
+            if (__atomic_load_n(&v->running, __ATOMIC_SEQ_CST)) {
                 busy = 1;
                 arch_cpu_kick(v->processor);
             } else if (arch_vcpu_loaded(v)) {

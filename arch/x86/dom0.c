@@ -51,7 +51,7 @@ static struct {
     uint64_t passthrough;               /* pins whose physical GSI dom0 owns */
     struct e820_map e820;
     uint64_t acpi_pa;
-} dom0;
+} dom0 = { .lock = SPINLOCK_INIT_LEVEL(LOCK_PLATFORM) };
 
 /* ---- Interrupts: the virtual I/O APIC and the physical pins behind it ---- */
 

@@ -142,6 +142,7 @@ static int uart_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint3
     else
         vuart_write(&p->uart, port - VDEV_COM1_BASE, (uint8_t)*val);
     spin_unlock(&p->lock);
+    domain_console_event(v->domain);    /* outside the platform lock: LOCK_EVTCHN is outer */
     return 0;
 }
 
@@ -262,7 +263,7 @@ int arch_domu_init(struct domain *d)
     memset(p, 0, sizeof(*p));
     d->platform = p;
     d->platform_free = platform_free;
-    p->lock = (spinlock_t)SPINLOCK_INIT;
+    p->lock = (spinlock_t)SPINLOCK_INIT_LEVEL(LOCK_PLATFORM);
     p->vioapic_ops = (struct vioapic_ops){ ioapic_deliver, NULL, ioapic_eoi_pin, d };
     vioapic_reset(&p->vioapic, d->max_vcpus, DOMU_IOAPIC_PINS, &p->vioapic_ops);
     vuart_reset(&p->uart, uart_tx, uart_irq, d);

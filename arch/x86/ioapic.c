@@ -22,7 +22,7 @@ struct hw_ioapic {
 
 static struct hw_ioapic ioapics[ACPI_MAX_IOAPICS];
 static unsigned nr_ioapics;
-static spinlock_t ioapic_lock = SPINLOCK_INIT;
+static spinlock_t ioapic_lock = SPINLOCK_INIT_LEVEL(LOCK_IOAPIC);
 static struct { irq_handler_fn fn; void *opaque; } handlers[IRQ_MAX_GSI];
 
 static uint32_t reg_read(struct hw_ioapic *io, unsigned reg)

@@ -34,8 +34,9 @@ SRC_domctl    := hv/domctl.c
 SRC_evtchn    := hv/evtchn.c
 SRC_foreign   := hv/foreign.c
 SRC_domain    := hv/domain.c
+SRC_sched     := hv/sched.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign domain
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign domain sched
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

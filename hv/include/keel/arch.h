@@ -57,7 +57,8 @@ int arch_domain_map_host(struct domain *d, uint64_t pa, uint64_t size, int cache
 /*
  * Foreign mappings in dom0 (hv/foreign.c): map [@gpa, +@size) to host @hpa
  * (write-back) where dom0 now has uncached identity passthrough, else
- * -EINVAL and nothing changed; put the passthrough back.
+ * -EINVAL and nothing changed; -ENOMEM (no page for a table) may leave
+ * part of the range mapped. arch_foreign_unmap() puts the passthrough back.
  */
 int arch_foreign_map(struct domain *dom0, uint64_t gpa, uint64_t hpa, uint64_t size);
 void arch_foreign_unmap(struct domain *dom0, uint64_t gpa, uint64_t size);

@@ -72,6 +72,7 @@ struct domain {
     uint8_t *con_ring;              /* a domU's console output (else: logged line by line) */
     uint64_t con_prod;              /* bytes ever written to it */
     int con_notify;                 /* its next byte raises KEEL_VIRQ_CONSOLE (a reader waits) */
+    int con_event;                  /* that byte came: domain_console_event() sends the VIRQ */
     /* The domain's emulated devices: typed console input goes to @console_input. */
     void *platform;
     void (*platform_free)(struct domain *d);
@@ -174,4 +175,6 @@ void domain_print_all(void);
 
 /* One character of the guest's console (COM1): to its ring, or logged per line, prefixed "(dN)". */
 void domain_console_putc(struct domain *d, char c);
+/* Send the console VIRQ its bytes asked for; called with no platform lock held. */
+void domain_console_event(struct domain *d);
 #endif

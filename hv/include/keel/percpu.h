@@ -14,6 +14,7 @@ struct percpu {
     uint32_t apic_id;
     volatile int online;
     int in_fatal;                   /* inside the fatal-exception dump */
+    uint32_t locks_held;            /* levels of the locks this CPU holds (LOCK_CHECK) */
     uint64_t stack_top;
     volatile int virt_ok;            /* VMX is on here */
     struct cpu_arch arch;

@@ -1,0 +1,126 @@
+/*
+ * hv/sched.c: the window between pick() (which sees a domain runnable,
+ * under the run-list lock) and the vCPU being marked running. A pause
+ * that comes in it (its sched_quiesce() sees neither running nor a loaded
+ * VMCS, and returns) must keep the vCPU from being run: destroy frees its
+ * VMCS next. The fake arch_tsc_khz(), which sched_run() calls in exactly
+ * that window when two vCPUs are runnable, plays the other CPU's pause.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include <keel/arch.h>
+#include <keel/domain.h>
+#include <keel/percpu.h>
+#include <keel/sched.h>
+#include <keel/spinlock.h>
+#include "unit.h"
+
+struct percpu percpu[MAX_CPUS];
+uint32_t nr_cpus_online = 1;
+unsigned fake_cpu;
+
+static struct domain a, b;
+static struct vcpu va, vb;
+static unsigned runs_a, runs_b, ran_paused, pause_in_window;
+
+int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake) { return 1; }
+int arch_vcpu_loaded(const struct vcpu *v) { return 0; }
+void arch_vcpu_unload(struct vcpu *v) {}
+void arch_cpu_kick(unsigned cpu) {}
+void arch_cpu_sleep(uint64_t deadline, volatile int *wake) {}
+
+uint64_t arch_tsc_khz(void)
+{
+    if (pause_in_window && !a.pause_count) {
+        /* Another CPU's domain_pause(a): the count, then sched_quiesce()'s look. */
+        __atomic_add_fetch(&a.pause_count, 1, __ATOMIC_SEQ_CST);
+        assert_false(__atomic_load_n(&va.running, __ATOMIC_SEQ_CST));   /* so quiesce returns */
+    }
+    return 1000000;
+}
+
+void arch_vcpu_run(struct vcpu *v)
+{
+    if (v->domain->pause_count)
+        ran_paused++;
+    if (v == &va)
+        runs_a++;
+    if (v == &vb) {
+        runs_b++;
+        b.state = DOMAIN_SHUTDOWN;      /* sched_run(&b) returns after this */
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    memset(&va, 0, sizeof(va));
+    memset(&vb, 0, sizeof(vb));
+    a.state = b.state = DOMAIN_RUNNING;
+    a.nr_vcpus = b.nr_vcpus = 1;
+    a.vcpus[0] = &va;
+    b.vcpus[0] = &vb;
+    va.domain = &a;
+    vb.domain = &b;
+    percpu[0].virt_ok = 1;
+    runs_a = runs_b = ran_paused = pause_in_window = 0;
+    assert_int_equal(sched_add_vcpu(&va, 0), 0);
+    assert_int_equal(sched_add_vcpu(&vb, 0), 0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sched_remove_vcpu(&va);
+    sched_remove_vcpu(&vb);
+    return 0;
+}
+
+static void test_pause_in_pick_window(void **state)
+{
+    (void)state;
+    pause_in_window = 1;
+    sched_run(&b);
+    assert_int_equal(ran_paused, 0);    /* the old code ran a's vCPU once, paused */
+    assert_int_equal(runs_a, 0);
+    assert_int_equal(runs_b, 1);
+}
+
+static void test_both_run(void **state)
+{
+    (void)state;
+    sched_run(&b);                      /* round robin from the start of the list: a, then b */
+    assert_int_equal(runs_a, 1);
+    assert_int_equal(runs_b, 1);
+    assert_int_equal(ran_paused, 0);
+}
+
+/* keel/spinlock.h's order: the upcall nests a platform inside evtchn_lock, never the reverse. */
+static void test_lock_order(void **state)
+{
+    (void)state;
+    assert_true(lock_order_ok(0, LOCK_DOMCTL));
+    assert_true(lock_order_ok(1u << LOCK_EVTCHN, LOCK_PLATFORM));
+    assert_false(lock_order_ok(1u << LOCK_PLATFORM, LOCK_EVTCHN));     /* the ABBA of COM1 vs a send */
+    assert_false(lock_order_ok(1u << LOCK_PLATFORM, LOCK_PLATFORM));   /* two domains' platforms */
+    assert_true(lock_order_ok((1u << LOCK_DOMCTL) | (1u << LOCK_SCHED), LOCK_LOG));
+    assert_false(lock_order_ok(1u << LOCK_LOG, LOCK_MM));              /* nothing inside printk */
+    assert_true(lock_order_ok(~0u, LOCK_UNCHECKED));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pause_in_pick_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_both_run, setup, teardown),
+        cmocka_unit_test(test_lock_order),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
