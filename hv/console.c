@@ -16,6 +16,8 @@
 #include <keel/console.h>
 #include <keel/conswitch.h>
 #include <keel/lib.h>
+#include <keel/arch.h>
+#include <asm/cpu_ops.h>
 #include <keel/domain.h>
 #include <keel/log.h>
 #include <keel/mm.h>
@@ -138,16 +140,13 @@ static void ring_put(const char *s, size_t len)
     ring_pos += len;
 }
 
-void printk(int level, const char *fmt, ...)
+static void vprintk(int level, const char *fmt, va_list ap)
 {
     char line[LINE_MAX];
-    va_list ap;
     int n;
 
     line[0] = (char)('0' + (level < 0 ? 0 : level > 9 ? 9 : level));
-    va_start(ap, fmt);
     n = vsnprintf(line + 1, sizeof(line) - 1, fmt, ap);
-    va_end(ap);
     if (n < 0)
         return;
     n = MIN(n + 1, (int)sizeof(line) - 1);
@@ -160,6 +159,43 @@ void printk(int level, const char *fmt, ...)
         uart_write(line + 1, (size_t)n - 1);
     }
     spin_unlock(&log_lock);
+}
+
+void printk(int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vprintk(level, fmt, ap);
+    va_end(ap);
+}
+
+void gprintk(struct domain *d, int level, const char *fmt, ...)
+{
+    static struct ratelimit all;
+    uint64_t now = rdtsc(), window = arch_tsc_khz() * (uint64_t)GPRINTK_WINDOW_MS;
+    uint32_t missed = 0, missed_all = 0;
+    va_list ap;
+    int ok;
+
+    if (level >= LOG_DEBUG && level > console_loglvl)
+        return;                         /* a debug line nobody asked for: not even formatted */
+    spin_lock(&log_lock);
+    ok = ratelimit_ok(&all, now, window, GPRINTK_BURST_ALL, &missed_all);
+    if (ok && !ratelimit_ok(&d->log_rl, now, window, GPRINTK_BURST, &missed)) {
+        ok = 0;
+        all.count--;                    /* not used after all: the domain's own budget said no */
+    }
+    spin_unlock(&log_lock);
+    if (!ok)
+        return;
+    if (missed_all)
+        printk(LOG_WARN, "%u guest-caused log lines suppressed\n", missed_all);
+    if (missed)
+        printk(level, "d%u: %u log lines suppressed\n", d->id, missed);
+    va_start(ap, fmt);
+    vprintk(level, fmt, ap);
+    va_end(ap);
 }
 
 void console_force_unlock(void)

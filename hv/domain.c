@@ -160,6 +160,8 @@ void domain_destroy(struct domain *d)
             domains[i] = NULL;
     spin_unlock(&table_lock);
     evtchn_domain_destroy(d);           /* waits for them; before anything its ports point into goes */
+    if (d->log_rl.missed)
+        pr_info("d%u: %u log lines suppressed\n", d->id, d->log_rl.missed);
     foreign_domain_gone(d);             /* dom0 no longer sees its frames */
     if (d->platform_free)
         d->platform_free(d);
@@ -406,7 +408,7 @@ void domain_portio(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_
     /* Nothing there: an ISA bus floats high. */
     if (in)
         *val = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
-    pr_debug("d%u: unclaimed %s port %#x size %u\n", d->id, in ? "in" : "out", port, size);
+    gprintk(d, LOG_DEBUG, "d%u: unclaimed %s port %#x size %u\n", d->id, in ? "in" : "out", port, size);
 }
 
 void domain_console_putc(struct domain *d, char c)

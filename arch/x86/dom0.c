@@ -189,7 +189,7 @@ static int pm1_cnt(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_
             pr_info("d%u: dom0 entered S5 (power off)\n", d->id);
             domain_shutdown(d, SHUTDOWN_POWEROFF, 0);
         } else {
-            pr_warn("d%u: sleep state with SLP_TYP %u refused (only S5 is supported)\n", d->id, typ);
+            gprintk(d, LOG_WARN, "d%u: sleep state with SLP_TYP %u refused (only S5 is supported)\n", d->id, typ);
         }
         return 0;
     }

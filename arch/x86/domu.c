@@ -64,7 +64,7 @@ void domain_ioapic_deliver(struct domain *d, uint64_t rte)
     unsigned mode = RTE_DELIVERY(rte);
 
     if (mode != 0 && mode != 1) {
-        pr_warn("d%u: I/O APIC delivery mode %u not emulated\n", d->id, mode);
+        gprintk(d, LOG_WARN, "d%u: I/O APIC delivery mode %u not emulated\n", d->id, mode);
         return;
     }
     for (uint32_t i = 0; i < d->nr_vcpus; i++) {
@@ -222,7 +222,7 @@ static int power_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint
         if (SLP_TYP(*val) == S5_TYP)
             domain_shutdown(d, SHUTDOWN_POWEROFF, 0);
         else
-            pr_warn("d%u: sleep type %u refused (only S5 is supported)\n", d->id, SLP_TYP(*val));
+            gprintk(d, LOG_WARN, "d%u: sleep type %u refused (only S5 is supported)\n", d->id, SLP_TYP(*val));
     }
     return 0;
 }

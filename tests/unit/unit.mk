@@ -36,7 +36,7 @@ SRC_foreign   := hv/foreign.c
 SRC_domain    := hv/domain.c
 SRC_sched     := hv/sched.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign domain sched
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign domain sched ratelimit
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <asm/guest_walk.h>
 #include <asm/processor.h>
+#include <keel/lib.h>
 #include <keel/log.h>
 #include "vmx_internal.h"
 
 #define RFLAGS_DF       (1u << 10)
-#define STRING_BATCH    4096    /* elements per exit; the instruction restarts for more */
+/* Elements per exit; the instruction restarts for more (with any interrupt taken between). */
+#define STRING_BATCH    1024
 
 static uint64_t size_mask(unsigned size)
 {
@@ -24,6 +26,40 @@ static uint64_t addr_mask(void)
     return as == 0 ? 0xffffull : as == 1 ? 0xffffffffull : ~0ull;
 }
 
+/*
+ * One element's guest-physical address, or two when it crosses a page
+ * (each page translated and checked, at the guest's CPL): 0, or the
+ * fault injected (-EFAULT) or the domain crashed (-EIO).
+ */
+static int element_xlate(struct vcpu *v, uint64_t gla, unsigned size, unsigned access, uint64_t gpa[2],
+                         unsigned *first)
+{
+    uint32_t pf;
+    int rc;
+
+    *first = (unsigned)MIN((uint64_t)size, 4096 - (gla & 4095));
+    rc = vmx_guest_translate(v, gla, access, &gpa[0], &pf);
+    if (!rc && *first < size)
+        rc = vmx_guest_translate(v, gla += *first, access, &gpa[1], &pf);
+    if (rc == -EFAULT) {
+        vmx_inject_exception(v, 14, 1, pf);     /* #PF at the page that failed */
+        v->arch.regs.cr2 = gla;
+    }
+    return rc;
+}
+
+static int element_copy(struct domain *d, const uint64_t gpa[2], unsigned first, unsigned size, uint32_t *val,
+                        int to_guest)
+{
+    uint8_t *b = (uint8_t *)val;
+
+    if (to_guest)
+        return domain_copy_to(d, gpa[0], b, first) ||
+               (first < size && domain_copy_to(d, gpa[1], b + first, size - first));
+    return domain_copy_from(d, b, gpa[0], first) ||
+           (first < size && domain_copy_from(d, b + first, gpa[1], size - first));
+}
+
 static void string_io(struct vcpu *v, uint64_t q)
 {
     struct guest_regs *r = &v->arch.regs;
@@ -33,30 +69,26 @@ static void string_io(struct vcpu *v, uint64_t q)
     uint64_t *index = in ? &r->rdi : &r->rsi;
     int64_t step = (vmcs_readl(GUEST_RFLAGS) & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
     uint64_t count = rep ? (r->rcx & amask) : 1;
-    unsigned done = 0;
+    unsigned done = 0, user = ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ? GW_USER : 0;
 
     while (count && done < STRING_BATCH) {
-        uint64_t gpa;
-        uint32_t val = 0, pf;
-        int rc = vmx_guest_translate(v, gla, in ? GW_WRITE : 0, &gpa, &pf);
+        uint64_t gpa[2];
+        uint32_t val = 0;
+        unsigned first;
+        int rc = element_xlate(v, gla, size, (in ? GW_WRITE : 0) | user, gpa, &first);
 
-        if (rc == -EIO)
-            return;                                   /* the domain was crashed */
-        if (rc) {
-            vmx_inject_exception(v, 14, 1, pf);      /* #PF at the element's address */
-            v->arch.regs.cr2 = gla;
-            return;
-        }
+        if (rc)
+            return;                                   /* #PF injected, or the domain crashed */
         if (in) {
             domain_portio(v, IO_QUAL_PORT(q), size, 1, &val);
-            rc = domain_copy_to(v->domain, gpa, &val, size);
+            rc = element_copy(v->domain, gpa, first, size, &val, 1);
         } else {
-            rc = domain_copy_from(v->domain, &val, gpa, size);
+            rc = element_copy(v->domain, gpa, first, size, &val, 0);
             if (!rc)
                 domain_portio(v, IO_QUAL_PORT(q), size, 0, &val);
         }
         if (rc) {
-            domain_crash(v->domain, "string I/O to non-RAM guest address %#lx", (unsigned long)gpa);
+            domain_crash(v->domain, "string I/O to non-RAM guest address %#lx", (unsigned long)gpa[0]);
             return;
         }
         *index = (*index & ~amask) | ((*index + (uint64_t)step) & amask);

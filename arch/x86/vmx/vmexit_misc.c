@@ -65,14 +65,15 @@ static void guest_write_cr0(struct vcpu *v, uint64_t val)
      */
     if ((val >> 32) || (val & ~(vmx_cfg.cr0_fixed1 | X86_CR0_CD | X86_CR0_NW)) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
         ((val & X86_CR0_NW) && !(val & X86_CR0_CD))) {
-        pr_debug("d%u v%u: MOV to CR0 %#lx refused (#GP)\n", v->domain->id, v->id, (unsigned long)val);
+        gprintk(v->domain, LOG_DEBUG, "d%u v%u: MOV to CR0 %#lx refused (#GP)\n", v->domain->id, v->id,
+                (unsigned long)val);
         vmx_inject_gp(v);
         return;
     }
     if ((val & X86_CR0_PG) && (efer & EFER_LME)) {
         if (!(vmx_guest_cr4() & X86_CR4_PAE)) {
-            pr_debug("d%u v%u: MOV to CR0 %#lx with EFER.LME and no PAE (#GP)\n", v->domain->id, v->id,
-                    (unsigned long)val);
+            gprintk(v->domain, LOG_DEBUG, "d%u v%u: MOV to CR0 %#lx with EFER.LME and no PAE (#GP)\n",
+                    v->domain->id, v->id, (unsigned long)val);
             vmx_inject_gp(v);       /* 10.8.5: long mode needs PAE first */
             return;
         }

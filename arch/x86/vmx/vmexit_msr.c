@@ -166,7 +166,7 @@ void vmexit_msr_read(struct vcpu *v, const struct vmx_exit *e)
 
 
     if (msr_read(v, msr, &val) != MSR_OK) {
-        pr_debug("d%u: rdmsr %#x: #GP\n", v->domain->id, msr);
+        gprintk(v->domain, LOG_DEBUG, "d%u: rdmsr %#x: #GP\n", v->domain->id, msr);
         vmx_inject_gp(v);
         return;
     }
@@ -182,7 +182,7 @@ void vmexit_msr_write(struct vcpu *v, const struct vmx_exit *e)
 
 
     if (msr_write(v, msr, val) != MSR_OK) {
-        pr_debug("d%u: wrmsr %#x <- %#lx: #GP\n", v->domain->id, msr, (unsigned long)val);
+        gprintk(v->domain, LOG_DEBUG, "d%u: wrmsr %#x <- %#lx: #GP\n", v->domain->id, msr, (unsigned long)val);
         vmx_inject_gp(v);
         return;
     }

@@ -68,7 +68,7 @@ static void deliver_ipi(struct vcpu *src)
             }
             break;
         default:
-            pr_debug("d%u: IPI delivery mode %u not emulated\n", d->id, ICR_MODE(lo));
+            gprintk(d, LOG_DEBUG, "d%u: IPI delivery mode %u not emulated\n", d->id, ICR_MODE(lo));
         }
     }
 }

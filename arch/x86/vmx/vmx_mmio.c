@@ -19,6 +19,7 @@ struct mmio_ctx {
     struct emu_ctx emu;
     struct vcpu *v;
     const struct mmio *dev;
+    unsigned user;                  /* GW_USER at CPL 3: the U/S bits apply (SDM 4.6) */
 };
 
 static struct mmio_ctx *ctx_of(struct emu_ctx *c) { return (struct mmio_ctx *)c; }
@@ -26,13 +27,14 @@ static struct mmio_ctx *ctx_of(struct emu_ctx *c) { return (struct mmio_ctx *)c;
 static int walk(struct emu_ctx *c, uint64_t gla, unsigned access, uint64_t *gpa)
 {
     uint32_t pf;
-    int rc = vmx_guest_translate(ctx_of(c)->v, gla, access, gpa, &pf);
+    int rc = vmx_guest_translate(ctx_of(c)->v, gla, access | ctx_of(c)->user, gpa, &pf);
 
+    /* CR2 only when the fault is delivered: a second-page fetch is speculative. */
     if (rc == -EFAULT) {
         c->fault_vector = 14;
         c->fault_error = pf;
         c->fault_has_error = 1;
-        ctx_of(c)->v->arch.regs.cr2 = gla;
+        c->fault_addr = gla;
     }
     return rc ? -1 : 0;         /* -EIO: the domain was crashed */
 }
@@ -122,6 +124,7 @@ void vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
     m.emu.default32 = (cs_ar & CS_AR_DB) != 0;
     m.emu.mmio_gpa = gpa;
     m.emu.fault_vector = NO_FAULT;
+    m.user = ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ? GW_USER : 0;
 
     res = emulate_mmio(&m.emu);
     switch (res) {
@@ -139,8 +142,11 @@ void vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
     case EMU_FAULT:
         if (m.emu.fault_vector == NO_FAULT)
             domain_crash(v->domain, "cannot fetch the instruction at RIP %#lx", (unsigned long)m.emu.rip);
-        else if (v->domain->state == DOMAIN_RUNNING)
+        else if (v->domain->state == DOMAIN_RUNNING) {
             vmx_inject_exception(v, m.emu.fault_vector, m.emu.fault_has_error, m.emu.fault_error);
+            if (m.emu.fault_vector == 14)
+                r->cr2 = m.emu.fault_addr;
+        }
         return;
     case EMU_UNHANDLED:
         domain_crash(v->domain, "cannot emulate the MMIO access at %#lx, RIP %#lx, bytes %02x %02x %02x %02x %02x %02x",

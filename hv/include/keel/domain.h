@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <asm/vcpu_arch.h>
 #include <keel/evtchn.h>
+#include <keel/ratelimit.h>
 
 #define DOMAIN_MAX          64          /* domains at once, dom0 included */
 #define DOMAIN_MAX_VCPUS    8
@@ -73,6 +74,7 @@ struct domain {
     uint64_t con_prod;              /* bytes ever written to it */
     int con_notify;                 /* its next byte raises KEEL_VIRQ_CONSOLE (a reader waits) */
     int con_event;                  /* that byte came: domain_console_event() sends the VIRQ */
+    struct ratelimit log_rl;        /* gprintk()'s budget for this domain (under the log lock) */
     /* The domain's emulated devices: typed console input goes to @console_input. */
     void *platform;
     void (*platform_free)(struct domain *d);

@@ -47,6 +47,7 @@ struct emu_ctx {
     unsigned fault_vector;
     uint32_t fault_error;
     int fault_has_error;
+    uint64_t fault_addr;                    /* #PF: the linear address, for CR2 once injected */
 };
 
 enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS };
