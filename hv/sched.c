@@ -23,11 +23,10 @@ struct runlist {
     spinlock_t lock;
     unsigned nr, next;                      /* next: where the round-robin search starts */
     struct vcpu *v[SCHED_MAX_PER_CPU];
-    uint64_t slice_end;                     /* TSC; ~0 when nobody waits for this CPU */
-    volatile int resched;                   /* leave the guest: the list has news */
 };
 
 static struct runlist runlists[MAX_CPUS] = { [0 ... MAX_CPUS - 1] = { .lock = SPINLOCK_INIT_LEVEL(LOCK_SCHED) } };
+struct sched_cpu sched_cpu[MAX_CPUS];
 
 static int domain_can_run(const struct domain *d)
 {
@@ -83,7 +82,7 @@ void sched_remove_vcpu(struct vcpu *v)
 
 static void cpu_resched(unsigned cpu)
 {
-    __atomic_store_n(&runlists[cpu].resched, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&sched_cpu[cpu].resched, 1, __ATOMIC_RELEASE);
     if (cpu != this_cpu()->cpu_id)
         arch_cpu_kick(cpu);
 }
@@ -104,20 +103,9 @@ void domain_kick(struct domain *d)
         vcpu_kick(d->vcpus[i]);
 }
 
-int sched_should_leave(struct vcpu *v)
-{
-    struct runlist *rl = &runlists[v->processor];
-
-    if (!domain_can_run(v->domain) || v->blocked)
-        return 1;
-    if (__atomic_load_n(&rl->resched, __ATOMIC_ACQUIRE))
-        return 1;
-    return rl->slice_end != ~0ull && rdtsc() >= rl->slice_end;
-}
-
 uint64_t sched_slice_end(void)
 {
-    return runlists[this_cpu()->cpu_id].slice_end;
+    return sched_cpu[this_cpu()->cpu_id].slice_end;
 }
 
 /* Can @v run now? A blocked vCPU is asked whether its event came (else *wake: when it may). */
@@ -181,23 +169,24 @@ void sched_run(struct domain *until)
 {
     unsigned cpu = this_cpu()->cpu_id;
     struct runlist *rl = &runlists[cpu];
+    struct sched_cpu *sc = &sched_cpu[cpu];
 
     for (;;) {
         uint64_t now = rdtsc(), wake = ~0ull, t0;
         unsigned nr;
         struct vcpu *v;
 
-        __atomic_store_n(&rl->resched, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&sc->resched, 0, __ATOMIC_RELEASE);
         v = pick(rl, now, &wake, &nr);
         if (until && until->state != DOMAIN_RUNNING && !domain_on_cpu(until))
             return;
         if (!v) {
             /* Sleep until a timer or an IPI; the kick that follows any change wakes us. */
-            if (!__atomic_load_n(&rl->resched, __ATOMIC_ACQUIRE))
-                arch_cpu_sleep(wake, &rl->resched);
+            if (!__atomic_load_n(&sc->resched, __ATOMIC_ACQUIRE))
+                arch_cpu_sleep(wake, &sc->resched);
             continue;
         }
-        rl->slice_end = nr > 1 ? now + arch_tsc_khz() * SCHED_SLICE_US / 1000 : ~0ull;
+        sc->slice_end = nr > 1 ? now + arch_tsc_khz() * SCHED_SLICE_US / 1000 : ~0ull;
         /*
          * pick() saw the domain runnable, but a pause may have come since,
          * and its sched_quiesce() returned seeing neither running nor a

@@ -164,6 +164,26 @@ case_bochs_hostile() {
     [ "$lines" -le 30 ] || { echo "    more than the budget"; return 1; }
 }
 
+# The exit path's cost, held to tests/exit-cost-limits (deterministic
+# instruction counts under Bochs, not a timing): tests/guests/bench.c.
+case_bochs_exit_cost() {
+    local name limit got bad=0
+    make_iso i386-pc "$OUT/exitcost.iso" "console=com1 keel.test=guest" "$BUILD/guests/bench.elf|bench" &&
+    run_bochs "$1" 300 "$OUT/exitcost.iso" 1
+    expect "$1" '^\(KEEL\) \(d1\) PASS bench$' || return 1
+    while read -r name limit; do
+        case $name in ''|'#'*) continue ;; esac
+        got=$(grep -aoE "BENCH $name [0-9]+" "$1" | grep -oE '[0-9]+$')
+        if [ -z "$got" ]; then
+            echo "    no figure for $name"; bad=1
+        elif [ "$got" -gt "$limit" ]; then
+            echo "    $name: $got instructions per exit, limit $limit (tests/exit-cost-limits)"; bad=1
+        fi
+    done < tests/exit-cost-limits
+    echo "    $(grep -aoE 'BENCH [a-z0-9]+ [0-9]+' "$1" | sed 's/BENCH //' | tr '\n' ' ')"
+    [ $bad = 0 ]
+}
+
 # A CPU with VMX but without EPT (Core 2 Penryn): Keel boots, says why, runs no guest.
 case_bochs_no_ept() {
     make_iso i386-pc "$OUT/noept.iso" "console=com1 keel.test=guest" "$BUILD/guests/cpuid.elf|cpuid" &&
@@ -318,7 +338,7 @@ case_bochs_dom0_console() {
     refuse "$log" '^\(KEEL\) (WARN|ERROR):' 'crashed|Kernel panic|Oops|key .* has no meaning'
 }
 
-ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_hostile bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_smp bochs_dom0_console bochs_domu"
+ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct bochs_grub bochs_guests bochs_hostile bochs_exit_cost bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_smp bochs_dom0_console bochs_domu"
 for c in ${@:-$ALL}; do
     log="$OUT/$c.log"
     rm -f "$log"

@@ -44,13 +44,9 @@ vmx_run:
         mov     $HOST_RSP, %eax         /* RSP is 16-byte aligned here, as calls want */
         vmwrite %rsp, %rax
 .Lenter:
+        /* CR2 is not in the VMCS: the CPU holds the guest's, switched with its lazy state. */
         mov     (%rsp), %rdi
-        mov     GR_CR2(%rdi), %rax      /* CR2 is not in the VMCS */
-        mov     %cr2, %rdx
-        cmp     %rax, %rdx
-        je      1f
-        mov     %rax, %cr2
-1:      cmpq    $0, GR_LAUNCHED(%rdi)   /* flags survive the MOVs below */
+        cmpq    $0, GR_LAUNCHED(%rdi)   /* flags survive the MOVs below */
         mov     GR_RAX(%rdi), %rax
         mov     GR_RCX(%rdi), %rcx
         mov     GR_RDX(%rdi), %rdx
@@ -93,8 +89,6 @@ vmx_vmexit:                             /* HOST_RIP: RSP = HOST_RSP */
         mov     %r14, GR_R14(%rdi)
         mov     %r15, GR_R15(%rdi)
         pop     GR_RDI(%rdi)
-        mov     %cr2, %rax
-        mov     %rax, GR_CR2(%rdi)
         movq    $1, GR_LAUNCHED(%rdi)
         xor     %ebp, %ebp              /* a clean frame chain for backtraces */
         mov     8(%rsp), %rdi

@@ -57,18 +57,23 @@ static __attribute__((noinline, cold)) void cpuid_slow(struct vcpu *v, uint32_t 
                                     sub == 1, host_cpuid);      /* XCR0 and XSS are the guest's */
 }
 
+/* What the table does not answer (vmx_cpuid_exit() answers the rest inline). */
 void vmexit_cpuid(struct vcpu *v, const struct vmx_exit *e)
 {
     struct guest_regs *r = &v->arch.regs;
     uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
     struct cpuid_out out;
 
-    if (!cpuid_table_lookup(&v->arch.cpuid, leaf, sub, &out))
+    if (leaf == 1 || (leaf == 7 && sub == 0)) {
+        /* The table's answer with the bits that mirror the guest's own CR4 (no host CPUID). */
+        uint64_t cr4 = vmcs_readl(GUEST_CR4);
+        out = v->arch.cpuid.basic[leaf][0];
+        if (leaf == 1 && (cr4 & X86_CR4_OSXSAVE))
+            out.ecx |= CPUID1_ECX_OSXSAVE;
+        else if (leaf == 7 && (cr4 & X86_CR4_PKE))
+            out.ecx |= CPUID7_ECX_OSPKE;
+    } else if (!cpuid_table_lookup(&v->arch.cpuid, leaf, sub, &out)) {
         cpuid_slow(v, leaf, sub, &out);
-    /* 32-bit results zero-extend into the 64-bit registers. */
-    r->rax = out.eax;
-    r->rbx = out.ebx;
-    r->rcx = out.ecx;
-    r->rdx = out.edx;
-    vmx_skip_instruction(v);
+    }
+    vmx_cpuid_result(v, &out);
 }

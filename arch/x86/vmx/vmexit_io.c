@@ -43,7 +43,7 @@ static int element_xlate(struct vcpu *v, uint64_t gla, unsigned size, unsigned a
         rc = vmx_guest_translate(v, gla += *first, access, &gpa[1], &pf);
     if (rc == -EFAULT) {
         vmx_inject_exception(v, 14, 1, pf);     /* #PF at the page that failed */
-        v->arch.regs.cr2 = gla;
+        vmx_set_cr2(v, gla);
     }
     return rc;
 }

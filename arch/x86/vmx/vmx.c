@@ -784,17 +784,13 @@ static inline void prepare_entry(struct vcpu *v)
     }
 }
 
-/* After each VM exit (called by vmentry.S): 0 to enter the guest again. */
-int vmx_exit_dispatch(struct vcpu *v)
+/* Every exit but the two hottest: a failed entry, an interrupted event, the table. */
+static __attribute__((noinline)) int exit_other(struct vcpu *v, struct vmx_exit *e)
 {
     struct domain *d = v->domain;
-    struct vmx_exit e;
     uint32_t idt;
 
-    __atomic_store_n(&v->arch.in_guest, 0, __ATOMIC_RELEASE);
-    v->arch.exits++;
-    e.reason.full = vmcs_read32(VM_EXIT_REASON);
-    if (__builtin_expect(e.reason.failed_vmentry, 0)) {
+    if (__builtin_expect(e->reason.failed_vmentry, 0)) {
         entry_failed(v, 0);
         return 1;
     }
@@ -802,19 +798,37 @@ int vmx_exit_dispatch(struct vcpu *v)
      * 28.2.4: an event whose delivery was cut short by this exit is delivered
      * again. Only exits that can happen during event delivery carry one.
      */
-    idt = e.reason.basic < 64 && ((1ull << e.reason.basic) & DURING_DELIVERY) ?
+    idt = e->reason.basic < 64 && ((1ull << e->reason.basic) & DURING_DELIVERY) ?
           vmcs_read32(IDT_VECTORING_INFO_FIELD) : 0;
     if (idt & INTR_INFO_VALID) {
         v->arch.pending_event = idt & ~INTR_INFO_NMI_UNBLOCK_IRET;
         if (idt & INTR_INFO_DELIVER_CODE)
             v->arch.pending_error = vmcs_read32(IDT_VECTORING_ERROR_CODE);
     }
-    if (__builtin_expect(e.reason.basic < EXIT_REASON_MAX && exit_handlers[e.reason.basic] != NULL, 1)) {
-        exit_handlers[e.reason.basic](v, &e);
+    if (__builtin_expect(e->reason.basic < EXIT_REASON_MAX && exit_handlers[e->reason.basic] != NULL, 1)) {
+        exit_handlers[e->reason.basic](v, e);
     } else {
-        domain_crash(d, "unexpected VM exit, reason %u", e.reason.basic);
+        domain_crash(d, "unexpected VM exit, reason %u", e->reason.basic);
         vmcs_dump();
     }
+    return 0;
+}
+
+/* After each VM exit (called by vmentry.S): 0 to enter the guest again. */
+int vmx_exit_dispatch(struct vcpu *v)
+{
+    struct vmx_exit e;
+
+    __atomic_store_n(&v->arch.in_guest, 0, __ATOMIC_RELEASE);
+    v->arch.exits++;
+    e.reason.full = vmcs_read32(VM_EXIT_REASON);
+    /* CPUID and VMCALL exits are never a failed entry and interrupt no event delivery (28.2.4). */
+    if (__builtin_expect(e.reason.full == EXIT_REASON_CPUID, 1))
+        vmx_cpuid_exit(v);
+    else if (e.reason.full == EXIT_REASON_VMCALL)
+        vmexit_vmcall(v, &e);
+    else if (exit_other(v, &e))
+        return 1;
     if (sched_should_leave(v))
         return 1;
     /* Only a guest using its LAPIC (or with the preemption timer on) has events to deliver. */

@@ -3,6 +3,8 @@
 #define VMX_INTERNAL_H
 #include <stddef.h>
 #include <stdint.h>
+#include <asm/cpu_ops.h>
+#include <asm/cpuid_policy.h>
 #include <asm/ept.h>
 #include <asm/vmx.h>
 #include <asm/vmx_caps.h>
@@ -84,6 +86,36 @@ static inline void vmx_skip_instruction(struct vcpu *v)
     (void)v;
     vmx_complete_instruction(vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
 }
+/* A #PF's address, for the vCPU running here (its CR2 is live in the CPU, vmx_switch.c). */
+static inline void vmx_set_cr2(struct vcpu *v, uint64_t cr2)
+{
+    v->arch.regs.cr2 = cr2;
+    write_cr2(cr2);
+}
+/* A CPUID's answer: 32-bit results zero-extend into the 64-bit registers. */
+static inline void vmx_cpuid_result(struct vcpu *v, const struct cpuid_out *out)
+{
+    struct guest_regs *r = &v->arch.regs;
+
+    r->rax = out->eax;
+    r->rbx = out->ebx;
+    r->rcx = out->ecx;
+    r->rdx = out->edx;
+    vmx_skip_instruction(v);
+}
+
+/* The hottest exit, inline in the dispatcher: the vCPU's table, else vmexit_cpuid(). */
+static inline void vmx_cpuid_exit(struct vcpu *v)
+{
+    struct cpuid_out out;
+
+    if (__builtin_expect(cpuid_table_lookup(&v->arch.cpuid, (uint32_t)v->arch.regs.rax,
+                                            (uint32_t)v->arch.regs.rcx, &out), 1))
+        vmx_cpuid_result(v, &out);
+    else
+        vmexit_cpuid(v, NULL);
+}
+
 /* Queue an exception for the next entry (SDM 27.6, 28.2.4 for merging). */
 void vmx_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error);
 static inline void vmx_inject_gp(struct vcpu *v) { vmx_inject_exception(v, 13, 1, 0); }

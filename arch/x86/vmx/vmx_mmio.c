@@ -145,7 +145,7 @@ void vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
         else if (v->domain->state == DOMAIN_RUNNING) {
             vmx_inject_exception(v, m.emu.fault_vector, m.emu.fault_has_error, m.emu.fault_error);
             if (m.emu.fault_vector == 14)
-                r->cr2 = m.emu.fault_addr;
+                vmx_set_cr2(v, m.emu.fault_addr);
         }
         return;
     case EMU_UNHANDLED:

@@ -2,7 +2,9 @@
  * What changes hands when a physical CPU switches from one vCPU to another:
  * the state VM entry and exit do not load (SDM 27.3/28.5 list what they do):
  * x87/SSE/AVX and the other XSAVE components (Vol. 1 ch. 13), XCR0,
- * IA32_XSS, the SYSCALL MSRs, KERNEL_GS_BASE, TSC_AUX and, once the vCPU
+ * IA32_XSS, the SYSCALL MSRs, KERNEL_GS_BASE, TSC_AUX, CR2 (only guest
+ * mode and Keel's own #PF injections change it: Keel takes no page faults)
+ * and, once the vCPU
  * has used them, DR0-3 and DR6 (DR7 is in the VMCS). Switched lazily:
  * only when the next vCPU on a CPU is not the one whose state is loaded.
  * Also: the scheduler's arch hooks (is a blocked vCPU ready, sleep, kick).
@@ -123,6 +125,7 @@ static void state_save(struct vcpu *v)
 
     if (a->dr_live)
         dr_save(a);
+    a->regs.cr2 = read_cr2();
     a->star = rdmsr(MSR_STAR);
     a->lstar = rdmsr(MSR_LSTAR);
     a->cstar = rdmsr(MSR_CSTAR);
@@ -167,6 +170,7 @@ static void state_load(struct vcpu *v)
 
     if (a->dr_live)
         dr_load(a);
+    write_cr2(a->regs.cr2);
     wrmsr(MSR_STAR, a->star);
     wrmsr(MSR_LSTAR, a->lstar);
     wrmsr(MSR_CSTAR, a->cstar);

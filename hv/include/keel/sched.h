@@ -7,6 +7,8 @@
 #ifndef KEEL_SCHED_H
 #define KEEL_SCHED_H
 #include <stdint.h>
+#include <asm/cpu_ops.h>
+#include <keel/domain.h>
 
 struct vcpu;
 struct domain;
@@ -23,8 +25,28 @@ void sched_remove_vcpu(struct vcpu *v);
  * and none of its vCPUs is on a CPU any more; without, never.
  */
 void sched_run(struct domain *until);
-/* Called after each VM exit: leave the guest for the scheduler now? */
-int sched_should_leave(struct vcpu *v);
+/* What the exit path reads of a CPU's scheduler (hv/sched.c owns it). */
+struct sched_cpu {
+    volatile int resched;           /* leave the guest: the run list has news */
+    uint64_t slice_end;             /* TSC; ~0 when nobody waits for this CPU */
+} __attribute__((aligned(64)));
+extern struct sched_cpu sched_cpu[];
+
+/*
+ * Called after each VM exit (inline: it is on every one): leave the guest
+ * for the scheduler now? Its domain stopped or paused, it blocked, the
+ * run list has news, or its slice is over.
+ */
+static inline int sched_should_leave(struct vcpu *v)
+{
+    const struct sched_cpu *sc = &sched_cpu[v->processor];
+    const struct domain *d = v->domain;
+
+    if (d->state != DOMAIN_RUNNING || __atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE) || v->blocked ||
+        __atomic_load_n(&sc->resched, __ATOMIC_ACQUIRE))
+        return 1;
+    return sc->slice_end != ~0ull && rdtsc() >= sc->slice_end;
+}
 /* TSC when this CPU's current slice ends (~0: none), for the arch's timer. */
 uint64_t sched_slice_end(void);
 /* @v has a new event: get it onto its CPU soon (wake it if blocked). */
