@@ -1,8 +1,10 @@
 /*
  * Guest page-table walk (see asm/guest_walk.h). Permission rules: SDM 4.6
- * (supervisor writes honour CR0.WP; NX needs EFER.NXE). Reserved-bit faults
- * are not produced (with MAXPHYADDR taken as 52 there are none in the address
- * fields; bits 52-62 are ignored or protection keys). Accessed and
+ * (supervisor writes honour CR0.WP; NX needs EFER.NXE). Reserved bits
+ * (4.4.2 for PAE, 4.5.4 for 4- and 5-level paging) fault with RSVD set:
+ * address bits at or above MAXPHYADDR, XD without EFER.NXE, PS in a PML5E
+ * or PML4E, the low address bits of a large page, a PAE PDPTE's reserved
+ * bits. Accessed and
  * dirty bits are not set: the emulator's accesses follow a real access by
  * the guest that the CPU already made (the instruction faulted on EPT).
  */
@@ -13,6 +15,7 @@
 #define CR0_WP      (1ull << 16)
 #define CR4_PSE     (1ull << 4)
 #define CR4_PAE     (1ull << 5)
+#define CR4_LA57    (1ull << 12)
 #define EFER_LMA    (1ull << 10)
 #define EFER_NXE    (1ull << 11)
 #define P           (1ull << 0)
@@ -21,6 +24,21 @@
 #define PS          (1ull << 7)
 #define NX          (1ull << 63)
 #define ADDR52      0x000ffffffffff000ull
+#define PDPTE_PAE_RSVD 0x1e6ull      /* bits 2:1 and 8:5 of a PAE PDPTE */
+
+static int rsvd_fault(uint32_t *pf, unsigned access)
+{
+    *pf = (access & (GW_WRITE | GW_USER | GW_FETCH)) | GW_PRESENT | GW_RSVD;
+    return -EFAULT;
+}
+
+/* Bits no entry may set: address bits from MAXPHYADDR to 51, and XD without EFER.NXE. */
+static uint64_t rsvd_bits(const struct guest_walk *w)
+{
+    unsigned maxphy = w->maxphyaddr && w->maxphyaddr < 52 ? w->maxphyaddr : 52;
+
+    return (ADDR52 & ~((1ull << maxphy) - 1)) | (w->efer & EFER_NXE ? 0 : NX);
+}
 
 static int fault(uint32_t *pf, unsigned access, int present)
 {
@@ -43,7 +61,7 @@ static int check(uint64_t rights_rw, uint64_t rights_us, int nx, const struct gu
 int guest_walk(const struct guest_walk *w, uint64_t gla, unsigned access, uint64_t *gpa,
                uint32_t *pf_error)
 {
-    uint64_t rw = 1, us = 1, table;
+    uint64_t rw = 1, us = 1, table, rsvd = rsvd_bits(w);
     int nx = 0, levels;
 
     if (!(w->cr0 & CR0_PG)) {
@@ -78,7 +96,7 @@ int guest_walk(const struct guest_walk *w, uint64_t gla, unsigned access, uint64
     }
 
     if (w->efer & EFER_LMA) {
-        levels = 4;
+        levels = w->cr4 & CR4_LA57 ? 5 : 4;     /* 5-level paging (4.5.1) */
         table = w->cr3 & ADDR52;
     } else {
         /* PAE (4.4): the PDPTE selected by bits 31:30, from the 32-byte table at CR3. */
@@ -88,6 +106,8 @@ int guest_walk(const struct guest_walk *w, uint64_t gla, unsigned access, uint64
             return -EIO;
         if (!(pdpte & P))
             return fault(pf_error, access, 0);
+        if (pdpte & (PDPTE_PAE_RSVD | (rsvd & ~NX) | NX))
+            return rsvd_fault(pf_error, access);
         levels = 2;
         table = pdpte & ADDR52;
     }
@@ -99,6 +119,10 @@ int guest_walk(const struct guest_walk *w, uint64_t gla, unsigned access, uint64
             return -EIO;
         if (!(e & P))
             return fault(pf_error, access, 0);
+        /* PS is reserved above the PDPT; a large page's address bits below its size are too (PAT aside). */
+        if ((e & rsvd) || ((e & PS) && level >= 4) ||
+            ((e & PS) && level >= 2 && level <= 3 && (e & (((1ull << (12 + 9 * (level - 1))) - 1) & ~0x1fffull))))
+            return rsvd_fault(pf_error, access);
         rw &= !!(e & RW);
         us &= !!(e & US);
         nx |= !!(e & NX);

@@ -94,11 +94,17 @@ static void test_pae(void **state)
     assert_int_equal(gpa, 0x3ff010);
     assert_int_equal(walk(0xc0202010, GW_FETCH, &gpa, &pf), -EFAULT);
     assert_int_equal(pf, GW_PRESENT | GW_FETCH);
-    w.efer = 0;                                          /* NX ignored without EFER.NXE */
+    w.efer = 0;                                          /* XD is a reserved bit without EFER.NXE */
+    assert_int_equal(walk(0xc0202010, 0, &gpa, &pf), -EFAULT);
+    assert_int_equal(pf, GW_PRESENT | GW_RSVD);
+    put64(0x3000 + 2 * 8, 0x3ff000 | P | RW);
     assert_int_equal(walk(0xc0202010, GW_FETCH, &gpa, &pf), 0);
     assert_int_equal(walk(0xc0512345, 0, &gpa, &pf), 0);
     assert_int_equal(gpa, 0x312345);
     assert_int_equal(walk(0x00001000, 0, &gpa, &pf), -EFAULT);             /* PDPTE 0 not present */
+    put64(0x1020 + 0 * 8, 0x5000 | P | RW);             /* RW is reserved in a PAE PDPTE (4.4.1) */
+    assert_int_equal(walk(0x00001000, GW_WRITE, &gpa, &pf), -EFAULT);
+    assert_int_equal(pf, GW_PRESENT | GW_RSVD | GW_WRITE);
 }
 
 static void test_long_mode(void **state)
@@ -126,6 +132,58 @@ static void test_long_mode(void **state)
     assert_int_equal(pf, 0);
 }
 
+/* Reserved bits in 4-level paging (4.5.4): above MAXPHYADDR, PS in a PML4E, a large page's low bits. */
+static void test_reserved_bits(void **state)
+{
+    uint64_t gpa;
+    uint32_t pf;
+
+    (void)state;
+    memset(mem, 0, sizeof(mem));
+    w = (struct guest_walk){ .cr0 = 0x80010001, .cr3 = 0x1000, .cr4 = 0x20,
+                             .efer = (1u << 8) | (1u << 10) | (1u << 11), .maxphyaddr = 39, .read = rd };
+    put64(0x1000, 0x2000 | P | RW);
+    put64(0x2000, 0x3000 | P | RW);
+    put64(0x3000 + 1 * 8, 0x200000 | P | RW | PS);              /* a 2 MiB page: fine */
+    put64(0x3000 + 2 * 8, 0x400000 | (1ull << 13) | P | PS);    /* bit 13 in a 2 MiB page */
+    put64(0x3000 + 3 * 8, (1ull << 40) | 0x600000 | P | PS);    /* above MAXPHYADDR 39 */
+    assert_int_equal(walk(0x212345, 0, &gpa, &pf), 0);
+    assert_int_equal(gpa, 0x212345);
+    assert_int_equal(walk(0x412345, GW_WRITE, &gpa, &pf), -EFAULT);
+    assert_int_equal(pf, GW_PRESENT | GW_RSVD | GW_WRITE);
+    assert_int_equal(walk(0x612345, GW_FETCH, &gpa, &pf), -EFAULT);
+    assert_int_equal(pf, GW_PRESENT | GW_RSVD | GW_FETCH);
+    w.maxphyaddr = 0;                                            /* 52: bit 40 is an address bit */
+    assert_int_equal(walk(0x612345, 0, &gpa, &pf), 0);
+    assert_int_equal(gpa, (1ull << 40) | 0x612345);
+    put64(0x1000 + 1 * 8, 0x2000 | P | RW | PS);                /* PS in a PML4E */
+    assert_int_equal(walk(1ull << 39, 0, &gpa, &pf), -EFAULT);
+    assert_int_equal(pf, GW_PRESENT | GW_RSVD);
+}
+
+/* 5-level paging (CR4.LA57, 4.5): bits 56:48 choose the PML5E, so a 4-level walk reads the wrong tables. */
+static void test_la57(void **state)
+{
+    uint64_t gpa;
+    uint32_t pf;
+
+    (void)state;
+    memset(mem, 0, sizeof(mem));
+    w = (struct guest_walk){ .cr0 = 0x80010001, .cr3 = 0x1000, .cr4 = 0x20 | (1u << 12),
+                             .efer = (1u << 8) | (1u << 10) | (1u << 11), .read = rd };
+    put64(0x1000 + 3 * 8, 0x2000 | P | RW);             /* PML5[3]: bits 56:48 = 3 */
+    put64(0x2000 + 0 * 8, 0x3000 | P | RW);             /* PML4[0] */
+    put64(0x3000 + 0 * 8, 0x4000 | P | RW);             /* PDPT[0] */
+    put64(0x4000 + 5 * 8, 0x200000 | P | RW | PS);      /* PD[5]: 2 MiB at 0x200000 */
+    put64(0x1000 + 0 * 8, 0x5000 | P | RW);             /* PML5[0]: an empty table */
+    assert_int_equal(walk((3ull << 48) | 0xa01234, 0, &gpa, &pf), 0);
+    assert_int_equal(gpa, 0x201234);
+    assert_int_equal(walk(0xa01234, 0, &gpa, &pf), -EFAULT);
+    assert_int_equal(pf, 0);
+    w.cr4 &= ~(1ull << 12);                             /* a 4-level walk takes CR3 as the PML4: wrong */
+    assert_int_equal(walk((3ull << 48) | 0xa01234, 0, &gpa, &pf), -EFAULT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +191,8 @@ int main(void)
         cmocka_unit_test(test_32bit),
         cmocka_unit_test(test_pae),
         cmocka_unit_test(test_long_mode),
+        cmocka_unit_test(test_reserved_bits),
+        cmocka_unit_test(test_la57),
     };
     return cmocka_run_group_tests_name("guest_walk", tests, NULL, NULL);
 }

@@ -104,6 +104,8 @@ int vmx_guest_translate(struct vcpu *v, uint64_t gla, unsigned access, uint64_t 
         .cr3 = vmcs_readl(GUEST_CR3),
         .cr4 = vmcs_readl(GUEST_CR4),
         .efer = vmcs_read64(GUEST_IA32_EFER),
+        /* The MAXPHYADDR the guest was told (its reserved bits), else 52. */
+        .maxphyaddr = v->arch.cpuid.nr_ext > 8 ? v->arch.cpuid.ext[8].eax & 0xff : 0,
         .read = read_gpa,
         .opaque = v->domain,
     };

@@ -1,7 +1,7 @@
 /*
  * Guest page-table walk (SDM Vol. 3A ch. 4): linear -> guest-physical for
  * the emulator and string I/O, in every paging mode a guest can be in:
- * none, 32-bit (4K/4M pages), PAE, 4-level. Pure, host-tested.
+ * none, 32-bit (4K/4M pages), PAE, 4-level and 5-level. Pure, host-tested.
  */
 #ifndef ASM_GUEST_WALK_H
 #define ASM_GUEST_WALK_H
@@ -17,6 +17,7 @@
 
 struct guest_walk {
     uint64_t cr0, cr3, cr4, efer;
+    unsigned maxphyaddr;            /* the guest's CPUID.80000008H:EAX[7:0]; 0: 52 */
     /* Read @len bytes of guest-physical memory; 0 or -EFAULT. */
     int (*read)(void *opaque, uint64_t gpa, void *buf, size_t len);
     void *opaque;
