@@ -166,7 +166,8 @@ $(DOM0_KEEL)/tests/%.elf: $(BUILD)/guests/%.elf
 	@mkdir -p $(dir $@)
 	cp $< $@
 # keel.ko, against the headers of the dom0 kernel's exact version (Debian's linux-headers).
-$(BUILD)/kmod/keel.ko: $(BUILD)/kernel/vmlinuz dom0/kmod/keel.c dom0/kmod/Kbuild hv/include/public/keel.h
+$(BUILD)/kmod/keel.ko: $(BUILD)/kernel/vmlinuz dom0/kmod/keel.c dom0/kmod/Kbuild hv/include/public/keel.h \
+                      hv/include/public/keel_hcbuf.h
 	bash scripts/build-kmod.sh $(BUILD)/kernel $(BUILD)/kmod
 # The tools: static, so the busybox initramfs needs no C library.
 KL_SRCS := $(wildcard tools/kl/*.c) tools/libkeel/libkeel.c tools/libkeel/build.c tools/libkeel/kl_config.c \

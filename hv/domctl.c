@@ -55,8 +55,8 @@ static int64_t create(struct vcpu *caller, const uint64_t a[5])
     if (domain_copy_from(caller->domain, &c, a[0], sizeof(c)))
         return -EFAULT;
     if (!name_ok(c.name) || c.flags || !c.max_vcpus || c.max_vcpus > KEEL_MAX_VCPUS ||
-        c.mem_bytes < DOMU_MIN_MEM || (c.mem_bytes & (KEEL_DOMAIN_MEM_ALIGN - 1)))
-        return -EINVAL;
+        c.mem_bytes < DOMU_MIN_MEM || c.mem_bytes > KEEL_DOMU_MEM_MAX || (c.mem_bytes & (KEEL_DOMAIN_MEM_ALIGN - 1)))
+        return -EINVAL;         /* above KEEL_DOMU_MEM_MAX its RAM would cover the I/O APIC page */
     if (domain_find_name(c.name))
         return -EEXIST;
     if (c.mem_bytes > mm_free_bytes())
@@ -182,10 +182,19 @@ static int64_t set_entry(struct vcpu *caller, const uint64_t a[5])
         return -EFAULT;
     if (e.pad)
         return -EINVAL;
+    /*
+     * Where the vCPU starts must be in its RAM: the page tables and GDT it
+     * enters with (CR3 page-aligned, the GDT's 4 descriptors), boot_params
+     * (RSI) and the entry point, canonical for a 64-bit start; VM entry
+     * would refuse the rest, crashing the domain with a less clear reason.
+     */
     if (e.kind == KEEL_ENTRY_LINUX64) {
+        if (e.rip >= d->mem_bytes || e.rsi >= d->mem_bytes || (e.cr3 & (PAGE_SIZE - 1)) ||
+            e.cr3 >= d->mem_bytes || e.gdt > d->mem_bytes - 32)
+            return -EINVAL;
         arch_vcpu_set_entry64(d->vcpus[a[1]], e.rip, e.rsi, e.cr3, e.gdt);
     } else if (e.kind == KEEL_ENTRY_PM32) {
-        if ((e.rip | e.rax | e.rbx) >> 32)
+        if ((e.rip | e.rax | e.rbx) >> 32 || e.rip >= d->mem_bytes)
             return -EINVAL;
         arch_vcpu_set_entry32(d->vcpus[a[1]], (uint32_t)e.rip, (uint32_t)e.rax, (uint32_t)e.rbx);
     } else {

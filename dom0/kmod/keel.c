@@ -33,6 +33,7 @@
 #include <linux/sizes.h>
 #include <asm/processor.h>
 #include <public/keel.h>
+#include <public/keel_hcbuf.h>
 
 /* A foreign mapping: where Keel put the frames in dom0, and how many mmap()s use it. */
 struct keel_map {
@@ -86,6 +87,8 @@ static long hypercall_ioctl(unsigned long arg)
 {
     struct keel_ioctl_hypercall hc;
     void *buf = NULL;
+    unsigned int barg;
+    u64 need;
     long ret;
 
     if (copy_from_user(&hc, (void __user *)arg, sizeof(hc)))
@@ -95,6 +98,17 @@ static long hypercall_ioctl(unsigned long arg)
         return -EINVAL;
     if (hc.nr == KEEL_HC_EVTCHN_OP || hc.nr == KEEL_HC_FOREIGN_MAP || hc.nr == KEEL_HC_FOREIGN_UNMAP)
         return -EPERM;                  /* keel.ko's own: KEEL_IOCTL_EVTCHN, KEEL_IOCTL_FOREIGN_* */
+    /*
+     * A call that takes a buffer gets it only from here, as large as the
+     * call says Keel will touch; a call that takes none gets none. No
+     * argument of the caller's is ever an address in dom0's memory.
+     */
+    if (keel_hc_buffer(hc.nr, hc.args, &barg, &need)) {
+        if (!hc.buf_len || hc.buf_arg != barg || need > hc.buf_len)
+            return -EINVAL;
+    } else if (hc.buf_len) {
+        return -EINVAL;
+    }
     if (hc.buf_len) {
         /* Physically contiguous: one guest-physical range for the hypervisor to check. */
         buf = kzalloc(hc.buf_len, GFP_KERNEL);
@@ -142,17 +156,39 @@ static irqreturn_t evtchn_irq(int irq, void *dev)
     return IRQ_HANDLED;
 }
 
-static int owns(struct keel_file *kf, u32 port)
+/*
+ * Close @port if @kf owns it: 0, else -EINVAL. The check and the release
+ * are one step under owner_lock, and so is the close: two threads closing
+ * one port close it once, never a port that another file has got since.
+ */
+static long port_close(struct keel_file *kf, u32 port)
 {
-    return port < KEEL_EVTCHN_PORTS && READ_ONCE(owner[port]) == kf;
+    long rc = -EINVAL;
+
+    if (port >= KEEL_EVTCHN_PORTS)
+        return rc;
+    spin_lock_irq(&owner_lock);
+    if (owner[port] == kf) {
+        owner[port] = NULL;
+        evtchn_call(KEEL_EVTCHN_CLOSE, port, 0);
+        rc = 0;
+    }
+    spin_unlock_irq(&owner_lock);
+    return rc;
 }
 
-static void port_release(u32 port)
+/* Send on @port if @kf owns it (checked and sent under owner_lock, as port_close()). */
+static long port_send(struct keel_file *kf, u32 port)
 {
+    long rc = -EINVAL;
+
+    if (port >= KEEL_EVTCHN_PORTS)
+        return rc;
     spin_lock_irq(&owner_lock);
-    owner[port] = NULL;
+    if (owner[port] == kf)
+        rc = evtchn_call(KEEL_EVTCHN_SEND, port, 0);
     spin_unlock_irq(&owner_lock);
-    evtchn_call(KEEL_EVTCHN_CLOSE, port, 0);
+    return rc;
 }
 
 static long evtchn_ioctl(struct keel_file *kf, unsigned long arg)
@@ -175,15 +211,10 @@ static long evtchn_ioctl(struct keel_file *kf, unsigned long arg)
         }
         break;
     case KEEL_EVTCHN_SEND:
-        e.result = owns(kf, e.port) ? evtchn_call(KEEL_EVTCHN_SEND, e.port, 0) : -EINVAL;
+        e.result = port_send(kf, e.port);
         break;
     case KEEL_EVTCHN_CLOSE:
-        if (owns(kf, e.port)) {
-            port_release(e.port);
-            e.result = 0;
-        } else {
-            e.result = -EINVAL;
-        }
+        e.result = port_close(kf, e.port);
         break;
     default:
         return -EINVAL;
@@ -396,8 +427,7 @@ static int keel_release(struct inode *inode, struct file *f)
     struct keel_map *m, *next;
 
     for (u32 p = 1; p < KEEL_EVTCHN_PORTS; p++)
-        if (owns(kf, p))
-            port_release(p);
+        port_close(kf, p);
     list_for_each_entry_safe(m, next, &kf->maps, link)
         map_free(m);                    /* no mmap() left: each held the file */
     kfree(kf);

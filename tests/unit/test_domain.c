@@ -159,9 +159,11 @@ static void test_max_mem(void **state)
     d->max_mem_bytes = 34ull << 20;
     assert_int_equal(domain_add_ram(d, 32ull << 20, hpa, 2ull << 20, 9), 0);
     assert_int_equal(d->mem_bytes, 34ull << 20);
-    /* A size that would wrap the sum is refused too, before anything is mapped. */
+    /* A size under the maximum whose sum with what the domain has wraps: refused too, before
+     * anything is mapped (mem_bytes + size would be 32 MiB, under any maximum). */
     mapped = 0;
-    d->max_mem_bytes = DOMAIN_MEM_UNLIMITED - (1ull << 21);
+    d->max_mem_bytes = DOMAIN_MEM_UNLIMITED;
+    assert_true((~0ull << 21) <= d->max_mem_bytes);
     assert_int_equal(domain_add_ram(d, 34ull << 20, 1ull << 21, ~0ull << 21, 9), -ENOSPC);
     assert_int_equal(mapped, 0);
     domain_kill(d);

@@ -13,6 +13,7 @@
 #include <public/keel.h>
 #include <keel/domain.h>
 #include <keel/domctl.h>
+#include <asm/guest_state.h>
 #include "unit.h"
 
 #define FAKE_RAM    (1u << 20)      /* what the fakes back: a domain's first MiB */
@@ -191,10 +192,11 @@ void arch_vcpu_get_context(struct vcpu *v, struct keel_vcpu_context *c)
     c->cs = 0x10;
 }
 
+/* The arch code's own rules (asm/guest_state.h), for a vCPU in 64-bit code. */
 int arch_vcpu_set_context(struct vcpu *v, const struct keel_vcpu_context *c)
 {
-    if (c->rflags != 2)
-        return -EINVAL;                 /* the arch code's checks, reduced to one */
+    if (!x86_rip_rflags_ok(c->rip, c->rflags, 1, 1, 0))
+        return -EINVAL;
     ctx_set = *c;
     return 0;
 }
@@ -283,6 +285,9 @@ static void test_create_checks(void **state)
     assert_int_equal(create("web", 8 << 20, 1, 0), -EINVAL);            /* under 16 MiB */
     assert_int_equal(create("web", (64 << 20) + 4096, 1, 0), -EINVAL);  /* not 2 MiB units */
     assert_int_equal(create("web", 64 << 20, 1, 1), -EINVAL);           /* unknown flag */
+    free_bytes = 1ull << 40;
+    assert_int_equal(create("web", 4078ull << 20, 1, 0), -EINVAL);     /* its RAM would cover the I/O APIC */
+    assert_int_equal(create("web", KEEL_DOMU_MEM_MAX + (2 << 20), 1, 0), -EINVAL);
     free_bytes = 32 << 20;
     assert_int_equal(create("web", 64 << 20, 1, 0), -ENOMEM);
     free_bytes = 1ull << 30;
@@ -371,9 +376,27 @@ static void test_set_entry_checks(void **state)
     memset(&e, 0, sizeof(e));
     e.kind = KEEL_ENTRY_LINUX64;
     e.rip = 0x1000000;
+    e.cr3 = 0x9000;
+    e.gdt = 0x8000;
+    e.rsi = 0x7000;
     memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
     assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 1, 0x3000, 0, 0), 0);
     assert_int_equal(entries64, 1);
+    /* Entry state outside the domain's 64 MiB, or page tables not page-aligned: refused. */
+    {
+        const struct { uint64_t *field, bad; } cases[] = {
+            { &e.rip, 64 << 20 }, { &e.rip, 0xffff800000000000ull }, { &e.cr3, 0x9008 },
+            { &e.cr3, 64 << 20 }, { &e.gdt, (64 << 20) - 16 }, { &e.gdt, ~0ull }, { &e.rsi, 1ull << 40 },
+        };
+        for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            uint64_t keep = *cases[i].field;
+            *cases[i].field = cases[i].bad;
+            memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
+            assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 1, 0x3000, 0, 0), -EINVAL);
+            *cases[i].field = keep;
+        }
+        assert_int_equal(entries64, 1);
+    }
     assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 2, 0x3000, 0, 0), -EINVAL);     /* no vCPU 2 */
     assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 1ull << 32, 0x3000, 0, 0), -EINVAL);
     assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, FAKE_RAM, 0, 0), -EFAULT);
@@ -386,6 +409,9 @@ static void test_set_entry_checks(void **state)
     assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, 0x3000, 0, 0), -EINVAL);
     e.kind = KEEL_ENTRY_PM32;
     e.rip = 1ull << 32;                             /* a 32-bit entry above 4 GiB */
+    memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
+    assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, 0x3000, 0, 0), -EINVAL);
+    e.rip = 64 << 20;                               /* past its RAM */
     memcpy(dom0_ram() + 0x3000, &e, sizeof(e));
     assert_int_equal(call(KEEL_HC_VCPU_SET_ENTRY, (uint64_t)id, 0, 0x3000, 0, 0), -EINVAL);
     e.rip = 0x100000;
@@ -526,10 +552,14 @@ static void test_vcpu_context(void **state)
     assert_int_equal(call(KEEL_HC_VCPU_CONTEXT, dom0->id, 0, KEEL_VCPU_CONTEXT_GET, 0x8000, 0), -EPERM);
     /* SET: what the arch code refuses is refused; what it takes arrives whole. */
     memset(&c, 0, sizeof(c));
-    c.rflags = 0x202;
+    c.rflags = 0x202 | (1u << 15);                  /* a reserved bit */
     memcpy(dom0_ram() + 0x8000, &c, sizeof(c));
     assert_int_equal(call(KEEL_HC_VCPU_CONTEXT, (uint64_t)id, 0, KEEL_VCPU_CONTEXT_SET, 0x8000, 0), -EINVAL);
-    c.rflags = 2;
+    c.rflags = 0x202;                               /* IF set: valid */
+    c.rip = 0x0000800000000000ull;                  /* not canonical */
+    memcpy(dom0_ram() + 0x8000, &c, sizeof(c));
+    assert_int_equal(call(KEEL_HC_VCPU_CONTEXT, (uint64_t)id, 0, KEEL_VCPU_CONTEXT_SET, 0x8000, 0), -EINVAL);
+    c.rip = 0xffffffff81000000ull;
     c.gpr[15] = 0x1234;
     memcpy(dom0_ram() + 0x8000, &c, sizeof(c));
     assert_int_equal(call(KEEL_HC_VCPU_CONTEXT, (uint64_t)id, 0, KEEL_VCPU_CONTEXT_SET, 0x8000, 0), 0);

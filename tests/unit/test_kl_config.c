@@ -84,6 +84,9 @@ static void test_errors(void **state)
         { "memory = 99999999999999999999999", "number too large" },
         { "vcpus = 0", "web.cfg:1:10: vcpus=0: out of range (1 to 64)" },
         { "vcpus = 65", "out of range" },
+        /* RAM up to the I/O APIC would overlap it: the platform's limit, said by the parser. */
+        { "memory = 4078", "memory=4078: out of range (1 to 3072)" },
+        { "maxmem = 1048576", "out of range (1 to 3072)" },
         { "memory = 12abc", "malformed number" },
         { "name \"a\"", "web.cfg:1:6: expected '=' after 'name'" },
         { "name =", "missing value for 'name'" },

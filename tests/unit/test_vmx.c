@@ -8,6 +8,7 @@
 #include <string.h>
 #include <asm/vmx.h>
 #include <asm/vmx_caps.h>
+#include <asm/guest_state.h>
 #include "unit.h"
 
 static struct vmx_msrs load(const char *model)
@@ -184,10 +185,29 @@ static void test_exit_decoding(void **state)
     assert_int_equal(VMCS_FIELD_WIDTH(GUEST_CS_SELECTOR), VMCS_WIDTH_16);
 }
 
+/* RIP and RFLAGS as VM entry checks them (SDM 27.3.1.4), for KEEL_HC_VCPU_CONTEXT's SET. */
+static void test_rip_rflags(void **state)
+{
+    (void)state;
+    assert_true(x86_rip_rflags_ok(0xffffffff81000000ull, 0x202, 1, 1, 0));
+    assert_true(x86_rip_rflags_ok(0x7fffffffffffull, 0x2, 1, 1, 0));
+    assert_false(x86_rip_rflags_ok(0x800000000000ull, 0x2, 1, 1, 0));          /* not canonical at 48 bits */
+    assert_true(x86_rip_rflags_ok(0x800000000000ull, 0x2, 1, 1, 1));           /* it is at 57 (LA57) */
+    assert_false(x86_rip_rflags_ok(0x1000, 0x0, 0, 0, 0));                     /* bit 1 must be set */
+    assert_false(x86_rip_rflags_ok(0x1000, 0x2 | (1u << 3), 0, 0, 0));         /* reserved 3, 5, 15, 63:22 */
+    assert_false(x86_rip_rflags_ok(0x1000, 0x2 | (1u << 5), 0, 0, 0));
+    assert_false(x86_rip_rflags_ok(0x1000, 0x2 | (1u << 15), 0, 0, 0));
+    assert_false(x86_rip_rflags_ok(0x1000, 0x2 | (1ull << 22), 0, 0, 0));
+    assert_true(x86_rip_rflags_ok(0x1000, 0x2 | (1u << 21) | (1u << 17), 0, 0, 0)); /* ID; VM outside IA-32e */
+    assert_false(x86_rip_rflags_ok(0x1000, 0x2 | (1u << 17), 1, 0, 0));        /* VM in IA-32e mode */
+    assert_false(x86_rip_rflags_ok(1ull << 32, 0x2, 1, 0, 0));                  /* compatibility mode: 32 bits */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skylake),
+        cmocka_unit_test(test_rip_rflags),
         cmocka_unit_test(test_other_models),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_adjust),

@@ -9,13 +9,14 @@
 #define KL_CONFIG_H
 #include <stddef.h>
 #include <stdint.h>
+#include <public/keel.h>
 
 #define KL_NAME_MAX     32          /* with the NUL, as the hypervisor keeps it */
 #define KL_PATH_MAX     256
 #define KL_CMDLINE_MAX  1024
 #define KL_LIST_MAX     8
 #define KL_MAX_VCPUS    64
-#define KL_MAX_MEMORY_MB (1024 * 1024)
+#define KL_MAX_MEMORY_MB (KEEL_DOMU_MEM_MAX >> 20)   /* the domU platform's RAM, below its device hole */
 
 enum kl_action {                    /* on_poweroff / on_reboot / on_crash */
     KL_ACTION_UNSET, KL_ACTION_DESTROY, KL_ACTION_RESTART, KL_ACTION_PRESERVE,

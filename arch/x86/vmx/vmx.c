@@ -7,6 +7,7 @@
 #include <string.h>
 #include <asm/cpu_ops.h>
 #include <asm/desc.h>
+#include <asm/guest_state.h>
 #include <asm/processor.h>
 #include <keel/arch.h>
 #include <public/keel.h>
@@ -205,13 +206,14 @@ int arch_domain_init(struct domain *d)
     if (ept_init(e))
         return -ENOMEM;
     d->arch.eptp = ept_pointer(e, 0);
+    /* Kept as soon as allocated: arch_domain_destroy() frees whichever the failure left. */
     io = alloc_pages(1);
+    d->arch.io_bitmap = io ? phys_to_virt(io) : NULL;
     msr = alloc_pages(0);
+    d->arch.msr_bitmap = msr ? phys_to_virt(msr) : NULL;
     if (!io || !msr)
         return -ENOMEM;
     /* Every port and every MSR exits; devices and the MSR table decide. */
-    d->arch.io_bitmap = phys_to_virt(io);
-    d->arch.msr_bitmap = phys_to_virt(msr);
     memset(d->arch.io_bitmap, 0xff, 2 * PAGE_SIZE);
     memset(d->arch.msr_bitmap, 0xff, PAGE_SIZE);
     vmx_msr_bitmap_passthrough(d->arch.msr_bitmap);
@@ -638,20 +640,13 @@ void arch_vcpu_get_context(struct vcpu *v, struct keel_vcpu_context *c)
     vmcs_return(v, prev);
 }
 
-/*
- * RIP and RFLAGS as VM entry checks them (SDM 27.3.1.4): RFLAGS reserved
- * bits (63:22, 15, 5, 3 clear, 1 set), VM clear in IA-32e mode; RIP within
- * 32 bits unless in 64-bit code, canonical if it is.
- */
+/* RIP and RFLAGS as VM entry checks them (asm/guest_state.h). */
 int arch_vcpu_set_context(struct vcpu *v, const struct keel_vcpu_context *c)
 {
-    const uint64_t rflags_reserved = ~0x3fffffull | (1u << 15) | (1u << 5) | (1u << 3);
     uint64_t prev = vmcs_borrow(v);
     int lma = (vmcs_read64(GUEST_IA32_EFER) & (1ull << 10)) != 0;
     int code64 = lma && (vmcs_read32(GUEST_CS_AR_BYTES) & (1u << 13));
-    unsigned width = vmx_guest_cr4() & X86_CR4_LA57 ? 57 : 48;
-    int ok = !(c->rflags & rflags_reserved) && (c->rflags & 2) && !(lma && (c->rflags & (1u << 17))) &&
-             (code64 ? (uint64_t)((int64_t)(c->rip << (64 - width)) >> (64 - width)) == c->rip : !(c->rip >> 32));
+    int ok = x86_rip_rflags_ok(c->rip, c->rflags, lma, code64, (vmx_guest_cr4() & X86_CR4_LA57) != 0);
 
     if (ok) {
         memcpy(&v->arch.regs.rax, c->gpr, sizeof(c->gpr));

@@ -72,11 +72,14 @@ _Static_assert(sizeof(struct keel_physinfo) == 56, "keel_physinfo layout");
  * guest-physical 0 except the legacy hole [KEEL_DOMU_HOLE_START, 1 MiB),
  * which holds its ACPI tables (RSDP at KEEL_DOMU_RSDP); LAPIC at 0xfee00000,
  * I/O APIC at 0xfec00000 (24 pins), a 16550A at COM1 (IRQ 4) as its console,
- * no 8259, PIT or CMOS. Power off and reset through the ACPI FADT.
+ * no 8259, PIT or CMOS. Power off and reset through the ACPI FADT. The RAM
+ * is one range below KEEL_DOMU_MEM_MAX: [3 GiB, 4 GiB) is for devices (the
+ * I/O APIC and LAPIC pages; PCI later). RAM above 4 GiB is not offered yet.
  */
 #define KEEL_DOMU_HOLE_START        0x9fc00ull
 #define KEEL_DOMU_HOLE_END          0x100000ull
 #define KEEL_DOMU_RSDP              0xe0000ull
+#define KEEL_DOMU_MEM_MAX           (3ull << 30)
 
 /* ---- Domain control: dom0 only. Domains are named by domid (dom0 is 1). ---- */
 
@@ -135,13 +138,14 @@ _Static_assert(sizeof(struct keel_domain_info) == 200, "keel_domain_info layout"
 
 /*
  * (domid, bytes): the most RAM a domU may have, a multiple of
- * KEEL_DOMAIN_MEM_ALIGN from 16 MiB to KEEL_DOMAIN_MAXMEM_LIMIT. As in Xen,
+ * KEEL_DOMAIN_MEM_ALIGN from 16 MiB to KEEL_DOMAIN_MAXMEM_LIMIT (the
+ * platform's KEEL_DOMU_MEM_MAX). As in Xen,
  * it may be set below what the domain has: nothing is taken away, but
  * nothing more is given until it is back under the limit. (ABI 3 had
  * KEEL_HC_DOMAIN_WRITE here, replaced by foreign mappings.)
  */
 #define KEEL_HC_DOMAIN_SET_MAXMEM   8
-#define KEEL_DOMAIN_MAXMEM_LIMIT    (1ull << 40)
+#define KEEL_DOMAIN_MAXMEM_LIMIT    KEEL_DOMU_MEM_MAX
 
 /* (domid, vcpu, gpa of struct keel_vcpu_entry): where a paused domain's vCPU starts. */
 #define KEEL_HC_VCPU_SET_ENTRY      9
