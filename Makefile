@@ -33,7 +33,7 @@ HV_SRCS := \
 	arch/x86/platform.c arch/x86/symbols.c arch/x86/mm/pagetable.c arch/x86/mm/paging.c \
 	boot/mb2.c \
 	drivers/uart/uart.c drivers/acpi/acpi.c drivers/acpi/acpi_host.c \
-	arch/x86/cpuid_policy.c arch/x86/guest_walk.c arch/x86/linux_boot.c arch/x86/guest_linux.c \
+	arch/x86/cpu_policy.c arch/x86/cpuid_policy.c arch/x86/guest_walk.c arch/x86/linux_boot.c arch/x86/guest_linux.c \
 	arch/x86/vmx/vmx.c arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs.c arch/x86/vmx/vmentry.S \
 	arch/x86/vmx/ept.c arch/x86/vmx/vmexit_cpuid.c arch/x86/vmx/vmexit_io.c \
 	arch/x86/vmx/vmexit_msr.c arch/x86/vmx/vmexit_misc.c arch/x86/vmx/vmexit_ept.c \

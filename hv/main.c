@@ -146,6 +146,8 @@ void keel_start(uint64_t kind, uint64_t ptr)
     arch_platform_init(&acpi_info);
     if (dump_wanted("vmx"))
         vmx_dump_msrs();
+    if (dump_wanted("policy"))
+        arch_dump_policy();
     percpu[0].virt_ok = !arch_virt_cpu_init(1);
     cpus = arch_smp_boot(&boot_info, &acpi_info, opt_maxcpus ? (uint32_t)opt_maxcpus : 1);
     pr_info("%u CPUs online\n", cpus);

@@ -1,41 +1,19 @@
 /*
- * Guest CPUID policy (see asm/cpuid_policy.h). Feature bits hidden here are
- * the ones Keel does not virtualize: VMX/SMX (no nesting yet), MONITOR/MWAIT,
- * machine check (no virtual MCA banks), thermal and power management, debug
- * store, PMU, SGX, processor trace, XSAVES when its VMX control is missing
- * (the instruction would #UD), IA32_TSC_ADJUST (not emulated), every
- * supervisor XSAVE component (CPUID_GUEST_XSS), and the speculation
- * controls (IA32_SPEC_CTRL, IA32_PRED_CMD, IA32_ARCH_CAPABILITIES,
- * IA32_FLUSH_CMD: not virtualized, so a guest that saw them would #GP).
- * TSC-deadline mode is offered because the virtual LAPIC implements it.
- * Leaves 0x15/0x16 state the TSC and LAPIC timer clocks the guest runs with.
+ * Guest CPUID policy (see asm/cpuid_policy.h): the feature registers are
+ * cut to the bits asm/cpu_policy.h's table passes or sets, whole leaves
+ * follow its leaf rules (an unnamed leaf reads 0), and the leaves Keel
+ * answers itself are computed here: topology, XSAVE sizes, the TSC and
+ * LAPIC clocks (0x15, 0x16, 0x40000010), Keel's signature.
  */
 #include <errno.h>
 #include <string.h>
 #include <public/keel.h>
+#include <asm/cpu_policy.h>
 #include <asm/cpuid_policy.h>
 #include <keel/lib.h>
 
-#define L1_ECX_HIDE  ((1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | \
-                      (1u << 11) | (1u << 15))   /* MONITOR DS-CPL VMX SMX EST TM2 SDBG PDCM */
-#define L1_ECX_TSC_DEADLINE (1u << 24)      /* the virtual LAPIC has it, whatever the host */
-#define L1_ECX_HYPERVISOR (1u << 31)
-#define L1_EDX_HIDE  ((1u << 7) | (1u << 14) | (1u << 21) | (1u << 22) | (1u << 29) | (1u << 31)) /* MCE MCA DS ACPI TM PBE */
 #define L1_EDX_HTT   (1u << 28)
-#define L7_EBX_HIDE  ((1u << 1) | (1u << 2) | (1u << 25))      /* TSC_ADJUST, SGX, Intel PT */
-#define L0D1_EAX_XSAVES (1u << 3)                              /* XSAVES/XRSTORS: not enabled in VMX */
-#define L7_ECX_HIDE  ((1u << 5) | (1u << 30))                  /* WAITPKG, SGX_LC */
-/* MD_CLEAR is kept: VERW needs no MSR. IBRS/IBPB STIBP L1D_FLUSH ARCH_CAPABILITIES
- * CORE_CAPABILITIES SSBD; and AMD's IBPB IBRS STIBP SSBD VIRT_SSBD in 0x80000008 EBX. */
-#define L7_EDX_SPEC  ((1u << 26) | (1u << 27) | (1u << 28) | (1u << 29) | (1u << 30) | (1u << 31))
-#define LX8_EBX_SPEC ((1u << 12) | (1u << 14) | (1u << 15) | (1u << 24) | (1u << 25))
-/* AVX-512 (cpuid=no-avx512): F DQ IFMA PF ER CD BW VL; VBMI VBMI2 VNNI BITALG VPOPCNTDQ;
- * 4VNNIW 4FMAPS VP2INTERSECT FP16; leaf 7.1 BF16; and its XSAVE states (opmask, ZMM). */
-#define L7_EBX_AVX512 ((1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | \
-                       (1u << 28) | (1u << 30) | (1u << 31))
-#define L7_ECX_AVX512 ((1u << 1) | (1u << 6) | (1u << 11) | (1u << 12) | (1u << 14))
-#define L7_EDX_AVX512 ((1u << 2) | (1u << 3) | (1u << 8) | (1u << 23))
-#define L71_EAX_AVX512 (1u << 5)
+#define XSAVE_SUPERVISOR(host_ecx)  ((host_ecx) & 1)   /* CPUID.(0DH, n):ECX[0]: an IA32_XSS component */
 
 static uint32_t gcd(uint32_t a, uint32_t b)
 {
@@ -69,17 +47,32 @@ static void tsc_ratio(const struct cpuid_guest *g, struct cpuid_out *out)
     out->edx = 0;
 }
 
+/* The feature registers the table lists, each cut to its bits. */
+static void apply_bits(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g, struct cpuid_out *out)
+{
+    const struct pol_host h = { g->rdtscp, g->invpcid, g->xsaves, g->no_avx512 };
+    uint32_t *r[4] = { &out->eax, &out->ebx, &out->ecx, &out->edx }, pass, set;
+
+    for (unsigned i = 0; i < 4; i++)
+        if (pol_cpuid_reg(leaf, subleaf, i, &h, &pass, &set))
+            *r[i] = (*r[i] & pass) | set;
+}
+
 void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
                   const struct cpuid_guest *g, struct cpuid_out *out)
 {
     *out = *host;
+    switch (pol_cpuid_leaf_kind(leaf)) {
+    case POL_HIDE:
+        memset(out, 0, sizeof(*out));
+        return;
+    case POL_PASS:
+        return;
+    }
+    apply_bits(leaf, subleaf, g, out);
     switch (leaf) {
     case 1:
-        out->ecx = (host->ecx & ~(L1_ECX_HIDE | CPUID1_ECX_OSXSAVE)) | L1_ECX_HYPERVISOR | L1_ECX_TSC_DEADLINE;
-        out->edx = host->edx & ~L1_EDX_HIDE;
-        if (g->nr_vcpus > 1)
-            out->edx |= L1_EDX_HTT;
-        else
+        if (g->nr_vcpus <= 1)
             out->edx &= ~L1_EDX_HTT;
         /* EBX: initial APIC ID [31:24], logical processors [23:16], CLFLUSH size, brand. */
         out->ebx = (host->ebx & 0xffffu) | (MIN(g->nr_vcpus, 255u) << 16) | (g->vcpu_id << 24);
@@ -95,39 +88,38 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
         out->ecx = g->apic_khz / 1000;
         out->edx = 0;
         break;
-    case 5:                     /* MONITOR/MWAIT: hidden */
-    case 6:                     /* thermal and power */
-    case 0xa:                   /* architectural PMU: none */
-        memset(out, 0, sizeof(*out));
-        break;
-    case 0xd:
-        if (subleaf == 1 && !g->xsaves)
-            out->eax &= ~L0D1_EAX_XSAVES;
-        if (subleaf == 1) {
-            out->ecx = (uint32_t)CPUID_GUEST_XSS;
-            out->edx = (uint32_t)(CPUID_GUEST_XSS >> 32);
+    case 0xd: {
+        const struct pol_host h = { g->rdtscp, g->invpcid, g->xsaves, g->no_avx512 };
+        uint64_t xcr0 = pol_xcr0_allowed(&h), xss = pol_xss_allowed();
+        if (subleaf == 0) {             /* the XCR0 components a guest may enable */
+            out->eax = host->eax & (uint32_t)xcr0;
+            out->edx = host->edx & (uint32_t)(xcr0 >> 32);
+        } else if (subleaf == 1) {      /* and the IA32_XSS ones (none) */
+            out->ecx = host->ecx & (uint32_t)xss;
+            out->edx = host->edx & (uint32_t)(xss >> 32);
+        } else if (subleaf < 63 && !(((XSAVE_SUPERVISOR(host->ecx) ? xss : xcr0) >> subleaf) & 1)) {
+            memset(out, 0, sizeof(*out));   /* a component's own leaf, when it is not offered */
+        } else if (subleaf >= 63) {
+            memset(out, 0, sizeof(*out));
         }
-        /* A supervisor component's own leaf (ECX bit 0) when XSS may not hold it. */
-        if (subleaf >= 2 && subleaf < 63 && (host->ecx & 1) && !((CPUID_GUEST_XSS >> subleaf) & 1))
-            memset(out, 0, sizeof(*out));
-        if (g->no_avx512 && subleaf == 0)
-            out->eax &= ~XCR0_AVX512;
-        if (g->no_avx512 && subleaf >= 5 && subleaf <= 7)
-            memset(out, 0, sizeof(*out));
         break;
+    }
     case 7:
-        if (subleaf == 0) {
-            out->ebx &= ~L7_EBX_HIDE;
-            out->ecx &= ~(L7_ECX_HIDE | CPUID7_ECX_OSPKE);
-            out->edx &= ~L7_EDX_SPEC;
-        }
-        if (g->no_avx512 && subleaf == 0) {
-            out->ebx &= ~L7_EBX_AVX512;
-            out->ecx &= ~L7_ECX_AVX512;
-            out->edx &= ~L7_EDX_AVX512;
-        } else if (g->no_avx512 && subleaf == 1) {
-            out->eax &= ~L71_EAX_AVX512;
-        }
+        if (subleaf > 1)
+            memset(out, 0, sizeof(*out));
+        else if (subleaf == 0)
+            out->eax = MIN(host->eax, 1u);  /* subleaves: 0 and 1 only */
+        else
+            out->ebx = out->ecx = out->edx = 0;
+        break;
+    case 0x80000000u:
+        out->eax = MIN(host->eax, 0x80000008u);
+        break;
+    case 0x80000007u:                   /* invariant TSC only */
+        out->eax = out->ebx = out->ecx = 0;
+        break;
+    case 0x80000008u:                   /* address sizes (EAX) and the EBX bits */
+        out->ecx = out->edx = 0;
         break;
     case 0xb:                   /* topology: one thread per core, nr_vcpus cores */
     case 0x1f:
@@ -147,9 +139,6 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
             out->eax = out->ebx = 0;
             out->ecx = subleaf;
         }
-        break;
-    case 0x80000008:
-        out->ebx &= ~LX8_EBX_SPEC;
         break;
     case KEEL_CPUID_SIGNATURE:
         out->eax = KEEL_CPUID_MAX;

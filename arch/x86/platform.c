@@ -1,10 +1,13 @@
 /* Boot-CPU platform bring-up: ACPI facts for power control, TSC, LAPIC, I/O APICs. */
+#include <string.h>
+#include <asm/cpu_policy.h>
 #include <asm/cpuid_policy.h>
 #include <asm/ioapic.h>
 #include <asm/lapic.h>
 #include <asm/x86.h>
 #include <drivers/acpi.h>
 #include <keel/arch.h>
+#include <keel/console.h>
 
 void arch_acpi_ready(const struct acpi_info *ai);
 
@@ -19,4 +22,14 @@ void arch_platform_init(const struct acpi_info *ai)
 int arch_cpuid_param(const char *value)
 {
     return cpuid_param(value);
+}
+
+static void policy_line(const char *line)
+{
+    console_write(line, strlen(line));
+}
+
+void arch_dump_policy(void)
+{
+    pol_dump(policy_line);
 }

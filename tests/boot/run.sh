@@ -41,10 +41,12 @@ boot_ok() {
 CMD="console=com1 keel.test=boot"
 
 case_qemu_bios_q35() {
-    make_iso i386-pc "$OUT/bios.iso" "$CMD loglvl=debug" &&
+    make_iso i386-pc "$OUT/bios.iso" "$CMD loglvl=debug keel.dump=policy" &&
     run_qemu "$1" 60 -machine q35 -smp 4 -cdrom "$OUT/bios.iso"
     boot_ok "$1" 4 && expect "$1" 'ACPI: MCFG: segment 0' 'ACPI: FADT: PM timer' \
-        'VMX: this CPU has no VMX: no guests can run'
+        'VMX: this CPU has no VMX: no guests can run' \
+        '^@@POLICY cpuid 0x7\.0 edx\[26\] IBRS_IBPB hidden: ' '^@@POLICY msr 0xda0-0xda0 IA32_XSS emulated: ' \
+        '^@@POLICY reg CR8 \(TPR\) emulated: ' '^@@POLICY xsave 8 PT \(supervisor\) hidden: '
 }
 case_qemu_bios_pc() {
     make_iso i386-pc "$OUT/bios-pc.iso" "$CMD bogus_option=1" &&

@@ -16,9 +16,9 @@ SRC_memmap    := hv/mm/memmap.c
 SRC_cmdline   := hv/cmdline.c
 SRC_pagetable := arch/x86/mm/pagetable.c
 SRC_keel_cfg  := boot/efi/cfg.c
-SRC_vmx       := arch/x86/vmx/vmx_caps.c
+SRC_vmx       := arch/x86/vmx/vmx_caps.c arch/x86/cpu_policy.c
 SRC_ept       := arch/x86/vmx/ept.c arch/x86/mm/pagetable.c
-SRC_cpuid     := arch/x86/cpuid_policy.c
+SRC_cpuid     := arch/x86/cpuid_policy.c arch/x86/cpu_policy.c
 SRC_guest_walk := arch/x86/guest_walk.c
 SRC_mb1       := hv/mb1.c
 SRC_emulate   := arch/x86/emulate.c
@@ -35,8 +35,9 @@ SRC_evtchn    := hv/evtchn.c
 SRC_foreign   := hv/foreign.c
 SRC_domain    := hv/domain.c
 SRC_sched     := hv/sched.c
+SRC_policy    := arch/x86/cpu_policy.c arch/x86/cpuid_policy.c arch/x86/vmx/vmx_caps.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign domain sched ratelimit
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

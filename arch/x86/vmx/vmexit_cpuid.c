@@ -25,6 +25,8 @@ static struct cpuid_guest guest_of(const struct vcpu *v)
         .tsc_khz = (uint32_t)arch_tsc_khz(),
         .apic_khz = VLAPIC_KHZ,
         .xsaves = vmx_cfg.has_xsaves,
+        .rdtscp = (vmx_cfg.proc2 & CPU2_ENABLE_RDTSCP) != 0,
+        .invpcid = (vmx_cfg.proc2 & CPU2_ENABLE_INVPCID) != 0,
         .no_avx512 = cpuid_no_avx512,     /* the virtual LAPIC timer's clock, the "crystal" of leaf 0x15 */
     };
 }

@@ -8,6 +8,7 @@
 #include <asm/processor.h>
 #include <keel/hypercall.h>
 #include <keel/log.h>
+#include <asm/cpu_policy.h>
 #include <asm/cpuid_policy.h>
 #include <asm/ioapic.h>
 #include <asm/lapic.h>
@@ -16,7 +17,7 @@
 #define X86_CR0_TS  (1u << 3)
 #define EFER_LMA    (1ull << 10)
 /* CR4 bits a guest may set (VMXE and SMXE excluded: no nesting, no SMX). */
-#define CR4_GUEST_OK 0x00f77fffull & ~(uint64_t)(X86_CR4_VMXE | (1u << 14))
+
 
 static uint64_t *gpr(struct vcpu *v, unsigned n)
 {
@@ -91,7 +92,7 @@ static void guest_write_cr0(struct vcpu *v, uint64_t val)
 
 static void guest_write_cr4(struct vcpu *v, uint64_t val)
 {
-    if ((val & ~(CR4_GUEST_OK)) || (val & ~vmx_cfg.cr4_fixed1)) {
+    if ((val & ~pol_cr4_allowed()) || (val & ~vmx_cfg.cr4_fixed1)) {
         vmx_inject_gp(v);
         return;
     }
@@ -171,12 +172,13 @@ void vmexit_xsetbv(struct vcpu *v, const struct vmx_exit *e)
     struct guest_regs *r = &v->arch.regs;
     uint64_t val = (r->rdx << 32) | (uint32_t)r->rax, host_ok;
     struct cpuid_regs d = cpuid_count(0xd, 0);
+    const struct pol_host h = { .no_avx512 = cpuid_no_avx512 };
 
-    host_ok = (((uint64_t)d.edx << 32) | d.eax) & ~(cpuid_no_avx512 ? XCR0_AVX512 : 0);
+    host_ok = (((uint64_t)d.edx << 32) | d.eax) & pol_xcr0_allowed(&h);
     /*
      * 13.3: XCR0 only; x87 always on; AVX needs SSE; the AVX-512 states (bits
      * 7:5) all or none, and only with AVX; BNDREGS/BNDCSR together; only what
-     * the CPU supports.
+     * the CPU supports and the policy offers (asm/cpu_policy.h: no MPX, no AMX).
      */
     if ((uint32_t)r->rcx != 0 || !(val & 1) || ((val & 4) && !(val & 2)) || (val & ~host_ok) ||
         ((val & 0xe0) && ((val & 0xe0) != 0xe0 || !(val & 4))) || (((val >> 3) & 3) == 1 || ((val >> 3) & 3) == 2)) {
@@ -185,6 +187,12 @@ void vmexit_xsetbv(struct vcpu *v, const struct vmx_exit *e)
     }
     xsetbv(0, val);
     vmx_skip_instruction(v);
+}
+
+/* RDPMC: no PMU in the policy (CPUID leaf 0AH reads 0): every counter index #GPs. */
+void vmexit_rdpmc(struct vcpu *v, const struct vmx_exit *e)
+{
+    vmx_inject_gp(v);
 }
 
 void vmexit_wbinvd(struct vcpu *v, const struct vmx_exit *e)

@@ -4,7 +4,7 @@
  * Guest-state MSRs live in the VMCS (EFER, PAT, SYSENTER_*, FS/GS base).
  */
 #include <asm/cpu_ops.h>
-#include <asm/cpuid_policy.h>
+#include <asm/cpu_policy.h>
 #include <asm/processor.h>
 #include <keel/log.h>
 #include "vmx_internal.h"
@@ -151,7 +151,7 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_IA32_XSS:
         /* 13.3: only the supervisor states the guest's CPUID.(0DH,1):EDX:ECX reports:
          * the policy's, never the host's (Processor Trace would write host memory). */
-        if (!vmx_cfg.has_xsaves || (val & ~CPUID_GUEST_XSS))
+        if (!vmx_cfg.has_xsaves || (val & ~pol_xss_allowed()))
             return MSR_GP;
         wrmsr(MSR_IA32_XSS, val);
         return MSR_OK;
@@ -187,18 +187,4 @@ void vmexit_msr_write(struct vcpu *v, const struct vmx_exit *e)
         return;
     }
     vmx_skip_instruction(v);
-}
-
-/* MSRs the guest reads and writes directly: the host never uses them. */
-void vmx_msr_bitmap_passthrough(uint8_t *bitmap)
-{
-    static const uint32_t direct[] = { MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
-                                       MSR_KERNEL_GS_BASE, MSR_TSC_AUX };
-
-    for (unsigned i = 0; i < sizeof(direct) / sizeof(direct[0]); i++) {
-        uint32_t bit = direct[i] & 0x1fff;
-        /* 25.6.9: read-high at 1024, write-high at 3072. */
-        bitmap[1024 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
-        bitmap[3072 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
-    }
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <asm/cpu_ops.h>
 #include <asm/desc.h>
+#include <asm/cpu_policy.h>
 #include <asm/guest_state.h>
 #include <asm/processor.h>
 #include <keel/arch.h>
@@ -215,8 +216,7 @@ int arch_domain_init(struct domain *d)
         return -ENOMEM;
     /* Every port and every MSR exits; devices and the MSR table decide. */
     memset(d->arch.io_bitmap, 0xff, 2 * PAGE_SIZE);
-    memset(d->arch.msr_bitmap, 0xff, PAGE_SIZE);
-    vmx_msr_bitmap_passthrough(d->arch.msr_bitmap);
+    vmx_msr_bitmap_build(d->arch.msr_bitmap);
     return vmx_lapic_domain_init(d);
 }
 
@@ -458,13 +458,13 @@ int arch_vcpu_init(struct vcpu *v)
     vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2 & ~(vmx_cfg.has_vpid ? 0 : CPU2_ENABLE_VPID));
     /*
      * 25.6.20: XSAVES/XRSTORS exit when IA32_XSS & this bitmap is not 0. A
-     * guest's XSS may hold only the supervisor components the CPUID policy
+     * guest's XSS may hold only the supervisor components the policy
      * offers (none: WRMSR checks it), so this never fires; it is the second
      * wall should a component (Processor Trace: an output base outside EPT)
      * ever reach XSS.
      */
     if (vmx_cfg.has_xsaves)
-        vmcs_write64(XSS_EXIT_BITMAP, ~CPUID_GUEST_XSS);
+        vmcs_write64(XSS_EXIT_BITMAP, ~pol_xss_allowed());
     vmcs_write32(VM_EXIT_CONTROLS, vmx_cfg.exit);
     vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry);
     vmcs_write32(EXCEPTION_BITMAP, 1u << 18);        /* #MC: the host's to handle */
@@ -486,7 +486,8 @@ int arch_vcpu_init(struct vcpu *v)
     /* The guest owns CR0/CR4 except what VMX forces: those bits read from the shadow. */
     vmcs_writel(CR0_GUEST_HOST_MASK, (vmx_cfg.cr0_fixed0 & ~(uint64_t)(X86_CR0_PE | X86_CR0_PG)) |
                                      X86_CR0_CD | X86_CR0_NW);
-    vmcs_writel(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_fixed0 | X86_CR4_VMXE);
+    /* CR4 bits the policy does not offer are the host's: setting one exits (and #GPs). */
+    vmcs_writel(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_fixed0 | X86_CR4_VMXE | ~pol_cr4_allowed());
     entry32(v, 0, 0, 0);
     vmx_cpuid_init(v);
     vmx_lapic_init(v);
@@ -732,6 +733,7 @@ static const vmx_exit_handler exit_handlers[EXIT_REASON_MAX] = {
     [EXIT_REASON_INVVPID] = vmexit_vmx_instruction,
     [EXIT_REASON_CR_ACCESS] = vmexit_cr_access,
     [EXIT_REASON_DR_ACCESS] = vmexit_dr_access,
+    [EXIT_REASON_RDPMC] = vmexit_rdpmc,
     [EXIT_REASON_IO_INSTRUCTION] = vmexit_io,
     [EXIT_REASON_MSR_READ] = vmexit_msr_read,
     [EXIT_REASON_MSR_WRITE] = vmexit_msr_write,

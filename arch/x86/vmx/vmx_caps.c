@@ -3,6 +3,8 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <asm/cpu_policy.h>
 #include <asm/vmx.h>
 #include <asm/vmx_caps.h>
 
@@ -64,27 +66,69 @@ uint32_t vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optio
 #define PIN_REQUIRED   (PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING)
 /* The preemption timer is switched on per entry, only when a deadline needs it. */
 #define PIN_OPTIONAL   (PIN_VIRTUAL_NMIS)
-/*
- * No CR3, INVLPG or RDTSC exits: EPT makes them unnecessary. CR8 exits keep
- * a guest's MOV to CR8 off the physical TPR (it would mask the host's own
- * interrupts: the kick and the timer); MOV-DR exits until a vCPU first
- * touches a debug register, when its DR0-3/DR6 are loaded and switched
- * with it (vmx_switch.c). TSC offsetting: WRMSR to IA32_TSC.
- */
+/* No CR3, INVLPG or RDTSC exits: EPT makes them unnecessary. The rest: policy_proc(). */
 #define PROC_REQUIRED  (CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | \
-                        CPU_ACTIVATE_SECONDARY_CONTROLS | CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING | \
-                        CPU_MOV_DR_EXITING | CPU_USE_TSC_OFFSETTING)
+                        CPU_ACTIVATE_SECONDARY_CONTROLS)
 #define PROC_OPTIONAL  0u
 #define PROC2_REQUIRED (CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST)
 /* XSAVES: without it the instruction #UDs, and Linux falls back to the standard XSAVE format. */
 #define PROC2_OPTIONAL (CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES)
 /* Acknowledge on exit: a host interrupt (a kick) is taken with the exit, never left pending. */
-/* Debug controls: the guest's DR7 and IA32_DEBUGCTL are saved at exit and loaded at entry
- * (exit itself sets DR7 to 0x400 and clears DEBUGCTL, 28.5.1), so they survive exits. */
 #define EXIT_REQUIRED  (EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER | \
-                        EXIT_ACK_INTERRUPT_ON_EXIT | EXIT_SAVE_DEBUG_CONTROLS)
+                        EXIT_ACK_INTERRUPT_ON_EXIT)
 #define EXIT_OPTIONAL  (EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT)
-#define ENTRY_REQUIRED (ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_DEBUG_CONTROLS)
+#define ENTRY_REQUIRED (ENTRY_LOAD_IA32_EFER)
+
+/*
+ * The controls the guest-visible CPU policy (asm/cpu_policy.h) needs:
+ * - CR8 emulated (the virtual TPR): CR8-load and -store exiting, so a
+ *   guest's CR8 never reaches the physical TPR (where it would mask the
+ *   host's kick and timer interrupts);
+ * - DR0-3/DR6 switched after first use: MOV-DR exiting until then;
+ * - DR7 and IA32_DEBUGCTL the guest's: the save/load debug controls (exit
+ *   itself sets DR7 to 0x400 and clears DEBUGCTL, 28.5.1);
+ * - IA32_TSC emulated: TSC offsetting;
+ * - no PMU: RDPMC exiting (it would read the host's counters).
+ */
+static uint32_t policy_proc(void)
+{
+    uint32_t p = CPU_RDPMC_EXITING;
+
+    if (pol_cr_bit(8, 0) == POL_EMUL)
+        p |= CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING;
+    if (pol_cr_bit('D', 0) == POL_EMUL)
+        p |= CPU_MOV_DR_EXITING;
+    if (pol_msr_kind(0x10) == POL_EMUL)
+        p |= CPU_USE_TSC_OFFSETTING;
+    return p;
+}
+
+static uint32_t policy_exit(void)
+{
+    return pol_cr_bit('D', 7) == POL_EMUL ? EXIT_SAVE_DEBUG_CONTROLS : 0;
+}
+
+static uint32_t policy_entry(void)
+{
+    return pol_cr_bit('D', 7) == POL_EMUL ? ENTRY_LOAD_DEBUG_CONTROLS : 0;
+}
+
+void vmx_msr_bitmap_build(uint8_t *bitmap)
+{
+    memset(bitmap, 0xff, 4096);
+    for (unsigned i = 0; i < pol_nr_msrs; i++) {
+        if (pol_msrs[i].kind != POL_PASS)
+            continue;
+        for (uint32_t msr = pol_msrs[i].first; msr <= pol_msrs[i].last; msr++) {
+            /* 25.6.9: read-low 0, read-high 1024, write-low 2048, write-high 3072 (bytes). */
+            unsigned base = msr >= 0xc0000000u ? 1024 : 0, bit = msr & 0x1fff;
+            if ((msr & ~0x1fffu) != 0 && (msr & ~0x1fffu) != 0xc0000000u)
+                continue;                       /* outside the bitmap: always exits */
+            bitmap[base + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+            bitmap[base + 2048 + bit / 8] &= (uint8_t)~(1u << (bit % 8));
+        }
+    }
+}
 #define ENTRY_OPTIONAL (ENTRY_LOAD_IA32_PAT)
 
 static int refuse(char *why, size_t len, const char *what, uint32_t bits)
@@ -112,18 +156,18 @@ int vmx_config_compute(const struct vmx_msrs *m, struct vmx_config *c, char *why
     c->pin = vmx_adjust_controls(true_ctls ? m->true_pin : m->pin, PIN_REQUIRED, PIN_OPTIONAL, &missing);
     if (missing)
         return refuse(why, whylen, "pin-based controls", missing);
-    c->proc = vmx_adjust_controls(true_ctls ? m->true_proc : m->proc, PROC_REQUIRED, PROC_OPTIONAL,
+    c->proc = vmx_adjust_controls(true_ctls ? m->true_proc : m->proc, PROC_REQUIRED | policy_proc(), PROC_OPTIONAL,
                                   &missing);
     if (missing)
         return refuse(why, whylen, "processor-based controls (I/O, MSR bitmaps, CR8, MOV-DR exits)", missing);
     c->proc2 = vmx_adjust_controls(m->proc2, PROC2_REQUIRED, PROC2_OPTIONAL, &missing);
     if (missing)
         return refuse(why, whylen, "EPT and unrestricted guest", missing);
-    c->exit = vmx_adjust_controls(true_ctls ? m->true_exit : m->exit, EXIT_REQUIRED, EXIT_OPTIONAL,
+    c->exit = vmx_adjust_controls(true_ctls ? m->true_exit : m->exit, EXIT_REQUIRED | policy_exit(), EXIT_OPTIONAL,
                                   &missing);
     if (missing)
         return refuse(why, whylen, "VM-exit controls (64-bit host, EFER, debug controls)", missing);
-    c->entry = vmx_adjust_controls(true_ctls ? m->true_entry : m->entry, ENTRY_REQUIRED,
+    c->entry = vmx_adjust_controls(true_ctls ? m->true_entry : m->entry, ENTRY_REQUIRED | policy_entry(),
                                    ENTRY_OPTIONAL, &missing);
     if (missing)
         return refuse(why, whylen, "VM-entry controls (EFER, debug controls)", missing);

@@ -32,6 +32,7 @@ void vmexit_msr_read(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_msr_write(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_cr_access(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_dr_access(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_rdpmc(struct vcpu *v, const struct vmx_exit *e);
 /* @v (this CPU's state owner) gets its debug registers in the CPU and MOV DR without exits. */
 void vmx_debug_regs_claim(struct vcpu *v);
 /* Debug registers as after RESET (DR6 0xffff0ff0), MOV DR exiting again. */
@@ -179,8 +180,6 @@ void vmx_state_release(struct vcpu *v);
 
 /* Log the VMCS state that explains a failure (vmcs.c). */
 void vmcs_dump(void);
-/* Clear the bitmap bits of the MSRs the guest owns outright (vmexit_msr.c). */
-void vmx_msr_bitmap_passthrough(uint8_t *bitmap);
 /* The domain's EPT. */
 struct ept *vmx_domain_ept(struct domain *d);
 

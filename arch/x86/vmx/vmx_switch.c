@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 #include <asm/cpu_ops.h>
+#include <asm/cpu_policy.h>
 #include <asm/cpuid_policy.h>
 #include <asm/lapic.h>
 #include <asm/processor.h>
@@ -34,6 +35,13 @@
 static int have_xsave, have_tsc_aux, use_xsaves, have_ibpb;
 static uint64_t full_xcr0, full_xss;        /* every component this CPU supports */
 
+static void host_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_out *out)
+{
+    struct cpuid_regs r = cpuid_count(leaf, sub);
+
+    *out = (struct cpuid_out){ r.eax, r.ebx, r.ecx, r.edx };
+}
+
 void vmx_switch_init(void)
 {
     have_xsave = (cpuid(1).ecx & CPUID1_ECX_XSAVE) != 0;
@@ -41,12 +49,16 @@ void vmx_switch_init(void)
     have_tsc_aux = ((cpuid(0x80000001).edx >> 27) & 1) || ((cpuid_count(7, 0).ecx >> 22) & 1);
     if (have_xsave) {
         struct cpuid_regs d0 = cpuid_count(0xd, 0), d1 = cpuid_count(0xd, 1);
-        full_xcr0 = ((uint64_t)d0.edx << 32) | d0.eax;
-        full_xss = vmx_cfg.has_xsaves ? ((uint64_t)d1.edx << 32) | d1.ecx : 0;
+        const struct pol_host none = { 0, 0, 0, 0 };
+        uint32_t size;
+        /* What a guest can enable (asm/cpu_policy.h), of what the CPU has: never AMX's 8 KiB. */
+        full_xcr0 = (((uint64_t)d0.edx << 32) | d0.eax) & pol_xcr0_allowed(&none);
+        full_xss = vmx_cfg.has_xsaves ? (((uint64_t)d1.edx << 32) | d1.ecx) & pol_xss_allowed() : 0;
         /* Supervisor components to switch: the compacted format is needed; else the standard one. */
         use_xsaves = full_xss != 0;
-        if (d0.ecx > (PAGE_SIZE << XSAVE_AREA_ORDER) || d1.ebx > (PAGE_SIZE << XSAVE_AREA_ORDER))
-            panic("XSAVE area of %u bytes: more than Keel keeps per vCPU", d0.ecx);
+        size = cpuid_xsave_size(full_xcr0 | full_xss, use_xsaves, host_cpuid);
+        if (size > (PAGE_SIZE << XSAVE_AREA_ORDER))
+            panic("XSAVE area of %u bytes: more than Keel keeps per vCPU", size);
     }
 }
 

@@ -48,6 +48,8 @@ int arch_virt_cpu_init(int bsp);
 int arch_virt_available(void);
 /* keel.dump=vmx: print the VMX capability MSRs (fixtures). */
 void vmx_dump_msrs(void);
+/* keel.dump=policy: print the guest-visible CPU policy, one line per entry. */
+void arch_dump_policy(void);
 /* Second-level page tables of a domain. */
 int arch_domain_init(struct domain *d);
 void arch_domain_destroy(struct domain *d);

@@ -14,6 +14,8 @@ struct cpuid_guest {
     uint32_t tsc_khz;
     uint32_t apic_khz;          /* the virtual LAPIC timer's clock */
     int xsaves;                 /* XSAVES/XRSTORS work in the guest (the VMX control is on) */
+    int rdtscp;                 /* RDTSCP and RDPID work (enable RDTSCP) */
+    int invpcid;                /* INVPCID works (enable INVPCID) */
     int no_avx512;              /* cpuid=no-avx512: hide AVX-512 and its XSAVE states */
 };
 
@@ -82,9 +84,6 @@ extern int cpuid_no_avx512;
 /* Leaves with bits that follow the guest's CR4 (or XCR0/XSS) at the time of the CPUID. */
 #define CPUID_LIVE_LEAVES   ((1u << 1) | (1u << 7) | (1u << 0xd))
 /* Bits that follow the guest's CR4 at the time of the CPUID (set by the exit handler). */
-/* Supervisor XSAVE components (IA32_XSS) a guest may enable: none. Processor Trace
- * (bit 8) would trace to host-physical memory; CET and the rest are not virtualized. */
-#define CPUID_GUEST_XSS     0ull
 #define CPUID1_ECX_OSXSAVE  (1u << 27)
 #define CPUID7_ECX_OSPKE    (1u << 4)
 #endif

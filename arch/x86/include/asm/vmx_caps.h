@@ -39,6 +39,11 @@ struct vmx_config {
  * I/O and MSR bitmaps, the 64-bit host, WB paging structures).
  */
 int vmx_config_compute(const struct vmx_msrs *m, struct vmx_config *c, char *why, size_t whylen);
+/*
+ * A 4 KiB MSR bitmap (SDM 25.6.9) from the policy: every MSR exits except
+ * those asm/cpu_policy.h passes through.
+ */
+void vmx_msr_bitmap_build(uint8_t *bitmap);
 
 /*
  * Adjust @want (required | optional) against a capability MSR: bits in its
