@@ -135,14 +135,16 @@ case_bochs_guests() {
 # on CPU0; after each one the victim's heartbeat must move on (Keel's
 # harness reads it from outside), and a guest that uses what the attacker
 # could have left behind on CPU0 runs next (timer after cr8: the physical
-# TPR; dr-victim after dr: DR0-3).
-HOSTILE_LIST="cr8 timer dr dr-victim flood strio"
+# TPR; dr-victim after dr: DR0-3). Last, a bounded guest fuzz run from a
+# fixed seed (tests/guests/hostile/fuzz.c; `make fuzz` runs it unbounded).
+HOSTILE_LIST="cr8 timer dr dr-victim flood strio fuzz"
 case_bochs_hostile() {
     local mods=("$BUILD/guests/hostile/victim.elf|victim") g n=0
     for g in $HOSTILE_LIST; do
         case $g in
         timer) mods+=("$BUILD/guests/timer.elf|timer") ;;
         dr-victim) mods+=("$BUILD/guests/hostile/dr.elf|dr-victim") ;;
+        fuzz) mods+=("$BUILD/guests/hostile/fuzz.elf|fuzz seed=1 ops=30000") ;;
         *) mods+=("$BUILD/guests/hostile/$g.elf|$g") ;;
         esac
         n=$((n + 1))

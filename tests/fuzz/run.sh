@@ -67,5 +67,25 @@ for t in emulate mb2 acpi mb1 linux kl_config; do
         fail=$((fail + 1))
     fi
 done
+# The guest-side fuzzer (tests/guests/hostile/fuzz.c) against the real
+# hypervisor under Bochs, beside a victim: unbounded (ops=0) for
+# FUZZ_GUEST_SECONDS from seed FUZZ_SEED (default: the time). `make test`
+# runs a bounded, fixed-seed pass of it in boot/bochs_hostile instead.
+if [ -z "${FUZZ_RUNS:-}" ]; then
+    . tests/boot/lib.sh
+    gseed=${FUZZ_SEED:-$(date +%s)}
+    glog=$out/guest-fuzz-$gseed.log
+    make_iso i386-pc "$out/guest-fuzz.iso" "console=com1 keel.test=guest" \
+        "$BUILD/guests/hostile/victim.elf|victim" "$BUILD/guests/hostile/fuzz.elf|fuzz seed=$gseed ops=0" &&
+    run_bochs "$glog" "${FUZZ_GUEST_SECONDS:-120}" "$out/guest-fuzz.iso" 2
+    last=$(grep -aoE 'FUZZ op [0-9]+' "$glog" | tail -1)
+    if grep -aqE 'PANIC|EXCEPTION|crashed|stalled|KEEL-TEST: FAIL' "$glog" || [ -z "$last" ]; then
+        echo "  FAIL fuzz/guest seed=$gseed, last '$last' (see $glog; FUZZ_SEED=$gseed repeats it)"
+        fail=$((fail + 1))
+    else
+        echo "  PASS fuzz/guest seed=$gseed: ${last#FUZZ op } operations in ${FUZZ_GUEST_SECONDS:-120} s, Keel and the victim fine"
+        pass=$((pass + 1))
+    fi
+fi
 echo "fuzz: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -38,6 +38,8 @@ extern volatile int last_vector;
 extern volatile uint32_t last_error;
 /* Bytes to skip past a faulting instruction (0: return to it, as for traps). */
 extern volatile uint32_t fixup_len;
+/* Set by the fuzzer: any exception is survived (fixup_len still applies), never an exit. */
+extern volatile int exc_tolerant;
 /* #DBs taken (a trap returns to the next instruction), and where the first one returned to. */
 extern volatile uint32_t db_count, db_first_eip;
 /* Run 64-bit code (interrupts off, no faults) and come back (lm.S): its EAX. */

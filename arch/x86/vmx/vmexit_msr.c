@@ -5,6 +5,7 @@
  */
 #include <asm/cpu_ops.h>
 #include <asm/cpu_policy.h>
+#include <asm/guest_state.h>
 #include <asm/processor.h>
 #include <keel/log.h>
 #include "vmx_internal.h"
@@ -91,8 +92,29 @@ static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
     return vmx_lapic_msr(v, msr, 0, val) == 0 ? MSR_OK : MSR_GP;
 }
 
+/*
+ * An address MSR (SYSENTER_ESP/EIP, FS/GS base) takes canonical addresses
+ * only (WRMSR #GPs otherwise; VM entry would refuse the guest state): 57
+ * bits wide when the guest's CPU has LA57, else 48.
+ */
+static int addr_ok(const struct vcpu *v, uint64_t val)
+{
+    int la57 = (v->arch.cpuid.basic[7][0].ecx >> 16) & 1;
+
+    return x86_canonical(val, la57 ? 57 : 48);
+}
+
 static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+    switch (msr) {
+    case MSR_IA32_SYSENTER_ESP:
+    case MSR_IA32_SYSENTER_EIP:
+    case MSR_FS_BASE:
+    case MSR_GS_BASE:
+        if (!addr_ok(v, val))
+            return MSR_GP;
+        break;
+    }
     switch (msr) {
     case MSR_IA32_BIOS_SIGN_ID:                     /* microcode update trigger: ignored */
         return MSR_OK;
