@@ -137,7 +137,7 @@ case_bochs_guests() {
 # could have left behind on CPU0 runs next (timer after cr8: the physical
 # TPR; dr-victim after dr: DR0-3). Last, a bounded guest fuzz run from a
 # fixed seed (tests/guests/hostile/fuzz.c; `make fuzz` runs it unbounded).
-HOSTILE_LIST="cr8 timer dr dr-victim flood strio fuzz"
+HOSTILE_LIST="cr8 timer dr dr-victim flood strio policy fuzz"
 case_bochs_hostile() {
     local mods=("$BUILD/guests/hostile/victim.elf|victim") g n=0
     for g in $HOSTILE_LIST; do
