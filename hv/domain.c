@@ -22,7 +22,7 @@
 #define CHUNK_ORDER 9       /* 2 MiB: the smallest block of a domU's RAM, one EPT large page */
 
 static struct domain *domains[DOMAIN_MAX];
-static spinlock_t table_lock = SPINLOCK_INIT_LEVEL(LOCK_TABLE);     /* domains[], next_domid */
+static spinlock_t table_lock = SPINLOCK_INIT_LEVEL(LOCK_TABLE);     /* domains[], next_domid; nothing inside */
 static uint32_t next_domid = 1;
 
 static unsigned order_of(size_t bytes)

@@ -23,7 +23,8 @@
 #define DOMU_MIN_MEM    MiB(16)
 #define BOUNCE          4096
 
-static spinlock_t domctl_lock = SPINLOCK_INIT_LEVEL(LOCK_DOMCTL);   /* one domain-control call at a time */
+/* One domain-control call at a time (creation, destruction, pause, foreign maps): every lock may be inside. */
+static spinlock_t domctl_lock = SPINLOCK_INIT_LEVEL(LOCK_DOMCTL);
 static uint8_t bounce[PAGE_SIZE << CONSOLE_RING_ORDER];     /* under domctl_lock */
 
 static uint64_t tsc_to_ns(uint64_t tsc)

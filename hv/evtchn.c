@@ -19,6 +19,7 @@
 #include <keel/lib.h>
 #include <keel/spinlock.h>
 
+/* Every domain's ports and event pages; inside: a receiver's platform lock, the table, the log. */
 static spinlock_t evtchn_lock = SPINLOCK_INIT_LEVEL(LOCK_EVTCHN);
 
 static int port_ok(uint64_t port)

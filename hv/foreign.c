@@ -22,7 +22,7 @@ static struct foreign {
     uint32_t domid;                 /* whose frames */
     uint64_t gpa, size;             /* where in dom0 */
 } maps[KEEL_FOREIGN_MAX];
-static spinlock_t foreign_lock = SPINLOCK_INIT_LEVEL(LOCK_FOREIGN);     /* maps[] */
+static spinlock_t foreign_lock = SPINLOCK_INIT_LEVEL(LOCK_FOREIGN);     /* maps[]; inside: mm, the log */
 
 /* Undo @m's mapping: passthrough back, no CPU keeps the old translations. */
 static void undo(struct foreign *m)

@@ -20,7 +20,7 @@
 #include <keel/spinlock.h>
 
 struct runlist {
-    spinlock_t lock;
+    spinlock_t lock;                        /* nr, next, v[]; inside: the log only */
     unsigned nr, next;                      /* next: where the round-robin search starts */
     struct vcpu *v[SCHED_MAX_PER_CPU];
 };

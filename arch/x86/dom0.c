@@ -39,7 +39,7 @@
 
 static struct {
     struct domain *d;
-    spinlock_t lock;                    /* the virtual devices below */
+    spinlock_t lock;                    /* the virtual devices below; inside: the I/O APIC, the log */
     struct vioapic vioapic;
     uint64_t vioapic_base;
     uint32_t gsi_base;

@@ -43,7 +43,7 @@
 #define PLATFORM_ORDER      0
 
 struct domu_platform {
-    spinlock_t lock;                    /* the devices below */
+    spinlock_t lock;                    /* the devices below; inside: the log only (LOCK_PLATFORM) */
     struct vioapic vioapic;
     struct vioapic_ops vioapic_ops;
     struct vuart uart;

@@ -22,6 +22,7 @@ struct hw_ioapic {
 
 static struct hw_ioapic ioapics[ACPI_MAX_IOAPICS];
 static unsigned nr_ioapics;
+/* The physical I/O APICs' index/data window and pin ownership; only the log inside. */
 static spinlock_t ioapic_lock = SPINLOCK_INIT_LEVEL(LOCK_IOAPIC);
 static struct { irq_handler_fn fn; void *opaque; } handlers[IRQ_MAX_GSI];
 

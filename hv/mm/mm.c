@@ -14,7 +14,7 @@
 extern uint8_t __image_start[], __image_end[];
 
 static struct buddy host_buddy;
-static spinlock_t mm_lock = SPINLOCK_INIT_LEVEL(LOCK_MM);
+static spinlock_t mm_lock = SPINLOCK_INIT_LEVEL(LOCK_MM);     /* the buddy allocator; only the log inside */
 static struct mem_range free_ranges[MEMMAP_MAX_RANGES];
 
 uint64_t alloc_pages(unsigned order)

@@ -30,7 +30,7 @@ static uint64_t vmxon_region[MAX_CPUS];
 /* VPIDs in use (0 is the host's and never handed out). */
 #define MAX_VPIDS 4096
 static uint64_t vpid_used[MAX_VPIDS / 64] = { 1 };
-static spinlock_t vpid_lock = SPINLOCK_INIT_LEVEL(LOCK_VPID);
+static spinlock_t vpid_lock = SPINLOCK_INIT_LEVEL(LOCK_VPID);    /* vpid_used[]; nothing inside */
 
 static uint16_t vpid_alloc(void)
 {
