@@ -106,16 +106,20 @@ static void dr_load(const struct vcpu_arch *a)
 }
 
 /*
- * The CPU's debug registers may still hold another vCPU's values: that is
- * safe because a vCPU without dr_live exits on every MOV DR (so it cannot
- * read them), and its DR7 (VMCS) cannot enable a breakpoint it never set.
+ * A vCPU without dr_live runs with the CPU's DR0-3 at 0 and DR6 at its
+ * RESET value (vmx_state_switch_to() clears another vCPU's), and exits on
+ * every MOV DR; its DR7 (VMCS) cannot enable a breakpoint it never set.
+ * Only its own #DBs change DR6 meanwhile (a single step sets BS), so at
+ * its first MOV DR the CPU's DR6 is its DR6.
  */
 void vmx_debug_regs_claim(struct vcpu *v)
 {
     struct vcpu_arch *a = &v->arch;
 
+    a->dr6 = read_dr(6);
     dr_load(a);
     a->dr_live = 1;
+    this_cpu()->arch.dr_dirty = 1;
     vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_MOV_DR_EXITING);
 }
 
@@ -240,6 +244,12 @@ void vmx_state_switch_to(struct vcpu *v)
     if (ca->state_owner)
         state_save(ca->state_owner);
     state_load(v);
+    if (!v->arch.dr_live && ca->dr_dirty) {
+        for (unsigned i = 0; i < 4; i++)
+            write_dr(i, 0);             /* no other vCPU's breakpoints or status bits */
+        write_dr(6, 0xffff0ff0);
+    }
+    ca->dr_dirty = v->arch.dr_live;
     ca->state_owner = v;
 }
 

@@ -35,6 +35,10 @@ int main(void)
         check(GET_DR(7) == 0x400, "DR7 is 0x400");
         return report("dr-victim");
     }
+    /* A single step before this guest ever touched a debug register: DR6.BS is its to read. */
+    __asm__ volatile("pushf; orl $0x100, (%%esp); popf; nop; pushf; andl $~0x100, (%%esp); popf" ::: "memory");
+    check(GET_DR(6) & (1u << 14), "DR6.BS after a single step, at the first MOV DR");
+    SET_DR(6, 0xffff0ff0);
     SET_DR(7, 0x402);
     cpuid(0, 0);
     check(GET_DR(7) == 0x402, "DR7 keeps 0x402 across a CPUID exit");

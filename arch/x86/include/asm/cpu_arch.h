@@ -23,5 +23,6 @@ struct cpu_arch {
     uint64_t cur_vmcs;              /* this CPU's current VMCS (VMPTRLD), 0 if none */
     struct vcpu *state_owner;       /* whose FPU/XSAVE state and syscall MSRs are loaded */
     uint32_t last_domid;            /* the domain whose vCPU ran here last (predictor barrier) */
+    int dr_dirty;                   /* DR0-3/DR6 hold a vCPU's values (one with dr_live) */
 };
 #endif
