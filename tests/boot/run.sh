@@ -103,7 +103,7 @@ case_bochs_grub() {
 }
 
 # The VMX test guests (tests/guests), one domain each, in one Bochs boot.
-GUEST_LIST="cpuid msr io exc ept mmio timer smp tf"
+GUEST_LIST="cpuid msr io exc ept mmio timer smp tf step"
 case_bochs_guests() {
     local mods=() g
     printf 'keel test module\n' > "$OUT/module.txt"

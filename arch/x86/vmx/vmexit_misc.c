@@ -151,6 +151,17 @@ void vmexit_dr_access(struct vcpu *v, const struct vmx_exit *e)
 void vmexit_hlt(struct vcpu *v, const struct vmx_exit *e)
 {
     vmx_skip_instruction(v);
+    /*
+     * Single-stepping (TF): HLT's trap comes when it completes, that is
+     * when the vCPU wakes, and before the interrupt that woke it (SDM 6.9:
+     * traps on the previous instruction come first): vmx_deliver_events()
+     * injects it then, rather than VM entry's pending-#DB (lost under an
+     * injected interrupt).
+     */
+    if (vmcs_readl(GUEST_RFLAGS) & (1u << 8)) {
+        vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) & ~(uint64_t)PENDING_DBG_BS);
+        v->arch.halt_step = 1;
+    }
     vmx_vcpu_halt(v);
 }
 

@@ -180,6 +180,15 @@ void vmx_deliver_events(struct vcpu *v)
 
     now = rdtsc();
     vlapic_timer_poll(l, now);
+    /* A single-stepped HLT's trap first (vmexit_hlt): DR6.BS is set here, this vCPU's DR6 is the CPU's. */
+    if (__builtin_expect(v->arch.halt_step, 0) && !v->arch.pending_event) {
+        v->arch.halt_step = 0;
+        write_dr(6, read_dr(6) | (1u << 14));
+        if (v->arch.dr_live)
+            v->arch.dr6 = read_dr(6);
+        v->arch.pending_event = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | 1;
+        vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+    }
     /* NMIs first (6.9): once not blocked by a previous NMI, else an NMI window (25.3). */
     if (__atomic_load_n(&v->arch.nmi_pending, __ATOMIC_ACQUIRE) && !v->arch.pending_event) {
         if (!(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_MOV_SS))) {
@@ -192,9 +201,10 @@ void vmx_deliver_events(struct vcpu *v)
         }
     }
     vec = vlapic_pending(l);
-    if (vec >= 0 && !v->arch.pending_event) {
+    if (vec >= 0) {
         uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
-        if ((vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
+        /* With another event queued first, the interrupt waits for a window after it. */
+        if (!v->arch.pending_event && (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
             !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
             vlapic_accept(l, (unsigned)vec);
             v->arch.pending_event = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vec;

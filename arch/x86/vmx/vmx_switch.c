@@ -130,6 +130,7 @@ void vmx_debug_regs_reset(struct vcpu *v)
     a->dr[0] = a->dr[1] = a->dr[2] = a->dr[3] = 0;
     a->dr6 = 0xffff0ff0;
     a->dr_live = 0;
+    a->halt_step = 0;
     vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_MOV_DR_EXITING);
     vmcs_writel(GUEST_DR7, 0x400);
     vmcs_write64(GUEST_IA32_DEBUGCTL, 0);

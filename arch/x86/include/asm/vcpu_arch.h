@@ -36,6 +36,7 @@ struct vcpu_arch {
     uint64_t pat;                   /* IA32_PAT when the CPU cannot switch it on entry */
     uint64_t mtrr_def_type;         /* IA32_MTRR_DEF_TYPE as the guest set it */
     int halt_nmi_only;              /* blocked in HLT with IF=0: only an NMI wakes it */
+    int halt_step;                  /* HLT single-stepped: its #DB comes when the vCPU wakes */
     /* Guest state the VMCS does not switch, kept here while another vCPU has the CPU. */
     uint64_t star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux;
     uint64_t xcr0, xss;
