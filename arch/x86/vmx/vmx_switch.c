@@ -3,9 +3,9 @@
  * the state VM entry and exit do not load (SDM 27.3/28.5 list what they do):
  * x87/SSE/AVX and the other XSAVE components (Vol. 1 ch. 13), XCR0,
  * IA32_XSS, the SYSCALL MSRs, KERNEL_GS_BASE, TSC_AUX, CR2 (only guest
- * mode and Keel's own #PF injections change it: Keel takes no page faults)
- * and, once the vCPU
- * has used them, DR0-3 and DR6 (DR7 is in the VMCS). Switched lazily:
+ * mode and Keel's own #PF injections change it: Keel takes no page
+ * faults) and, once the vCPU has used them, DR0-3 and DR6 (DR7 is in the
+ * VMCS). Switched lazily:
  * only when the next vCPU on a CPU is not the one whose state is loaded.
  * Also: the scheduler's arch hooks (is a blocked vCPU ready, sleep, kick).
  */
