@@ -213,5 +213,5 @@ install: all
 bench: all dom0
 	@bash tests/bench.sh
 
-fuzz: guests
+fuzz: all
 	@bash tests/fuzz/run.sh
