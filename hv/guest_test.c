@@ -7,7 +7,7 @@
  * its multiboot modules (without the '+'). The hypervisor
  * must outlive them all and get all their memory back.
  *
- * A module with "victim" is started on the last CPU and left running
+ * A module whose command line is "victim" is started on the last CPU and left running
  * beside every module after it (the hostile guests): before and after each
  * one, its heartbeat (a counter its timer ticks at HEARTBEAT_GPA) must
  * move on, and at the end it must still be running, untouched.
@@ -67,7 +67,7 @@ static int run_module(const struct boot_module *m, const struct boot_module *ext
 {
     struct mb1_module mods[MB1_MAX_MODULES];
     const char *expect = strstr(m->cmdline, "expect=crash:"), *nv = strstr(m->cmdline, "vcpus=");
-    int is_victim = strstr(m->cmdline, "victim") != NULL && !victim;
+    int is_victim = !victim && (!strcmp(m->cmdline, "victim") || !strncmp(m->cmdline, "victim ", 7));
     uint32_t beat = 0;
     unsigned nr_vcpus = nv ? (unsigned)(nv[6] - '0') : 1;
     int is_linux = !strncmp(m->cmdline, "linux ", 6);
