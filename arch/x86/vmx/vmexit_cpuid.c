@@ -10,13 +10,6 @@
 #include <keel/arch.h>
 #include "vmx_internal.h"
 
-static void host_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_out *out)
-{
-    struct cpuid_regs h = cpuid_count(leaf, sub);
-
-    *out = (struct cpuid_out){ h.eax, h.ebx, h.ecx, h.edx };
-}
-
 static struct cpuid_guest guest_of(const struct vcpu *v)
 {
     return (struct cpuid_guest){
@@ -35,28 +28,22 @@ void vmx_cpuid_init(struct vcpu *v)
 {
     struct cpuid_guest g = guest_of(v);
 
-    cpuid_table_build(&v->arch.cpuid, &g, host_cpuid);
+    cpuid_table_build(&v->arch.cpuid, &g, vmx_host_cpuid);
 }
 
-/* Outside the table: the policy on the host's live answer, and the live bits. */
+/* Outside the table: the policy on the host's live answer; leaf 0DH's sizes follow XCR0 and XSS. */
 static __attribute__((noinline, cold)) void cpuid_slow(struct vcpu *v, uint32_t leaf, uint32_t sub,
                                                        struct cpuid_out *out)
 {
     struct cpuid_out host = { 0, 0, 0, 0 };
     struct cpuid_guest g = guest_of(v);
-    uint64_t cr4 = vmcs_readl(GUEST_CR4);
 
     if (!cpuid_is_hypervisor_leaf(leaf))
-        host_cpuid(leaf, sub, &host);
+        vmx_host_cpuid(leaf, sub, &host);
     cpuid_policy(leaf, sub, &host, &g, out);
-    /* OSXSAVE and OSPKE mirror the guest's own CR4 (SDM Vol. 2A, CPUID). */
-    if (leaf == 1 && (cr4 & X86_CR4_OSXSAVE))
-        out->ecx |= CPUID1_ECX_OSXSAVE;
-    else if (leaf == 7 && sub == 0 && (cr4 & X86_CR4_PKE))
-        out->ecx |= CPUID7_ECX_OSPKE;
-    else if (leaf == 0xd && sub <= 1 && (cr4 & X86_CR4_OSXSAVE))
+    if (leaf == 0xd && sub <= 1 && (vmcs_readl(GUEST_CR4) & X86_CR4_OSXSAVE))
         out->ebx = cpuid_xsave_size(xgetbv(0) | (sub == 1 && vmx_cfg.has_xsaves ? rdmsr(MSR_IA32_XSS) : 0),
-                                    sub == 1, host_cpuid);      /* XCR0 and XSS are the guest's */
+                                    sub == 1, vmx_host_cpuid);      /* XCR0 and XSS are the guest's */
 }
 
 /* What the table does not answer (vmx_cpuid_exit() answers the rest inline). */
@@ -67,7 +54,7 @@ void vmexit_cpuid(struct vcpu *v, const struct vmx_exit *e)
     struct cpuid_out out;
 
     if (leaf == 1 || (leaf == 7 && sub == 0)) {
-        /* The table's answer with the bits that mirror the guest's own CR4 (no host CPUID). */
+        /* The table's answer; OSXSAVE and OSPKE mirror the guest's own CR4 (SDM Vol. 2A, CPUID). */
         uint64_t cr4 = vmcs_readl(GUEST_CR4);
         out = v->arch.cpuid.basic[leaf][0];
         if (leaf == 1 && (cr4 & X86_CR4_OSXSAVE))

@@ -69,7 +69,7 @@ static void string_io(struct vcpu *v, uint64_t q)
     uint64_t *index = in ? &r->rdi : &r->rsi;
     int64_t step = (vmcs_readl(GUEST_RFLAGS) & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
     uint64_t count = rep ? (r->rcx & amask) : 1;
-    unsigned done = 0, user = ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ? GW_USER : 0;
+    unsigned done = 0, user = vmx_guest_cpl() == 3 ? GW_USER : 0;
 
     while (count && done < STRING_BATCH) {
         uint64_t gpa[2];

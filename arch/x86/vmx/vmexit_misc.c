@@ -16,8 +16,6 @@
 
 #define X86_CR0_TS  (1u << 3)
 #define EFER_LMA    (1ull << 10)
-/* CR4 bits a guest may set (VMXE and SMXE excluded: no nesting, no SMX). */
-
 
 static uint64_t *gpr(struct vcpu *v, unsigned n)
 {
@@ -158,7 +156,7 @@ void vmexit_hlt(struct vcpu *v, const struct vmx_exit *e)
      * injects it then, rather than VM entry's pending-#DB (lost under an
      * injected interrupt).
      */
-    if (vmcs_readl(GUEST_RFLAGS) & (1u << 8)) {
+    if (vmcs_readl(GUEST_RFLAGS) & RFLAGS_TF) {
         vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) & ~(uint64_t)PENDING_DBG_BS);
         v->arch.halt_step = 1;
     }
@@ -170,8 +168,8 @@ void vmexit_vmcall(struct vcpu *v, const struct vmx_exit *e)
     struct guest_regs *r = &v->arch.regs;
     uint64_t args[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
 
-    /* Hypercalls are for the guest kernel: SS.DPL is the CPL (25.4.1). */
-    if ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3)
+    /* Hypercalls are for the guest kernel. */
+    if (vmx_guest_cpl())
         r->rax = (uint64_t)(int64_t)-EPERM;
     else
         r->rax = (uint64_t)hypercall_dispatch(v, r->rax, args);

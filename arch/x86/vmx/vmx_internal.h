@@ -65,6 +65,24 @@ void vmx_cpuid_init(struct vcpu *v);
 #define MISC_ENABLE_RO      ((1ull << 7) | (1ull << 11) | (1ull << 12))
 #define MISC_ENABLE_RESET   ((1ull << 0) | (1ull << 11) | (1ull << 12))
 
+#define RFLAGS_TF           (1u << 8)
+#define DR6_BS              (1u << 14)          /* DR6: a single step caused the #DB */
+#define DR6_RESET           0xffff0ff0ull
+
+/* The guest's CPL: SS.DPL (25.4.1). */
+static inline unsigned vmx_guest_cpl(void)
+{
+    return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
+}
+
+/* The host's CPUID, as the policy's cpuid_host_fn. */
+static inline void vmx_host_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_out *out)
+{
+    struct cpuid_regs h = cpuid_count(leaf, sub);
+
+    *out = (struct cpuid_out){ h.eax, h.ebx, h.ecx, h.edx };
+}
+
 /* An emulated instruction completed: RIP moves on (hot path: inline). */
 static inline void vmx_complete_instruction(uint64_t next_rip)
 {
@@ -77,7 +95,7 @@ static inline void vmx_complete_instruction(uint64_t next_rip)
         vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
                      intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
     /* Single-stepping (RFLAGS.TF): the trap the instruction would have raised, after it. */
-    if (__builtin_expect(vmcs_readl(GUEST_RFLAGS) & (1u << 8), 0))
+    if (__builtin_expect(vmcs_readl(GUEST_RFLAGS) & RFLAGS_TF, 0))
         vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
 }
 

@@ -183,7 +183,7 @@ void vmx_deliver_events(struct vcpu *v)
     /* A single-stepped HLT's trap first (vmexit_hlt): DR6.BS is set here, this vCPU's DR6 is the CPU's. */
     if (__builtin_expect(v->arch.halt_step, 0) && !v->arch.pending_event) {
         v->arch.halt_step = 0;
-        write_dr(6, read_dr(6) | (1u << 14));
+        write_dr(6, read_dr(6) | DR6_BS);
         if (v->arch.dr_live)
             v->arch.dr6 = read_dr(6);
         v->arch.pending_event = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | 1;

@@ -124,7 +124,7 @@ void vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
     m.emu.default32 = (cs_ar & CS_AR_DB) != 0;
     m.emu.mmio_gpa = gpa;
     m.emu.fault_vector = NO_FAULT;
-    m.user = ((vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3) == 3 ? GW_USER : 0;
+    m.user = vmx_guest_cpl() == 3 ? GW_USER : 0;
 
     res = emulate_mmio(&m.emu);
     switch (res) {

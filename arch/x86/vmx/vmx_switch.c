@@ -35,13 +35,6 @@
 static int have_xsave, have_tsc_aux, use_xsaves, have_ibpb;
 static uint64_t full_xcr0, full_xss;        /* every component this CPU supports */
 
-static void host_cpuid(uint32_t leaf, uint32_t sub, struct cpuid_out *out)
-{
-    struct cpuid_regs r = cpuid_count(leaf, sub);
-
-    *out = (struct cpuid_out){ r.eax, r.ebx, r.ecx, r.edx };
-}
-
 void vmx_switch_init(void)
 {
     have_xsave = (cpuid(1).ecx & CPUID1_ECX_XSAVE) != 0;
@@ -56,7 +49,7 @@ void vmx_switch_init(void)
         full_xss = vmx_cfg.has_xsaves ? (((uint64_t)d1.edx << 32) | d1.ecx) & pol_xss_allowed() : 0;
         /* Supervisor components to switch: the compacted format is needed; else the standard one. */
         use_xsaves = full_xss != 0;
-        size = cpuid_xsave_size(full_xcr0 | full_xss, use_xsaves, host_cpuid);
+        size = cpuid_xsave_size(full_xcr0 | full_xss, use_xsaves, vmx_host_cpuid);
         if (size > (PAGE_SIZE << XSAVE_AREA_ORDER))
             panic("XSAVE area of %u bytes: more than Keel keeps per vCPU", size);
     }
@@ -90,8 +83,6 @@ void vmx_vcpu_state_free(struct vcpu *v)
     v->arch.xsave_area = NULL;
 }
 
-static const unsigned dr_index[5] = { 0, 1, 2, 3, 6 };
-
 static void dr_save(struct vcpu_arch *a)
 {
     for (unsigned i = 0; i < 4; i++)
@@ -99,11 +90,14 @@ static void dr_save(struct vcpu_arch *a)
     a->dr6 = read_dr(6);
 }
 
-static void dr_load(const struct vcpu_arch *a)
+static void dr_set(const uint64_t dr[4], uint64_t dr6)
 {
-    for (unsigned i = 0; i < 5; i++)
-        write_dr(dr_index[i], i < 4 ? a->dr[i] : a->dr6);
+    for (unsigned i = 0; i < 4; i++)
+        write_dr(i, dr[i]);
+    write_dr(6, dr6);
 }
+
+static const uint64_t dr_zero[4];
 
 /*
  * A vCPU without dr_live runs with the CPU's DR0-3 at 0 and DR6 at its
@@ -117,7 +111,7 @@ void vmx_debug_regs_claim(struct vcpu *v)
     struct vcpu_arch *a = &v->arch;
 
     a->dr6 = read_dr(6);
-    dr_load(a);
+    dr_set(a->dr, a->dr6);
     a->dr_live = 1;
     this_cpu()->arch.dr_dirty = 1;
     vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_MOV_DR_EXITING);
@@ -127,8 +121,8 @@ void vmx_debug_regs_reset(struct vcpu *v)
 {
     struct vcpu_arch *a = &v->arch;
 
-    a->dr[0] = a->dr[1] = a->dr[2] = a->dr[3] = 0;
-    a->dr6 = 0xffff0ff0;
+    memset(a->dr, 0, sizeof(a->dr));
+    a->dr6 = DR6_RESET;
     a->dr_live = 0;
     a->halt_step = 0;
     vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_MOV_DR_EXITING);
@@ -186,7 +180,7 @@ static void state_load(struct vcpu *v)
     struct vcpu_arch *a = &v->arch;
 
     if (a->dr_live)
-        dr_load(a);
+        dr_set(a->dr, a->dr6);
     write_cr2(a->regs.cr2);
     wrmsr(MSR_STAR, a->star);
     wrmsr(MSR_LSTAR, a->lstar);
@@ -245,11 +239,8 @@ void vmx_state_switch_to(struct vcpu *v)
     if (ca->state_owner)
         state_save(ca->state_owner);
     state_load(v);
-    if (!v->arch.dr_live && ca->dr_dirty) {
-        for (unsigned i = 0; i < 4; i++)
-            write_dr(i, 0);             /* no other vCPU's breakpoints or status bits */
-        write_dr(6, 0xffff0ff0);
-    }
+    if (!v->arch.dr_live && ca->dr_dirty)
+        dr_set(dr_zero, DR6_RESET);     /* no other vCPU's breakpoints or status bits */
     ca->dr_dirty = v->arch.dr_live;
     ca->state_owner = v;
 }
