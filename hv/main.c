@@ -140,6 +140,7 @@ void keel_start(uint64_t kind, uint64_t ptr)
 
     arch_cpu_init_bsp();
     lock_check_on = 1;          /* this CPU's per-CPU data is reachable now: check the lock order */
+    sched_init();
     if (memory_init(&boot_info))
         panic("no memory to run with");
     acpi_init(&boot_info, dump_wanted("acpi"));

@@ -25,12 +25,18 @@ struct runlist {
     struct vcpu *v[SCHED_MAX_PER_CPU];
 };
 
-static struct runlist runlists[MAX_CPUS] = { [0 ... MAX_CPUS - 1] = { .lock = SPINLOCK_INIT_LEVEL(LOCK_SCHED) } };
+static struct runlist runlists[MAX_CPUS];     /* in .bss: sched_init() gives the locks their level */
 struct sched_cpu sched_cpu[MAX_CPUS];
+
+void sched_init(void)
+{
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        runlists[c].lock = (spinlock_t)SPINLOCK_INIT_LEVEL(LOCK_SCHED);
+}
 
 static int domain_can_run(const struct domain *d)
 {
-    return d->state == DOMAIN_RUNNING && !__atomic_load_n(&d->pause_count, __ATOMIC_ACQUIRE);
+    return !DOMAIN_HELD(d);
 }
 
 /* The same, ordered after everything before it (the store of running). */

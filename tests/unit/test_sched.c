@@ -68,6 +68,7 @@ static int setup(void **state)
     va.domain = &a;
     vb.domain = &b;
     percpu[0].virt_ok = 1;
+    sched_init();
     runs_a = runs_b = ran_paused = pause_in_window = 0;
     assert_int_equal(sched_add_vcpu(&va, 0), 0);
     assert_int_equal(sched_add_vcpu(&vb, 0), 0);
