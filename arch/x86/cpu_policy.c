@@ -7,7 +7,9 @@
 #include <string.h>
 #include <asm/cpu_policy.h>
 
-#define B(l, s, r, b, k, n, w) { l, s, POL_##r, b, POL_##k, n, w }
+#define B(l, s, r, b, k, n, w) { l, s, POL_##r, b, POL_##k, n, w, POL_NEED_NONE }
+/* A bit that works only with a VMX control: passed through when Keel has it. */
+#define BC(l, s, r, b, need, n, w) { l, s, POL_##r, b, POL_COND, n, w, POL_NEED_##need }
 
 /* Reasons used more than once. */
 #define WHY_ISA     "instruction set: runs in the guest without exits"
@@ -64,7 +66,7 @@ const struct pol_cpuid_bit pol_cpuid_bits[] = {
     B(7, 0, EBX, 4, PASS, "HLE", WHY_ISA), B(7, 0, EBX, 5, PASS, "AVX2", WHY_ISA),
     B(7, 0, EBX, 6, PASS, "FDP_EXCPTN_ONLY", "an FPU property"), B(7, 0, EBX, 7, PASS, "SMEP", "CR4.SMEP, the guest's"),
     B(7, 0, EBX, 8, PASS, "BMI2", WHY_ISA), B(7, 0, EBX, 9, PASS, "ERMS", WHY_ISA),
-    B(7, 0, EBX, 10, COND, "INVPCID", "needs VMX's enable-INVPCID control (else #UD)"),
+    BC(7, 0, EBX, 10, INVPCID, "INVPCID", "needs VMX's enable-INVPCID control (else #UD)"),
     B(7, 0, EBX, 11, PASS, "RTM", WHY_ISA), B(7, 0, EBX, 12, HIDE, "RDT-M", "no resource monitoring MSRs"),
     B(7, 0, EBX, 13, PASS, "FPU_CSDS_DEPRECATED", "an FPU property"),
     B(7, 0, EBX, 14, HIDE, "MPX", WHY_MPX), B(7, 0, EBX, 15, HIDE, "RDT-A", "no resource allocation MSRs"),
@@ -86,7 +88,7 @@ const struct pol_cpuid_bit pol_cpuid_bits[] = {
     B(7, 0, ECX, 12, PASS, "AVX512_BITALG", WHY_AVX512), B(7, 0, ECX, 13, HIDE, "TME", "memory encryption is the host's"),
     B(7, 0, ECX, 14, PASS, "AVX512_VPOPCNTDQ", WHY_AVX512),
     B(7, 0, ECX, 16, PASS, "LA57", "5-level paging: CR4.LA57, and Keel's guest walk has 5 levels"),
-    B(7, 0, ECX, 22, COND, "RDPID", "reads TSC_AUX; needs VMX's enable-RDTSCP control (else #UD)"),
+    BC(7, 0, ECX, 22, RDTSCP, "RDPID", "reads TSC_AUX; needs VMX's enable-RDTSCP control (else #UD)"),
     B(7, 0, ECX, 23, HIDE, "KL", "Key Locker: not virtualized"), B(7, 0, ECX, 25, PASS, "CLDEMOTE", WHY_ISA),
     B(7, 0, ECX, 27, PASS, "MOVDIRI", WHY_ISA), B(7, 0, ECX, 28, PASS, "MOVDIR64B", WHY_ISA),
     B(7, 0, ECX, 29, HIDE, "ENQCMD", "needs PASID state, not virtualized"),
@@ -112,7 +114,7 @@ const struct pol_cpuid_bit pol_cpuid_bits[] = {
     /* Leaf 0DH.1 EAX */
     B(0xd, 1, EAX, 0, PASS, "XSAVEOPT", WHY_ISA), B(0xd, 1, EAX, 1, PASS, "XSAVEC", WHY_ISA),
     B(0xd, 1, EAX, 2, PASS, "XGETBV_ECX1", WHY_ISA),
-    B(0xd, 1, EAX, 3, COND, "XSAVES", "needs VMX's enable-XSAVES control (else #UD); IA32_XSS is checked"),
+    BC(0xd, 1, EAX, 3, XSAVES, "XSAVES", "needs VMX's enable-XSAVES control (else #UD); IA32_XSS is checked"),
     B(0xd, 1, EAX, 4, HIDE, "XFD", WHY_AMX),
     /* Leaf 80000001H ECX (Intel and AMD) */
     B(0x80000001u, 0, ECX, 0, PASS, "LAHF_LM", WHY_ISA), B(0x80000001u, 0, ECX, 2, HIDE, "SVM", "no nested virtualization yet"),
@@ -125,7 +127,7 @@ const struct pol_cpuid_bit pol_cpuid_bits[] = {
     B(0x80000001u, 0, EDX, 20, PASS, "NX", "EFER.NXE, the guest's"), B(0x80000001u, 0, EDX, 22, PASS, "MMXEXT", WHY_ISA),
     B(0x80000001u, 0, EDX, 25, PASS, "FFXSR", WHY_ISA),
     B(0x80000001u, 0, EDX, 26, PASS, "PAGE1GB", "the guest's paging (EPT translates beneath it)"),
-    B(0x80000001u, 0, EDX, 27, COND, "RDTSCP", "needs VMX's enable-RDTSCP control (else #UD)"),
+    BC(0x80000001u, 0, EDX, 27, RDTSCP, "RDTSCP", "needs VMX's enable-RDTSCP control (else #UD)"),
     B(0x80000001u, 0, EDX, 29, PASS, "LM", "long mode"), B(0x80000001u, 0, EDX, 30, PASS, "3DNOWEXT", WHY_ISA),
     B(0x80000001u, 0, EDX, 31, PASS, "3DNOW", WHY_ISA),
     /* Leaf 80000007H EDX */
@@ -235,6 +237,16 @@ static int is_avx512(const struct pol_cpuid_bit *b)
     return !strncmp(b->name, "AVX512", 6);
 }
 
+static int need_met(const struct pol_host *h, unsigned need)
+{
+    switch (need) {
+    case POL_NEED_RDTSCP: return h->rdtscp;
+    case POL_NEED_INVPCID: return h->invpcid;
+    case POL_NEED_XSAVES: return h->xsaves;
+    }
+    return 0;
+}
+
 int pol_cpuid_reg(uint32_t leaf, uint32_t sub, unsigned reg, const struct pol_host *h, uint32_t *pass,
                   uint32_t *set)
 {
@@ -243,7 +255,6 @@ int pol_cpuid_reg(uint32_t leaf, uint32_t sub, unsigned reg, const struct pol_ho
     *pass = *set = 0;
     for (unsigned i = 0; i < pol_nr_cpuid_bits; i++) {
         const struct pol_cpuid_bit *b = &pol_cpuid_bits[i];
-        int on;
 
         if (b->leaf != leaf || b->sub != sub || b->reg != reg)
             continue;
@@ -257,8 +268,7 @@ int pol_cpuid_reg(uint32_t leaf, uint32_t sub, unsigned reg, const struct pol_ho
             *set |= 1u << b->bit;
             break;
         case POL_COND:
-            on = (leaf == 7 && reg == POL_EBX) ? h->invpcid : (leaf == 0xd) ? h->xsaves : h->rdtscp;
-            if (on)
+            if (need_met(h, b->need))
                 *pass |= 1u << b->bit;
             break;
         }

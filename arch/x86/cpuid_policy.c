@@ -47,10 +47,16 @@ static void tsc_ratio(const struct cpuid_guest *g, struct cpuid_out *out)
     out->edx = 0;
 }
 
+/* What the policy's conditions see of the guest's VMX controls. */
+static struct pol_host host_of(const struct cpuid_guest *g)
+{
+    return (struct pol_host){ g->rdtscp, g->invpcid, g->xsaves, g->no_avx512 };
+}
+
 /* The feature registers the table lists, each cut to its bits. */
 static void apply_bits(uint32_t leaf, uint32_t subleaf, const struct cpuid_guest *g, struct cpuid_out *out)
 {
-    const struct pol_host h = { g->rdtscp, g->invpcid, g->xsaves, g->no_avx512 };
+    const struct pol_host h = host_of(g);
     uint32_t *r[4] = { &out->eax, &out->ebx, &out->ecx, &out->edx }, pass, set;
 
     for (unsigned i = 0; i < 4; i++)
@@ -89,7 +95,7 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
         out->edx = 0;
         break;
     case 0xd: {
-        const struct pol_host h = { g->rdtscp, g->invpcid, g->xsaves, g->no_avx512 };
+        const struct pol_host h = host_of(g);
         uint64_t xcr0 = pol_xcr0_allowed(&h), xss = pol_xss_allowed();
         if (subleaf == 0) {             /* the XCR0 components a guest may enable */
             out->eax = host->eax & (uint32_t)xcr0;

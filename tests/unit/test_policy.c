@@ -193,6 +193,7 @@ static void test_table_sane(void **state)
         const struct pol_cpuid_bit *a = &pol_cpuid_bits[i];
         assert_true(a->name && a->name[0] && a->why && a->why[0]);
         assert_true(a->bit < 32 && a->reg < 4);
+        assert_int_equal(a->kind == POL_COND, a->need != POL_NEED_NONE);   /* a condition names its control */
         for (unsigned j = i + 1; j < pol_nr_cpuid_bits; j++) {
             const struct pol_cpuid_bit *b = &pol_cpuid_bits[j];
             assert_false(a->leaf == b->leaf && a->sub == b->sub && a->reg == b->reg && a->bit == b->bit);

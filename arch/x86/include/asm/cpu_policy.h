@@ -24,10 +24,14 @@ enum pol_kind {
 /* CPUID registers, as in struct cpuid_out. */
 enum { POL_EAX, POL_EBX, POL_ECX, POL_EDX };
 
+/* The VMX control a POL_COND bit needs (struct pol_host says which Keel has). */
+enum pol_need { POL_NEED_NONE, POL_NEED_RDTSCP, POL_NEED_INVPCID, POL_NEED_XSAVES };
+
 struct pol_cpuid_bit {
     uint32_t leaf;
     uint8_t sub, reg, bit, kind;
     const char *name, *why;
+    uint8_t need;                   /* enum pol_need: POL_COND's condition */
 };
 
 struct pol_cpuid_leaf {
