@@ -157,11 +157,12 @@ static irqreturn_t evtchn_irq(int irq, void *dev)
 }
 
 /*
- * Close @port if @kf owns it: 0, else -EINVAL. The check and the release
- * are one step under owner_lock, and so is the close: two threads closing
- * one port close it once, never a port that another file has got since.
+ * KEEL_EVTCHN_SEND or _CLOSE on @port if @kf owns it, else -EINVAL. The
+ * check and the call are one step under owner_lock: two threads closing
+ * one port close it once, and neither sends on nor closes a port that
+ * another file has got since. A close returns 0 and releases the port.
  */
-static long port_close(struct keel_file *kf, u32 port)
+static long port_op(struct keel_file *kf, u32 port, u64 op)
 {
     long rc = -EINVAL;
 
@@ -169,24 +170,12 @@ static long port_close(struct keel_file *kf, u32 port)
         return rc;
     spin_lock_irq(&owner_lock);
     if (owner[port] == kf) {
-        owner[port] = NULL;
-        evtchn_call(KEEL_EVTCHN_CLOSE, port, 0);
-        rc = 0;
+        rc = evtchn_call(op, port, 0);
+        if (op == KEEL_EVTCHN_CLOSE) {
+            owner[port] = NULL;
+            rc = 0;
+        }
     }
-    spin_unlock_irq(&owner_lock);
-    return rc;
-}
-
-/* Send on @port if @kf owns it (checked and sent under owner_lock, as port_close()). */
-static long port_send(struct keel_file *kf, u32 port)
-{
-    long rc = -EINVAL;
-
-    if (port >= KEEL_EVTCHN_PORTS)
-        return rc;
-    spin_lock_irq(&owner_lock);
-    if (owner[port] == kf)
-        rc = evtchn_call(KEEL_EVTCHN_SEND, port, 0);
     spin_unlock_irq(&owner_lock);
     return rc;
 }
@@ -211,10 +200,8 @@ static long evtchn_ioctl(struct keel_file *kf, unsigned long arg)
         }
         break;
     case KEEL_EVTCHN_SEND:
-        e.result = port_send(kf, e.port);
-        break;
     case KEEL_EVTCHN_CLOSE:
-        e.result = port_close(kf, e.port);
+        e.result = port_op(kf, e.port, e.op);
         break;
     default:
         return -EINVAL;
@@ -427,7 +414,7 @@ static int keel_release(struct inode *inode, struct file *f)
     struct keel_map *m, *next;
 
     for (u32 p = 1; p < KEEL_EVTCHN_PORTS; p++)
-        port_close(kf, p);
+        port_op(kf, p, KEEL_EVTCHN_CLOSE);
     list_for_each_entry_safe(m, next, &kf->maps, link)
         map_free(m);                    /* no mmap() left: each held the file */
     kfree(kf);
