@@ -130,7 +130,7 @@ run:
     /* vCPU i on CPU i: the second one waits on CPU1 for its STARTUP IPI. */
     for (unsigned i = 0; i < nr_vcpus; i++)
         if (sched_add_vcpu(d->vcpus[i], (int)i)) {
-            pr_err("d%u: no physical CPU%u with VMX for vCPU%u\n", d->id, i, i);
+            pr_err("d%u: no physical CPU%u with VMX or SVM on for vCPU%u\n", d->id, i, i);
             for (unsigned j = 0; j < i; j++)
                 sched_remove_vcpu(d->vcpus[j]);
             domain_destroy(d);
@@ -159,7 +159,7 @@ void guest_test_run(const struct boot_info *bi)
     char reason[64];
 
     if (!arch_virt_available()) {
-        test_stage_done("guest", 0, "no usable VMX");
+        test_stage_done("guest", 0, "no usable VMX or SVM");
         return;
     }
     for (unsigned i = 0; i < bi->nr_modules; i++) {

@@ -82,8 +82,8 @@ static __noreturn void run_dom0(uint32_t cpus)
     struct domain *d;
 
     if (!arch_virt_available()) {
-        pr_err("dom0: this CPU offers no usable VMX: nothing can run\n");
-        test_stage_done("dom0", 0, "no usable VMX");
+        pr_err("dom0: this CPU offers no usable VMX or SVM: nothing can run\n");
+        test_stage_done("dom0", 0, "no usable VMX or SVM");
         arch_halt();
     }
     if (vcpus > DOMAIN_MAX_VCPUS) {
@@ -146,7 +146,7 @@ void keel_start(uint64_t kind, uint64_t ptr)
     acpi_init(&boot_info, dump_wanted("acpi"));
     arch_platform_init(&acpi_info);
     if (dump_wanted("vmx"))
-        vmx_dump_msrs();
+        arch_dump_virt_caps();
     if (dump_wanted("policy"))
         arch_dump_policy();
     percpu[0].virt_ok = !arch_virt_cpu_init(1);

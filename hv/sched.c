@@ -187,7 +187,13 @@ void sched_run(struct domain *until)
         if (until && until->state != DOMAIN_RUNNING && !domain_on_cpu(until))
             return;
         if (!v) {
-            /* Sleep until a timer or an IPI; the kick that follows any change wakes us. */
+            /*
+             * Sleep until a timer or an IPI; the kick that follows any change
+             * wakes us. Waiting for @until to leave the other CPUs, poll: the
+             * CPU that unloads its last vCPU does not know who waits.
+             */
+            if (until && until->state != DOMAIN_RUNNING && wake > now + arch_tsc_khz())
+                wake = now + arch_tsc_khz();
             if (!__atomic_load_n(&sc->resched, __ATOMIC_ACQUIRE))
                 arch_cpu_sleep(wake, &sc->resched);
             continue;

@@ -10,14 +10,8 @@
  */
 #include <errno.h>
 #include <asm/guest_walk.h>
+#include <asm/processor.h>
 
-#define CR0_PG      (1ull << 31)
-#define CR0_WP      (1ull << 16)
-#define CR4_PSE     (1ull << 4)
-#define CR4_PAE     (1ull << 5)
-#define CR4_LA57    (1ull << 12)
-#define EFER_LMA    (1ull << 10)
-#define EFER_NXE    (1ull << 11)
 #define P           (1ull << 0)
 #define RW          (1ull << 1)
 #define US          (1ull << 2)
@@ -51,7 +45,7 @@ static int check(uint64_t rights_rw, uint64_t rights_us, int nx, const struct gu
 {
     if ((access & GW_USER) && !rights_us)
         return fault(pf, access, 1);
-    if ((access & GW_WRITE) && !rights_rw && ((access & GW_USER) || (w->cr0 & CR0_WP)))
+    if ((access & GW_WRITE) && !rights_rw && ((access & GW_USER) || (w->cr0 & X86_CR0_WP)))
         return fault(pf, access, 1);
     if ((access & GW_FETCH) && nx && (w->efer & EFER_NXE))
         return fault(pf, access, 1);
@@ -64,11 +58,11 @@ int guest_walk(const struct guest_walk *w, uint64_t gla, unsigned access, uint64
     uint64_t rw = 1, us = 1, table, rsvd = rsvd_bits(w);
     int nx = 0, levels;
 
-    if (!(w->cr0 & CR0_PG)) {
+    if (!(w->cr0 & X86_CR0_PG)) {
         *gpa = (w->efer & EFER_LMA) ? gla : (gla & 0xffffffffull);
         return 0;
     }
-    if (!(w->cr4 & CR4_PAE)) {
+    if (!(w->cr4 & X86_CR4_PAE)) {
         /* 32-bit paging (4.3): two levels of 4-byte entries. */
         uint32_t pde, pte;
         uint32_t la = (uint32_t)gla;
@@ -77,7 +71,7 @@ int guest_walk(const struct guest_walk *w, uint64_t gla, unsigned access, uint64
             return -EIO;
         if (!(pde & P))
             return fault(pf_error, access, 0);
-        if ((pde & PS) && (w->cr4 & CR4_PSE)) {
+        if ((pde & PS) && (w->cr4 & X86_CR4_PSE)) {
             if (check(pde & RW, pde & US, 0, w, access, pf_error))
                 return -EFAULT;
             /* 4 MiB page: bits 20:13 of the PDE are physical bits 39:32 (PSE-36). */
@@ -96,7 +90,7 @@ int guest_walk(const struct guest_walk *w, uint64_t gla, unsigned access, uint64
     }
 
     if (w->efer & EFER_LMA) {
-        levels = w->cr4 & CR4_LA57 ? 5 : 4;     /* 5-level paging (4.5.1) */
+        levels = w->cr4 & X86_CR4_LA57 ? 5 : 4;     /* 5-level paging (4.5.1) */
         table = w->cr3 & ADDR52;
     } else {
         /* PAE (4.4): the PDPTE selected by bits 31:30, from the 32-byte table at CR3. */

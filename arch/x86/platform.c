@@ -16,6 +16,7 @@ void arch_platform_init(const struct acpi_info *ai)
     arch_acpi_ready(ai);
     tsc_init(ai);
     lapic_init(1, ai->have_madt ? ai->lapic_addr : 0xfee00000);
+    lapic_timer_calibrate();
     ioapic_init(ai);
 }
 

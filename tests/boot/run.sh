@@ -44,7 +44,7 @@ case_qemu_bios_q35() {
     make_iso i386-pc "$OUT/bios.iso" "$CMD loglvl=debug keel.dump=policy" &&
     run_qemu "$1" 60 -machine q35 -smp 4 -cdrom "$OUT/bios.iso"
     boot_ok "$1" 4 && expect "$1" 'ACPI: MCFG: segment 0' 'ACPI: FADT: PM timer' \
-        'VMX: this CPU has no VMX: no guests can run' \
+        'SVM: unusable: no nested paging \(CPUID 8000000AH:EDX 0\): no guests can run' \
         '^@@POLICY cpuid 0x7\.0 edx\[26\] IBRS_IBPB hidden: ' '^@@POLICY msr 0xda0-0xda0 IA32_XSS emulated: ' \
         '^@@POLICY reg CR8 \(TPR\) emulated: ' '^@@POLICY xsave 8 PT \(supervisor\) hidden: '
 }
@@ -193,7 +193,7 @@ case_bochs_no_ept() {
     make_iso i386-pc "$OUT/noept.iso" "console=com1 keel.test=guest" "$BUILD/guests/cpuid.elf|cpuid" &&
     run_bochs "$1" 300 "$OUT/noept.iso" 1 core2_penryn_t9600
     expect "$1" 'VMX: unusable: EPT and unrestricted guest \(missing 0x82\): no guests can run' \
-        '^KEEL-TEST: FAIL guest: no usable VMX' && refuse "$1" 'EXCEPTION|PANIC'
+        '^KEEL-TEST: FAIL guest: no usable VMX or SVM' && refuse "$1" 'EXCEPTION|PANIC'
 }
 
 # Issue 4 groundwork: Debian's stock kernel as a guest, through the 64-bit boot

@@ -22,7 +22,6 @@
 #include <keel/spinlock.h>
 #include "vmx_internal.h"
 
-#define MSR_IA32_PAT 0x277
 
 struct vmx_config vmx_cfg;
 static int vmx_ok;
@@ -89,7 +88,7 @@ static void read_msrs(struct vmx_msrs *m)
 }
 
 /* keel.dump=vmx: the capability MSRs, for tests/unit/fixtures/vmx-*.txt. */
-void vmx_dump_msrs(void)
+static void vmx_dump_msrs(void)
 {
     struct vmx_msrs m;
     char line[64];
@@ -107,9 +106,7 @@ void vmx_dump_msrs(void)
     }
 }
 
-int arch_virt_available(void) { return vmx_ok; }
-
-int arch_virt_cpu_init(int bsp)
+static int vmx_cpu_init(int bsp)
 {
     struct percpu *pc = this_cpu();
     struct vmx_msrs m;
@@ -117,11 +114,8 @@ int arch_virt_cpu_init(int bsp)
     uint64_t fc, region;
     int rc;
 
-    if (!(cpuid(1).ecx & CPUID1_ECX_VMX)) {
-        if (bsp)
-            pr_warn("VMX: this CPU has no VMX: no guests can run\n");
+    if (!(cpuid(1).ecx & CPUID1_ECX_VMX))
         return -ENODEV;
-    }
     read_msrs(&m);
     /* 24.7: VMXON needs IA32_FEATURE_CONTROL locked with VMX outside SMX enabled. */
     fc = m.feature_control;
@@ -170,7 +164,9 @@ int arch_virt_cpu_init(int bsp)
         invvpid(INVVPID_ALL_CONTEXT, 0, 0);
     if (bsp) {
         vmx_ok = 1;
-        vmx_switch_init();
+        vmx_vendor.has_xsaves = vmx_cfg.has_xsaves;
+        vmx_vendor.has_rdtscp = (vmx_cfg.proc2 & CPU2_ENABLE_RDTSCP) != 0;
+        vmx_vendor.has_invpcid = (vmx_cfg.proc2 & CPU2_ENABLE_INVPCID) != 0;
         pr_info("VMX: revision %#x, EPT%s%s%s, VPID %s, unrestricted guest, preemption timer %s\n",
                 vmx_cfg.revision, vmx_cfg.has_ept_2m ? " 2M" : "", vmx_cfg.has_ept_1g ? " 1G" : "",
                 vmx_cfg.has_ept_ad ? " A/D" : "", vmx_cfg.has_vpid ? "on" : "off",
@@ -187,14 +183,9 @@ static uint64_t ept_alloc(void *opaque)
     return alloc_pages(0);
 }
 
-struct ept *vmx_domain_ept(struct domain *d)
+static int vmx_domain_init(struct domain *d)
 {
-    return &d->arch.ept;
-}
-
-int arch_domain_init(struct domain *d)
-{
-    struct ept *e = vmx_domain_ept(d);
+    struct ept *e = &d->arch.ept;
     uint64_t io, msr;
 
     if (!vmx_ok)
@@ -217,7 +208,7 @@ int arch_domain_init(struct domain *d)
     /* Every port and every MSR exits; devices and the MSR table decide. */
     memset(d->arch.io_bitmap, 0xff, 2 * PAGE_SIZE);
     vmx_msr_bitmap_build(d->arch.msr_bitmap);
-    return vmx_lapic_domain_init(d);
+    return 0;
 }
 
 static void free_tables(uint64_t table, unsigned level)
@@ -230,7 +221,7 @@ static void free_tables(uint64_t table, unsigned level)
     free_pages(table, 0);
 }
 
-void arch_domain_destroy(struct domain *d)
+static void vmx_domain_destroy(struct domain *d)
 {
     if (d->arch.ept.root) {
         vmx_flush_ept(d);
@@ -240,75 +231,26 @@ void arch_domain_destroy(struct domain *d)
         free_pages(virt_to_phys(d->arch.io_bitmap), 1);
     if (d->arch.msr_bitmap)
         free_pages(virt_to_phys(d->arch.msr_bitmap), 0);
-    memset(&d->arch, 0, sizeof(d->arch));
 }
 
-int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size)
+static int vmx_p2m_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, unsigned perm, unsigned mt)
 {
-    return ept_map(vmx_domain_ept(d), gpa, hpa, size, EPT_RWX, EPT_MT_WB);
+    return ept_map(&d->arch.ept, gpa, hpa, size, perm, mt);       /* P2M_* are EPT's bits and types */
 }
 
-int arch_domain_map_host(struct domain *d, uint64_t pa, uint64_t size, int cached)
+static int vmx_p2m_lookup(struct domain *d, uint64_t gpa, uint64_t *hpa, unsigned *perm, unsigned *mt,
+                          unsigned *level)
 {
-    return ept_map(vmx_domain_ept(d), pa, pa, size, EPT_RWX, cached ? EPT_MT_WB : EPT_MT_UC);
+    uint64_t p;
+    int rc = ept_lookup(&d->arch.ept, gpa, hpa, &p, mt, level);
+
+    *perm = (unsigned)p;
+    return rc;
 }
 
-int arch_foreign_map(struct domain *dom0, uint64_t gpa, uint64_t hpa, uint64_t size)
+static int vmx_p2m_protect(struct domain *d, uint64_t gpa, uint64_t size, unsigned perm)
 {
-    struct ept *e = vmx_domain_ept(dom0);
-
-    if ((gpa | hpa | size) & 0xfff || !size || gpa + size < gpa)
-        return -EINVAL;
-    /* Leaf by leaf: a leaf that maps its first page to itself maps every page to itself. */
-    for (uint64_t off = 0; off < size;) {
-        uint64_t pa, perm;
-        unsigned mt, level;
-        if (ept_lookup(e, gpa + off, &pa, &perm, &mt, &level) || pa != gpa + off || mt != EPT_MT_UC ||
-            perm != EPT_RWX)
-            return -EINVAL;             /* RAM, a page Keel keeps, firmware memory or a mapping already */
-        off += pt_level_size(level) - ((gpa + off) & (pt_level_size(level) - 1));
-    }
-    return ept_map(e, gpa, hpa, size, EPT_RWX, EPT_MT_WB);
-}
-
-void arch_foreign_unmap(struct domain *dom0, uint64_t gpa, uint64_t size)
-{
-    if (arch_domain_map_host(dom0, gpa, size, 0))
-        panic("dom0: cannot put passthrough back at %#lx", (unsigned long)gpa);
-}
-
-/*
- * Bump the domain's generation, then wait until no vCPU is in guest mode
- * with an older one (each INVEPTs on its CPU before entering: prepare_entry).
- * in_guest is set before the generation is read on the entry side, and
- * read after it is bumped here (both with full barriers), so one of the
- * two sides sees the other.
- */
-void arch_domain_flush_tlbs(struct domain *d)
-{
-    uint64_t gen = __atomic_add_fetch(&d->arch.ept_gen, 1, __ATOMIC_SEQ_CST);
-
-    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
-        struct vcpu *v = d->vcpus[i];
-        while (__atomic_load_n(&v->arch.in_guest, __ATOMIC_SEQ_CST) &&
-               __atomic_load_n(&v->arch.ept_gen_seen, __ATOMIC_SEQ_CST) != gen) {
-            arch_cpu_kick(v->processor);
-            for (unsigned spin = 0; spin < 1000; spin++)
-                cpu_relax();
-        }
-    }
-    /* The caller may be one of @d's vCPUs, between exit and entry on this CPU: prepare_entry flushes. */
-}
-
-void arch_domain_io_passthrough(struct domain *d, uint32_t port, uint32_t count, int pass)
-{
-    /* 25.6.4: bitmap A covers ports 0-0x7fff, B 0x8000-0xffff; a set bit exits. */
-    for (uint32_t p = port; p < port + count && p < 0x10000; p++) {
-        if (pass)
-            d->arch.io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
-        else
-            d->arch.io_bitmap[p / 8] |= (uint8_t)(1u << (p % 8));
-    }
+    return ept_protect(&d->arch.ept, gpa, size, perm);
 }
 
 /* ---- vCPUs: the VMCS ----------------------------------------------------- */
@@ -432,19 +374,18 @@ static void guest_data_segs(uint16_t sel, uint32_t limit, uint32_t ar)
 #define AR_TSS32    0x008b      /* P, type 11 (busy 32-bit TSS) */
 #define AR_UNUSABLE (1u << 16)
 
-int arch_vcpu_init(struct vcpu *v)
+static int vmx_vcpu_init(struct vcpu *v)
 {
     struct domain *d = v->domain;
     uint64_t vmcs = alloc_pages(0), prev;
 
-    if (!vmx_ok || !vmcs)
-        return -ENODEV;
+    if (!vmcs)
+        return -ENOMEM;
     memset(phys_to_virt(vmcs), 0, PAGE_SIZE);
     *(uint32_t *)phys_to_virt(vmcs) = vmx_cfg.revision;
     v->arch.vmcs = vmcs;
-    v->arch.loaded_cpu = -1;
-    if (vmx_vcpu_state_init(v) || vmclear(vmcs))
-        return -ENOMEM;
+    if (vmclear(vmcs))
+        return -EIO;
     if (vmx_cfg.has_vpid) {
         v->arch.vpid = vpid_alloc();
         if (!v->arch.vpid)
@@ -472,8 +413,6 @@ int arch_vcpu_init(struct vcpu *v)
     vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
     vmcs_write32(CR3_TARGET_COUNT, 0);
     vmcs_write64(TSC_OFFSET, 0);
-    v->arch.tsc_offset = 0;
-    v->arch.misc_enable = MISC_ENABLE_RESET;
     vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
     vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
     vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
@@ -489,16 +428,13 @@ int arch_vcpu_init(struct vcpu *v)
     /* CR4 bits the policy does not offer are the host's: setting one exits (and #GPs). */
     vmcs_writel(CR4_GUEST_HOST_MASK, vmx_cfg.cr4_fixed0 | X86_CR4_VMXE | ~pol_cr4_allowed());
     entry32(v, 0, 0, 0);
-    vmx_cpuid_init(v);
-    vmx_lapic_init(v);
     /* Cleared: the CPU that runs the vCPU loads it there (25.11.1). */
     vmcs_return(v, prev);
     return 0;
 }
 
-void arch_vcpu_destroy(struct vcpu *v)
+static void vmx_vcpu_destroy(struct vcpu *v)
 {
-    vmx_vcpu_state_free(v);
     if (v->arch.vmcs) {
         if (v->arch.loaded_cpu >= 0)
             panic("d%u vCPU%u destroyed while loaded on CPU%d", v->domain->id, v->id, v->arch.loaded_cpu);
@@ -542,7 +478,7 @@ static void entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
     vmx_set_guest_cr0(cr0);
     vmx_set_guest_cr4(0);
     vmcs_writel(GUEST_CR3, 0);
-    vmx_debug_regs_reset(v);
+    hvm_debug_regs_reset(v);
     vmcs_writel(GUEST_RSP, 0);
     vmcs_writel(GUEST_RIP, eip);
     vmcs_writel(GUEST_RFLAGS, 0x2);
@@ -558,15 +494,6 @@ static void entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
     vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
     vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
     vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry & ~ENTRY_IA32E_MODE_GUEST);
-}
-
-/* The vCPU is on no CPU (a domain being built, or paused). */
-void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
-{
-    uint64_t prev = vmcs_borrow(v);
-
-    entry32(v, eip, eax, ebx);
-    vmcs_return(v, prev);
 }
 
 /*
@@ -589,16 +516,9 @@ void vmx_set_guest_cr4(uint64_t cr4)
     vmcs_writel(GUEST_CR4, vmx_fix_cr(cr4, vmx_cfg.cr4_fixed0, vmx_cfg.cr4_fixed1));
 }
 
-/*
- * Linux's 64-bit boot protocol state (boot.rst, "64-bit BOOT PROTOCOL"):
- * long mode with paging on identity tables at @cr3, CS = __BOOT_CS (0x10)
- * and the data segments __BOOT_DS (0x18) from the GDT at @gdt, interrupts
- * off, RSI = boot_params.
- */
-void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt)
+/* Linux's 64-bit entry (virt/hvm.c sets RSI). */
+static void entry64(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt)
 {
-    uint64_t prev = vmcs_borrow(v);
-
     entry32(v, 0, 0, 0);                    /* everything else as after a multiboot entry */
     guest_data_segs(0x18, 0xffffffff, AR_DATA32);
     vmcs_write16(GUEST_CS_SELECTOR, 0x10);
@@ -608,81 +528,9 @@ void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t 
     vmx_set_guest_cr4(X86_CR4_PAE);
     vmx_set_guest_cr0(X86_CR0_PE | X86_CR0_PG | X86_CR0_ET);
     vmcs_writel(GUEST_CR3, cr3);
-    vmcs_write64(GUEST_IA32_EFER, EFER_LME | (1ull << 10));   /* LME | LMA */
+    vmcs_write64(GUEST_IA32_EFER, EFER_LME | EFER_LMA);
     vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry | ENTRY_IA32E_MODE_GUEST);
     vmcs_writel(GUEST_RIP, rip);
-    v->arch.regs.rsi = rsi;
-    vmcs_return(v, prev);
-}
-
-_Static_assert(offsetof(struct guest_regs, r15) == 15 * 8, "guest_regs: GPRs in encoding order");
-
-void arch_vcpu_get_context(struct vcpu *v, struct keel_vcpu_context *c)
-{
-    uint64_t prev = vmcs_borrow(v);
-
-    memset(c, 0, sizeof(*c));
-    memcpy(c->gpr, &v->arch.regs.rax, sizeof(c->gpr));
-    c->gpr[4] = vmcs_readl(GUEST_RSP);
-    c->rip = vmcs_readl(GUEST_RIP);
-    c->rflags = vmcs_readl(GUEST_RFLAGS);
-    c->cr0 = vmx_guest_cr0();
-    c->cr3 = vmcs_readl(GUEST_CR3);
-    c->cr4 = vmx_guest_cr4();
-    c->efer = vmcs_read64(GUEST_IA32_EFER);
-    c->fs_base = vmcs_readl(GUEST_FS_BASE);
-    c->gs_base = vmcs_readl(GUEST_GS_BASE);
-    c->cs = vmcs_read16(GUEST_CS_SELECTOR);
-    c->ss = vmcs_read16(GUEST_SS_SELECTOR);
-    c->ds = vmcs_read16(GUEST_DS_SELECTOR);
-    c->es = vmcs_read16(GUEST_ES_SELECTOR);
-    c->fs = vmcs_read16(GUEST_FS_SELECTOR);
-    c->gs = vmcs_read16(GUEST_GS_SELECTOR);
-    vmcs_return(v, prev);
-}
-
-/* RIP and RFLAGS as VM entry checks them (asm/guest_state.h). */
-int arch_vcpu_set_context(struct vcpu *v, const struct keel_vcpu_context *c)
-{
-    uint64_t prev = vmcs_borrow(v);
-    int lma = (vmcs_read64(GUEST_IA32_EFER) & (1ull << 10)) != 0;
-    int code64 = lma && (vmcs_read32(GUEST_CS_AR_BYTES) & (1u << 13));
-    int ok = x86_rip_rflags_ok(c->rip, c->rflags, lma, code64, (vmx_guest_cr4() & X86_CR4_LA57) != 0);
-
-    if (ok) {
-        memcpy(&v->arch.regs.rax, c->gpr, sizeof(c->gpr));
-        vmcs_writel(GUEST_RSP, c->gpr[4]);
-        vmcs_writel(GUEST_RIP, c->rip);
-        vmcs_writel(GUEST_RFLAGS, c->rflags);
-    }
-    vmcs_return(v, prev);
-    return ok ? 0 : -EINVAL;
-}
-
-/* ---- events ------------------------------------------------------------ */
-
-static int contributory(unsigned vec) { return vec == 0 || (vec >= 10 && vec <= 13); }
-
-void vmx_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error)
-{
-    uint32_t prev = v->arch.pending_event;
-
-    /* 6.15 table 6-5: a second fault while delivering the first. */
-    if (prev & INTR_INFO_VALID && (prev & INTR_INFO_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION) {
-        unsigned pv = prev & INTR_INFO_VECTOR_MASK;
-        if (pv == 8) {
-            domain_crash(v->domain, "triple fault (fault while delivering #DF)");
-            return;
-        }
-        if ((contributory(pv) && contributory(vector)) || (pv == 14 && (contributory(vector) || vector == 14))) {
-            vector = 8;
-            has_error = 1;
-            error = 0;
-        }
-    }
-    v->arch.pending_event = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | vector |
-                            (has_error ? INTR_INFO_DELIVER_CODE : 0);
-    v->arch.pending_error = error;
 }
 
 /* 9.1.4 / 28.2: after SIPI, real mode at vector:0000 with CS.base = vector << 12. */
@@ -768,15 +616,17 @@ static inline void prepare_entry(struct vcpu *v)
     uint64_t gen;
 
     __atomic_store_n(&v->arch.in_guest, 1, __ATOMIC_SEQ_CST);
-    gen = __atomic_load_n(&d->arch.ept_gen, __ATOMIC_SEQ_CST);
-    if (__builtin_expect(gen != v->arch.ept_gen_seen, 0)) {
+    gen = __atomic_load_n(&d->arch.p2m_gen, __ATOMIC_SEQ_CST);
+    if (__builtin_expect(gen != v->arch.p2m_gen_seen, 0)) {
         vmx_flush_ept(d);
-        __atomic_store_n(&v->arch.ept_gen_seen, gen, __ATOMIC_SEQ_CST);
+        __atomic_store_n(&v->arch.p2m_gen_seen, gen, __ATOMIC_SEQ_CST);
     }
     if (v->arch.pending_event) {
+        /* hvm.h's EVENT_* encoding is VM entry's interruption information (24.8.3). */
         vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, v->arch.pending_event);
         if (v->arch.pending_event & INTR_INFO_DELIVER_CODE)
             vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, v->arch.pending_error);
+        vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
         v->arch.pending_event = 0;
     }
 }
@@ -829,25 +679,25 @@ int vmx_exit_dispatch(struct vcpu *v)
     if (sched_should_leave(v))
         return 1;
     /* Only a guest using its LAPIC (or with the preemption timer on) has events to deliver. */
-    if (v->arch.lapic.deadline || (v->arch.lapic.svr & SVR_ENABLED) || v->arch.ptimer_on)
-        vmx_deliver_events(v);
+    if (hvm_events_possible(v))
+        hvm_deliver_events(v);
     prepare_entry(v);
     return 0;
 }
 
 /* Run @v here until the scheduler wants the CPU back (sched_should_leave()). */
-void arch_vcpu_run(struct vcpu *v)
+static void vmx_vcpu_run(struct vcpu *v)
 {
     if (vmcs_load(v)) {
         domain_crash(v->domain, "cannot load the VMCS of vCPU%u", v->id);
         return;
     }
-    vmx_state_switch_to(v);
+    hvm_state_switch_to(v);
     if (v->arch.sipi_vector >= 0) {
         vmx_vcpu_start_real(v, (uint8_t)v->arch.sipi_vector);
         v->arch.sipi_vector = -1;
     }
-    vmx_deliver_events(v);
+    hvm_deliver_events(v);
     prepare_entry(v);
     if (vmx_run(&v->arch.regs, v)) {
         __atomic_store_n(&v->arch.in_guest, 0, __ATOMIC_RELEASE);
@@ -856,11 +706,10 @@ void arch_vcpu_run(struct vcpu *v)
 }
 
 /* On @v's CPU, @v not running: its state to memory, its VMCS cleared, so any CPU may take it. */
-void arch_vcpu_unload(struct vcpu *v)
+static void vmx_vcpu_unload(struct vcpu *v)
 {
     struct percpu *pc = this_cpu();
 
-    vmx_state_release(v);
     if (v->arch.loaded_cpu != (int)pc->cpu_id)
         return;
     vmclear(v->arch.vmcs);
@@ -870,7 +719,208 @@ void arch_vcpu_unload(struct vcpu *v)
     v->arch.regs.launched = 0;
 }
 
-int arch_vcpu_loaded(const struct vcpu *v)
+static int vmx_vcpu_loaded(const struct vcpu *v)
 {
     return v->arch.loaded_cpu >= 0;
 }
+
+/* ---- the accessors of asm/hvm.h ------------------------------------------ */
+
+/* hvm_reg -> VMCS field, where one field is the whole answer. */
+static const uint32_t reg_field[HVM_NR_REGS] = {
+    [HVM_RSP] = GUEST_RSP, [HVM_RIP] = GUEST_RIP, [HVM_RFLAGS] = GUEST_RFLAGS, [HVM_CR3] = GUEST_CR3,
+    [HVM_EFER] = GUEST_IA32_EFER,
+    [HVM_ES_BASE] = GUEST_ES_BASE, [HVM_CS_BASE] = GUEST_CS_BASE, [HVM_SS_BASE] = GUEST_SS_BASE,
+    [HVM_DS_BASE] = GUEST_DS_BASE, [HVM_FS_BASE] = GUEST_FS_BASE, [HVM_GS_BASE] = GUEST_GS_BASE,
+    [HVM_ES_SEL] = GUEST_ES_SELECTOR, [HVM_CS_SEL] = GUEST_CS_SELECTOR, [HVM_SS_SEL] = GUEST_SS_SELECTOR,
+    [HVM_DS_SEL] = GUEST_DS_SELECTOR, [HVM_FS_SEL] = GUEST_FS_SELECTOR, [HVM_GS_SEL] = GUEST_GS_SELECTOR,
+    [HVM_CS_AR] = GUEST_CS_AR_BYTES,
+    [HVM_SYSENTER_CS] = GUEST_SYSENTER_CS, [HVM_SYSENTER_ESP] = GUEST_SYSENTER_ESP,
+    [HVM_SYSENTER_EIP] = GUEST_SYSENTER_EIP, [HVM_DR7] = GUEST_DR7, [HVM_DEBUGCTL] = GUEST_IA32_DEBUGCTL,
+    [HVM_TSC_OFFSET] = TSC_OFFSET,
+};
+
+static uint64_t vmx_get(struct vcpu *v, enum hvm_reg r)
+{
+    switch (r) {
+    case HVM_CR0:
+        return vmx_guest_cr0();
+    case HVM_CR4:
+        return vmx_guest_cr4();
+    case HVM_CPL:
+        return vmx_guest_cpl();
+    case HVM_PAT:
+        /* The VMCS field exists only with the PAT controls (24.4.2); else it is kept here. */
+        return vmx_cfg.entry & ENTRY_LOAD_IA32_PAT ? vmcs_read64(GUEST_IA32_PAT) : v->arch.pat;
+    case HVM_DR6:
+        return read_dr(6);                  /* the guest's while it runs here (virt/state.c) */
+    case HVM_CR2:
+        return read_cr2();                  /* likewise */
+    default:
+        return vmcs_read_checked(reg_field[r]);
+    }
+}
+
+static void vmx_set(struct vcpu *v, enum hvm_reg r, uint64_t val)
+{
+    switch (r) {
+    case HVM_CR0:
+        vmx_set_guest_cr0(val);
+        return;
+    case HVM_CR4:
+        vmx_set_guest_cr4(val);
+        return;
+    case HVM_EFER: {
+        uint32_t entry = vmcs_read32(VM_ENTRY_CONTROLS);
+        /* IA-32e mode guest follows EFER.LMA (26.3.1.1). */
+        entry = val & EFER_LMA ? entry | ENTRY_IA32E_MODE_GUEST : entry & ~ENTRY_IA32E_MODE_GUEST;
+        vmcs_write32(VM_ENTRY_CONTROLS, entry);
+        vmcs_write64(GUEST_IA32_EFER, val);
+        return;
+    }
+    case HVM_PAT:
+        if (vmx_cfg.entry & ENTRY_LOAD_IA32_PAT)
+            vmcs_write64(GUEST_IA32_PAT, val);
+        else
+            v->arch.pat = val;
+        return;
+    case HVM_DR6:
+        write_dr(6, val);
+        if (v->arch.dr_live)
+            v->arch.dr6 = val;
+        return;
+    case HVM_CR2:
+        v->arch.regs.cr2 = val;
+        write_cr2(val);
+        return;
+    case HVM_CPL:
+        return;                             /* SS.DPL: not set on its own */
+    default:
+        vmcs_write_checked(reg_field[r], val);
+    }
+}
+
+static void vmx_insn_state(struct vcpu *v, struct hvm_insn_state *st)
+{
+    st->rip = vmcs_readl(GUEST_RIP);
+    st->rsp = vmcs_readl(GUEST_RSP);
+    st->rflags = vmcs_readl(GUEST_RFLAGS);
+    st->efer = vmcs_read64(GUEST_IA32_EFER);
+    st->seg_base[0] = vmcs_readl(GUEST_ES_BASE);
+    st->seg_base[1] = vmcs_readl(GUEST_CS_BASE);
+    st->seg_base[2] = vmcs_readl(GUEST_SS_BASE);
+    st->seg_base[3] = vmcs_readl(GUEST_DS_BASE);
+    st->seg_base[4] = vmcs_readl(GUEST_FS_BASE);
+    st->seg_base[5] = vmcs_readl(GUEST_GS_BASE);
+    st->cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+    st->cpl = vmx_guest_cpl();
+}
+
+/* The registers the CPU walks with: PG, WP, PAE, PSE, LA57... are never shadowed. */
+static void vmx_paging_state(struct vcpu *v, uint64_t *cr0, uint64_t *cr3, uint64_t *cr4, uint64_t *efer)
+{
+    *cr0 = vmcs_readl(GUEST_CR0);
+    *cr3 = vmcs_readl(GUEST_CR3);
+    *cr4 = vmcs_readl(GUEST_CR4);
+    *efer = vmcs_read64(GUEST_IA32_EFER);
+}
+
+static uint64_t vmx_next_rip(struct vcpu *v)
+{
+    return vmcs_readl(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+}
+
+static void vmx_complete(struct vcpu *v, uint64_t next_rip, int trap)
+{
+    if (trap) {
+        vmx_complete_instruction(next_rip);
+        return;
+    }
+    vmcs_writel(GUEST_RIP, next_rip);
+    vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+                 vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+    vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) & ~(uint64_t)PENDING_DBG_BS);
+}
+
+static unsigned vmx_intr_blocked(struct vcpu *v)
+{
+    uint32_t i = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+    return (i & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS) ? HVM_BLOCK_SHADOW : 0) |
+           (i & GUEST_INTR_STATE_NMI ? HVM_BLOCK_NMI : 0) |
+           (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF ? 0 : HVM_BLOCK_IF);
+}
+
+static void vmx_window(struct vcpu *v, int nmi)
+{
+    if (nmi && !vmx_cfg.has_virtual_nmis)
+        return;                             /* without virtual NMIs no NMI window: the next exit */
+    vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) |
+                                            (nmi ? CPU_NMI_WINDOW_EXITING : CPU_INTERRUPT_WINDOW_EXITING));
+}
+
+/* The preemption timer ends the guest's run at @deadline (25.5.1). */
+static void vmx_set_timer(struct vcpu *v, uint64_t deadline)
+{
+    if (deadline != ~0ull && vmx_cfg.has_preemption_timer) {
+        uint64_t now = rdtsc();
+        uint64_t ticks = deadline > now ? (deadline - now) >> vmx_cfg.preemption_timer_shift : 0;
+        vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
+        if (!v->arch.timer_on) {
+            vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin | PIN_PREEMPTION_TIMER);
+            v->arch.timer_on = 1;
+        }
+    } else if (v->arch.timer_on) {
+        vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
+        v->arch.timer_on = 0;
+    }
+}
+
+static void vmx_dr_intercept(struct vcpu *v, int on)
+{
+    uint32_t p = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
+
+    vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, on ? p | CPU_MOV_DR_EXITING : p & ~CPU_MOV_DR_EXITING);
+}
+
+static void vmx_dump(struct vcpu *v)
+{
+    vmcs_dump();
+}
+
+static void vmx_p2m_flush_local(struct domain *d)
+{
+    vmx_flush_ept(d);
+}
+
+struct hvm_vendor vmx_vendor = {
+    .name = "VMX",
+    .cpu_init = vmx_cpu_init,
+    .domain_init = vmx_domain_init,
+    .domain_destroy = vmx_domain_destroy,
+    .p2m_map = vmx_p2m_map,
+    .p2m_lookup = vmx_p2m_lookup,
+    .p2m_protect = vmx_p2m_protect,
+    .p2m_flush_local = vmx_p2m_flush_local,
+    .vcpu_init = vmx_vcpu_init,
+    .vcpu_destroy = vmx_vcpu_destroy,
+    .vcpu_run = vmx_vcpu_run,
+    .vcpu_unload = vmx_vcpu_unload,
+    .vcpu_loaded = vmx_vcpu_loaded,
+    .borrow = vmcs_borrow,
+    .give_back = vmcs_return,
+    .entry32 = entry32,
+    .entry64 = entry64,
+    .get = vmx_get,
+    .set = vmx_set,
+    .insn_state = vmx_insn_state,
+    .paging_state = vmx_paging_state,
+    .next_rip = vmx_next_rip,
+    .complete = vmx_complete,
+    .intr_blocked = vmx_intr_blocked,
+    .window = vmx_window,
+    .set_timer = vmx_set_timer,
+    .dr_intercept = vmx_dr_intercept,
+    .dump = vmx_dump,
+    .dump_caps = vmx_dump_msrs,
+};

@@ -39,15 +39,15 @@ __noreturn void arch_restart(void);
 /* Test mode: end the emulator run (QEMU isa-debug-exit, Bochs 0x8900). */
 __noreturn void arch_emulator_exit(int pass);
 
-/* ---- virtualization (arch/x86/vmx) ---- */
+/* ---- virtualization (arch/x86/virt, with arch/x86/vmx or arch/x86/svm) ---- */
 struct domain;
 struct vcpu;
 
-/* Enable VMX on this CPU (every CPU calls it). 0, or -ENODEV: no guests. */
+/* Enable VMX or SVM on this CPU (every CPU calls it). 0, or -ENODEV: no guests. */
 int arch_virt_cpu_init(int bsp);
 int arch_virt_available(void);
-/* keel.dump=vmx: print the VMX capability MSRs (fixtures). */
-void vmx_dump_msrs(void);
+/* keel.dump=vmx: print the VMX capability MSRs or SVM's CPUID leaf (fixtures). */
+void arch_dump_virt_caps(void);
 /* keel.dump=policy: print the guest-visible CPU policy, one line per entry. */
 void arch_dump_policy(void);
 /* Second-level page tables of a domain. */
@@ -72,7 +72,7 @@ void arch_domain_io_passthrough(struct domain *d, uint32_t port, uint32_t count,
 void arch_cpu_kick(unsigned cpu);
 /* Sleep until an interrupt, TSC value @deadline (~0: none) or *@wake set. Interrupts off. */
 void arch_cpu_sleep(uint64_t deadline, volatile int *wake);
-/* A vCPU's VMCS; the entry state of a 32-bit protected-mode (multiboot) kernel. */
+/* A vCPU's VMCS or VMCB; the entry state of a 32-bit protected-mode (multiboot) kernel. */
 int arch_vcpu_init(struct vcpu *v);
 void arch_vcpu_destroy(struct vcpu *v);
 void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx);
@@ -95,9 +95,9 @@ int arch_vcpu_set_context(struct vcpu *v, const struct keel_vcpu_context *c);
 void arch_vcpu_run(struct vcpu *v);
 /* A blocked vCPU: has its event come? If not, *@wake = TSC when it may (left alone if never). */
 int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake);
-/* On @v's CPU, with @v not running: save its state to memory and release its VMCS. */
+/* On @v's CPU, with @v not running: save its state to memory and release its VMCS (or VMCB). */
 void arch_vcpu_unload(struct vcpu *v);
-/* Does @v hold state (a VMCS) on its CPU? */
+/* Does @v hold state (a VMCS, or a VMCB last run there) on its CPU? */
 int arch_vcpu_loaded(const struct vcpu *v);
 /* Test-mode probes of the second-level tables (KEEL_HC_TEST_*). */
 int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes);

@@ -16,7 +16,7 @@ struct percpu {
     int in_fatal;                   /* inside the fatal-exception dump */
     uint32_t locks_held;            /* levels of the locks this CPU holds (LOCK_CHECK) */
     uint64_t stack_top;
-    volatile int virt_ok;            /* VMX is on here */
+    volatile int virt_ok;            /* VMX or SVM is on here */
     struct cpu_arch arch;
 };
 

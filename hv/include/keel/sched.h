@@ -16,7 +16,7 @@ struct domain;
 #define SCHED_SLICE_US      10000       /* 10 ms while others wait for the CPU */
 #define SCHED_MAX_PER_CPU   64
 
-/* Place @v on CPU @cpu (-1: the least loaded CPU with VMX). 0, -ENODEV, -ENOSPC. */
+/* Place @v on CPU @cpu (-1: the least loaded CPU with VMX or SVM on). 0, -ENODEV, -ENOSPC. */
 int sched_add_vcpu(struct vcpu *v, int cpu);
 /* Once, on the boot CPU before any other CPU or vCPU exists: the run lists' locks. */
 void sched_init(void);

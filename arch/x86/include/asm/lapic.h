@@ -35,7 +35,10 @@ void lapic_init(int bsp, uint64_t madt_lapic_addr);
 uint32_t lapic_id(void);
 int lapic_x2apic_mode(void);
 void lapic_eoi(void);
-/* Send an IPI; 0, or -ETIMEDOUT if an xAPIC never finished delivering it. */
+/* TIMER_VECTOR at TSC value @tsc (0: disarm): TSC-deadline mode, else one-shot. 0 or -ENODEV. */
 int lapic_timer_deadline(uint64_t tsc);
+/* Measure the one-shot timer's rate where there is no TSC-deadline mode (boot CPU). */
+void lapic_timer_calibrate(void);
+/* Send an IPI; 0, or -ETIMEDOUT if an xAPIC never finished delivering it. */
 int lapic_send_ipi(uint32_t apic_id, uint32_t icr_lo);
 #endif

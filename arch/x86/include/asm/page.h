@@ -42,6 +42,14 @@ static inline int pte_is_leaf(pte_t e, unsigned level)
     return level == PT_LEVEL_4K || (level <= PT_LEVEL_1G && (e & PTE_PS));
 }
 
+/* Second-level (EPT/NPT) permissions and memory types as the hvm ops take them (PAT encodings). */
+#define P2M_R       1u
+#define P2M_W       2u
+#define P2M_X       4u
+#define P2M_RWX     7u
+#define P2M_MT_UC   0u
+#define P2M_MT_WB   6u
+
 /*
  * The entry format: the builder serves both the CPU's page tables and EPT
  * (SDM 29.3.2), which share the 4-level shape, PS at bit 7 and the address

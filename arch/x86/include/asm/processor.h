@@ -11,6 +11,7 @@
 #define X86_CR0_CD          (1u << 30)
 #define X86_CR0_PG          (1u << 31)
 
+#define X86_CR4_PSE         (1u << 4)
 #define X86_CR4_PAE         (1u << 5)
 #define X86_CR4_PGE         (1u << 7)
 #define X86_CR4_OSFXSR      (1u << 9)
@@ -20,12 +21,28 @@
 #define X86_CR4_PKE         (1u << 22)
 
 #define MSR_IA32_APIC_BASE  0x0000001b
+#define MSR_IA32_FEATURE_CONTROL        0x03a
+#define FEATURE_CONTROL_LOCKED          (1u << 0)
+#define FEATURE_CONTROL_VMX_INSIDE_SMX  (1u << 1)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1u << 2)
 #define MSR_IA32_XSS        0x00000da0
 #define MSR_IA32_PRED_CMD   0x00000049
 #define PRED_CMD_IBPB       1ull
 #define MSR_EFER            0xc0000080
 #define MSR_FS_BASE         0xc0000100
 #define MSR_GS_BASE         0xc0000101
+#define MSR_IA32_PAT        0x00000277
+#define MSR_STAR            0xc0000081
+#define MSR_LSTAR           0xc0000082
+#define MSR_CSTAR           0xc0000083
+#define MSR_SFMASK          0xc0000084
+#define MSR_KERNEL_GS_BASE  0xc0000102
+#define MSR_TSC_AUX         0xc0000103
+/* AMD SVM (APM Vol. 2, 15.30): VM_CR and the host save area's address. */
+#define MSR_VM_CR           0xc0010114
+#define MSR_VM_HSAVE_PA     0xc0010117
+#define VM_CR_LOCK          (1u << 3)
+#define VM_CR_SVMDIS        (1u << 4)
 
 #define APIC_BASE_BSP       (1u << 8)
 #define APIC_BASE_EXTD      (1u << 10)   /* x2APIC mode */
@@ -34,10 +51,17 @@
 
 #define EFER_SCE            (1u << 0)
 #define EFER_LME            (1u << 8)
+#define EFER_LMA            (1u << 10)
 #define EFER_NXE            (1u << 11)
+#define EFER_SVME           (1u << 12)
+
+/* Segment access rights in VMX's layout (SDM 24.4.1), also what hvm_get(HVM_CS_AR) gives. */
+#define SEG_AR_L            (1u << 13)      /* 64-bit code */
+#define SEG_AR_DB           (1u << 14)      /* default operand size 32 */
 
 /* CPUID.1:ECX / EDX */
 #define CPUID1_ECX_VMX      (1u << 5)
+#define CPUID_EXT1_ECX_SVM  (1u << 2)      /* CPUID.80000001H:ECX */
 #define CPUID1_ECX_X2APIC   (1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_XSAVE    (1u << 26)

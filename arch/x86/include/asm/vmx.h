@@ -6,9 +6,9 @@
 #ifndef ASM_VMX_H
 #define ASM_VMX_H
 #include <stdint.h>
+#include <asm/processor.h>
 
 /* Capability MSRs (appendix A). */
-#define MSR_IA32_FEATURE_CONTROL        0x03a
 #define MSR_IA32_VMX_BASIC              0x480
 #define MSR_IA32_VMX_PINBASED_CTLS      0x481
 #define MSR_IA32_VMX_PROCBASED_CTLS     0x482
@@ -28,9 +28,6 @@
 #define MSR_IA32_VMX_TRUE_ENTRY_CTLS    0x490
 #define MSR_IA32_VMX_VMFUNC             0x491
 
-#define FEATURE_CONTROL_LOCKED          (1u << 0)
-#define FEATURE_CONTROL_VMX_INSIDE_SMX  (1u << 1)
-#define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1u << 2)
 
 #define VMX_BASIC_REVISION(b)           ((uint32_t)(b) & 0x7fffffff)
 #define VMX_BASIC_TRUE_CTLS             (1ull << 55)

@@ -1,21 +1,17 @@
 /*
- * The smaller exit classes: control registers, HLT, VMCALL, XSETBV,
- * INVD/WBINVD, triple fault, INIT/SIPI, interrupts and windows,
- * exceptions, the preemption timer and VMX instructions (SDM 28.1-28.2).
+ * VM exits decoded (SDM 28.1-28.2, qualifications in 28.2.1): each class is
+ * handed to the shared handler of arch/x86/virt, or handled here when it is
+ * VMX's own (windows, INIT/SIPI, VMX instructions, the preemption timer).
  */
 #include <errno.h>
 #include <asm/cpu_ops.h>
 #include <asm/processor.h>
-#include <keel/hypercall.h>
 #include <keel/log.h>
-#include <asm/cpu_policy.h>
-#include <asm/cpuid_policy.h>
 #include <asm/ioapic.h>
 #include <asm/lapic.h>
 #include "vmx_internal.h"
 
 #define X86_CR0_TS  (1u << 3)
-#define EFER_LMA    (1ull << 10)
 
 static uint64_t *gpr(struct vcpu *v, unsigned n)
 {
@@ -36,6 +32,40 @@ static void write_gpr(struct vcpu *v, unsigned n, uint64_t val)
         *gpr(v, n) = val;
 }
 
+void vmexit_cpuid(struct vcpu *v, const struct vmx_exit *e)
+{
+    vmx_cpuid_exit(v);
+}
+
+/* Qualification: table 28-5; INS/OUTS address size in the instruction information (28.2.5). */
+void vmexit_io(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint64_t q = vmcs_readl(EXIT_QUALIFICATION);
+    int done;
+
+    if (q & IO_QUAL_STRING) {
+        unsigned as = (vmcs_read32(VMX_INSTRUCTION_INFO) >> 7) & 7;
+        done = hvm_string_io(v, (uint16_t)IO_QUAL_PORT(q), IO_QUAL_SIZE(q), (q & IO_QUAL_IN) != 0,
+                             (q & IO_QUAL_REP) != 0, vmcs_readl(GUEST_LINEAR_ADDRESS), as == 0 ? 2 : as == 1 ? 4 : 8);
+    } else {
+        done = hvm_port_io(v, (uint16_t)IO_QUAL_PORT(q), IO_QUAL_SIZE(q), (q & IO_QUAL_IN) != 0);
+    }
+    if (done)
+        vmx_skip_instruction(v);
+}
+
+void vmexit_msr_read(struct vcpu *v, const struct vmx_exit *e)
+{
+    if (hvm_msr_read(v))
+        vmx_skip_instruction(v);
+}
+
+void vmexit_msr_write(struct vcpu *v, const struct vmx_exit *e)
+{
+    if (hvm_msr_write(v))
+        vmx_skip_instruction(v);
+}
+
 /*
  * CR8 is the virtual LAPIC's TPR[7:4] (SDM 10.8.6.1), never the physical
  * one: a guest's CR8 would otherwise mask the host's kick and timer
@@ -45,7 +75,7 @@ static void write_gpr(struct vcpu *v, unsigned n, uint64_t val)
 static void guest_write_cr8(struct vcpu *v, uint64_t val)
 {
     if (val & ~0xfull) {
-        vmx_inject_gp(v);
+        hvm_inject_gp(v);
         return;
     }
     v->arch.lapic.tpr = (uint32_t)val << 4;
@@ -54,52 +84,18 @@ static void guest_write_cr8(struct vcpu *v, uint64_t val)
 
 static void guest_write_cr0(struct vcpu *v, uint64_t val)
 {
-    uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
-    uint32_t entry = vmcs_read32(VM_ENTRY_CONTROLS);
-
-    /*
-     * 2.5 and MOV CR0 #GP rules: high bits, PG without PE, NW without CD. CD
-     * and NW live in the read shadow only, so VMX's fixed-1 bits (Bochs' omit
-     * them) do not limit them: Linux sets both around MTRR updates.
-     */
-    if ((val >> 32) || (val & ~(vmx_cfg.cr0_fixed1 | X86_CR0_CD | X86_CR0_NW)) || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
-        ((val & X86_CR0_NW) && !(val & X86_CR0_CD))) {
-        gprintk(v->domain, LOG_DEBUG, "d%u v%u: MOV to CR0 %#lx refused (#GP)\n", v->domain->id, v->id,
-                (unsigned long)val);
-        vmx_inject_gp(v);
-        return;
-    }
-    if ((val & X86_CR0_PG) && (efer & EFER_LME)) {
-        if (!(vmx_guest_cr4() & X86_CR4_PAE)) {
-            gprintk(v->domain, LOG_DEBUG, "d%u v%u: MOV to CR0 %#lx with EFER.LME and no PAE (#GP)\n",
-                    v->domain->id, v->id, (unsigned long)val);
-            vmx_inject_gp(v);       /* 10.8.5: long mode needs PAE first */
-            return;
-        }
-        efer |= EFER_LMA;
-        entry |= ENTRY_IA32E_MODE_GUEST;
-    } else if (!(val & X86_CR0_PG)) {
-        efer &= ~EFER_LMA;
-        entry &= ~ENTRY_IA32E_MODE_GUEST;
-    }
-    vmcs_write64(GUEST_IA32_EFER, efer);
-    vmcs_write32(VM_ENTRY_CONTROLS, entry);
-    vmx_set_guest_cr0(val);
-    vmx_skip_instruction(v);
+    if (!hvm_write_cr0(v, val))
+        vmx_skip_instruction(v);
 }
 
 static void guest_write_cr4(struct vcpu *v, uint64_t val)
 {
-    if ((val & ~pol_cr4_allowed()) || (val & ~vmx_cfg.cr4_fixed1)) {
-        vmx_inject_gp(v);
+    if (val & ~vmx_cfg.cr4_fixed1) {
+        hvm_inject_gp(v);           /* a bit this CPU cannot run a guest with */
         return;
     }
-    if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && !(val & X86_CR4_PAE)) {
-        vmx_inject_gp(v);           /* PAE may not be cleared in long mode */
-        return;
-    }
-    vmx_set_guest_cr4(val);
-    vmx_skip_instruction(v);
+    if (!hvm_write_cr4(v, val))
+        vmx_skip_instruction(v);
 }
 
 void vmexit_cr_access(struct vcpu *v, const struct vmx_exit *e)
@@ -143,65 +139,30 @@ void vmexit_cr_access(struct vcpu *v, const struct vmx_exit *e)
  */
 void vmexit_dr_access(struct vcpu *v, const struct vmx_exit *e)
 {
-    vmx_debug_regs_claim(v);
+    hvm_debug_regs_claim(v);
 }
 
 void vmexit_hlt(struct vcpu *v, const struct vmx_exit *e)
 {
-    vmx_skip_instruction(v);
-    /*
-     * Single-stepping (TF): HLT's trap comes when it completes, that is
-     * when the vCPU wakes, and before the interrupt that woke it (SDM 6.9:
-     * traps on the previous instruction come first): vmx_deliver_events()
-     * injects it then, rather than VM entry's pending-#DB (lost under an
-     * injected interrupt).
-     */
-    if (vmcs_readl(GUEST_RFLAGS) & RFLAGS_TF) {
-        vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) & ~(uint64_t)PENDING_DBG_BS);
-        v->arch.halt_step = 1;
-    }
-    vmx_vcpu_halt(v);
+    hvm_halt(v);
 }
 
 void vmexit_vmcall(struct vcpu *v, const struct vmx_exit *e)
 {
-    struct guest_regs *r = &v->arch.regs;
-    uint64_t args[5] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8 };
-
-    /* Hypercalls are for the guest kernel. */
-    if (vmx_guest_cpl())
-        r->rax = (uint64_t)(int64_t)-EPERM;
-    else
-        r->rax = (uint64_t)hypercall_dispatch(v, r->rax, args);
+    hvm_hypercall(v, vmx_guest_cpl());
     vmx_skip_instruction(v);
 }
 
 void vmexit_xsetbv(struct vcpu *v, const struct vmx_exit *e)
 {
-    struct guest_regs *r = &v->arch.regs;
-    uint64_t val = (r->rdx << 32) | (uint32_t)r->rax, host_ok;
-    struct cpuid_regs d = cpuid_count(0xd, 0);
-    const struct pol_host h = { .no_avx512 = cpuid_no_avx512 };
-
-    host_ok = (((uint64_t)d.edx << 32) | d.eax) & pol_xcr0_allowed(&h);
-    /*
-     * 13.3: XCR0 only; x87 always on; AVX needs SSE; the AVX-512 states (bits
-     * 7:5) all or none, and only with AVX; BNDREGS/BNDCSR together; only what
-     * the CPU supports and the policy offers (asm/cpu_policy.h: no MPX, no AMX).
-     */
-    if ((uint32_t)r->rcx != 0 || !(val & 1) || ((val & 4) && !(val & 2)) || (val & ~host_ok) ||
-        ((val & 0xe0) && ((val & 0xe0) != 0xe0 || !(val & 4))) || (((val >> 3) & 3) == 1 || ((val >> 3) & 3) == 2)) {
-        vmx_inject_gp(v);
-        return;
-    }
-    xsetbv(0, val);
-    vmx_skip_instruction(v);
+    if (hvm_xsetbv(v))
+        vmx_skip_instruction(v);
 }
 
 /* RDPMC: no PMU in the policy (CPUID leaf 0AH reads 0): every counter index #GPs. */
 void vmexit_rdpmc(struct vcpu *v, const struct vmx_exit *e)
 {
-    vmx_inject_gp(v);
+    hvm_inject_gp(v);
 }
 
 void vmexit_wbinvd(struct vcpu *v, const struct vmx_exit *e)
@@ -234,7 +195,7 @@ void vmexit_external_interrupt(struct vcpu *v, const struct vmx_exit *e)
     irq_dispatch(info & INTR_INFO_VECTOR_MASK);
     /* An NMI IPI comes with a kick: deliver it even to a vCPU whose LAPIC is off. */
     if (__atomic_load_n(&v->arch.nmi_pending, __ATOMIC_ACQUIRE))
-        vmx_deliver_events(v);
+        hvm_deliver_events(v);
 }
 
 void vmexit_interrupt_window(struct vcpu *v, const struct vmx_exit *e)
@@ -267,10 +228,27 @@ void vmexit_exception_nmi(struct vcpu *v, const struct vmx_exit *e)
 
 void vmexit_vmx_instruction(struct vcpu *v, const struct vmx_exit *e)
 {
-    vmx_inject_ud(v);           /* no nested VMX: as on a CPU without it */
+    hvm_inject_ud(v);           /* no nested VMX: as on a CPU without it */
 }
 
 void vmexit_preemption_timer(struct vcpu *v, const struct vmx_exit *e)
 {
-    /* A guest timer deadline came: vmx_deliver_events() fires it on the way back in. */
+    /* A guest timer deadline came: hvm_deliver_events() fires it on the way back in. */
+}
+
+/* 29.3.3.2, table 28-7. */
+void vmexit_ept_violation(struct vcpu *v, const struct vmx_exit *e)
+{
+    uint64_t q = vmcs_readl(EXIT_QUALIFICATION);
+
+    hvm_p2m_fault(v, vmcs_read64(GUEST_PHYSICAL_ADDRESS), (q & EPT_QUAL_WRITE) != 0, (q & EPT_QUAL_FETCH) != 0,
+                  (q & EPT_QUAL_READABLE) != 0, (q & EPT_QUAL_WRITABLE) != 0);
+}
+
+void vmexit_ept_misconfig(struct vcpu *v, const struct vmx_exit *e)
+{
+    /* Keel never builds one (ept.c refuses them): this is a hypervisor bug, contained. */
+    domain_crash(v->domain, "EPT misconfiguration at guest-physical %#lx",
+                 (unsigned long)vmcs_read64(GUEST_PHYSICAL_ADDRESS));
+    vmcs_dump();
 }

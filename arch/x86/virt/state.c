@@ -1,13 +1,13 @@
 /*
  * What changes hands when a physical CPU switches from one vCPU to another:
- * the state VM entry and exit do not load (SDM 27.3/28.5 list what they do):
+ * the state VM entry and exit (or VMRUN and #VMEXIT) do not load (SDM
+ * 27.3/28.5, APM 15.5.1 list what they do):
  * x87/SSE/AVX and the other XSAVE components (Vol. 1 ch. 13), XCR0,
  * IA32_XSS, the SYSCALL MSRs, KERNEL_GS_BASE, TSC_AUX, CR2 (only guest
  * mode and Keel's own #PF injections change it: Keel takes no page
  * faults) and, once the vCPU has used them, DR0-3 and DR6 (DR7 is in the
- * VMCS). Switched lazily:
+ * VMCS or VMCB; so is DR6 on SVM, which keeps it too). Switched lazily:
  * only when the next vCPU on a CPU is not the one whose state is loaded.
- * Also: the scheduler's arch hooks (is a blocked vCPU ready, sleep, kick).
  */
 #include <errno.h>
 #include <string.h>
@@ -21,21 +21,15 @@
 #include <keel/domain.h>
 #include <keel/log.h>
 #include <keel/mm.h>
-#include "vmx_internal.h"
-
-#define MSR_STAR                0xc0000081
-#define MSR_LSTAR               0xc0000082
-#define MSR_CSTAR               0xc0000083
-#define MSR_SFMASK              0xc0000084
-#define MSR_KERNEL_GS_BASE      0xc0000102
-#define MSR_TSC_AUX             0xc0000103
+#include <keel/percpu.h>
+#include <asm/hvm.h>
 #define XSAVE_AREA_ORDER        1           /* 8 KiB: more than any XSAVE layout needs today */
 #define XCOMP_BV_COMPACTED      (1ull << 63)
 
 static int have_xsave, have_tsc_aux, use_xsaves, have_ibpb;
 static uint64_t full_xcr0, full_xss;        /* every component this CPU supports */
 
-void vmx_switch_init(void)
+void hvm_switch_init(void)
 {
     have_xsave = (cpuid(1).ecx & CPUID1_ECX_XSAVE) != 0;
     have_ibpb = (cpuid_count(7, 0).edx >> 26) & 1;
@@ -46,16 +40,16 @@ void vmx_switch_init(void)
         uint32_t size;
         /* What a guest can enable (asm/cpu_policy.h), of what the CPU has: never AMX's 8 KiB. */
         full_xcr0 = (((uint64_t)d0.edx << 32) | d0.eax) & pol_xcr0_allowed(&none);
-        full_xss = vmx_cfg.has_xsaves ? (((uint64_t)d1.edx << 32) | d1.ecx) & pol_xss_allowed() : 0;
+        full_xss = hvm->has_xsaves ? (((uint64_t)d1.edx << 32) | d1.ecx) & pol_xss_allowed() : 0;
         /* Supervisor components to switch: the compacted format is needed; else the standard one. */
         use_xsaves = full_xss != 0;
-        size = cpuid_xsave_size(full_xcr0 | full_xss, use_xsaves, vmx_host_cpuid);
+        size = cpuid_xsave_size(full_xcr0 | full_xss, use_xsaves, cpuid_host);
         if (size > (PAGE_SIZE << XSAVE_AREA_ORDER))
             panic("XSAVE area of %u bytes: more than Keel keeps per vCPU", size);
     }
 }
 
-int vmx_vcpu_state_init(struct vcpu *v)
+int hvm_vcpu_state_init(struct vcpu *v)
 {
     uint64_t pa = alloc_pages(XSAVE_AREA_ORDER);
 
@@ -76,7 +70,7 @@ int vmx_vcpu_state_init(struct vcpu *v)
     return 0;
 }
 
-void vmx_vcpu_state_free(struct vcpu *v)
+void hvm_vcpu_state_free(struct vcpu *v)
 {
     if (v->arch.xsave_area)
         free_pages(virt_to_phys(v->arch.xsave_area), XSAVE_AREA_ORDER);
@@ -101,12 +95,12 @@ static const uint64_t dr_zero[4];
 
 /*
  * A vCPU without dr_live runs with the CPU's DR0-3 at 0 and DR6 at its
- * RESET value (vmx_state_switch_to() clears another vCPU's), and exits on
- * every MOV DR; its DR7 (VMCS) cannot enable a breakpoint it never set.
+ * RESET value (hvm_state_switch_to() clears another vCPU's), and exits on
+ * every MOV DR; its DR7 (VMCS/VMCB) cannot enable a breakpoint it never set.
  * Only its own #DBs change DR6 meanwhile (a single step sets BS), so at
  * its first MOV DR the CPU's DR6 is its DR6.
  */
-void vmx_debug_regs_claim(struct vcpu *v)
+void hvm_debug_regs_claim(struct vcpu *v)
 {
     struct vcpu_arch *a = &v->arch;
 
@@ -114,10 +108,10 @@ void vmx_debug_regs_claim(struct vcpu *v)
     dr_set(a->dr, a->dr6);
     a->dr_live = 1;
     this_cpu()->arch.dr_dirty = 1;
-    vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_MOV_DR_EXITING);
+    hvm->dr_intercept(v, 0);
 }
 
-void vmx_debug_regs_reset(struct vcpu *v)
+void hvm_debug_regs_reset(struct vcpu *v)
 {
     struct vcpu_arch *a = &v->arch;
 
@@ -125,9 +119,9 @@ void vmx_debug_regs_reset(struct vcpu *v)
     a->dr6 = DR6_RESET;
     a->dr_live = 0;
     a->halt_step = 0;
-    vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_MOV_DR_EXITING);
-    vmcs_writel(GUEST_DR7, 0x400);
-    vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+    hvm->dr_intercept(v, 1);
+    hvm_set(v, HVM_DR7, 0x400);
+    hvm_set(v, HVM_DEBUGCTL, 0);
 }
 
 static void state_save(struct vcpu *v)
@@ -136,12 +130,14 @@ static void state_save(struct vcpu *v)
 
     if (a->dr_live)
         dr_save(a);
-    a->regs.cr2 = read_cr2();
-    a->star = rdmsr(MSR_STAR);
-    a->lstar = rdmsr(MSR_LSTAR);
-    a->cstar = rdmsr(MSR_CSTAR);
-    a->sfmask = rdmsr(MSR_SFMASK);
-    a->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+    if (!hvm->switches_syscall_msrs) {
+        a->regs.cr2 = read_cr2();
+        a->star = rdmsr(MSR_STAR);
+        a->lstar = rdmsr(MSR_LSTAR);
+        a->cstar = rdmsr(MSR_CSTAR);
+        a->sfmask = rdmsr(MSR_SFMASK);
+        a->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+    }
     if (have_tsc_aux)
         a->tsc_aux = rdmsr(MSR_TSC_AUX);
     if (!have_xsave) {
@@ -181,12 +177,14 @@ static void state_load(struct vcpu *v)
 
     if (a->dr_live)
         dr_set(a->dr, a->dr6);
-    write_cr2(a->regs.cr2);
-    wrmsr(MSR_STAR, a->star);
-    wrmsr(MSR_LSTAR, a->lstar);
-    wrmsr(MSR_CSTAR, a->cstar);
-    wrmsr(MSR_SFMASK, a->sfmask);
-    wrmsr(MSR_KERNEL_GS_BASE, a->kernel_gs_base);
+    if (!hvm->switches_syscall_msrs) {
+        write_cr2(a->regs.cr2);
+        wrmsr(MSR_STAR, a->star);
+        wrmsr(MSR_LSTAR, a->lstar);
+        wrmsr(MSR_CSTAR, a->cstar);
+        wrmsr(MSR_SFMASK, a->sfmask);
+        wrmsr(MSR_KERNEL_GS_BASE, a->kernel_gs_base);
+    }
     if (have_tsc_aux)
         wrmsr(MSR_TSC_AUX, a->tsc_aux);
     if (!have_xsave) {
@@ -219,8 +217,8 @@ static void state_load(struct vcpu *v)
     xsetbv(0, a->xcr0);
 }
 
-/* Make @v's non-VMCS state the CPU's (called with its VMCS current). */
-void vmx_state_switch_to(struct vcpu *v)
+/* Make @v's state outside the VMCS/VMCB the CPU's (called with its VMCS/VMCB current). */
+void hvm_state_switch_to(struct vcpu *v)
 {
     struct cpu_arch *ca = &this_cpu()->arch;
 
@@ -246,7 +244,7 @@ void vmx_state_switch_to(struct vcpu *v)
 }
 
 /* Keep @v's state in memory (it leaves this CPU for good, or for a while). */
-void vmx_state_release(struct vcpu *v)
+void hvm_state_release(struct vcpu *v)
 {
     struct cpu_arch *ca = &this_cpu()->arch;
 
@@ -256,44 +254,3 @@ void vmx_state_release(struct vcpu *v)
     ca->state_owner = NULL;
 }
 
-/* ---- scheduler hooks ---------------------------------------------------- */
-
-int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake)
-{
-    struct vlapic *l = &v->arch.lapic;
-
-    if (__atomic_load_n(&v->arch.wait_sipi, __ATOMIC_ACQUIRE))
-        return 0;                   /* until a STARTUP IPI */
-    if (v->arch.sipi_vector >= 0)
-        return 1;                   /* it came: start in real mode */
-    if (__atomic_load_n(&v->arch.nmi_pending, __ATOMIC_ACQUIRE))
-        return 1;
-    if (v->arch.halt_nmi_only)
-        return 0;
-    vlapic_timer_poll(l, now);
-    if (vlapic_pending(l) >= 0)
-        return 1;
-    if (l->deadline)
-        *wake = l->deadline;
-    return 0;
-}
-
-void arch_cpu_kick(unsigned cpu)
-{
-    lapic_send_ipi(percpu[cpu].apic_id, APIC_ICR_FIXED_VECTOR(KICK_VECTOR));
-}
-
-void arch_cpu_sleep(uint64_t deadline, volatile int *wake)
-{
-    if (deadline == ~0ull || lapic_timer_deadline(deadline) == 0) {
-        cpu_wait_for_interrupt();
-        lapic_timer_deadline(0);
-        return;
-    }
-    /* No TSC-deadline timer: wait awake, with interrupts open, until then. */
-    while (rdtsc() < deadline) {
-        __asm__ volatile("sti; pause; cli" ::: "memory");
-        if (__atomic_load_n(wake, __ATOMIC_ACQUIRE))
-            return;
-    }
-}

@@ -1,14 +1,16 @@
 /*
- * RDMSR/WRMSR exits (SDM 28.1.3, MSR bitmaps 25.6.9). Only MSRs in the table
- * are emulated; the rest raise #GP in the guest, as on a CPU without them.
- * Guest-state MSRs live in the VMCS (EFER, PAT, SYSENTER_*, FS/GS base).
+ * RDMSR/WRMSR exits (SDM 28.1.3, MSR bitmaps 25.6.9; APM 15.11). Only MSRs
+ * in the table are emulated; the rest raise #GP in the guest, as on a CPU
+ * without them. Guest-state MSRs live in the VMCS or VMCB (EFER, PAT,
+ * SYSENTER_*, FS/GS base): hvm_get()/hvm_set().
  */
 #include <asm/cpu_ops.h>
 #include <asm/cpu_policy.h>
 #include <asm/guest_state.h>
 #include <asm/processor.h>
 #include <keel/log.h>
-#include "vmx_internal.h"
+#include <asm/hvm.h>
+#include <keel/domain.h>
 
 #define MSR_IA32_TSC            0x010
 #define MSR_IA32_PLATFORM_ID    0x017
@@ -18,16 +20,9 @@
 #define MSR_IA32_SYSENTER_ESP   0x175
 #define MSR_IA32_SYSENTER_EIP   0x176
 #define MSR_IA32_MISC_ENABLE    0x1a0
-#define MSR_IA32_PAT            0x277
 #define MSR_IA32_MTRR_DEF_TYPE  0x2ff
-#define MSR_STAR                0xc0000081
-#define MSR_LSTAR               0xc0000082
-#define MSR_CSTAR               0xc0000083
-#define MSR_SFMASK              0xc0000084
-#define MSR_KERNEL_GS_BASE      0xc0000102
-#define MSR_TSC_AUX             0xc0000103
 
-#define EFER_ALLOWED    (EFER_SCE | EFER_LME | (1u << 10) | EFER_NXE)   /* SCE LME LMA NXE */
+#define EFER_ALLOWED    (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)   /* SCE LME LMA NXE */
 
 enum msr_rc { MSR_OK, MSR_GP };
 
@@ -62,34 +57,33 @@ static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
         *val = v->arch.mtrr_def_type;               /* 0x806 at reset: on, default write-back */
         return MSR_OK;
     case MSR_IA32_SYSENTER_CS:
-        *val = vmcs_read32(GUEST_SYSENTER_CS);
+        *val = hvm_get(v, HVM_SYSENTER_CS);
         return MSR_OK;
     case MSR_IA32_SYSENTER_ESP:
-        *val = vmcs_readl(GUEST_SYSENTER_ESP);
+        *val = hvm_get(v, HVM_SYSENTER_ESP);
         return MSR_OK;
     case MSR_IA32_SYSENTER_EIP:
-        *val = vmcs_readl(GUEST_SYSENTER_EIP);
+        *val = hvm_get(v, HVM_SYSENTER_EIP);
         return MSR_OK;
     case MSR_IA32_PAT:
-        /* The VMCS field exists only with the PAT controls (24.4.2); else keep it here. */
-        *val = vmx_cfg.entry & ENTRY_LOAD_IA32_PAT ? vmcs_read64(GUEST_IA32_PAT) : v->arch.pat;
+        *val = hvm_get(v, HVM_PAT);
         return MSR_OK;
     case MSR_EFER:
-        *val = vmcs_read64(GUEST_IA32_EFER);
+        *val = hvm_get(v, HVM_EFER);
         return MSR_OK;
     case MSR_FS_BASE:
-        *val = vmcs_readl(GUEST_FS_BASE);
+        *val = hvm_get(v, HVM_FS_BASE);
         return MSR_OK;
     case MSR_GS_BASE:
-        *val = vmcs_readl(GUEST_GS_BASE);
+        *val = hvm_get(v, HVM_GS_BASE);
         return MSR_OK;
     case MSR_IA32_XSS:
-        if (!vmx_cfg.has_xsaves)
+        if (!hvm->has_xsaves)
             return MSR_GP;
         *val = rdmsr(MSR_IA32_XSS);                 /* the guest's: Keel itself never uses XSAVES */
         return MSR_OK;
     }
-    return vmx_lapic_msr(v, msr, 0, val) == 0 ? MSR_OK : MSR_GP;
+    return hvm_lapic_msr(v, msr, 0, val) == 0 ? MSR_OK : MSR_GP;
 }
 
 /*
@@ -121,7 +115,7 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
     case MSR_IA32_TSC:
         /* 18.17: the TSC becomes @val; the offset carries it (guest TSC = host TSC + offset). */
         v->arch.tsc_offset = val - rdtsc();
-        vmcs_write64(TSC_OFFSET, v->arch.tsc_offset);
+        hvm_set(v, HVM_TSC_OFFSET, v->arch.tsc_offset);
         return MSR_OK;
     case MSR_IA32_MISC_ENABLE:
         if (val & ~(MISC_ENABLE_RW | MISC_ENABLE_RO))
@@ -138,75 +132,70 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return MSR_OK;
     }
     case MSR_IA32_SYSENTER_CS:
-        vmcs_write32(GUEST_SYSENTER_CS, val);
+        hvm_set(v, HVM_SYSENTER_CS, val);
         return MSR_OK;
     case MSR_IA32_SYSENTER_ESP:
-        vmcs_writel(GUEST_SYSENTER_ESP, val);
+        hvm_set(v, HVM_SYSENTER_ESP, val);
         return MSR_OK;
     case MSR_IA32_SYSENTER_EIP:
-        vmcs_writel(GUEST_SYSENTER_EIP, val);
+        hvm_set(v, HVM_SYSENTER_EIP, val);
         return MSR_OK;
     case MSR_IA32_PAT:
         if (!pat_valid(val))
             return MSR_GP;
-        if (vmx_cfg.entry & ENTRY_LOAD_IA32_PAT)
-            vmcs_write64(GUEST_IA32_PAT, val);
-        else
-            v->arch.pat = val;
+        hvm_set(v, HVM_PAT, val);
         return MSR_OK;
     case MSR_EFER: {
-        uint64_t old = vmcs_read64(GUEST_IA32_EFER);
+        uint64_t old = hvm_get(v, HVM_EFER);
         if (val & ~(uint64_t)EFER_ALLOWED)
             return MSR_GP;
         /* LMA is the CPU's: a write keeps it; LME may not change while paging is on. */
-        if (((val ^ old) & EFER_LME) && (vmx_guest_cr0() & X86_CR0_PG))
+        if (((val ^ old) & EFER_LME) && (hvm_get(v, HVM_CR0) & X86_CR0_PG))
             return MSR_GP;
-        vmcs_write64(GUEST_IA32_EFER, (val & ~(1ull << 10)) | (old & (1ull << 10)));
+        hvm_set(v, HVM_EFER, (val & ~EFER_LMA) | (old & EFER_LMA));
         return MSR_OK;
     }
     case MSR_FS_BASE:
-        vmcs_writel(GUEST_FS_BASE, val);
+        hvm_set(v, HVM_FS_BASE, val);
         return MSR_OK;
     case MSR_GS_BASE:
-        vmcs_writel(GUEST_GS_BASE, val);
+        hvm_set(v, HVM_GS_BASE, val);
         return MSR_OK;
     case MSR_IA32_XSS:
         /* 13.3: only the supervisor states the guest's CPUID.(0DH,1):EDX:ECX reports:
          * the policy's, never the host's (Processor Trace would write host memory). */
-        if (!vmx_cfg.has_xsaves || (val & ~pol_xss_allowed()))
+        if (!hvm->has_xsaves || (val & ~pol_xss_allowed()))
             return MSR_GP;
         wrmsr(MSR_IA32_XSS, val);
         return MSR_OK;
     }
-    return vmx_lapic_msr(v, msr, 1, &val) == 0 ? MSR_OK : MSR_GP;
+    return hvm_lapic_msr(v, msr, 1, &val) == 0 ? MSR_OK : MSR_GP;
 }
 
-void vmexit_msr_read(struct vcpu *v, const struct vmx_exit *e)
+int hvm_msr_read(struct vcpu *v)
 {
     uint32_t msr = (uint32_t)v->arch.regs.rcx;
     uint64_t val = 0;
 
-
     if (msr_read(v, msr, &val) != MSR_OK) {
         gprintk(v->domain, LOG_DEBUG, "d%u: rdmsr %#x: #GP\n", v->domain->id, msr);
-        vmx_inject_gp(v);
-        return;
+        hvm_inject_gp(v);
+        return 0;
     }
     v->arch.regs.rax = (uint32_t)val;
     v->arch.regs.rdx = (uint32_t)(val >> 32);
-    vmx_skip_instruction(v);
+    return 1;
 }
 
-void vmexit_msr_write(struct vcpu *v, const struct vmx_exit *e)
+int hvm_msr_write(struct vcpu *v)
 {
     uint32_t msr = (uint32_t)v->arch.regs.rcx;
     uint64_t val = (v->arch.regs.rdx << 32) | (uint32_t)v->arch.regs.rax;
 
-
     if (msr_write(v, msr, val) != MSR_OK) {
         gprintk(v->domain, LOG_DEBUG, "d%u: wrmsr %#x <- %#lx: #GP\n", v->domain->id, msr, (unsigned long)val);
-        vmx_inject_gp(v);
-        return;
+        hvm_inject_gp(v);
+        return 0;
     }
-    vmx_skip_instruction(v);
+    return 1;
 }

@@ -1,9 +1,11 @@
 /*
- * The virtual LAPIC wired into VMX: IA32_APIC_BASE and x2APIC MSRs, the
+ * The virtual LAPIC wired into a vCPU: IA32_APIC_BASE and x2APIC MSRs, the
  * xAPIC page (MMIO, through the emulator), IPIs between vCPUs (fixed, INIT,
- * STARTUP), interrupt injection with interrupt-window exiting (SDM 26.6.5,
- * 27.2.3), and HLT, which blocks the vCPU in the scheduler until its
- * interrupt (or, with IF=0, an NMI) comes.
+ * STARTUP), interrupt injection with interrupt windows (SDM 26.6.5, 27.2.3;
+ * APM 15.20-15.21), and HLT, which blocks the vCPU in the scheduler until
+ * its interrupt (or, with IF=0, an NMI) comes. Neither vendor has a
+ * wait-for-SIPI state Keel uses: an AP after INIT is held here and in the
+ * scheduler until its STARTUP IPI.
  */
 #include <asm/cpu_ops.h>
 #include <asm/lapic.h>
@@ -12,11 +14,9 @@
 #include <keel/arch.h>
 #include <keel/log.h>
 #include <keel/sched.h>
-#include "vmx_internal.h"
+#include <asm/hvm.h>
 
-#define RFLAGS_IF       (1u << 9)
-
-void vmx_lapic_init(struct vcpu *v)
+void hvm_lapic_init(struct vcpu *v)
 {
     vlapic_reset(&v->arch.lapic, v->id, (uint32_t)arch_tsc_khz());
     v->arch.apic_base = VLAPIC_BASE | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
@@ -96,7 +96,7 @@ static int lapic_write(struct vcpu *v, unsigned reg, uint64_t val)
  * IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC range: 0 done, 1 for
  * #GP, -1 not a LAPIC MSR. The caller advances RIP or injects, as for any MSR.
  */
-int vmx_lapic_msr(struct vcpu *v, uint32_t msr, int write, uint64_t *val)
+int hvm_lapic_msr(struct vcpu *v, uint32_t msr, int write, uint64_t *val)
 {
     struct vlapic *l = &v->arch.lapic;
     unsigned reg = (msr - X2APIC_MSR_FIRST) << 4;
@@ -162,7 +162,7 @@ static int lapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, int write, ui
     return 0;
 }
 
-int vmx_lapic_domain_init(struct domain *d)
+int hvm_lapic_domain_init(struct domain *d)
 {
     return domain_register_mmio(d, VLAPIC_BASE, 0x1000, lapic_mmio);
 }
@@ -172,63 +172,47 @@ int vmx_lapic_domain_init(struct domain *d)
  * when the guest can take one (else ask for an interrupt window), and run
  * the preemption timer only while a deadline is armed.
  */
-void vmx_deliver_events(struct vcpu *v)
+void hvm_deliver_events(struct vcpu *v)
 {
     struct vlapic *l = &v->arch.lapic;
     uint64_t now, deadline;
+    unsigned blocked = ~0u;             /* not read yet */
     int vec;
 
     now = rdtsc();
     vlapic_timer_poll(l, now);
-    /* A single-stepped HLT's trap first (vmexit_hlt): DR6.BS is set here, this vCPU's DR6 is the CPU's. */
+    /* A single-stepped HLT's trap first (hvm_halt): DR6.BS with it. */
     if (__builtin_expect(v->arch.halt_step, 0) && !v->arch.pending_event) {
         v->arch.halt_step = 0;
-        write_dr(6, read_dr(6) | DR6_BS);
-        if (v->arch.dr_live)
-            v->arch.dr6 = read_dr(6);
-        v->arch.pending_event = INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION | 1;
-        vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+        hvm_set(v, HVM_DR6, hvm_get(v, HVM_DR6) | DR6_BS);
+        v->arch.pending_event = EVENT_VALID | EVENT_TYPE_EXCEPTION | 1;
     }
-    /* NMIs first (6.9): once not blocked by a previous NMI, else an NMI window (25.3). */
+    /* NMIs first (6.9): once not blocked by a previous NMI, else an NMI window. */
     if (__atomic_load_n(&v->arch.nmi_pending, __ATOMIC_ACQUIRE) && !v->arch.pending_event) {
-        if (!(vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_MOV_SS))) {
+        blocked = hvm->intr_blocked(v);
+        if (!(blocked & (HVM_BLOCK_NMI | HVM_BLOCK_SHADOW))) {
             __atomic_store_n(&v->arch.nmi_pending, 0, __ATOMIC_RELEASE);
-            v->arch.pending_event = INTR_INFO_VALID | INTR_TYPE_NMI | 2;
-            vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
-        } else if (vmx_cfg.has_virtual_nmis) {
-            vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
-                         vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_NMI_WINDOW_EXITING);
+            v->arch.pending_event = EVENT_VALID | EVENT_TYPE_NMI | 2;
+        } else {
+            hvm->window(v, 1);
         }
     }
     vec = vlapic_pending(l);
     if (vec >= 0) {
-        uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
         /* With another event queued first, the interrupt waits for a window after it. */
-        if (!v->arch.pending_event && (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) &&
-            !(intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
+        if (!v->arch.pending_event &&
+            !((blocked == ~0u ? hvm->intr_blocked(v) : blocked) & (HVM_BLOCK_SHADOW | HVM_BLOCK_IF))) {
             vlapic_accept(l, (unsigned)vec);
-            v->arch.pending_event = INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vec;
-            vmcs_write32(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+            v->arch.pending_event = EVENT_VALID | EVENT_TYPE_EXTINT | (uint32_t)vec;
         } else {
-            vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
-                         vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_INTERRUPT_WINDOW_EXITING);
+            hvm->window(v, 0);
         }
     }
-    /* The preemption timer ends the guest's run at its timer deadline or the slice's end. */
+    /* The guest leaves the CPU at its timer deadline or at the slice's end. */
     deadline = l->deadline ? l->deadline : ~0ull;
     if (sched_slice_end() < deadline)
         deadline = sched_slice_end();
-    if (deadline != ~0ull && vmx_cfg.has_preemption_timer) {
-        uint64_t ticks = deadline > now ? (deadline - now) >> vmx_cfg.preemption_timer_shift : 0;
-        vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, ticks > 0xffffffffull ? 0xffffffffu : (uint32_t)ticks);
-        if (!v->arch.ptimer_on) {
-            vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin | PIN_PREEMPTION_TIMER);
-            v->arch.ptimer_on = 1;
-        }
-    } else if (v->arch.ptimer_on) {
-        vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
-        v->arch.ptimer_on = 0;
-    }
+    hvm->set_timer(v, deadline);
 }
 
 /*
@@ -236,10 +220,10 @@ void vmx_deliver_events(struct vcpu *v)
  * blocks and leaves the CPU; the scheduler wakes it when arch_vcpu_ready()
  * sees its event. HLT with IF=0 (Linux's stop_this_cpu) waits for an NMI.
  */
-void vmx_vcpu_halt(struct vcpu *v)
+void hvm_vcpu_halt(struct vcpu *v)
 {
     struct vlapic *l = &v->arch.lapic;
-    int interruptible = (vmcs_readl(GUEST_RFLAGS) & RFLAGS_IF) != 0;
+    int interruptible = (hvm_get(v, HVM_RFLAGS) & RFLAGS_IF) != 0;
 
     vlapic_timer_poll(l, rdtsc());
     if (interruptible && vlapic_pending(l) >= 0)
@@ -251,4 +235,25 @@ void vmx_vcpu_halt(struct vcpu *v)
     }
     v->arch.halt_nmi_only = !interruptible;
     v->blocked = 1;
+}
+
+/* The scheduler's question about a blocked vCPU. */
+int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake)
+{
+    struct vlapic *l = &v->arch.lapic;
+
+    if (__atomic_load_n(&v->arch.wait_sipi, __ATOMIC_ACQUIRE))
+        return 0;                   /* until a STARTUP IPI */
+    if (v->arch.sipi_vector >= 0)
+        return 1;                   /* it came: start in real mode */
+    if (__atomic_load_n(&v->arch.nmi_pending, __ATOMIC_ACQUIRE))
+        return 1;
+    if (v->arch.halt_nmi_only)
+        return 0;
+    vlapic_timer_poll(l, now);
+    if (vlapic_pending(l) >= 0)
+        return 1;
+    if (l->deadline)
+        *wake = l->deadline;
+    return 0;
 }

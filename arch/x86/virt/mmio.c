@@ -1,23 +1,25 @@
 /*
- * MMIO emulation on EPT violations in a device range: the instruction is
- * fetched through the guest's page tables and run by the emulator against
- * the device's handler (SDM 29.3.3.2 exit qualification, emulate.h).
+ * MMIO emulation on second-level faults (EPT violation, NPF) in a device
+ * range: the instruction is fetched through the guest's page tables and run
+ * by the emulator against the device's handler (emulate.h). Also the guest
+ * page walk and instruction fetch the other handlers use.
  */
 #include <errno.h>
 #include <string.h>
 #include <asm/emulate.h>
 #include <asm/guest_walk.h>
+#include <keel/lib.h>
 #include <keel/log.h>
-#include "vmx_internal.h"
+#include <asm/hvm.h>
+#include <asm/processor.h>
+#include <keel/domain.h>
 
-#define CS_AR_L     (1u << 13)
-#define CS_AR_DB    (1u << 14)
-#define EFER_LMA    (1ull << 10)
 #define NO_FAULT    0xffu
 
 struct mmio_ctx {
     struct emu_ctx emu;
     struct vcpu *v;
+    struct guest_walk w;            /* the paging registers, read once per emulation */
     const struct mmio *dev;
     unsigned user;                  /* GW_USER at CPL 3: the U/S bits apply (SDM 4.6) */
 };
@@ -27,7 +29,7 @@ static struct mmio_ctx *ctx_of(struct emu_ctx *c) { return (struct mmio_ctx *)c;
 static int walk(struct emu_ctx *c, uint64_t gla, unsigned access, uint64_t *gpa)
 {
     uint32_t pf;
-    int rc = vmx_guest_translate(ctx_of(c)->v, gla, access | ctx_of(c)->user, gpa, &pf);
+    int rc = hvm_walk(ctx_of(c)->v, &ctx_of(c)->w, gla, access | ctx_of(c)->user, gpa, &pf);
 
     /* CR2 only when the fault is delivered: a second-page fetch is speculative. */
     if (rc == -EFAULT) {
@@ -100,52 +102,61 @@ static int mmio_write(struct emu_ctx *c, uint64_t gpa, uint64_t val, unsigned le
 
 static const struct emu_ops ops = { read_linear, write_linear, xlate, mmio_read, mmio_write };
 
-void vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
+void hvm_emulate_mmio(struct vcpu *v, uint64_t gpa)
 {
     struct mmio_ctx m;
     struct guest_regs *r = &v->arch.regs;
-    uint32_t cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+    struct hvm_insn_state st;
     enum emu_result res;
 
-    memset(&m, 0, sizeof(m));
+    /*
+     * Every field set one by one, no memset/memcpy: the hot path of every
+     * MMIO exit, and newlib's string functions cost a REP iteration per
+     * element (Bochs counts each; tests/exit-cost-limits).
+     */
+    hvm->insn_state(v, &st);
     m.v = v;
+    hvm_walk_prepare(v, &m.w);
     m.emu.ops = &ops;
-    memcpy(m.emu.gpr, r, 16 * sizeof(uint64_t));           /* guest_regs is in encoding order */
-    m.emu.gpr[4] = vmcs_readl(GUEST_RSP);
-    m.emu.rip = vmcs_readl(GUEST_RIP);
-    m.emu.rflags = vmcs_readl(GUEST_RFLAGS);
-    m.emu.seg_base[SEG_ES] = vmcs_readl(GUEST_ES_BASE);
-    m.emu.seg_base[SEG_CS] = vmcs_readl(GUEST_CS_BASE);
-    m.emu.seg_base[SEG_SS] = vmcs_readl(GUEST_SS_BASE);
-    m.emu.seg_base[SEG_DS] = vmcs_readl(GUEST_DS_BASE);
-    m.emu.seg_base[SEG_FS] = vmcs_readl(GUEST_FS_BASE);
-    m.emu.seg_base[SEG_GS] = vmcs_readl(GUEST_GS_BASE);
-    m.emu.long_mode = (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & CS_AR_L);
-    m.emu.default32 = (cs_ar & CS_AR_DB) != 0;
+    m.emu.opaque = NULL;
+    for (unsigned i = 0; i < 16; i++)
+        m.emu.gpr[i] = ((const uint64_t *)r)[i];          /* guest_regs is in encoding order */
+    m.emu.gpr[4] = st.rsp;
+    m.emu.rip = st.rip;
+    m.emu.rflags = st.rflags;
+    for (unsigned i = SEG_ES; i <= SEG_GS; i++)
+        m.emu.seg_base[i] = st.seg_base[i];
+    m.emu.long_mode = (st.efer & EFER_LMA) && (st.cs_ar & SEG_AR_L);
+    m.emu.default32 = (st.cs_ar & SEG_AR_DB) != 0;
     m.emu.mmio_gpa = gpa;
+    m.emu.insn_len = 0;
     m.emu.fault_vector = NO_FAULT;
-    m.user = vmx_guest_cpl() == 3 ? GW_USER : 0;
+    m.emu.fault_error = 0;
+    m.emu.fault_has_error = 0;
+    m.emu.fault_addr = 0;
+    m.user = st.cpl == 3 ? GW_USER : 0;
 
     res = emulate_mmio(&m.emu);
     switch (res) {
     case EMU_DONE:
     case EMU_RETRY: {
         uint64_t rsp = m.emu.gpr[4];
-        memcpy(r, m.emu.gpr, 16 * sizeof(uint64_t));
+        for (unsigned i = 0; i < 16; i++)
+            ((uint64_t *)r)[i] = m.emu.gpr[i];
         r->rsp_unused = 0;
-        vmcs_writel(GUEST_RSP, rsp);
-        vmcs_writel(GUEST_RFLAGS, m.emu.rflags);
+        hvm_set(v, HVM_RSP, rsp);
+        hvm_set(v, HVM_RFLAGS, m.emu.rflags);
         if (res == EMU_DONE)
-            vmx_complete_instruction(m.emu.rip);
+            hvm->complete(v, m.emu.rip, 1);
         return;
     }
     case EMU_FAULT:
         if (m.emu.fault_vector == NO_FAULT)
             domain_crash(v->domain, "cannot fetch the instruction at RIP %#lx", (unsigned long)m.emu.rip);
         else if (v->domain->state == DOMAIN_RUNNING) {
-            vmx_inject_exception(v, m.emu.fault_vector, m.emu.fault_has_error, m.emu.fault_error);
+            hvm_inject_exception(v, m.emu.fault_vector, m.emu.fault_has_error, m.emu.fault_error);
             if (m.emu.fault_vector == 14)
-                vmx_set_cr2(v, m.emu.fault_addr);
+                hvm_set_cr2(v, m.emu.fault_addr);
         }
         return;
     case EMU_UNHANDLED:
@@ -154,4 +165,61 @@ void vmx_emulate_mmio(struct vcpu *v, uint64_t gpa)
                      m.emu.insn[2], m.emu.insn[3], m.emu.insn[4], m.emu.insn[5]);
         return;
     }
+}
+
+static int read_gpa(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+    return domain_copy_from(opaque, buf, gpa, len);
+}
+
+void hvm_walk_prepare(struct vcpu *v, struct guest_walk *w)
+{
+    hvm->paging_state(v, &w->cr0, &w->cr3, &w->cr4, &w->efer);
+    /* The MAXPHYADDR the guest was told (its reserved bits), else 52. */
+    w->maxphyaddr = v->arch.cpuid.nr_ext > 8 ? v->arch.cpuid.ext[8].eax & 0xff : 0;
+    w->read = read_gpa;
+    w->opaque = v->domain;
+}
+
+int hvm_walk(struct vcpu *v, const struct guest_walk *w, uint64_t gla, unsigned access, uint64_t *gpa, uint32_t *pf)
+{
+    int rc = guest_walk(w, gla, access, gpa, pf);
+
+    if (rc == -EIO)
+        domain_crash(v->domain, "page tables outside guest RAM (linear %#lx)", (unsigned long)gla);
+    return rc;
+}
+
+int hvm_guest_translate(struct vcpu *v, uint64_t gla, unsigned access, uint64_t *gpa, uint32_t *pf)
+{
+    struct guest_walk w;
+
+    hvm_walk_prepare(v, &w);
+    return hvm_walk(v, &w, gla, access, gpa, pf);
+}
+
+/* No fault is injected: a caller that cannot fetch lets the instruction run again (and fault itself). */
+unsigned hvm_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned len)
+{
+    struct hvm_insn_state st;
+    uint64_t gla;
+    unsigned got = 0, user;
+
+    hvm->insn_state(v, &st);
+    gla = st.seg_base[SEG_CS] + st.rip;
+    user = st.cpl == 3 ? GW_USER : 0;
+    if (!(st.efer & EFER_LMA) || !(st.cs_ar & SEG_AR_L))
+        gla &= 0xffffffffull;
+    while (got < len) {
+        unsigned n = (unsigned)MIN((uint64_t)(len - got), 4096 - (gla & 4095));
+        uint64_t gpa;
+        uint32_t pf;
+
+        if (hvm_guest_translate(v, gla, GW_FETCH | user, &gpa, &pf) ||
+            domain_copy_from(v->domain, buf + got, gpa, n))
+            break;
+        got += n;
+        gla += n;
+    }
+    return got;
 }
