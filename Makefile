@@ -36,6 +36,7 @@ HV_SRCS := \
 	arch/x86/cpu_policy.c arch/x86/cpuid_policy.c arch/x86/guest_walk.c arch/x86/linux_boot.c arch/x86/guest_linux.c \
 	arch/x86/virt/hvm.c arch/x86/virt/exits.c arch/x86/virt/cpuid.c arch/x86/virt/msr.c arch/x86/virt/io.c \
 	arch/x86/virt/mmio.c arch/x86/virt/p2m.c arch/x86/virt/lapic.c arch/x86/virt/state.c arch/x86/mm/npt.c \
+	arch/x86/virt/platform.c arch/x86/vpit.c \
 	arch/x86/vmx/vmx.c arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs.c arch/x86/vmx/vmentry.S \
 	arch/x86/vmx/ept.c arch/x86/vmx/vmexit.c \
 	arch/x86/svm/svm.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_exit.c arch/x86/svm/vmrun.S \

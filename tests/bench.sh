@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: figures taken in one run, printed, never asserted.
-# 1. VM exit cost under Bochs, where the guest TSC counts emulated
-#    instructions: the round trips of tests/guests/bench.c minus an empty loop.
+# 1. VM exit cost under Bochs (VMX), where the guest TSC counts emulated
+#    instructions: the round trips of tests/guests/bench.c minus an empty loop;
+#    and the same guest under QEMU TCG with SVM and -icount shift=0, where the
+#    TSC counts one tick per emulated instruction too.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . tests/boot/lib.sh
@@ -19,6 +21,20 @@ echo "  instructions per exit round trip (limit in tests/exit-cost-limits):"
 grep -aoE 'BENCH [a-z0-9]+ [0-9]+' "$out/bench.log" | while read -r _ name n; do
     printf '    %-8s %5d  (limit %s)\n' "$name" "$n" "$(awk -v n="$name" '$1 == n { print $2 }' tests/exit-cost-limits)"
 done
+
+# The same guest on SVM: QEMU TCG, -icount shift=0 (the guest's TSC follows the instruction count).
+start=$(date +%s)
+run_qemu "$out/bench-svm.log" 600 -machine q35 -cpu "$SVM_CPU" -smp 1 -icount shift=0 -cdrom "$out/bench.iso"
+if grep -aq 'BENCH cpuid0' "$out/bench-svm.log"; then
+    echo "bench: exit path under QEMU TCG with SVM ($SVM_CPU, no next-RIP save: instructions decoded), -icount shift=0, $(( $(date +%s) - start ))s"
+    echo "  instructions per exit round trip, SVM beside VMX (target: within 10%):"
+    grep -aoE 'BENCH [a-z0-9]+ [0-9]+' "$out/bench-svm.log" | while read -r _ name n; do
+        vmx=$(grep -aoE "BENCH $name [0-9]+" "$out/bench.log" | grep -oE '[0-9]+$')
+        awk -v name="$name" -v s="$n" -v x="$vmx" 'BEGIN { printf "    %-8s SVM %5d  VMX %5d  ratio %.2f\n", name, s, x, s / x }'
+    done
+else
+    echo "bench: SVM exit path: no result (log: $out/bench-svm.log)"
+fi
 
 # 2. dom0 boot: the same bzImage and initramfs, bare under Bochs (GRUB boots
 #    Linux) and as dom0 under Keel, in this one run. dom0's /init executes a
@@ -58,4 +74,30 @@ echo "bench: Debian bzImage + dom0 initramfs to the shell marker under Bochs, ba
 awk -v bt="$bare_ticks" -v dt="$dom0_ticks" -v bw="$bare_wall" -v dw="$dom0_wall" 'BEGIN {
     printf "  emulated instructions power-on to marker: bare %.3f G, dom0 %.3f G, ratio %.3f (target <= 1.05)\n", bt / 1e9, dt / 1e9, dt / bt
     printf "  wall time power-on to marker: bare %.1f s, dom0 %.1f s, ratio %.3f\n", bw / 1000, dw / 1000, dw / bw
+}'
+
+# 3. The same on SVM: QEMU TCG with -icount shift=0, bare (GRUB boots Linux) vs
+#    dom0 under Keel; the marker prints the TSC, virtual nanoseconds from
+#    power-on: one per instruction executed, plus the time a halted CPU skips.
+tsc_to_marker() {       # tsc_to_marker ISO NAME -> "TSC WALL_MS"
+    local iso=$1 name=$2 t0 t1
+    t0=$(date +%s%N)
+    QEMU_UNTIL='KEEL-BENCH-TSC: [0-9]+' run_qemu "$out/$name.log" 600 -machine pc -cpu "$SVM_CPU" -smp 1 \
+        -icount shift=0 -cdrom "$iso"
+    t1=$(date +%s%N)
+    grep -aoE 'KEEL-BENCH-TSC: [0-9]+' "$out/$name.log" | head -1 | grep -oE '[0-9]+' | tr '\n' ' '
+    echo "$(( (t1 - t0) / 1000000 ))"
+}
+make_iso i386-pc "$out/dom0-svm.iso" "console=com1 dom0_mem=448M" "$BUILD/kernel/vmlinuz|$args" \
+    "$BUILD/dom0-rootfs.cpio" || exit 1
+read -r bare_tsc bare_wall < <(tsc_to_marker "$out/bare.iso" bare-svm)
+read -r dom0_tsc dom0_wall < <(tsc_to_marker "$out/dom0-svm.iso" dom0-svm)
+if [ -z "$bare_tsc" ] || [ -z "$dom0_tsc" ] || [ -z "$dom0_wall" ]; then
+    echo "bench: SVM dom0 boot: no marker (see $out/bare-svm.log and $out/dom0-svm.log)"
+    exit 1
+fi
+echo "bench: the same under QEMU TCG with SVM, -icount shift=0, bare vs as Keel's dom0"
+awk -v bt="$bare_tsc" -v dt="$dom0_tsc" -v bw="$bare_wall" -v dw="$dom0_wall" 'BEGIN {
+    printf "  virtual time (icount) power-on to marker: bare %.3f G, dom0 %.3f G, ratio %.3f (target <= 1.05)\n", bt / 1e9, dt / 1e9, dt / bt
+    printf "  wall time to marker: bare %.1f s, dom0 %.1f s, ratio %.3f\n", bw / 1000, dw / 1000, dw / bw
 }'

@@ -184,6 +184,11 @@ const struct pol_msr pol_msrs[] = {
     { 0xc0000100u, 0xc0000101u, POL_EMUL, "IA32_FS_BASE/GS_BASE", "in the VMCS" },
     { 0xc0000102u, 0xc0000102u, POL_PASS, "IA32_KERNEL_GS_BASE", "SWAPGS: switched with the vCPU" },
     { 0xc0000103u, 0xc0000103u, POL_PASS, "IA32_TSC_AUX", "RDTSCP/RDPID: switched with the vCPU" },
+    /* AMD's own (APM Vol. 2 appendix A; BKDG/PPR), on AMD hosts only: an Intel guest #GPs. */
+    { 0xc0010010u, 0xc0010010u, POL_EMUL, "SYSCFG (AMD)", "reads 0: no memory encryption, no MTRR extensions" },
+    { 0xc0010015u, 0xc0010015u, POL_EMUL, "HWCR (AMD)", "TscFreqSel set; writes kept, not applied" },
+    { 0xc0010055u, 0xc0010055u, POL_EMUL, "INT_PENDING_MSG (AMD K8)", "reads 0: no C1E" },
+    { 0xc0011029u, 0xc0011029u, POL_EMUL, "DE_CFG (AMD)", "LFENCE serializing; writes kept, not applied" },
 };
 const unsigned pol_nr_msrs = sizeof(pol_msrs) / sizeof(pol_msrs[0]);
 

@@ -285,6 +285,8 @@ int arch_domu_init(struct domain *d)
     if (!rc)
         rc = domain_register_portio(d, DOMU_GED_STATUS, 1, ged_port);
     if (!rc)
+        rc = arch_guest_platform_init(d);
+    if (!rc)
         rc = write_acpi(d);
     return rc;
 }

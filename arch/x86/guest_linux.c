@@ -22,10 +22,13 @@ int arch_load_linux(struct vcpu *v, const uint8_t *img, size_t len, const char *
         { 0x9fc00, 0x60400, LINUX_E820_RESERVED },
         { 0x100000, d->mem_bytes - 0x100000, LINUX_E820_RAM },
     };
-    struct linux_target t = { 0, map ? map : domu, map ? nr : 3, rsdp, copy_to, d, 0 };
+    struct linux_target t = { 0, map ? map : domu, map ? nr : 3, rsdp, copy_to, d, 0, 0 };
     struct linux_entry e;
     int rc;
 
+    /* A guest without the machine's own timers (not dom0) is told the TSC's rate. */
+    if (!map)
+        t.tsc_khz = (uint32_t)arch_tsc_khz();
     /* Guest RAM ends with the map's last RAM range. */
     for (unsigned i = 0; i < t.nr_e820; i++)
         if (t.e820[i].type == LINUX_E820_RAM)

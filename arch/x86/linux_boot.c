@@ -5,6 +5,7 @@
  * before it is used.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <asm/linux_boot.h>
 #include <keel/elf.h>
@@ -12,6 +13,7 @@
 #include <keel/log.h>
 
 /* Setup header, offsets in the image and in boot_params (the same). */
+#define LINUX_CMDLINE_BUF   4096        /* the command line with what Keel adds */
 #define HDR_SETUP_SECTS     0x1f1
 #define HDR_BOOT_FLAG       0x1fe
 #define HDR_JUMP            0x200
@@ -330,6 +332,7 @@ int linux_load(const uint8_t *img, size_t len, const char *cmdline, const uint8_
                size_t initrd_len, const struct linux_target *t, struct linux_entry *o)
 {
     static uint8_t bp[BP_SIZE];
+    static char cmd[LINUX_CMDLINE_BUF];
     size_t cmdlen = strlen(cmdline);
     unsigned n = 0;
     int rc;
@@ -350,6 +353,11 @@ int linux_load(const uint8_t *img, size_t len, const char *cmdline, const uint8_
     bp[HDR_TYPE_OF_LOADER] = 0xff;                  /* "undefined" boot loader */
     bp[HDR_LOADFLAGS] = (uint8_t)((bp[HDR_LOADFLAGS] | LOADED_HIGH) & ~CAN_USE_HEAP);
     wr16(bp, HDR_HEAP_END_PTR, 0);
+    if (t->tsc_khz && !strstr(cmdline, "tsc_early_khz=") && cmdlen < sizeof(cmd) - 32) {
+        snprintf(cmd, sizeof(cmd), "%s%stsc_early_khz=%u", cmdline, cmdlen ? " " : "", t->tsc_khz);
+        cmdline = cmd;
+        cmdlen = strlen(cmd);
+    }
     if (cmdlen > rd32(bp, HDR_CMDLINE_SIZE) || cmdlen >= LINUX_CMDLINE - 0x10000) {
         pr_err("linux: command line of %lu bytes; the kernel takes %u\n", (unsigned long)cmdlen,
                rd32(bp, HDR_CMDLINE_SIZE));

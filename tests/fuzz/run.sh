@@ -20,6 +20,7 @@ declare -A SRC=(
     [mb1]="hv/mb1.c"
     [linux]="arch/x86/linux_boot.c"
     [kl_config]="tools/libkeel/kl_config.c"
+    [svm_decode]="arch/x86/svm/svm_caps.c arch/x86/cpu_policy.c arch/x86/vpit.c"
 )
 # Seeds: fixtures and the real test guests, so fuzzing starts from valid inputs.
 seed() {
@@ -39,13 +40,16 @@ seed() {
         done ;;
     kl_config) cp tools/kl/examples/*.cfg "$dir/" 2>/dev/null
         printf 'name="a"\nkernel="k"\ndisk=["x", "y",]\non_crash="restart"; memory=0x40\n' > "$dir/small.cfg" ;;
+    svm_decode)
+        printf '\x0f\xa2' > "$dir/cpuid"; printf '\x41\x0f\x22\xe7' > "$dir/movcr4"
+        printf '\xf3\x26\x6e' > "$dir/outs"; printf '\x66\x0f\x01\xc1' > "$dir/vmcall" ;;
     emulate)
         printf '\x01\x00\x89\x18' > "$dir/mov"; printf '\x03\x00\xf3\xab' > "$dir/stos"
         printf '\x02\x00\x0f\xb6\x00' > "$dir/movzx"; printf '\x01\x00\x48\x83\x20\xf0' > "$dir/and" ;;
     esac
 }
 pass=0 fail=0
-for t in emulate mb2 acpi mb1 linux kl_config; do
+for t in emulate mb2 acpi mb1 linux kl_config svm_decode; do
     if ! clang "${CFLAGS[@]}" -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c ${SRC[$t]} tests/unit/fakes/fake_log.c \
             tests/unit/fixture.c 2>"$out/fuzz_$t.build.log"; then
         echo "  FAIL fuzz/$t (build: $out/fuzz_$t.build.log)"

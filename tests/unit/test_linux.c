@@ -29,7 +29,7 @@ static const struct linux_e820 e820[] = {
     { 0x9fc00, 0x400, LINUX_E820_RESERVED },
     { 0x100000, RAM - 0x100000, LINUX_E820_RAM },
 };
-static struct linux_target target = { RAM, e820, 3, 0xf0000, copy_to, NULL, 0 };
+static struct linux_target target = { RAM, e820, 3, 0xf0000, copy_to, NULL, 0, 0 };
 
 static uint32_t r32(uint64_t gpa) { uint32_t v; memcpy(&v, ram + gpa, 4); return v; }
 static uint64_t r64(uint64_t gpa) { uint64_t v; memcpy(&v, ram + gpa, 8); return v; }
@@ -250,6 +250,17 @@ static void test_pvh(void **state)
     assert_int_equal(si.version, 1);
     assert_string_equal((char *)ram + si.cmdline_paddr, "console=ttyS0");
     assert_int_equal(si.rsdp_paddr, 0xf0000);
+    /* Told the TSC's rate (an AMD guest has no CPUID leaf for it), unless its command line says it. */
+    t.tsc_khz = 2457851;
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "console=ttyS0", initrd, sizeof(initrd), &t, &e), 0);
+    memcpy(&si, ram + LINUX_PVH_START, sizeof(si));
+    assert_string_equal((char *)ram + si.cmdline_paddr, "console=ttyS0 tsc_early_khz=2457851");
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "tsc_early_khz=1000", initrd, sizeof(initrd), &t, &e), 0);
+    memcpy(&si, ram + LINUX_PVH_START, sizeof(si));
+    assert_string_equal((char *)ram + si.cmdline_paddr, "tsc_early_khz=1000");
+    assert_int_equal(linux_load((uint8_t *)&v, sizeof(v), "", initrd, sizeof(initrd), &t, &e), 0);
+    memcpy(&si, ram + LINUX_PVH_START, sizeof(si));
+    assert_string_equal((char *)ram + si.cmdline_paddr, "tsc_early_khz=2457851");
     assert_int_equal(si.nr_modules, 1);
     memcpy(&mod, ram + si.modlist_paddr, sizeof(mod));
     assert_int_equal(mod.size, sizeof(initrd));

@@ -36,8 +36,10 @@ SRC_foreign   := hv/foreign.c
 SRC_domain    := hv/domain.c
 SRC_sched     := hv/sched.c
 SRC_policy    := arch/x86/cpu_policy.c arch/x86/cpuid_policy.c arch/x86/vmx/vmx_caps.c
+SRC_svm       := arch/x86/svm/svm_caps.c arch/x86/cpu_policy.c arch/x86/mm/npt.c arch/x86/mm/pagetable.c
+SRC_vpit      := arch/x86/vpit.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy svm vpit
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

@@ -6,6 +6,7 @@
  * domU platform's (public/keel.h): RAM but the legacy hole, ACPI tables at
  * KEEL_DOMU_RSDP.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,6 +99,18 @@ out:
     return rc ? -EFAULT : 0;
 }
 
+/* The TSC's rate from Keel's timing leaf (CPUID 40000010H:EAX, kHz), for the kernel's tsc_early_khz=. */
+static uint32_t keel_tsc_khz(void)
+{
+    unsigned a, b, c, d;
+
+    __cpuid(0x40000000, a, b, c, d);
+    if (a < 0x40000010)
+        return 0;
+    __cpuid(0x40000010, a, b, c, d);
+    return a;
+}
+
 static int is_multiboot(const uint8_t *img, size_t len)
 {
     for (size_t off = 0; off + 12 <= len && off < MB1_SEARCH; off += 4) {
@@ -133,7 +146,7 @@ int keel_build(struct keel *k, uint32_t domid, uint64_t mem_bytes, const struct 
             { KEEL_DOMU_HOLE_START, KEEL_DOMU_HOLE_END - KEEL_DOMU_HOLE_START, LINUX_E820_RESERVED },
             { KEEL_DOMU_HOLE_END, mem_bytes - KEEL_DOMU_HOLE_END, LINUX_E820_RAM },
         };
-        struct linux_target lt = { mem_bytes, map, 3, KEEL_DOMU_RSDP, copy_to, &t, kern->pvh };
+        struct linux_target lt = { mem_bytes, map, 3, KEEL_DOMU_RSDP, copy_to, &t, kern->pvh, keel_tsc_khz() };
         struct linux_entry le;
         rc = linux_load(kern->image, kern->image_len, kern->cmdline, kern->ramdisk, kern->ramdisk_len, &lt, &le);
         if (le.pvh)

@@ -435,9 +435,7 @@ static int svm_vcpu_loaded(const struct vcpu *v) { return v->arch.loaded_cpu >= 
 
 static struct vmcb_seg *seg_of(struct vmcb_save *s, unsigned i)
 {
-    struct vmcb_seg *segs[6] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
-
-    return segs[i];
+    return i == 0 ? &s->es : i == 1 ? &s->cs : i == 2 ? &s->ss : i == 3 ? &s->ds : i == 4 ? &s->fs : &s->gs;
 }
 
 static uint64_t svm_get(struct vcpu *v, enum hvm_reg r)
@@ -516,8 +514,12 @@ static void svm_insn_state(struct vcpu *v, struct hvm_insn_state *st)
     st->rsp = s->rsp;
     st->rflags = s->rflags;
     st->efer = s->efer;
-    for (unsigned i = 0; i < 6; i++)
-        st->seg_base[i] = seg_of(s, i)->base;
+    st->seg_base[0] = s->es.base;
+    st->seg_base[1] = s->cs.base;
+    st->seg_base[2] = s->ss.base;
+    st->seg_base[3] = s->ds.base;
+    st->seg_base[4] = s->fs.base;
+    st->seg_base[5] = s->gs.base;
     st->cs_ar = svm_ar(s->cs.attrib);
     st->cpl = s->cpl;
 }

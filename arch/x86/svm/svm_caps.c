@@ -1,13 +1,15 @@
 /*
  * SVM's pure parts, host-tested (tests/unit/test_svm.c): the intercepts a
  * vCPU runs with, the VMRUN consistency checks (APM Vol. 2, 15.5.1), ASID
- * assignment with generations, and the MSR permission map (15.11).
+ * assignment with generations, the MSR permission map (15.11), and the
+ * decoder of intercepted instructions for CPUs without next-RIP save.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <asm/cpu_policy.h>
 #include <asm/processor.h>
+#include <asm/emulate.h>
 #include <asm/svm.h>
 
 static struct cpuid_out leaf(cpuid_host_fn cpuid, uint32_t l, uint32_t sub)
@@ -203,3 +205,69 @@ void svm_msrpm_build(uint8_t *msrpm)
         }
     }
 }
+
+/*
+ * Length of the instructions Keel intercepts: 0 if @b is none of them (the
+ * guest changed its code since the exit: it runs again). Legacy prefixes,
+ * then REX in 64-bit mode, then the opcode (APM Vol. 3, 1.2).
+ */
+unsigned svm_decode(const uint8_t *b, unsigned n, int mode64, struct svm_insn *in)
+{
+    unsigned i = 0;
+
+    in->seg = -1;
+    in->rex = 0;
+    for (; i < n && i < 14; i++) {
+        switch (b[i]) {
+        case 0x26: in->seg = SEG_ES; continue;
+        case 0x2e: in->seg = SEG_CS; continue;
+        case 0x36: in->seg = SEG_SS; continue;
+        case 0x3e: in->seg = SEG_DS; continue;
+        case 0x64: in->seg = SEG_FS; continue;
+        case 0x65: in->seg = SEG_GS; continue;
+        case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3: continue;
+        }
+        break;
+    }
+    if (mode64 && i < n && (b[i] & 0xf0) == 0x40)
+        in->rex = b[i++];
+    in->prefixes = i;
+    if (i >= n)
+        return 0;
+    in->op[0] = b[i];
+    in->op[1] = i + 1 < n ? b[i + 1] : 0;
+    in->op[2] = i + 2 < n ? b[i + 2] : 0;
+    switch (b[i]) {
+    case 0xf4:                                  /* HLT */
+    case 0x6c: case 0x6d: case 0x6e: case 0x6f: /* INS, OUTS */
+    case 0xec: case 0xed: case 0xee: case 0xef: /* IN, OUT with DX */
+        in->len = i + 1;
+        break;
+    case 0xe4: case 0xe5: case 0xe6: case 0xe7: /* IN, OUT imm8 */
+        if (i + 1 >= n)
+            return 0;                           /* the immediate was not read */
+        in->len = i + 2;
+        break;
+    case 0x0f:
+        if (i + 1 >= n)
+            return 0;
+        switch (in->op[1]) {
+        case 0xa2: case 0x30: case 0x32: case 0x33: case 0x08: case 0x09: case 0x31:
+            in->len = i + 2;                    /* CPUID WRMSR RDMSR RDPMC INVD WBINVD RDTSC */
+            break;
+        case 0x01:                              /* VMCALL C1, XSETBV D1, VMMCALL D9, RDTSCP F9, ... */
+        case 0x20: case 0x22:                   /* MOV from/to CR: ModRM, always a register (mod ignored) */
+            if (i + 2 >= n)
+                return 0;
+            in->len = i + 3;
+            break;
+        default:
+            return 0;
+        }
+        break;
+    default:
+        return 0;
+    }
+    return in->len <= 15 ? in->len : 0;
+}
+

@@ -8,100 +8,67 @@
 #include <errno.h>
 #include <asm/cpu_ops.h>
 #include <asm/emulate.h>
+#include <asm/guest_walk.h>
 #include <asm/processor.h>
 #include <asm/svm_ops.h>
 #include <keel/log.h>
 #include "svm_internal.h"
-
-/* A decoded instruction: what the intercepted ones need. */
-struct insn {
-    unsigned len, prefixes;
-    uint8_t op[3];                  /* opcode bytes after the prefixes (and REX) */
-    uint8_t rex;
-    int seg;                        /* segment override (SEG_* of emulate.h), -1 none */
-};
-
-/*
- * Length of the instructions Keel intercepts: 0 if @b is none of them (the
- * guest changed its code since the exit: it runs again). Legacy prefixes,
- * then REX in 64-bit mode, then the opcode (APM Vol. 3, 1.2).
- */
-static unsigned decode(const uint8_t *b, unsigned n, int mode64, struct insn *in)
-{
-    unsigned i = 0;
-
-    in->seg = -1;
-    in->rex = 0;
-    for (; i < n && i < 14; i++) {
-        switch (b[i]) {
-        case 0x26: in->seg = SEG_ES; continue;
-        case 0x2e: in->seg = SEG_CS; continue;
-        case 0x36: in->seg = SEG_SS; continue;
-        case 0x3e: in->seg = SEG_DS; continue;
-        case 0x64: in->seg = SEG_FS; continue;
-        case 0x65: in->seg = SEG_GS; continue;
-        case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3: continue;
-        }
-        break;
-    }
-    if (mode64 && i < n && (b[i] & 0xf0) == 0x40)
-        in->rex = b[i++];
-    in->prefixes = i;
-    if (i >= n)
-        return 0;
-    in->op[0] = b[i];
-    in->op[1] = i + 1 < n ? b[i + 1] : 0;
-    in->op[2] = i + 2 < n ? b[i + 2] : 0;
-    switch (b[i]) {
-    case 0xf4:                                  /* HLT */
-    case 0x6c: case 0x6d: case 0x6e: case 0x6f: /* INS, OUTS */
-    case 0xec: case 0xed: case 0xee: case 0xef: /* IN, OUT with DX */
-        in->len = i + 1;
-        break;
-    case 0xe4: case 0xe5: case 0xe6: case 0xe7: /* IN, OUT imm8 */
-        in->len = i + 2;
-        break;
-    case 0x0f:
-        if (i + 1 >= n)
-            return 0;
-        switch (in->op[1]) {
-        case 0xa2: case 0x30: case 0x32: case 0x33: case 0x08: case 0x09: case 0x31:
-            in->len = i + 2;                    /* CPUID WRMSR RDMSR RDPMC INVD WBINVD RDTSC */
-            break;
-        case 0x01:                              /* VMCALL C1, XSETBV D1, VMMCALL D9, RDTSCP F9, ... */
-        case 0x20: case 0x22:                   /* MOV from/to CR: ModRM, always a register (mod ignored) */
-            if (i + 2 >= n)
-                return 0;
-            in->len = i + 3;
-            break;
-        default:
-            return 0;
-        }
-        break;
-    default:
-        return 0;
-    }
-    return in->len <= 15 ? in->len : 0;
-}
 
 static int mode64(const struct vmcb *b)
 {
     return (b->s.efer & EFER_LMA) && (svm_ar(b->s.cs.attrib) & SEG_AR_L);
 }
 
-/* Fetch and decode the instruction at RIP: its length, or 0. */
-static unsigned fetch_decode(struct vcpu *v, struct insn *in)
+/*
+ * Up to @len bytes at CS:RIP through the guest's paging, no fault injected
+ * (an instruction that cannot be read runs again and faults itself): how
+ * many were read. The hot path of every exit without next-RIP save: paging
+ * off needs no walk, and a walk reads the paging registers once.
+ */
+static unsigned fetch(struct vcpu *v, uint8_t *buf, unsigned len)
+{
+    const struct vmcb *b = v->arch.vmcb;
+    uint64_t gla = mode64(b) ? b->s.rip : (uint32_t)(b->s.cs.base + b->s.rip);
+    unsigned got = 0, user = b->s.cpl == 3 ? GW_USER : 0;
+    struct guest_walk w;
+
+    if (b->s.cr0 & X86_CR0_PG)
+        hvm_walk_prepare(v, &w);
+    while (got < len) {
+        unsigned n = (unsigned)(4096 - (gla & 4095));
+        uint64_t gpa = gla;
+        uint32_t pf;
+
+        if (n > len - got)
+            n = len - got;
+        if (((b->s.cr0 & X86_CR0_PG) && hvm_walk(v, &w, gla, GW_FETCH | user, &gpa, &pf)) ||
+            domain_copy_from(v->domain, buf + got, gpa, n))
+            break;
+        got += n;
+        gla += n;
+    }
+    return got;
+}
+
+/* Fetch and decode the instruction at RIP: its length, or 0. Three bytes first: enough unless prefixed. */
+static unsigned fetch_decode(struct vcpu *v, struct svm_insn *in)
 {
     uint8_t b[15];
-    unsigned n = hvm_fetch_insn(v, b, sizeof(b));
+    unsigned n = fetch(v, b, 3), len;
 
-    return n ? decode(b, n, mode64(v->arch.vmcb), in) : 0;
+    if (!n)
+        return 0;
+    len = svm_decode(b, n, mode64(v->arch.vmcb), in);
+    if (len || n < 3)
+        return len;
+    n = fetch(v, b, sizeof(b));
+    return n ? svm_decode(b, n, mode64(v->arch.vmcb), in) : 0;
 }
 
 uint64_t svm_next_rip(struct vcpu *v)
 {
     struct vmcb *b = v->arch.vmcb;
-    struct insn in;
+    struct svm_insn in;
 
     if (svm_has(SVM_FEAT_NRIPS))
         return b->c.next_rip;
@@ -124,7 +91,7 @@ static uint64_t read_gpr(struct vcpu *v, unsigned n)
 static void cr4_write(struct vcpu *v)
 {
     struct vmcb *b = v->arch.vmcb;
-    struct insn in;
+    struct svm_insn in;
     unsigned gpr;
     uint64_t val;
 
@@ -159,7 +126,7 @@ static void ioio(struct vcpu *v)
     if (i1 & SVM_IOIO_STR) {
         unsigned asize = a & 1 ? 2 : a & 2 ? 4 : 8;
         uint64_t amask = asize == 2 ? 0xffff : asize == 4 ? 0xffffffffull : ~0ull;
-        struct insn d;
+        struct svm_insn d;
         int seg = SEG_ES;
         uint64_t base;
 
@@ -185,7 +152,7 @@ static void ioio(struct vcpu *v)
 /* #UD: a VMCALL (written for Intel) is Keel's hypercall here too, as KVM does; the rest is the guest's. */
 static void ud(struct vcpu *v)
 {
-    struct insn in;
+    struct svm_insn in;
 
     if (fetch_decode(v, &in) && in.op[0] == 0x0f && in.op[1] == 0x01 && in.op[2] == 0xc1) {
         hvm_hypercall(v, v->arch.vmcb->s.cpl);

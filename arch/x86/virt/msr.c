@@ -21,6 +21,18 @@
 #define MSR_IA32_SYSENTER_EIP   0x176
 #define MSR_IA32_MISC_ENABLE    0x1a0
 #define MSR_IA32_MTRR_DEF_TYPE  0x2ff
+#define MSR_AMD_SYSCFG          0xc0010010
+#define MSR_AMD_HWCR            0xc0010015
+#define MSR_AMD_INT_PENDING_MSG 0xc0010055
+#define MSR_AMD_DE_CFG          0xc0011029
+#define HWCR_TSC_FREQ_SEL       (1ull << 24)    /* the TSC counts at the P0 rate */
+#define DE_CFG_LFENCE_SERIAL    (1ull << 1)
+
+/* AMD's MSRs exist for a guest on an AMD host (its CPUID vendor is the host's). */
+static int amd_guest(const struct vcpu *v)
+{
+    return v->arch.cpuid.basic[0][0].ebx == 0x68747541u;      /* "Auth" */
+}
 
 #define EFER_ALLOWED    (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)   /* SCE LME LMA NXE */
 
@@ -81,6 +93,22 @@ static enum msr_rc msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
         if (!hvm->has_xsaves)
             return MSR_GP;
         *val = rdmsr(MSR_IA32_XSS);                 /* the guest's: Keel itself never uses XSAVES */
+        return MSR_OK;
+    case MSR_AMD_SYSCFG:
+    case MSR_AMD_INT_PENDING_MSG:
+        if (!amd_guest(v))
+            return MSR_GP;
+        *val = 0;
+        return MSR_OK;
+    case MSR_AMD_HWCR:
+        if (!amd_guest(v))
+            return MSR_GP;
+        *val = v->arch.amd_hwcr | HWCR_TSC_FREQ_SEL;
+        return MSR_OK;
+    case MSR_AMD_DE_CFG:
+        if (!amd_guest(v))
+            return MSR_GP;
+        *val = v->arch.amd_de_cfg | DE_CFG_LFENCE_SERIAL;
         return MSR_OK;
     }
     return hvm_lapic_msr(v, msr, 0, val) == 0 ? MSR_OK : MSR_GP;
@@ -160,6 +188,16 @@ static enum msr_rc msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
         return MSR_OK;
     case MSR_GS_BASE:
         hvm_set(v, HVM_GS_BASE, val);
+        return MSR_OK;
+    case MSR_AMD_SYSCFG:
+        /* Memory encryption, MTRR extensions, top-of-memory registers: none to turn on. */
+        return amd_guest(v) && val == 0 ? MSR_OK : MSR_GP;
+    case MSR_AMD_HWCR:
+    case MSR_AMD_DE_CFG:
+        /* Chicken bits of the physical core: the guest's value is kept for it to read back. */
+        if (!amd_guest(v))
+            return MSR_GP;
+        *(msr == MSR_AMD_HWCR ? &v->arch.amd_hwcr : &v->arch.amd_de_cfg) = val;
         return MSR_OK;
     case MSR_IA32_XSS:
         /* 13.3: only the supervisor states the guest's CPUID.(0DH,1):EDX:ECX reports:

@@ -31,6 +31,9 @@ struct linux_target {
     int (*copy_to)(void *opaque, uint64_t gpa, const void *src, uint64_t len);
     void *opaque;
     int pvh;                            /* enter through the PVH note if the kernel has one */
+    /* The TSC's rate, told the kernel as tsc_early_khz= unless its command line says it
+     * (on AMD, CPUID has no leaf with it: the kernel would calibrate against a PIT). 0: not told. */
+    uint32_t tsc_khz;
 };
 
 struct linux_entry {

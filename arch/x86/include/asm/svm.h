@@ -271,6 +271,20 @@ struct svm_asid_cpu {
  */
 uint8_t svm_asid_assign(struct svm_asid_cpu *c, uint32_t *asid, uint64_t *gen, int flush, int flush_by_asid);
 
+/* A decoded instruction: what the intercepted ones need. */
+struct svm_insn {
+    unsigned len, prefixes;
+    uint8_t op[3];                  /* opcode bytes after the prefixes (and REX) */
+    uint8_t rex;
+    int seg;                        /* segment override (emulate.h SEG_*), -1 none */
+};
+
+/*
+ * Without next-RIP save and decode assists: the length (0: not one of the
+ * instructions Keel intercepts) and the parts of an intercepted instruction.
+ */
+unsigned svm_decode(const uint8_t *b, unsigned n, int mode64, struct svm_insn *in);
+
 /* MSR permission map bit for @msr (15.11): -1 if outside the map (always intercepted). */
 int svm_msrpm_bit(uint32_t msr);
 /* The MSR permission map from the policy: intercept all but its pass-through MSRs. */

@@ -6,6 +6,8 @@
 #include <asm/ept.h>
 #include <asm/npt.h>
 #include <asm/vlapic.h>
+#include <asm/vpit.h>
+#include <keel/spinlock.h>
 
 /*
  * Guest GPRs saved by vmx/vmentry.S or svm/vmrun.S; RSP and RIP live in the
@@ -62,6 +64,7 @@ struct vcpu_arch {
     uint64_t dr[4], dr6;
     int dr_live;
     uint64_t misc_enable;           /* IA32_MISC_ENABLE as the guest set it */
+    uint64_t amd_hwcr, amd_de_cfg;  /* AMD's HWCR and DE_CFG as the guest set them (not applied) */
     uint64_t tsc_offset;            /* guest TSC - host TSC (VMCS/VMCB TSC offset; WRMSR to IA32_TSC) */
     int xsave_valid;                /* xsave_area holds saved state (else: initial state) */
     uint8_t *xsave_area;            /* 64-byte aligned (virt/state.c) */
@@ -80,5 +83,7 @@ struct domain_arch {
     /* A domain with a virtual I/O APIC: EOIs of level-triggered vectors go to it. */
     void (*level_eoi)(struct domain *d, unsigned vector);
     uint64_t p2m_gen;               /* bumped when translations must go: vCPUs flush before entry */
+    struct vpit pit;                /* not dom0's (virt/platform.c) */
+    spinlock_t pit_lock;
 };
 #endif
