@@ -59,24 +59,18 @@ int main(void)
     send_ipi(1, 0x4500);                                /* INIT, level assert */
     send_ipi(1, 0x4600 | (0x8000 >> 12));               /* STARTUP */
     send_ipi(1, 0x4600 | (0x8000 >> 12));               /* the second one is ignored */
-    __asm__ volatile("sti");
     while (!bsp_ipis)
-        __asm__ volatile("hlt");
-    __asm__ volatile("cli");
+        __asm__ volatile("sti; hlt; cli");      /* tested with IF=0: no wake-up lost between test and HLT */
     check(ap_alive == 1, "vCPU1 ran its start-up code");
     check(ap_apic_id == 1, "vCPU1 reads x2APIC ID 1");
     check(bsp_ipis == 1, "vCPU1's IPI woke the BSP from HLT");
     send_ipi(1, 0x41);
-    __asm__ volatile("sti");
     while (bsp_ipis < 2)
-        __asm__ volatile("hlt");
-    __asm__ volatile("cli");
+        __asm__ volatile("sti; hlt; cli");      /* tested with IF=0: no wake-up lost between test and HLT */
     check(ap_ipis == 1 && bsp_ipis == 2, "IPI to vCPU1 (halted) and its answer");
     wrmsr(0x830, 0x40 | (3u << 18));                    /* all but self */
-    __asm__ volatile("sti");
     while (bsp_ipis < 3)
-        __asm__ volatile("hlt");
-    __asm__ volatile("cli");
+        __asm__ volatile("sti; hlt; cli");      /* tested with IF=0: no wake-up lost between test and HLT */
     check(ap_ipis == 2, "shorthand all-but-self reached vCPU1");
     return report("smp");
 }

@@ -34,10 +34,8 @@ int main(void)
 
     LAPIC(0x320) = 0x20040;                             /* periodic, 1 ms */
     LAPIC(0x380) = 25000;
-    __asm__ volatile("sti");
     while (ticks < 5)
-        __asm__ volatile("hlt");
-    __asm__ volatile("cli");
+        __asm__ volatile("sti; hlt; cli");      /* tested with IF=0: no wake-up lost between test and HLT */
     LAPIC(0x380) = 0;                                   /* stop */
     check(ticks >= 5, "periodic timer: four more ticks");
 

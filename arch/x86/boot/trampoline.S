@@ -10,6 +10,8 @@
 
 #define CR0_PE      (1 << 0)
 #define CR0_WP      (1 << 16)
+#define CR0_NW      (1 << 29)
+#define CR0_CD      (1 << 30)
 #define CR0_PG      (1 << 31)
 #define CR4_PAE     (1 << 5)
 #define MSR_EFER    0xc0000080
@@ -37,6 +39,7 @@ trampoline_start:
         or      $(EFER_LME | EFER_NXE), %eax
         wrmsr
         mov     %cr0, %eax
+        and     $~(CR0_CD | CR0_NW), %eax       /* after INIT both are set (9.1.1): caches on */
         or      $(CR0_PG | CR0_WP | CR0_PE), %eax
         mov     %eax, %cr0
         ljmpl   *OFF(tramp_far64)
