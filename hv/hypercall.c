@@ -34,12 +34,12 @@ static int64_t hc_abi_version(struct vcpu *v, const uint64_t a[5])
 
 static int64_t hc_test_ept_protect(struct vcpu *v, const uint64_t a[5])
 {
-    return arch_test_ept_protect(v->domain, a[0], a[1]);
+    return arch_test_p2m_protect(v->domain, a[0], a[1]);
 }
 
 static int64_t hc_test_ept_query(struct vcpu *v, const uint64_t a[5])
 {
-    return arch_test_ept_query(v->domain, a[0]);
+    return arch_test_p2m_query(v->domain, a[0]);
 }
 
 static int64_t hc_test_wp_faults(struct vcpu *v, const uint64_t a[5])

@@ -26,7 +26,6 @@ static uint64_t opt_maxcpus = MAX_CPUS;
 static uint64_t opt_dom0_mem, opt_dom0_vcpus;
 static char opt_iommu[32] = "on";
 static char opt_dump[32];
-extern int opt_x2apic;
 
 static const struct param params[] = {
     { "console", PARAM_CUSTOM, NULL, 0, console_param },
@@ -34,7 +33,7 @@ static const struct param params[] = {
     { "com2", PARAM_CUSTOM, NULL, 0, console_com2_param },
     { "loglvl", PARAM_CUSTOM, NULL, 0, loglvl_param },
     { "maxcpus", PARAM_UINT, &opt_maxcpus, 0, NULL },
-    { "x2apic", PARAM_BOOL, &opt_x2apic, 0, NULL },
+    { "x2apic", PARAM_BOOL, &arch_opt_x2apic, 0, NULL },
     { "cpuid", PARAM_CUSTOM, NULL, 0, arch_cpuid_param },
     { "dom0_mem", PARAM_SIZE, &opt_dom0_mem, 0, NULL },
     { "dom0_vcpus", PARAM_UINT, &opt_dom0_vcpus, 0, NULL },

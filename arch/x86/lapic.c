@@ -23,7 +23,7 @@
 static int use_x2apic;
 static volatile uint32_t *xapic_base;
 static uint64_t apic_timer_khz;         /* one-shot timer ticks per ms, divide by 1 (no TSC deadline) */
-int opt_x2apic = 1;                     /* x2apic= on the command line */
+int arch_opt_x2apic = 1;                /* x2apic= on the command line (keel/arch.h) */
 
 static uint32_t apic_read(uint32_t reg)
 {
@@ -59,7 +59,7 @@ void lapic_init(int bsp, uint64_t madt_lapic_addr)
     uint64_t base = rdmsr(MSR_IA32_APIC_BASE);
 
     if (bsp) {
-        use_x2apic = opt_x2apic && (cpuid(1).ecx & CPUID1_ECX_X2APIC);
+        use_x2apic = arch_opt_x2apic && (cpuid(1).ecx & CPUID1_ECX_X2APIC);
         xapic_base = phys_to_virt((base & APIC_BASE_ADDR_MASK) ? (base & APIC_BASE_ADDR_MASK)
                                                                : madt_lapic_addr);
     }

@@ -119,7 +119,7 @@ void hvm_p2m_fault(struct vcpu *v, uint64_t gpa, int write, int fetch, int reada
     hvm->dump(v);
 }
 
-int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes)
+int64_t arch_test_p2m_protect(struct domain *d, uint64_t gpa, uint64_t bytes)
 {
     int slot = -1, rc;
 
@@ -142,7 +142,7 @@ int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes)
 }
 
 /* Level | R/W/X << 8 | memory type << 12 (the layout the ept test guest reads). */
-int64_t arch_test_ept_query(struct domain *d, uint64_t gpa)
+int64_t arch_test_p2m_query(struct domain *d, uint64_t gpa)
 {
     uint64_t hpa;
     unsigned perm, mt, level;

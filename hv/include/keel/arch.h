@@ -100,8 +100,8 @@ void arch_vcpu_unload(struct vcpu *v);
 /* Does @v hold state (a VMCS, or a VMCB last run there) on its CPU? */
 int arch_vcpu_loaded(const struct vcpu *v);
 /* Test-mode probes of the second-level tables (KEEL_HC_TEST_*). */
-int64_t arch_test_ept_protect(struct domain *d, uint64_t gpa, uint64_t bytes);
-int64_t arch_test_ept_query(struct domain *d, uint64_t gpa);
+int64_t arch_test_p2m_protect(struct domain *d, uint64_t gpa, uint64_t bytes);
+int64_t arch_test_p2m_query(struct domain *d, uint64_t gpa);
 uint64_t arch_test_counter(struct vcpu *v, int which);
 
 /*
@@ -119,6 +119,8 @@ int arch_domu_init(struct domain *d);
 /* Press a domU's ACPI power button (its Generic Event Device): 0, or -EINVAL without one. */
 int arch_domu_power_button(struct domain *d);
 
+/* x2apic=: put the LAPIC in x2APIC mode when the CPU offers it (default 1). */
+extern int arch_opt_x2apic;
 /* cpuid=: guest CPUID policy options (cpuid=no-avx512). 0 or -EINVAL. */
 int arch_cpuid_param(const char *value);
 
