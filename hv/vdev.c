@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <keel/arch.h>
 #include <keel/buddy.h>
 #include <keel/lib.h>
 #include <keel/mm.h>
@@ -117,7 +116,5 @@ int vdev_test_platform(struct domain *d)
         rc = domain_register_portio(d, VDEV_DEBUG_EXIT, 4, debug_exit);
     if (!rc)
         rc = domain_register_mmio(d, VDEV_TESTDEV_BASE, VDEV_TESTDEV_SIZE, testdev);
-    if (!rc)
-        rc = arch_guest_platform_init(d);
     return rc;
 }

@@ -1,7 +1,7 @@
 /*
- * Devices every guest but dom0 has, whatever its platform (a domU's or
- * a test domain's): the i8254 it calibrates its TSC with (asm/vpit.h).
- * dom0 has the machine's own.
+ * Devices a domU has whatever its platform: the i8254 it calibrates its
+ * TSC with (asm/vpit.h). dom0 has the machine's own; test domains have the
+ * test platform (hv/vdev.c), and a Linux one is told tsc_early_khz=.
  */
 #include <asm/cpu_ops.h>
 #include <asm/hvm.h>

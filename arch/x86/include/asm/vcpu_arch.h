@@ -83,7 +83,7 @@ struct domain_arch {
     /* A domain with a virtual I/O APIC: EOIs of level-triggered vectors go to it. */
     void (*level_eoi)(struct domain *d, unsigned vector);
     uint64_t p2m_gen;               /* bumped when translations must go: vCPUs flush before entry */
-    struct vpit pit;                /* not dom0's (virt/platform.c) */
+    struct vpit pit;                /* a domU's (virt/platform.c) */
     spinlock_t pit_lock;
 };
 #endif
