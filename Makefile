@@ -181,7 +181,7 @@ $(BUILD)/dom0-tools/kl: $(KL_SRCS) $(wildcard tools/kl/*.h tools/libkeel/*.h) hv
 		-isystem /usr/include/multiboot -o $@ $(KL_SRCS) -lz
 $(BUILD)/dom0-tools/keel-bench-mark: tests/bench/mark.c
 	@mkdir -p $(dir $@)
-	$(CC) -static -nostdlib -O2 -fno-pie -no-pie -o $@ $<
+	$(CC) -static -nostdlib -O2 -mgeneral-regs-only -fno-pie -no-pie -o $@ $<
 
 # ---- tests ------------------------------------------------------------------
 test:

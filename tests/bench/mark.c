@@ -7,7 +7,7 @@
  * emulated instructions from power-on. Either is the same measure for a
  * bare boot and a boot under Keel. Freestanding: no libc in dom0's rootfs.
  */
-void _start(void) __attribute__((noreturn));
+void _start(void) __attribute__((noreturn, force_align_arg_pointer));
 
 static long sys_write(int fd, const char *buf, unsigned long len)
 {
