@@ -228,3 +228,18 @@ uint64_t pt_count_wx(const struct pt_ctx *ctx, uint64_t root)
 {
     return count_wx(ctx, root, PT_LEVEL_PML4, 1, 1);
 }
+
+static void free_level(const struct pt_ctx *ctx, uint64_t table, unsigned level, void (*free_table)(uint64_t))
+{
+    const pte_t *t = table_of(ctx, table);
+
+    for (unsigned i = 0; level > PT_LEVEL_4K && i < PT_ENTRIES; i++)
+        if (present(ctx, t[i]) && !pte_is_leaf(t[i], level))
+            free_level(ctx, pte_addr(t[i]), level - 1, free_table);
+    free_table(table);
+}
+
+void pt_free_tables(const struct pt_ctx *ctx, uint64_t root, void (*free_table)(uint64_t pa))
+{
+    free_level(ctx, root, PT_LEVEL_PML4, free_table);
+}

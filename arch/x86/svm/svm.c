@@ -135,21 +135,16 @@ static int svm_domain_init(struct domain *d)
     return 0;
 }
 
-static void free_tables(uint64_t table, unsigned level)
+static void free_table(uint64_t pa)
 {
-    const uint64_t *t = phys_to_virt(table);
-
-    for (unsigned i = 0; level > PT_LEVEL_4K && i < PT_ENTRIES; i++)
-        if ((t[i] & PTE_P) && !(t[i] & PTE_PS))
-            free_tables(t[i] & PTE_ADDR_MASK, level - 1);
-    free_pages(table, 0);
+    free_pages(pa, 0);
 }
 
 /* ASIDs are per vCPU and CPU: none of this domain's is handed out again before a flush of all (svm_asid_assign). */
 static void svm_domain_destroy(struct domain *d)
 {
     if (d->arch.npt.root)
-        free_tables(d->arch.npt.root, PT_LEVEL_PML4);
+        pt_free_tables(&d->arch.npt.ctx, d->arch.npt.root, free_table);
     if (d->arch.io_bitmap)
         free_pages(virt_to_phys(d->arch.io_bitmap), IOPM_ORDER);
     if (d->arch.msr_bitmap)

@@ -211,21 +211,16 @@ static int vmx_domain_init(struct domain *d)
     return 0;
 }
 
-static void free_tables(uint64_t table, unsigned level)
+static void free_table(uint64_t pa)
 {
-    const uint64_t *t = phys_to_virt(table);
-
-    for (unsigned i = 0; level > PT_LEVEL_4K && i < PT_ENTRIES; i++)
-        if ((t[i] & EPT_RWX) && !(t[i] & EPT_LARGE))
-            free_tables(t[i] & PTE_ADDR_MASK, level - 1);
-    free_pages(table, 0);
+    free_pages(pa, 0);
 }
 
 static void vmx_domain_destroy(struct domain *d)
 {
     if (d->arch.ept.root) {
         vmx_flush_ept(d);
-        free_tables(d->arch.ept.root, PT_LEVEL_PML4);
+        pt_free_tables(&d->arch.ept.ctx, d->arch.ept.root, free_table);
     }
     if (d->arch.io_bitmap)
         free_pages(virt_to_phys(d->arch.io_bitmap), 1);

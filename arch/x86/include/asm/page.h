@@ -97,4 +97,7 @@ int pt_lookup(const struct pt_ctx *ctx, uint64_t root, uint64_t va,
  * permissions of every level of the walk into account.
  */
 uint64_t pt_count_wx(const struct pt_ctx *ctx, uint64_t root);
+
+/* Give every table of the tree at @root, @root included, to @free_table (a domain's EPT or NPT going). */
+void pt_free_tables(const struct pt_ctx *ctx, uint64_t root, void (*free_table)(uint64_t pa));
 #endif
