@@ -84,9 +84,6 @@ static int svm_cpu_init(int bsp)
     memset(phys_to_virt(host), 0, PAGE_SIZE);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
     wrmsr(MSR_VM_HSAVE_PA, hsave);
-    /* XSETBV on a guest's behalf needs CR4.OSXSAVE here. */
-    if (cpuid(1).ecx & CPUID1_ECX_XSAVE)
-        write_cr4(read_cr4() | X86_CR4_OSXSAVE);
     svm_vmsave(host);               /* the host's FS, GS (this CPU's percpu), TR, LDTR, syscall MSRs */
     pc->arch.hsave_pa = hsave;
     pc->arch.host_save_pa = host;
@@ -108,19 +105,13 @@ static int svm_cpu_init(int bsp)
 
 /* ---- domains: NPT and the permission maps ------------------------------- */
 
-static uint64_t npt_alloc(void *opaque)
-{
-    (void)opaque;
-    return alloc_pages(0);
-}
-
 static int svm_domain_init(struct domain *d)
 {
     struct npt *n = &d->arch.npt;
     uint64_t io, msr;
 
     memset(n, 0, sizeof(*n));
-    n->ctx.alloc_table = npt_alloc;
+    n->ctx.alloc_table = hvm_p2m_alloc_table;
     n->ctx.max_leaf_level = svm_caps.page1g ? PT_LEVEL_1G : PT_LEVEL_2M;
     if (npt_init(n))
         return -ENOMEM;
@@ -135,16 +126,12 @@ static int svm_domain_init(struct domain *d)
     return 0;
 }
 
-static void free_table(uint64_t pa)
-{
-    free_pages(pa, 0);
-}
 
 /* ASIDs are per vCPU and CPU: none of this domain's is handed out again before a flush of all (svm_asid_assign). */
 static void svm_domain_destroy(struct domain *d)
 {
     if (d->arch.npt.root)
-        pt_free_tables(&d->arch.npt.ctx, d->arch.npt.root, free_table);
+        pt_free_tables(&d->arch.npt.ctx, d->arch.npt.root, hvm_p2m_free_table);
     if (d->arch.io_bitmap)
         free_pages(virt_to_phys(d->arch.io_bitmap), IOPM_ORDER);
     if (d->arch.msr_bitmap)

@@ -13,14 +13,6 @@
 #include <keel/hypercall.h>
 #include <keel/log.h>
 
-void hvm_skip_instruction(struct vcpu *v)
-{
-    uint64_t next = hvm->next_rip(v);
-
-    if (next)
-        hvm->complete(v, next, 1);
-}
-
 void hvm_set_cr2(struct vcpu *v, uint64_t cr2)
 {
     hvm_set(v, HVM_CR2, cr2);

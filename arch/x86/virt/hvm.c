@@ -36,6 +36,9 @@ int arch_virt_cpu_init(int bsp)
     if (!hvm)
         return -ENODEV;
     rc = hvm->cpu_init(bsp);
+    /* XSETBV on a guest's behalf (and the lazy XSAVE switch) need CR4.OSXSAVE here (SDM 13.3). */
+    if (!rc && (cpuid(1).ecx & CPUID1_ECX_XSAVE))
+        write_cr4(read_cr4() | X86_CR4_OSXSAVE);
     if (!rc && bsp) {
         hvm_ok = 1;
         hvm_switch_init();

@@ -197,29 +197,3 @@ int hvm_guest_translate(struct vcpu *v, uint64_t gla, unsigned access, uint64_t 
     hvm_walk_prepare(v, &w);
     return hvm_walk(v, &w, gla, access, gpa, pf);
 }
-
-/* No fault is injected: a caller that cannot fetch lets the instruction run again (and fault itself). */
-unsigned hvm_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned len)
-{
-    struct hvm_insn_state st;
-    uint64_t gla;
-    unsigned got = 0, user;
-
-    hvm->insn_state(v, &st);
-    gla = st.seg_base[SEG_CS] + st.rip;
-    user = st.cpl == 3 ? GW_USER : 0;
-    if (!(st.efer & EFER_LMA) || !(st.cs_ar & SEG_AR_L))
-        gla &= 0xffffffffull;
-    while (got < len) {
-        unsigned n = (unsigned)MIN((uint64_t)(len - got), 4096 - (gla & 4095));
-        uint64_t gpa;
-        uint32_t pf;
-
-        if (hvm_guest_translate(v, gla, GW_FETCH | user, &gpa, &pf) ||
-            domain_copy_from(v->domain, buf + got, gpa, n))
-            break;
-        got += n;
-        gla += n;
-    }
-    return got;
-}

@@ -8,12 +8,24 @@
 #include <errno.h>
 #include <asm/hvm.h>
 #include <keel/arch.h>
+#include <keel/mm.h>
 #include <keel/domain.h>
 #include <keel/lib.h>
 #include <keel/log.h>
 #include <keel/percpu.h>
 
 #define MAX_WP_RANGES ARRAY_SIZE(((struct domain_arch *)0)->wp)
+
+uint64_t hvm_p2m_alloc_table(void *opaque)
+{
+    (void)opaque;
+    return alloc_pages(0);
+}
+
+void hvm_p2m_free_table(uint64_t pa)
+{
+    free_pages(pa, 0);
+}
 
 int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size)
 {

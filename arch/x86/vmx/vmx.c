@@ -143,9 +143,6 @@ static int vmx_cpu_init(int bsp)
     /* 24.8: CR0 and CR4 must honour the fixed bits (NE is one of them). */
     write_cr0(vmx_fix_cr(read_cr0(), m.cr0_fixed0, m.cr0_fixed1));
     write_cr4(vmx_fix_cr(read_cr4() | X86_CR4_VMXE, m.cr4_fixed0, m.cr4_fixed1));
-    /* XSETBV on a guest's behalf needs CR4.OSXSAVE here in root mode (13.3). */
-    if (cpuid(1).ecx & CPUID1_ECX_XSAVE)
-        write_cr4(read_cr4() | X86_CR4_OSXSAVE);
     region = alloc_pages(0);
     if (!region)
         return -ENOMEM;
@@ -177,12 +174,6 @@ static int vmx_cpu_init(int bsp)
 
 /* ---- domains: EPT and the I/O and MSR bitmaps --------------------------- */
 
-static uint64_t ept_alloc(void *opaque)
-{
-    (void)opaque;
-    return alloc_pages(0);
-}
-
 static int vmx_domain_init(struct domain *d)
 {
     struct ept *e = &d->arch.ept;
@@ -191,7 +182,7 @@ static int vmx_domain_init(struct domain *d)
     if (!vmx_ok)
         return -ENODEV;
     memset(e, 0, sizeof(*e));
-    e->ctx.alloc_table = ept_alloc;
+    e->ctx.alloc_table = hvm_p2m_alloc_table;
     e->ctx.max_leaf_level = vmx_cfg.has_ept_1g ? PT_LEVEL_1G : vmx_cfg.has_ept_2m ? PT_LEVEL_2M
                                                                                  : PT_LEVEL_4K;
     e->execute_only_ok = vmx_cfg.has_execute_only;
@@ -211,16 +202,12 @@ static int vmx_domain_init(struct domain *d)
     return 0;
 }
 
-static void free_table(uint64_t pa)
-{
-    free_pages(pa, 0);
-}
 
 static void vmx_domain_destroy(struct domain *d)
 {
     if (d->arch.ept.root) {
         vmx_flush_ept(d);
-        pt_free_tables(&d->arch.ept.ctx, d->arch.ept.root, free_table);
+        pt_free_tables(&d->arch.ept.ctx, d->arch.ept.root, hvm_p2m_free_table);
     }
     if (d->arch.io_bitmap)
         free_pages(virt_to_phys(d->arch.io_bitmap), 1);

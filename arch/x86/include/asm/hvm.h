@@ -127,8 +127,6 @@ static inline void cpuid_host(uint32_t leaf, uint32_t sub, struct cpuid_out *out
  * the instruction runs again, a fault was queued or the domain was crashed.
  */
 
-/* The exiting instruction is done: RIP past it (or, if it cannot be decoded, it runs again). */
-void hvm_skip_instruction(struct vcpu *v);
 /* Queue an exception for the next entry (merging into #DF as SDM 6.15 says). */
 void hvm_inject_exception(struct vcpu *v, unsigned vector, int has_error, uint32_t error);
 static inline void hvm_inject_gp(struct vcpu *v) { hvm_inject_exception(v, 13, 1, 0); }
@@ -141,8 +139,9 @@ int hvm_guest_translate(struct vcpu *v, uint64_t gla, unsigned access, uint64_t 
 struct guest_walk;
 void hvm_walk_prepare(struct vcpu *v, struct guest_walk *w);
 int hvm_walk(struct vcpu *v, const struct guest_walk *w, uint64_t gla, unsigned access, uint64_t *gpa, uint32_t *pf);
-/* Up to @len bytes of the instruction at CS:RIP; how many were read (0: none). */
-unsigned hvm_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned len);
+/* A second-level table page from the buddy allocator (pt_ctx.alloc_table), and back. */
+uint64_t hvm_p2m_alloc_table(void *opaque);
+void hvm_p2m_free_table(uint64_t pa);
 
 void hvm_cpuid_init(struct vcpu *v);
 /* A CPUID's answer: 32-bit results zero-extend into the 64-bit registers. */
