@@ -1,6 +1,7 @@
 /*
- * The test platform's devices: a 16550 on COM1 whose output becomes the
- * domain's console lines, and the debug-exit port. Guest values are taken
+ * The test platform's devices: a 16550A on COM1 (keel/vuart.h, without an
+ * interrupt line) whose output becomes the domain's console lines, the
+ * debug-exit port and the test device. Guest values are taken
  * as they come: any register, any size, any order.
  */
 #include <errno.h>
@@ -9,51 +10,32 @@
 #include <keel/lib.h>
 #include <keel/mm.h>
 #include <keel/domain.h>
+#include <keel/spinlock.h>
 #include <keel/vdev.h>
-
-/* 16550 registers (PC16550D data sheet) that a polled console touches. */
-#define UART_THR    0
-#define UART_IER    1
-#define UART_IIR    2
-#define UART_LCR    3
-#define UART_MCR    4
-#define UART_LSR    5
-#define UART_MSR    6
-#define UART_SCR    7
-#define LCR_DLAB    0x80
-#define LSR_THRE_TEMT 0x60
-#define IIR_NO_INT  0x01
+#include <keel/vuart.h>
 
 /* A test domain's device state (d->platform). */
 struct test_platform {
-    uint8_t com1_lcr, com1_scr;
+    spinlock_t lock;                    /* com1 (LOCK_PLATFORM) */
+    struct vuart com1;                  /* no interrupt line: the test guests poll */
     uint8_t testdev[VDEV_TESTDEV_SIZE];
 };
 
+static void com1_tx(void *opaque, uint8_t c)
+{
+    domain_console_putc(opaque, (char)c);
+}
+
 static int com1(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
 {
-    struct domain *d = v->domain;
-    struct test_platform *tp = d->platform;
-    unsigned reg = port - VDEV_COM1_BASE;
+    struct test_platform *tp = v->domain->platform;
 
-    if (!in) {
-        uint8_t b = (uint8_t)*val;
-        if (reg == UART_THR && !(tp->com1_lcr & LCR_DLAB))
-            domain_console_putc(d, (char)b);
-        else if (reg == UART_LCR)
-            tp->com1_lcr = b;
-        else if (reg == UART_SCR)
-            tp->com1_scr = b;
-        return 0;           /* divisor, IER, FCR, MCR: accepted, no effect */
-    }
-    switch (reg) {
-    case UART_LSR: *val = LSR_THRE_TEMT; break;         /* always ready to send, nothing received */
-    case UART_IIR: *val = IIR_NO_INT; break;
-    case UART_LCR: *val = tp->com1_lcr; break;
-    case UART_SCR: *val = tp->com1_scr; break;
-    case UART_MSR: *val = 0xb0; break;                  /* CTS, DSR, DCD */
-    default: *val = 0; break;
-    }
+    spin_lock(&tp->lock);
+    if (in)
+        *val = vuart_read(&tp->com1, port - VDEV_COM1_BASE);
+    else
+        vuart_write(&tp->com1, port - VDEV_COM1_BASE, (uint8_t)*val);
+    spin_unlock(&tp->lock);
     return 0;
 }
 
@@ -110,6 +92,8 @@ int vdev_test_platform(struct domain *d)
         return -ENOMEM;
     d->platform = phys_to_virt(pa);
     memset(d->platform, 0, sizeof(struct test_platform));
+    ((struct test_platform *)d->platform)->lock = (spinlock_t)SPINLOCK_INIT_LEVEL(LOCK_PLATFORM);
+    vuart_reset(&((struct test_platform *)d->platform)->com1, com1_tx, d, NULL, NULL);
     d->platform_free = test_platform_free;
     rc = domain_register_portio(d, VDEV_COM1_BASE, 8, com1);
     if (!rc)

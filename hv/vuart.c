@@ -1,92 +1,59 @@
 /*
- * Virtual 16550A (see keel/vuart.h). Register numbers and bits: PC16550D
- * data sheet tables 2-4. Interrupt priority (IIR): line status, received
- * data, THR empty, modem status.
+ * Virtual 16550A (see keel/vuart.h). Registers and bits: keel/ns16550.h.
+ * Interrupt priority (IIR): line status, received data, THR empty, modem
+ * status.
  */
 #include <string.h>
+#include <keel/ns16550.h>
 #include <keel/vuart.h>
 
-#define RBR 0
-#define IER 1
-#define IIR 2
-#define LCR 3
-#define MCR 4
-#define LSR 5
-#define MSR 6
-#define SCR 7
-
-#define IER_RDI     0x01
-#define IER_THRI    0x02
-#define IER_RLSI    0x04
-#define IER_MSI     0x08
-#define IIR_NONE    0x01
-#define IIR_MSI     0x00
-#define IIR_THRI    0x02
-#define IIR_RDI     0x04
-#define IIR_RLSI    0x06
-#define IIR_FIFO    0xc0
-#define FCR_ENABLE  0x01
-#define FCR_CLR_RX  0x02
-#define LCR_DLAB    0x80
-#define MCR_DTR     0x01
-#define MCR_RTS     0x02
-#define MCR_OUT1    0x04
-#define MCR_OUT2    0x08
-#define MCR_LOOP    0x10
-#define LSR_DR      0x01
-#define LSR_OE      0x02
-#define LSR_THRE    0x20
-#define LSR_TEMT    0x40
-#define MSR_CTS     0x10
-#define MSR_DSR     0x20
-#define MSR_RI      0x40
-#define MSR_DCD     0x80
-
-void vuart_reset(struct vuart *u, void (*tx)(void *, uint8_t), void (*irq)(void *, int), void *opaque)
+void vuart_reset(struct vuart *u, void (*tx)(void *, uint8_t), void *tx_opaque, void (*irq)(void *, int),
+                 void *irq_opaque)
 {
     memset(u, 0, sizeof(*u));
     u->tx = tx;
+    u->tx_opaque = tx_opaque;
     u->irq = irq;
-    u->opaque = opaque;
-    u->lcr = 0x03;
+    u->irq_opaque = irq_opaque;
+    u->lcr = UART_LCR_8N1;
 }
 
 static uint8_t msr(const struct vuart *u)
 {
     uint8_t m;
 
-    if (u->mcr & MCR_LOOP)          /* loopback: outputs wired back to inputs */
-        m = (u->mcr & MCR_DTR ? MSR_DSR : 0) | (u->mcr & MCR_RTS ? MSR_CTS : 0) |
-            (u->mcr & MCR_OUT1 ? MSR_RI : 0) | (u->mcr & MCR_OUT2 ? MSR_DCD : 0);
+    if (u->mcr & UART_MCR_LOOP)          /* loopback: outputs wired back to inputs */
+        m = (u->mcr & UART_MCR_DTR ? UART_MSR_DSR : 0) | (u->mcr & UART_MCR_RTS ? UART_MSR_CTS : 0) |
+            (u->mcr & UART_MCR_OUT1 ? UART_MSR_RI : 0) | (u->mcr & UART_MCR_OUT2 ? UART_MSR_DCD : 0);
     else
-        m = MSR_CTS | MSR_DSR | MSR_DCD;   /* a terminal is always there */
+        m = UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD;   /* a terminal is always there */
     return m | u->msr_delta;
 }
 
 static uint8_t iir(const struct vuart *u)
 {
-    uint8_t fifo = u->fcr & FCR_ENABLE ? IIR_FIFO : 0;
+    uint8_t fifo = u->fcr & UART_FCR_ENABLE ? UART_IIR_FIFO : 0;
 
-    if ((u->ier & IER_RLSI) && u->overrun)
-        return fifo | IIR_RLSI;
-    if ((u->ier & IER_RDI) && u->rx_count)
-        return fifo | IIR_RDI;
-    if ((u->ier & IER_THRI) && u->thre_pending)
-        return fifo | IIR_THRI;
-    if ((u->ier & IER_MSI) && u->msr_delta)
-        return fifo | IIR_MSI;
-    return fifo | IIR_NONE;
+    if ((u->ier & UART_IER_RLSI) && u->overrun)
+        return fifo | UART_IIR_RLSI;
+    if ((u->ier & UART_IER_RDI) && u->rx_count)
+        return fifo | UART_IIR_RDI;
+    if ((u->ier & UART_IER_THRI) && u->thre_pending)
+        return fifo | UART_IIR_THRI;
+    if ((u->ier & UART_IER_MSI) && u->msr_delta)
+        return fifo | UART_IIR_MSI;
+    return fifo | UART_IIR_NONE;
 }
 
 /* The line follows the pending sources, gated by OUT2 (and quiet in loopback). */
 static void update_irq(struct vuart *u)
 {
-    int level = !(iir(u) & IIR_NONE) && (u->mcr & MCR_OUT2) && !(u->mcr & MCR_LOOP);
+    int level = !(iir(u) & UART_IIR_NONE) && (u->mcr & UART_MCR_OUT2) && !(u->mcr & UART_MCR_LOOP);
 
     if (level != u->irq_level) {
         u->irq_level = level;
         if (u->irq)
-            u->irq(u->opaque, level);
+            u->irq(u->irq_opaque, level);
     }
 }
 
@@ -113,8 +80,8 @@ uint8_t vuart_read(struct vuart *u, unsigned reg)
     uint8_t v = 0;
 
     switch (reg & 7) {
-    case RBR:
-        if (u->lcr & LCR_DLAB) {
+    case UART_RBR:
+        if (u->lcr & UART_LCR_DLAB) {
             v = u->dll;
         } else if (u->rx_count) {
             v = u->rx[u->rx_head];
@@ -122,25 +89,25 @@ uint8_t vuart_read(struct vuart *u, unsigned reg)
             u->rx_count--;
         }
         break;
-    case IER:
-        v = u->lcr & LCR_DLAB ? u->dlm : u->ier;
+    case UART_IER:
+        v = u->lcr & UART_LCR_DLAB ? u->dlm : u->ier;
         break;
-    case IIR:
+    case UART_IIR:
         v = iir(u);
-        if ((v & 0x0f) == IIR_THRI)
+        if ((v & 0x0f) == UART_IIR_THRI)
             u->thre_pending = 0;    /* reading IIR with THRE as its source clears it */
         break;
-    case LCR: v = u->lcr; break;
-    case MCR: v = u->mcr; break;
-    case LSR:
-        v = LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0) | (u->overrun ? LSR_OE : 0);
+    case UART_LCR: v = u->lcr; break;
+    case UART_MCR: v = u->mcr; break;
+    case UART_LSR:
+        v = UART_LSR_THRE | UART_LSR_TEMT | (u->rx_count ? UART_LSR_DR : 0) | (u->overrun ? UART_LSR_OE : 0);
         u->overrun = 0;
         break;
-    case MSR:
+    case UART_MSR:
         v = msr(u);
         u->msr_delta = 0;
         break;
-    case SCR: v = u->scr; break;
+    case UART_SCR: v = u->scr; break;
     }
     update_irq(u);
     return v;
@@ -149,45 +116,45 @@ uint8_t vuart_read(struct vuart *u, unsigned reg)
 void vuart_write(struct vuart *u, unsigned reg, uint8_t val)
 {
     switch (reg & 7) {
-    case RBR:
-        if (u->lcr & LCR_DLAB) {
+    case UART_THR:
+        if (u->lcr & UART_LCR_DLAB) {
             u->dll = val;
             break;
         }
-        if (u->mcr & MCR_LOOP)
+        if (u->mcr & UART_MCR_LOOP)
             push(u, val);
         else if (u->tx)
-            u->tx(u->opaque, val);
+            u->tx(u->tx_opaque, val);
         u->thre_pending = 1;        /* sent at once: THR is empty again */
         break;
-    case IER:
-        if (u->lcr & LCR_DLAB) {
+    case UART_IER:
+        if (u->lcr & UART_LCR_DLAB) {
             u->dlm = val;
             break;
         }
-        if ((val & IER_THRI) && !(u->ier & IER_THRI))
+        if ((val & UART_IER_THRI) && !(u->ier & UART_IER_THRI))
             u->thre_pending = 1;    /* enabling THRE with THR empty raises it */
         u->ier = val & 0x0f;
         break;
-    case IIR:                       /* FCR */
+    case UART_FCR:
         u->fcr = val & 0xc9;
-        if (val & FCR_CLR_RX)
+        if (val & UART_FCR_CLR_RX)
             u->rx_head = u->rx_count = 0;
         break;
-    case LCR: u->lcr = val; break;
-    case MCR: {
+    case UART_LCR: u->lcr = val; break;
+    case UART_MCR: {
         uint8_t before = msr(u) & 0xf0;
         u->mcr = val & 0x1f;
         /* Modem-status deltas (DCTS, DDSR, TERI, DDCD) as loopback changes them. */
         uint8_t after = msr(u) & 0xf0, diff = before ^ after;
-        u->msr_delta |= (diff & MSR_CTS ? 1 : 0) | (diff & MSR_DSR ? 2 : 0) |
-                        ((before & MSR_RI) && !(after & MSR_RI) ? 4 : 0) | (diff & MSR_DCD ? 8 : 0);
+        u->msr_delta |= (diff & UART_MSR_CTS ? 1 : 0) | (diff & UART_MSR_DSR ? 2 : 0) |
+                        ((before & UART_MSR_RI) && !(after & UART_MSR_RI) ? 4 : 0) | (diff & UART_MSR_DCD ? 8 : 0);
         break;
     }
-    case LSR:
-    case MSR:
+    case UART_LSR:
+    case UART_MSR:
         break;                      /* read-only */
-    case SCR: u->scr = val; break;
+    case UART_SCR: u->scr = val; break;
     }
     update_irq(u);
 }

@@ -12,11 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <asm/cpu_ops.h>
-#include <asm/domu.h>
 #include <asm/e820.h>
 #include <asm/ioapic.h>
 #include <asm/linux_boot.h>
-#include <asm/vioapic.h>
+#include <asm/vplatform.h>
 #include <asm/vlapic.h>
 #include <drivers/acpi_dom0.h>
 #include <drivers/acpi_host.h>
@@ -29,8 +28,6 @@
 #include <keel/mm.h>
 #include <keel/sched.h>
 #include <keel/percpu.h>
-#include <keel/spinlock.h>
-#include <keel/vuart.h>
 
 #define BLOCK           MiB(2)          /* dom0 RAM is claimed in 2 MiB allocator blocks */
 #define ACPI_PAGES_ORDER 1              /* 8 KiB for RSDP, XSDT, RSDT and the MADT */
@@ -38,27 +35,16 @@
 #define PM1_SLP_TYP(v)  (((v) >> 10) & 7)
 
 static struct {
+    struct vplatform vp;                /* first: d->platform points at it */
     struct domain *d;
-    spinlock_t lock;                    /* the virtual devices below; inside: the I/O APIC, the log */
-    struct vioapic vioapic;
-    uint64_t vioapic_base;
     uint32_t gsi_base;
-    struct vuart uart;
-    uint16_t uart_base;
-    unsigned uart_pin;                  /* its ISA IRQ's pin on the virtual I/O APIC */
-    unsigned evtchn_pin;                /* Keel's event interrupt (edge): past the physical pins */
     uint16_t pm1_cnt[2];
     uint64_t passthrough;               /* pins whose physical GSI dom0 owns */
     struct e820_map e820;
     uint64_t acpi_pa;
-} dom0 = { .lock = SPINLOCK_INIT_LEVEL(LOCK_PLATFORM) };
+} dom0;
 
 /* ---- Interrupts: the virtual I/O APIC and the physical pins behind it ---- */
-
-static void vioapic_deliver(void *opaque, uint64_t rte)
-{
-    domain_ioapic_deliver(dom0.d, rte);
-}
 
 static int pin_passed(unsigned pin)
 {
@@ -66,7 +52,7 @@ static int pin_passed(unsigned pin)
 }
 
 /* dom0 changed a pin: its physical twin gets the same mask, trigger and polarity. */
-static void vioapic_changed(void *opaque, unsigned pin, uint64_t rte)
+static void pin_changed(struct vplatform *p, unsigned pin, uint64_t rte)
 {
     if (pin_passed(pin))
         ioapic_route(dom0.gsi_base + pin, (rte & RTE_LEVEL) != 0, (rte & RTE_ACTIVE_LOW) != 0,
@@ -74,25 +60,11 @@ static void vioapic_changed(void *opaque, unsigned pin, uint64_t rte)
 }
 
 /* dom0 ended a level interrupt: unmask the physical pin; it fires again if still asserted. */
-static int vioapic_eoi_pin(void *opaque, unsigned pin)
+static int pin_eoi(struct vplatform *p, unsigned pin)
 {
-    if (pin_passed(pin)) {
-        if (!(dom0.vioapic.rte[pin] & RTE_MASKED))
-            ioapic_mask(dom0.gsi_base + pin, 0);
-        return 0;
-    }
-    return pin == dom0.uart_pin ? dom0.uart.irq_level : 0;
-}
-
-static const struct vioapic_ops vioapic_ops = {
-    vioapic_deliver, vioapic_changed, vioapic_eoi_pin, NULL,
-};
-
-static void level_eoi(struct domain *d, unsigned vector)
-{
-    spin_lock(&dom0.lock);
-    vioapic_eoi(&dom0.vioapic, vector);
-    spin_unlock(&dom0.lock);
+    if (pin_passed(pin) && !(p->vioapic.rte[pin] & RTE_MASKED))
+        ioapic_mask(dom0.gsi_base + pin, 0);
+    return 0;
 }
 
 /* A physical interrupt on a pin dom0 owns (boot CPU, before the LAPIC EOI). */
@@ -100,40 +72,14 @@ static void gsi_irq(uint32_t gsi, void *opaque)
 {
     unsigned pin = gsi - dom0.gsi_base;
 
-    spin_lock(&dom0.lock);
-    if (dom0.vioapic.rte[pin] & RTE_LEVEL) {
+    spin_lock(&dom0.vp.lock);
+    if (dom0.vp.vioapic.rte[pin] & RTE_LEVEL) {
         ioapic_mask(gsi, 1);            /* until dom0's EOI */
-        vioapic_set_line(&dom0.vioapic, pin, 1);
+        vioapic_set_line(&dom0.vp.vioapic, pin, 1);
     } else {
-        vioapic_pulse(&dom0.vioapic, pin);
+        vioapic_pulse(&dom0.vp.vioapic, pin);
     }
-    spin_unlock(&dom0.lock);
-}
-
-/* An event channel fired for dom0 (hv/evtchn.c): an edge on its event pin. */
-static void evtchn_upcall(struct domain *d)
-{
-    spin_lock(&dom0.lock);
-    vioapic_pulse(&dom0.vioapic, dom0.evtchn_pin);
-    spin_unlock(&dom0.lock);
-}
-
-static int vioapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, int write, uint64_t *val)
-{
-    unsigned off = (unsigned)(gpa - dom0.vioapic_base);
-
-    if (size != 4 || (off & 3)) {
-        if (!write)
-            *val = 0;
-        return 0;                       /* the 82093AA decodes dword accesses only */
-    }
-    spin_lock(&dom0.lock);
-    if (write)
-        vioapic_mmio_write(&dom0.vioapic, off, (uint32_t)*val);
-    else
-        *val = vioapic_mmio_read(&dom0.vioapic, off);
-    spin_unlock(&dom0.lock);
-    return 0;
+    spin_unlock(&dom0.vp.lock);
 }
 
 /* ---- The console: a virtual 16550A on Keel's UART ---- */
@@ -145,27 +91,9 @@ static void uart_tx(void *opaque, uint8_t c)
     console_guest_write(&ch, 1);
 }
 
-static void uart_irq(void *opaque, int level)
-{
-    vioapic_set_line(&dom0.vioapic, dom0.uart_pin, level);
-}
-
-static int uart_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
-{
-    spin_lock(&dom0.lock);
-    if (in)
-        *val = vuart_read(&dom0.uart, port - dom0.uart_base);
-    else
-        vuart_write(&dom0.uart, port - dom0.uart_base, (uint8_t)*val);
-    spin_unlock(&dom0.lock);
-    return 0;
-}
-
 static void uart_input(void *opaque, char c)
 {
-    spin_lock(&dom0.lock);
-    vuart_receive(&dom0.uart, (uint8_t)c);
-    spin_unlock(&dom0.lock);
+    vplatform_uart_input(&dom0.vp, (uint8_t)c);
 }
 
 static void console_irq(uint32_t gsi, void *opaque)
@@ -270,7 +198,7 @@ static int map_devices(struct domain *d, const struct boot_info *bi)
     for (size_t i = 0; i < nram; i++)
         n = memmap_subtract(r, n, MEMMAP_MAX_RANGES, ram[i].base, ram[i].end);
     n = memmap_subtract(r, n, MEMMAP_MAX_RANGES, VLAPIC_BASE, VLAPIC_BASE + PAGE_SIZE);
-    n = memmap_subtract(r, n, MEMMAP_MAX_RANGES, dom0.vioapic_base, dom0.vioapic_base + PAGE_SIZE);
+    n = memmap_subtract(r, n, MEMMAP_MAX_RANGES, dom0.vp.ioapic_base, dom0.vp.ioapic_base + PAGE_SIZE);
     for (uint32_t i = 1; i < acpi_info.nr_ioapics; i++)
         n = memmap_subtract(r, n, MEMMAP_MAX_RANGES, acpi_info.ioapics[i].addr,
                             acpi_info.ioapics[i].addr + PAGE_SIZE);
@@ -303,9 +231,10 @@ static uint64_t low_ram_end(const struct boot_info *bi)
 static int setup_interrupts(struct domain *d)
 {
     const struct acpi_ioapic *io = &acpi_info.ioapics[0];
-    unsigned pins = ioapic_nr_pins();
-    int level, low;
-    uint32_t con_gsi;
+    unsigned pins = ioapic_nr_pins(), evtchn_pin;
+    uint16_t uart_base = console_uart_base();
+    int level, low, rc;
+    uint32_t con_gsi = ~0u;
 
     if (!acpi_info.nr_ioapics || !pins) {
         pr_err("dom0: no I/O APIC in the MADT: dom0 needs one\n");
@@ -313,25 +242,23 @@ static int setup_interrupts(struct domain *d)
     }
     if (acpi_info.nr_ioapics > 1)
         pr_warn("dom0: %u I/O APICs; only the first is given to dom0\n", acpi_info.nr_ioapics);
-    dom0.vioapic_base = io->addr;
     dom0.gsi_base = io->gsi_base;
     /* One pin more than the hardware's, wired to nothing physical: the event-channel interrupt. */
-    dom0.evtchn_pin = pins < VIOAPIC_MAX_PINS ? pins : ~0u;
-    vioapic_reset(&dom0.vioapic, io->id, pins + (dom0.evtchn_pin != ~0u), &vioapic_ops);
-    if (dom0.evtchn_pin != ~0u) {
-        d->evtchn_gsi = dom0.gsi_base + dom0.evtchn_pin;
-        d->evtchn_upcall = evtchn_upcall;
-    }
-    d->arch.level_eoi = level_eoi;
-    if (domain_register_mmio(d, dom0.vioapic_base, PAGE_SIZE, vioapic_mmio))
-        return -EINVAL;
+    evtchn_pin = pins < VIOAPIC_MAX_PINS ? pins : ~0u;
+    dom0.vp.pin_eoi = pin_eoi;
+    dom0.vp.pin_changed = pin_changed;
+    rc = vplatform_init(&dom0.vp, d, io->id, io->addr, pins + (evtchn_pin != ~0u), evtchn_pin,
+                        dom0.gsi_base + evtchn_pin);
+    if (rc)
+        return rc;
 
     /* The console UART's line stays Keel's; dom0's UART uses the same ISA IRQ, virtually. */
-    dom0.uart_pin = ~0u;
-    con_gsi = ~0u;
-    if (dom0.uart_base) {
-        con_gsi = isa_irq_gsi(&acpi_info, dom0.uart_base == 0x2f8 ? 3 : 4, &level, &low);
-        dom0.uart_pin = con_gsi - dom0.gsi_base;
+    if (uart_base) {
+        con_gsi = isa_irq_gsi(&acpi_info, uart_base == 0x2f8 ? 3 : 4, &level, &low);
+        rc = vplatform_add_uart(&dom0.vp, uart_base, con_gsi - dom0.gsi_base < pins ? con_gsi - dom0.gsi_base : ~0u,
+                                uart_tx, NULL);
+        if (rc)
+            return rc;
         if (!irq_claim(con_gsi, console_irq, NULL) && !ioapic_route(con_gsi, level, low, 0))
             console_enable_rx_interrupt();
         else
@@ -348,13 +275,6 @@ static int setup_interrupts(struct domain *d)
 
 static int setup_ports(struct domain *d)
 {
-    arch_domain_io_passthrough(d, 0, 0x10000, 1);
-    if (dom0.uart_base) {
-        vuart_reset(&dom0.uart, uart_tx, uart_irq, NULL);
-        arch_domain_io_passthrough(d, dom0.uart_base, 8, 0);
-        if (domain_register_portio(d, dom0.uart_base, 8, uart_port))
-            return -EINVAL;
-    }
     for (int i = 0; i < 2; i++) {
         const struct acpi_gas *g = i ? &acpi_info.pm1b_cnt : &acpi_info.pm1a_cnt;
         if (g->space_id != ACPI_GAS_IO || !g->address || g->address > 0xfffe)
@@ -409,13 +329,13 @@ struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcp
         return NULL;
     d->privileged = 1;
     dom0.d = d;
-    dom0.uart_base = console_uart_base();
     /* The kernel's command line, and what dom0 needs that the core does not offer yet. */
     snprintf(cmdline, sizeof(cmdline), "%s pci=nomsi", k->cmdline);
     rc = claim_ram(d, bi, mem);
     low = MIN(low_ram_end(bi), 0xa0000ull);
     if (!rc && low)                 /* the BIOS data area, EBDA pointer, real-mode trampolines */
         rc = domain_add_ram(d, 0, 0, low, DOMAIN_RAM_BORROWED);
+    arch_domain_io_passthrough(d, 0, 0x10000, 1);     /* then what the platform keeps */
     if (!rc)
         rc = setup_interrupts(d);
     if (!rc)
@@ -438,9 +358,9 @@ struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcp
         return NULL;            /* dom0's IRQ claims and memory stay: nothing else would run anyway */
     }
     pr_info("dom0: %lu MiB RAM (identity-mapped), %u vCPUs, %u interrupt pins, console %s\n",
-            (unsigned long)((e820_total(&dom0.e820, LINUX_E820_RAM)) >> 20), vcpus, dom0.vioapic.nr_pins,
-            dom0.uart_base ? "virtual 16550A" : "none");
-    if (dom0.uart_base)
+            (unsigned long)((e820_total(&dom0.e820, LINUX_E820_RAM)) >> 20), vcpus, dom0.vp.vioapic.nr_pins,
+            dom0.vp.uart_base ? "virtual 16550A" : "none");
+    if (dom0.vp.uart_base)
         console_set_guest_input(uart_input, NULL, "DOM0");
     return d;
 }

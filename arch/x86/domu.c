@@ -10,9 +10,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <asm/domu.h>
-#include <asm/vioapic.h>
-#include <asm/vlapic.h>
+#include <asm/vplatform.h>
 #include <drivers/acpi_dom0.h>
 #include <keel/arch.h>
 #include <keel/buddy.h>
@@ -20,10 +18,7 @@
 #include <keel/lib.h>
 #include <keel/log.h>
 #include <keel/mm.h>
-#include <keel/sched.h>
-#include <keel/spinlock.h>
 #include <keel/vdev.h>
-#include <keel/vuart.h>
 #include <public/keel.h>
 
 #define DOMU_IOAPIC_BASE    0xfec00000u
@@ -42,12 +37,10 @@
 #define S5_TYP              5           /* \_S5 in dsdt_domu.asl */
 #define PLATFORM_ORDER      0
 
+/* Its devices: the shared ones (vplatform, first: d->platform points at it) and the GED. */
 struct domu_platform {
-    spinlock_t lock;                    /* the devices below; inside: the log only (LOCK_PLATFORM) */
-    struct vioapic vioapic;
-    struct vioapic_ops vioapic_ops;
-    struct vuart uart;
-    uint8_t ged_pending;                /* GED_* events the guest has not cleared */
+    struct vplatform vp;
+    uint8_t ged_pending;                /* GED_* events the guest has not cleared (vp.lock) */
 };
 
 _Static_assert(sizeof(struct domu_platform) <= (PAGE_SIZE << PLATFORM_ORDER), "domU platform in a page");
@@ -57,103 +50,20 @@ static struct domu_platform *plat(struct domain *d)
     return d->platform;
 }
 
-/* An I/O APIC message to the vCPUs its destination names (fixed or lowest priority). */
-void domain_ioapic_deliver(struct domain *d, uint64_t rte)
+static int ged_eoi(struct vplatform *vp, unsigned pin)
 {
-    int level = (rte & RTE_LEVEL) != 0, logical = (rte & RTE_DEST_LOGICAL) != 0;
-    unsigned mode = RTE_DELIVERY(rte);
-
-    if (mode != 0 && mode != 1) {
-        gprintk(d, LOG_WARN, "d%u: I/O APIC delivery mode %u not emulated\n", d->id, mode);
-        return;
-    }
-    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
-        struct vcpu *v = d->vcpus[i];
-        if (!vlapic_match_dest(&v->arch.lapic, RTE_DEST(rte), logical))
-            continue;
-        vlapic_set_irr_trig(&v->arch.lapic, RTE_VECTOR(rte), level);
-        vcpu_kick(v);
-        if (mode == 1)
-            break;                      /* lowest priority: the first one will do */
-    }
+    return pin == DOMU_GED_PIN && ((struct domu_platform *)vp)->ged_pending != 0;
 }
 
-static void ioapic_deliver(void *opaque, uint64_t rte)
-{
-    domain_ioapic_deliver(opaque, rte);
-}
-
-static int ioapic_eoi_pin(void *opaque, unsigned pin)
-{
-    struct domain *d = opaque;
-
-    if (pin == DOMU_GED_PIN)
-        return plat(d)->ged_pending != 0;
-    return pin == DOMU_COM1_PIN ? plat(d)->uart.irq_level : 0;
-}
-
-static void level_eoi(struct domain *d, unsigned vector)
-{
-    spin_lock(&plat(d)->lock);
-    vioapic_eoi(&plat(d)->vioapic, vector);
-    spin_unlock(&plat(d)->lock);
-}
-
-static int ioapic_mmio(struct vcpu *v, uint64_t gpa, unsigned size, int write, uint64_t *val)
-{
-    struct domu_platform *p = plat(v->domain);
-    unsigned off = (unsigned)(gpa - DOMU_IOAPIC_BASE);
-
-    if (size != 4 || (off & 3)) {
-        if (!write)
-            *val = 0;
-        return 0;                       /* the 82093AA decodes dword accesses only */
-    }
-    spin_lock(&p->lock);
-    if (write)
-        vioapic_mmio_write(&p->vioapic, off, (uint32_t)*val);
-    else
-        *val = vioapic_mmio_read(&p->vioapic, off);
-    spin_unlock(&p->lock);
-    return 0;
-}
-
-/* ---- COM1 ---- */
-
+/* COM1's output: the domain's console ring. */
 static void uart_tx(void *opaque, uint8_t c)
 {
     domain_console_putc(opaque, (char)c);
 }
 
-static void uart_irq(void *opaque, int level)
-{
-    struct domain *d = opaque;
-
-    vioapic_set_line(&plat(d)->vioapic, DOMU_COM1_PIN, level);     /* under the platform lock */
-}
-
-static int uart_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
-{
-    struct domu_platform *p = plat(v->domain);
-
-    spin_lock(&p->lock);
-    if (in)
-        *val = vuart_read(&p->uart, port - VDEV_COM1_BASE);
-    else
-        vuart_write(&p->uart, port - VDEV_COM1_BASE, (uint8_t)*val);
-    spin_unlock(&p->lock);
-    domain_console_event(v->domain);    /* outside the platform lock: LOCK_EVTCHN is outer */
-    return 0;
-}
-
 static int console_input(struct domain *d, uint8_t c)
 {
-    int rc;
-
-    spin_lock(&plat(d)->lock);
-    rc = vuart_receive(&plat(d)->uart, c);
-    spin_unlock(&plat(d)->lock);
-    return rc;
+    return vplatform_uart_input(&plat(d)->vp, c);
 }
 
 /* ---- legacy ports, power ---- */
@@ -175,24 +85,15 @@ static int ged_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32
 {
     struct domu_platform *p = plat(v->domain);
 
-    spin_lock(&p->lock);
+    spin_lock(&p->vp.lock);
     if (in) {
         *val = p->ged_pending;
     } else {
         p->ged_pending &= (uint8_t)~*val;
-        vioapic_set_line(&p->vioapic, DOMU_GED_PIN, p->ged_pending != 0);
+        vioapic_set_line(&p->vp.vioapic, DOMU_GED_PIN, p->ged_pending != 0);
     }
-    spin_unlock(&p->lock);
+    spin_unlock(&p->vp.lock);
     return 0;
-}
-
-static void evtchn_upcall(struct domain *d)
-{
-    struct domu_platform *p = plat(d);
-
-    spin_lock(&p->lock);
-    vioapic_pulse(&p->vioapic, DOMU_EVTCHN_PIN);
-    spin_unlock(&p->lock);
 }
 
 int arch_domu_power_button(struct domain *d)
@@ -201,10 +102,10 @@ int arch_domu_power_button(struct domain *d)
 
     if (!p || d->privileged)
         return -EINVAL;
-    spin_lock(&p->lock);
+    spin_lock(&p->vp.lock);
     p->ged_pending |= GED_POWER_BUTTON;
-    vioapic_set_line(&p->vioapic, DOMU_GED_PIN, 1);
-    spin_unlock(&p->lock);
+    vioapic_set_line(&p->vp.vioapic, DOMU_GED_PIN, 1);
+    spin_unlock(&p->vp.lock);
     return 0;
 }
 
@@ -261,21 +162,18 @@ int arch_domu_init(struct domain *d)
         return -ENOMEM;
     p = phys_to_virt(pa);
     memset(p, 0, sizeof(*p));
-    d->platform = p;
+    p->vp.pin_eoi = ged_eoi;
+    rc = vplatform_init(&p->vp, d, d->max_vcpus, DOMU_IOAPIC_BASE, DOMU_IOAPIC_PINS, DOMU_EVTCHN_PIN,
+                        DOMU_EVTCHN_PIN);
+    d->platform = p;                    /* freed with the domain, whatever failed */
     d->platform_free = platform_free;
-    p->lock = (spinlock_t)SPINLOCK_INIT_LEVEL(LOCK_PLATFORM);
-    p->vioapic_ops = (struct vioapic_ops){ ioapic_deliver, NULL, ioapic_eoi_pin, d };
-    vioapic_reset(&p->vioapic, d->max_vcpus, DOMU_IOAPIC_PINS, &p->vioapic_ops);
-    vuart_reset(&p->uart, uart_tx, uart_irq, d);
-    d->arch.level_eoi = level_eoi;
     d->console_input = console_input;
-    d->evtchn_gsi = DOMU_EVTCHN_PIN;
-    d->evtchn_upcall = evtchn_upcall;
-    rc = domain_console_ring_init(d);
     if (!rc)
-        rc = domain_register_mmio(d, DOMU_IOAPIC_BASE, VIOAPIC_SIZE, ioapic_mmio);
+        rc = domain_console_ring_init(d);
     if (!rc)
-        rc = domain_register_portio(d, VDEV_COM1_BASE, 8, uart_port);
+        rc = vplatform_add_uart(&p->vp, VDEV_COM1_BASE, DOMU_COM1_PIN, uart_tx, d);
+    if (!rc)
+        rc = vplatform_add_pit(&p->vp);
     if (!rc)
         rc = domain_register_portio(d, 0x20, 2, no_pic);
     if (!rc)
@@ -284,8 +182,6 @@ int arch_domu_init(struct domain *d)
         rc = domain_register_portio(d, DOMU_SLEEP_CONTROL, 3, power_port);
     if (!rc)
         rc = domain_register_portio(d, DOMU_GED_STATUS, 1, ged_port);
-    if (!rc)
-        rc = arch_guest_platform_init(d);
     if (!rc)
         rc = write_acpi(d);
     return rc;

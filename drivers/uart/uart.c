@@ -1,28 +1,13 @@
 /*
- * 16550 UART driver (polled). Register layout: the PC16550D data sheet.
+ * 16550 UART driver (polled). Registers and bits: keel/ns16550.h.
  */
 #include <errno.h>
 #include <asm/cpu_ops.h>
 #include <drivers/uart.h>
+#include <keel/ns16550.h>
 
-#define UART_RBR   0   /* receive (read), DLAB=0 */
-#define UART_THR   0   /* transmit (write), DLAB=0 */
-#define UART_DLL   0   /* divisor low, DLAB=1 */
-#define UART_IER   1
-#define UART_DLM   1   /* divisor high, DLAB=1 */
-#define UART_FCR   2
-#define UART_LCR   3
-#define UART_MCR   4
-#define UART_LSR   5
-#define UART_SCR   7
-
-#define LCR_8N1    0x03
-#define LCR_DLAB   0x80
-#define FCR_ENABLE_CLEAR 0x07
-#define MCR_DTR_RTS_OUT2 0x0b
-#define LSR_DR     0x01
-#define LSR_THRE   0x20
-#define UART_CLOCK 115200
+#define UART_FCR_ENABLE_CLEAR (UART_FCR_ENABLE | UART_FCR_CLR_RX | UART_FCR_CLR_TX)
+#define UART_MCR_DTR_RTS_OUT2 (UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2)
 
 int uart_init(struct uart *u, uint16_t base, uint32_t baud)
 {
@@ -39,12 +24,12 @@ int uart_init(struct uart *u, uint16_t base, uint32_t baud)
     if (!div || div > 0xffff)
         div = 1;
     outb(base + UART_IER, 0);
-    outb(base + UART_LCR, LCR_DLAB);
+    outb(base + UART_LCR, UART_LCR_DLAB);
     outb(base + UART_DLL, (uint8_t)div);
     outb(base + UART_DLM, (uint8_t)(div >> 8));
-    outb(base + UART_LCR, LCR_8N1);
-    outb(base + UART_FCR, FCR_ENABLE_CLEAR);
-    outb(base + UART_MCR, MCR_DTR_RTS_OUT2);
+    outb(base + UART_LCR, UART_LCR_8N1);
+    outb(base + UART_FCR, UART_FCR_ENABLE_CLEAR);
+    outb(base + UART_MCR, UART_MCR_DTR_RTS_OUT2);
     u->present = 1;
     return 0;
 }
@@ -53,14 +38,14 @@ void uart_putc(struct uart *u, char c)
 {
     /* Bounded: a wedged UART must not hang the hypervisor. */
     for (unsigned spin = 0; spin < 100000; spin++)
-        if (inb(u->base + UART_LSR) & LSR_THRE)
+        if (inb(u->base + UART_LSR) & UART_LSR_THRE)
             break;
     outb(u->base + UART_THR, (uint8_t)c);
 }
 
 int uart_getc(struct uart *u)
 {
-    if (!u->present || !(inb(u->base + UART_LSR) & LSR_DR))
+    if (!u->present || !(inb(u->base + UART_LSR) & UART_LSR_DR))
         return -1;
     return inb(u->base + UART_RBR);
 }
@@ -68,5 +53,5 @@ int uart_getc(struct uart *u)
 void uart_enable_rx_interrupt(struct uart *u)
 {
     if (u->present)
-        outb(u->base + UART_IER, 0x01);     /* received data available */
+        outb(u->base + UART_IER, UART_IER_RDI);
 }

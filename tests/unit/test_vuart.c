@@ -18,7 +18,7 @@ static void irq(void *o, int level) { (void)o; rises += level && !line; line = l
 static int setup(void **state)
 {
     (void)state;
-    vuart_reset(&u, tx, irq, NULL);
+    vuart_reset(&u, tx, NULL, irq, NULL);
     nout = rises = 0;
     line = 0;
     return 0;

@@ -112,8 +112,6 @@ uint64_t arch_test_counter(struct vcpu *v, int which);
  */
 struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcpus);
 
-/* Devices a domU has whatever its platform (the PIT it calibrates its TSC with). */
-int arch_guest_platform_init(struct domain *d);
 /* A new domU's virtual platform (arch/x86/domu.c): devices, console ring, ACPI tables. */
 int arch_domu_init(struct domain *d);
 /* Press a domU's ACPI power button (its Generic Event Device): 0, or -EINVAL without one. */

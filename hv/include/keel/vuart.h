@@ -19,11 +19,13 @@ struct vuart {
     uint8_t rx[VUART_RX_SIZE];
     unsigned rx_head, rx_count;
     void (*tx)(void *opaque, uint8_t c);
-    void (*irq)(void *opaque, int level);
-    void *opaque;
+    void *tx_opaque;
+    void (*irq)(void *opaque, int level);       /* NULL: the line goes nowhere */
+    void *irq_opaque;
 };
 
-void vuart_reset(struct vuart *u, void (*tx)(void *, uint8_t), void (*irq)(void *, int), void *opaque);
+void vuart_reset(struct vuart *u, void (*tx)(void *, uint8_t), void *tx_opaque, void (*irq)(void *, int),
+                 void *irq_opaque);
 /* Register @reg (0-7) access. */
 uint8_t vuart_read(struct vuart *u, unsigned reg);
 void vuart_write(struct vuart *u, unsigned reg, uint8_t val);

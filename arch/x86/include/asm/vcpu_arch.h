@@ -6,7 +6,6 @@
 #include <asm/ept.h>
 #include <asm/npt.h>
 #include <asm/vlapic.h>
-#include <asm/vpit.h>
 #include <keel/spinlock.h>
 
 /*
@@ -83,7 +82,5 @@ struct domain_arch {
     /* A domain with a virtual I/O APIC: EOIs of level-triggered vectors go to it. */
     void (*level_eoi)(struct domain *d, unsigned vector);
     uint64_t p2m_gen;               /* bumped when translations must go: vCPUs flush before entry */
-    struct vpit pit;                /* a domU's (virt/platform.c) */
-    spinlock_t pit_lock;
 };
 #endif
