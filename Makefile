@@ -28,23 +28,24 @@ HV_CFLAGS  := -std=gnu11 -O2 -g $(WARN) $(if $(filter 1,$(LOCKCHECK)),-DLOCK_CHE
 HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -MMD -MP
 
 HV_SRCS := \
-	arch/x86/boot/head.S arch/x86/boot/trampoline.S arch/x86/entry.S \
-	arch/x86/cpu.c arch/x86/lapic.c arch/x86/tsc.c arch/x86/smp.c arch/x86/power.c \
-	arch/x86/platform.c arch/x86/symbols.c arch/x86/mm/pagetable.c arch/x86/mm/paging.c \
-	boot/mb2.c \
-	drivers/uart/uart.c drivers/acpi/acpi.c drivers/acpi/acpi_host.c \
-	arch/x86/cpu_policy.c arch/x86/cpuid_policy.c arch/x86/guest_walk.c arch/x86/linux_boot.c arch/x86/guest_linux.c \
+	arch/x86/boot/head.S arch/x86/boot/trampoline.S boot/mb2.c \
+	arch/x86/cpu/entry.S arch/x86/cpu/cpu.c arch/x86/cpu/lapic.c arch/x86/cpu/ioapic.c arch/x86/cpu/tsc.c \
+	arch/x86/cpu/smp.c arch/x86/cpu/power.c arch/x86/cpu/setup.c arch/x86/cpu/symbols.c \
+	arch/x86/mm/pagetable.c arch/x86/mm/paging.c arch/x86/mm/npt.c \
 	arch/x86/virt/hvm.c arch/x86/virt/exits.c arch/x86/virt/cpuid.c arch/x86/virt/msr.c arch/x86/virt/io.c \
-	arch/x86/virt/mmio.c arch/x86/virt/p2m.c arch/x86/virt/lapic.c arch/x86/virt/state.c arch/x86/mm/npt.c \
-	arch/x86/virt/platform.c arch/x86/vpit.c \
+	arch/x86/virt/mmio.c arch/x86/virt/p2m.c arch/x86/virt/lapic.c arch/x86/virt/state.c \
+	arch/x86/virt/platform.c arch/x86/virt/cpu_policy.c arch/x86/virt/cpuid_policy.c \
+	arch/x86/virt/guest_walk.c arch/x86/virt/emulate.c arch/x86/virt/vlapic.c arch/x86/virt/vioapic.c \
+	arch/x86/virt/vpit.c \
+	arch/x86/guest/dom0.c arch/x86/guest/domu.c arch/x86/guest/acpi_guest.c $(BUILD)/gen/dsdt_domu.c \
+	arch/x86/guest/e820.c arch/x86/guest/linux_boot.c arch/x86/guest/guest_linux.c \
 	arch/x86/vmx/vmx.c arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs.c arch/x86/vmx/vmentry.S \
 	arch/x86/vmx/ept.c arch/x86/vmx/vmexit.c \
 	arch/x86/svm/svm.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_exit.c arch/x86/svm/vmrun.S \
-	arch/x86/emulate.c arch/x86/vlapic.c \
-	arch/x86/vioapic.c arch/x86/ioapic.c arch/x86/e820.c arch/x86/dom0.c drivers/acpi/acpi_dom0.c hv/vuart.c \
+	drivers/uart/uart.c drivers/acpi/acpi.c drivers/acpi/acpi_host.c \
 	hv/main.c hv/console.c hv/cmdline.c hv/panic.c hv/lockcheck.c hv/test.c hv/libc_glue.c \
-	hv/domain.c hv/domctl.c hv/evtchn.c hv/foreign.c hv/sched.c hv/hypercall.c hv/mb1.c hv/vdev.c hv/guest_test.c hv/conswitch.c \
-	hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c arch/x86/domu.c $(BUILD)/gen/dsdt_domu.c
+	hv/domain.c hv/domctl.c hv/evtchn.c hv/foreign.c hv/sched.c hv/hypercall.c hv/mb1.c hv/vdev.c \
+	hv/guest_test.c hv/conswitch.c hv/vuart.c hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
@@ -65,7 +66,7 @@ $(BUILD)/hv-obj/%.c.o: %.c $(NEWLIB)/lib/libc.a
 	@$(CC) $(HV_CFLAGS) -c $< -o $@
 
 # A domU's DSDT: ASL compiled by iasl (acpica-tools), embedded as bytes.
-$(BUILD)/gen/dsdt_domu.c: drivers/acpi/dsdt_domu.asl
+$(BUILD)/gen/dsdt_domu.c: arch/x86/guest/dsdt_domu.asl
 	@mkdir -p $(dir $@)
 	@echo "  IASL    $<"
 	@iasl -p $(BUILD)/gen/dsdt_domu $< >/dev/null
@@ -174,7 +175,7 @@ $(BUILD)/kmod/keel.ko: $(BUILD)/kernel/vmlinuz dom0/kmod/keel.c dom0/kmod/Kbuild
 	bash scripts/build-kmod.sh $(BUILD)/kernel $(BUILD)/kmod
 # The tools: static, so the busybox initramfs needs no C library.
 KL_SRCS := $(wildcard tools/kl/*.c) tools/libkeel/libkeel.c tools/libkeel/build.c tools/libkeel/kl_config.c \
-           arch/x86/linux_boot.c hv/mb1.c
+           arch/x86/guest/linux_boot.c hv/mb1.c
 $(BUILD)/dom0-tools/kl: $(KL_SRCS) $(wildcard tools/kl/*.h tools/libkeel/*.h) hv/include/public/keel.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 $(WARN) -static -Ihv/include -Iarch/x86/include -Itools/libkeel \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gen-syms.sh ELF OUT.S: the text symbols of ELF as the table arch/x86/symbols.c
+# gen-syms.sh ELF OUT.S: the text symbols of ELF as the table arch/x86/cpu/symbols.c
 # reads. With ELF "-", an empty table (for the first link pass).
 set -euo pipefail
 {

@@ -14,13 +14,13 @@ CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
         -Itests/unit/fakes -Itests/unit -Iboot/include -Iarch/x86/include -Ihv/include -Idrivers/include -Itools/libkeel
         -isystem /usr/include/multiboot)
 declare -A SRC=(
-    [emulate]="arch/x86/emulate.c"
+    [emulate]="arch/x86/virt/emulate.c"
     [mb2]="boot/mb2.c"
     [acpi]="drivers/acpi/acpi.c"
     [mb1]="hv/mb1.c"
-    [linux]="arch/x86/linux_boot.c"
+    [linux]="arch/x86/guest/linux_boot.c"
     [kl_config]="tools/libkeel/kl_config.c"
-    [svm_decode]="arch/x86/svm/svm_caps.c arch/x86/cpu_policy.c arch/x86/vpit.c"
+    [svm_decode]="arch/x86/svm/svm_caps.c arch/x86/virt/cpu_policy.c arch/x86/virt/vpit.c"
 )
 # Seeds: fixtures and the real test guests, so fuzzing starts from valid inputs.
 seed() {

@@ -16,18 +16,18 @@ SRC_memmap    := hv/mm/memmap.c
 SRC_cmdline   := hv/cmdline.c
 SRC_pagetable := arch/x86/mm/pagetable.c
 SRC_keel_cfg  := boot/efi/cfg.c
-SRC_vmx       := arch/x86/vmx/vmx_caps.c arch/x86/cpu_policy.c
+SRC_vmx       := arch/x86/vmx/vmx_caps.c arch/x86/virt/cpu_policy.c
 SRC_ept       := arch/x86/vmx/ept.c arch/x86/mm/pagetable.c
-SRC_cpuid     := arch/x86/cpuid_policy.c arch/x86/cpu_policy.c
-SRC_guest_walk := arch/x86/guest_walk.c
+SRC_cpuid     := arch/x86/virt/cpuid_policy.c arch/x86/virt/cpu_policy.c
+SRC_guest_walk := arch/x86/virt/guest_walk.c
 SRC_mb1       := hv/mb1.c
-SRC_emulate   := arch/x86/emulate.c
-SRC_vlapic    := arch/x86/vlapic.c
-SRC_linux     := arch/x86/linux_boot.c
-SRC_vioapic   := arch/x86/vioapic.c
-SRC_e820      := arch/x86/e820.c
+SRC_emulate   := arch/x86/virt/emulate.c
+SRC_vlapic    := arch/x86/virt/vlapic.c
+SRC_linux     := arch/x86/guest/linux_boot.c
+SRC_vioapic   := arch/x86/virt/vioapic.c
+SRC_e820      := arch/x86/guest/e820.c
 SRC_vuart     := hv/vuart.c
-SRC_acpi_dom0 := drivers/acpi/acpi_dom0.c drivers/acpi/acpi.c $(BUILD)/gen/dsdt_domu.c
+SRC_acpi_guest := arch/x86/guest/acpi_guest.c drivers/acpi/acpi.c $(BUILD)/gen/dsdt_domu.c
 SRC_conswitch := hv/conswitch.c
 SRC_kl_config := tools/libkeel/kl_config.c
 SRC_domctl    := hv/domctl.c
@@ -35,11 +35,11 @@ SRC_evtchn    := hv/evtchn.c
 SRC_foreign   := hv/foreign.c
 SRC_domain    := hv/domain.c
 SRC_sched     := hv/sched.c
-SRC_policy    := arch/x86/cpu_policy.c arch/x86/cpuid_policy.c arch/x86/vmx/vmx_caps.c
-SRC_svm       := arch/x86/svm/svm_caps.c arch/x86/cpu_policy.c arch/x86/mm/npt.c arch/x86/mm/pagetable.c
-SRC_vpit      := arch/x86/vpit.c
+SRC_policy    := arch/x86/virt/cpu_policy.c arch/x86/virt/cpuid_policy.c arch/x86/vmx/vmx_caps.c
+SRC_svm       := arch/x86/svm/svm_caps.c arch/x86/virt/cpu_policy.c arch/x86/mm/npt.c arch/x86/mm/pagetable.c
+SRC_vpit      := arch/x86/virt/vpit.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_dom0 conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy svm vpit
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_guest conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy svm vpit
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

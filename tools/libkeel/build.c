@@ -1,6 +1,6 @@
 /*
  * Building a domU from dom0: the loaders the hypervisor uses for its own
- * guests (arch/x86/linux_boot.c, hv/mb1.c: pure code, shared), with guest
+ * guests (arch/x86/guest/linux_boot.c, hv/mb1.c: pure code, shared), with guest
  * memory reached through foreign mappings (a window of it at a time) and
  * the entry state set with KEEL_HC_VCPU_SET_ENTRY. The memory map is the
  * domU platform's (public/keel.h): RAM but the legacy hole, ACPI tables at

@@ -105,14 +105,14 @@ int64_t arch_test_p2m_query(struct domain *d, uint64_t gpa);
 uint64_t arch_test_counter(struct vcpu *v, int which);
 
 /*
- * dom0 (arch/x86/dom0.c): built from boot module 0 (its kernel; the module's
+ * dom0 (arch/x86/guest/dom0.c): built from boot module 0 (its kernel; the module's
  * string is its command line) and module 1 (its initramfs) with @mem bytes
  * of identity-mapped RAM (0: all but an eighth of what is free) and @vcpus
  * vCPUs, the first set at the kernel's entry. NULL, logged, if it cannot be.
  */
 struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcpus);
 
-/* A new domU's virtual platform (arch/x86/domu.c): devices, console ring, ACPI tables. */
+/* A new domU's virtual platform (arch/x86/guest/domu.c): devices, console ring, ACPI tables. */
 int arch_domu_init(struct domain *d);
 /* Press a domU's ACPI power button (its Generic Event Device): 0, or -EINVAL without one. */
 int arch_domu_power_button(struct domain *d);

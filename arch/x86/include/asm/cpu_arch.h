@@ -1,4 +1,4 @@
-/* Per-CPU architectural state: descriptor tables and stacks (arch/x86/cpu.c). */
+/* Per-CPU architectural state: descriptor tables and stacks (arch/x86/cpu/cpu.c). */
 #ifndef ASM_CPU_ARCH_H
 #define ASM_CPU_ARCH_H
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* GDT layout shared by the boot code, the AP trampoline and arch/x86/cpu.c. */
+/* GDT layout shared by the boot code, the AP trampoline and arch/x86/cpu/cpu.c. */
 #ifndef ASM_DESC_H
 #define ASM_DESC_H
 

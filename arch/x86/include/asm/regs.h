@@ -1,4 +1,4 @@
-/* The frame arch/x86/entry.S builds for exception_entry(). */
+/* The frame arch/x86/cpu/entry.S builds for exception_entry(). */
 #ifndef ASM_REGS_H
 #define ASM_REGS_H
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /*
  * A domU's DSDT: what its hardware-reduced ACPI platform has beyond the
- * static tables (drivers/acpi/acpi_dom0.c builds those). Compiled by iasl at
+ * static tables (arch/x86/guest/acpi_guest.c builds those). Compiled by iasl at
  * build time and embedded in Keel.
  *  - \_S5: the sleep type a poweroff writes to the FADT's sleep control
  *    register ((5 << 2) | SLP_EN), which ends the domain.
@@ -8,7 +8,7 @@
  *    PC-AT compatibility) Linux maps ISA IRQs only for devices it is told of.
  *  - A power button (PNP0C0C) and the Generic Event Device (ACPI0013, ACPI
  *    6.5 5.6.9) that signals it: GSI 9, level, while port 0x604 has an
- *    event pending; _EVT clears what it handles (arch/x86/domu.c).
+ *    event pending; _EVT clears what it handles (arch/x86/guest/domu.c).
  */
 DefinitionBlock ("", "DSDT", 2, "KEEL", "KEELDOMU", 1)
 {

@@ -140,7 +140,7 @@ static void backtrace(uint64_t rbp)
     }
 }
 
-/* Called by arch/x86/entry.S for every vector. */
+/* Called by arch/x86/cpu/entry.S for every vector. */
 void exception_entry(struct cpu_regs *r)
 {
     struct percpu *pc = this_cpu();

@@ -17,7 +17,7 @@
 #include <asm/linux_boot.h>
 #include <asm/vplatform.h>
 #include <asm/vlapic.h>
-#include <drivers/acpi_dom0.h>
+#include <asm/acpi_guest.h>
 #include <drivers/acpi_host.h>
 #include <keel/arch.h>
 #include <keel/buddy.h>

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <drivers/acpi.h>
-#include <drivers/acpi_dom0.h>
+#include <asm/acpi_guest.h>
 #include "unit.h"
 
 #define BUF_PA  0x7f000000ull
@@ -152,5 +152,5 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_domu),
     };
-    return cmocka_run_group_tests_name("acpi_dom0", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("acpi_guest", tests, NULL, NULL);
 }

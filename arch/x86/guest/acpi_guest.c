@@ -1,12 +1,12 @@
 /*
- * Guests' ACPI tables (see drivers/acpi_dom0.h): dom0's, rewritten from the
+ * Guests' ACPI tables (see asm/acpi_guest.h): dom0's, rewritten from the
  * host's, and a domU's, made from nothing. Layouts: ACPI 6.5 5.2.5.3
  * (RSDP), 5.2.6 (header), 5.2.7/5.2.8 (RSDT/XSDT), 5.2.9 (FADT), 5.2.12
  * (MADT and its entry types 0-4), 5.2.3.2 (Generic Address Structure).
  */
 #include <errno.h>
 #include <string.h>
-#include <drivers/acpi_dom0.h>
+#include <asm/acpi_guest.h>
 
 #define HDR_LEN         36
 #define RSDP_LEN        36

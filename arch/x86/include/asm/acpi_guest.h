@@ -1,13 +1,13 @@
 /*
- * dom0's ACPI tables: the host's, except a new RSDP, XSDT and RSDT that
+ * Guests' ACPI tables (guest/acpi_guest.c). dom0's: the host's, except a new RSDP, XSDT and RSDT that
  * list them without the DMAR (the IOMMU is the hypervisor's) and with a
  * rewritten MADT: dom0's vCPUs as local APICs 0..n-1 (the host's processor
  * UIDs, so the DSDT's processor objects still match), the first I/O APIC
  * (the one dom0 gets in virtual form) with its overrides, and the LAPIC
  * NMI lines. Pure: host tables are read through ops->map; host-tested.
  */
-#ifndef DRIVERS_ACPI_DOM0_H
-#define DRIVERS_ACPI_DOM0_H
+#ifndef ASM_ACPI_GUEST_H
+#define ASM_ACPI_GUEST_H
 #include <stddef.h>
 #include <stdint.h>
 #include <drivers/acpi.h>
@@ -36,7 +36,7 @@ struct acpi_domu_config {
     const uint8_t *dsdt;
     size_t dsdt_len;
 };
-/* drivers/acpi/dsdt_domu.asl, compiled (the build's gen/dsdt_domu.c). */
+/* arch/x86/guest/dsdt_domu.asl, compiled (the build's gen/dsdt_domu.c). */
 extern const uint8_t dsdt_domu_aml[];
 extern const size_t dsdt_domu_aml_len;
 long acpi_build_domu(const struct acpi_domu_config *c, uint8_t *buf, size_t size, uint64_t buf_pa,

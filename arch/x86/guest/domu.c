@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 #include <asm/vplatform.h>
-#include <drivers/acpi_dom0.h>
+#include <asm/acpi_guest.h>
 #include <keel/arch.h>
 #include <keel/buddy.h>
 #include <keel/domain.h>
