@@ -39,7 +39,7 @@ HV_SRCS := \
 	arch/x86/virt/vpit.c \
 	arch/x86/guest/dom0.c arch/x86/guest/domu.c arch/x86/guest/acpi_guest.c $(BUILD)/gen/dsdt_domu.c \
 	arch/x86/guest/e820.c arch/x86/guest/linux_boot.c arch/x86/guest/guest_linux.c \
-	arch/x86/vmx/vmx.c arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs.c arch/x86/vmx/vmentry.S \
+	arch/x86/vmx/vmx.c arch/x86/vmx/vmx_cpu.c arch/x86/vmx/vmx_run.c arch/x86/vmx/vmx_caps.c arch/x86/vmx/vmcs.c arch/x86/vmx/vmentry.S \
 	arch/x86/vmx/ept.c arch/x86/vmx/vmexit.c \
 	arch/x86/svm/svm.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_exit.c arch/x86/svm/vmrun.S \
 	drivers/uart/uart.c drivers/acpi/acpi.c drivers/acpi/acpi_host.c \

@@ -31,7 +31,6 @@ static uint32_t intercepts[SVM_ICPT_WORDS];
 
 #define IOPM_ORDER      2           /* 12 KiB used (15.10.1) */
 #define MSRPM_ORDER     1           /* 8 KiB (15.11) */
-#define PAT_RESET       0x0007040600070406ull
 
 /* keel.dump=vmx on AMD: the CPUID leaves svm_caps.c reads (tests/unit/fixtures/svm-*.txt). */
 static void svm_dump_caps(void)
@@ -166,87 +165,51 @@ static void svm_p2m_flush_local(struct domain *d)
 
 /* ---- vCPUs: the VMCB ------------------------------------------------------ */
 
-static void seg(struct vmcb_seg *s, uint16_t sel, uint64_t base, uint32_t limit, uint32_t ar)
+static void seg(struct vmcb_seg *s, const struct hvm_seg *from)
 {
-    s->sel = sel;
-    s->base = base;
-    s->limit = limit;
-    s->attrib = svm_attrib(ar);
+    s->sel = from->sel;
+    s->base = from->base;
+    s->limit = from->limit;
+    s->attrib = svm_attrib(from->ar);
 }
 
-#define AR_CODE32   0xc09b      /* G, D/B, P, S, type 11 (code, read, accessed) */
-#define AR_DATA32   0xc093      /* G, D/B, P, S, type 3 (data, write, accessed) */
-#define AR_CODE64   0xa09b      /* G, L, P, S, type 11 */
-#define AR_TSS      0x008b      /* P, type 11 (busy TSS) */
-
-/* Multiboot (v1) machine state, as vmx.c's entry32: flat 32-bit protected mode, paging off. */
-static void entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
+/* An entry state (asm/hvm.h) into the VMCB. */
+static void svm_load_entry(struct vcpu *v, const struct hvm_entry_state *e)
 {
     struct vmcb_save *s = &v->arch.vmcb->s;
-    uint64_t vmcb_pa = v->arch.regs.vmcb_pa;
 
-    memset(&v->arch.regs, 0, sizeof(v->arch.regs));
-    v->arch.regs.vmcb_pa = vmcb_pa;
-    v->arch.regs.rax = eax;
-    v->arch.regs.rbx = ebx;
-    seg(&s->cs, 0x08, 0, 0xffffffff, AR_CODE32);
-    seg(&s->ds, 0x10, 0, 0xffffffff, AR_DATA32);
+    if (e->reset) {
+        uint64_t vmcb_pa = v->arch.regs.vmcb_pa;
+        memset(&v->arch.regs, 0, sizeof(v->arch.regs));
+        v->arch.regs.vmcb_pa = vmcb_pa;
+        v->arch.regs.rax = e->rax;
+        v->arch.regs.rbx = e->rbx;
+        v->arch.regs.rsi = e->rsi;
+        s->cr2 = 0;
+        s->g_pat = PAT_RESET;
+        s->dr6 = DR6_RESET;
+        s->star = s->lstar = s->cstar = s->sfmask = s->kernel_gs_base = 0;
+        s->sysenter_cs = s->sysenter_esp = s->sysenter_eip = 0;
+        v->arch.vmcb->c.int_state = 0;
+        v->arch.pat = PAT_RESET;
+        v->arch.mtrr_def_type = MTRR_DEF_TYPE_RESET;
+        hvm_debug_regs_reset(v);        /* DR7 0x400, DEBUGCTL 0, DR0-3 intercepted */
+    }
+    seg(&s->cs, &e->cs);
+    seg(&s->ds, &e->data);
     s->es = s->ss = s->fs = s->gs = s->ds;
-    seg(&s->ldtr, 0, 0, 0, 0);
-    seg(&s->tr, 0, 0, 0xff, AR_TSS);
-    seg(&s->gdtr, 0, 0, 0xffff, 0);
-    seg(&s->idtr, 0, 0, 0xffff, 0);
+    seg(&s->ldtr, &e->ldtr);
+    seg(&s->tr, &e->tr);
+    seg(&s->gdtr, &(struct hvm_seg){ 0, 0, e->gdt_limit, e->gdt_base });
+    seg(&s->idtr, &(struct hvm_seg){ 0, 0, e->idt_limit, e->idt_base });
     s->cpl = 0;
-    s->cr0 = X86_CR0_PE | X86_CR0_ET;
-    s->cr4 = 0;
-    s->cr3 = 0;
-    s->cr2 = 0;
-    s->efer = EFER_SVME;
-    s->rflags = 0x2;
-    s->rip = eip;
-    s->rsp = 0;
-    s->g_pat = PAT_RESET;
-    s->dr6 = DR6_RESET;
-    s->star = s->lstar = s->cstar = s->sfmask = s->kernel_gs_base = 0;
-    s->sysenter_cs = s->sysenter_esp = s->sysenter_eip = 0;
-    v->arch.vmcb->c.int_state = 0;
-    v->arch.vmcb->c.clean = 0;
-    v->arch.pat = PAT_RESET;
-    v->arch.mtrr_def_type = 0x806;
-    hvm_debug_regs_reset(v);            /* DR7 0x400, DEBUGCTL 0, DR0-3 intercepted */
-}
-
-static void entry64(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt)
-{
-    struct vmcb_save *s = &v->arch.vmcb->s;
-
-    entry32(v, 0, 0, 0);
-    seg(&s->cs, 0x10, 0, 0xffffffff, AR_CODE64);
-    seg(&s->ds, 0x18, 0, 0xffffffff, AR_DATA32);
-    s->es = s->ss = s->fs = s->gs = s->ds;
-    seg(&s->gdtr, 0, gdt, 0x1f, 0);
-    s->cr4 = X86_CR4_PAE;
-    s->cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_ET;
-    s->cr3 = cr3;
-    s->efer = EFER_LME | EFER_LMA | EFER_SVME;
-    s->rip = rip;
-}
-
-/* 9.1.4 (Intel) / 15.29 (AMD): after SIPI, real mode at vector:0000. */
-void svm_start_real(struct vcpu *v, uint8_t vector)
-{
-    struct vmcb_save *s = &v->arch.vmcb->s;
-
-    seg(&s->cs, (uint16_t)vector << 8, (uint64_t)vector << 12, 0xffff, 0x9b);
-    seg(&s->ds, 0, 0, 0xffff, 0x93);
-    s->es = s->ss = s->fs = s->gs = s->ds;
-    s->cpl = 0;
-    s->cr0 = X86_CR0_ET;
-    s->cr4 = 0;
-    s->efer = EFER_SVME;
-    s->rflags = 0x2;
-    s->rip = 0;
-    s->rsp = 0;
+    s->cr0 = e->cr0;
+    s->cr3 = e->cr3;
+    s->cr4 = e->cr4;
+    s->efer = e->efer | EFER_SVME;      /* VMRUN requires it (15.5.1) */
+    s->rflags = e->rflags;
+    s->rip = e->rip;
+    s->rsp = e->rsp;
     v->arch.vmcb->c.clean = 0;
 }
 
@@ -271,7 +234,7 @@ static int svm_vcpu_init(struct vcpu *v)
     vmcb->c.int_ctl = SVM_V_INTR_MASKING;
     vmcb->c.np_enable = 1;
     vmcb->c.n_cr3 = d->arch.npt.root;
-    entry32(v, 0, 0, 0);
+    hvm_entry_initial(v);
     return 0;
 }
 
@@ -381,7 +344,7 @@ static void svm_vcpu_run(struct vcpu *v)
     }
     hvm_state_switch_to(v);
     if (v->arch.sipi_vector >= 0) {
-        svm_start_real(v, (uint8_t)v->arch.sipi_vector);
+        hvm_start_ap(v, (uint8_t)v->arch.sipi_vector);
         v->arch.sipi_vector = -1;
     }
     hvm_deliver_events(v);
@@ -607,8 +570,7 @@ struct hvm_vendor svm_vendor = {
     .vcpu_loaded = svm_vcpu_loaded,
     .borrow = svm_borrow,
     .give_back = svm_give_back,
-    .entry32 = entry32,
-    .entry64 = entry64,
+    .load_entry = svm_load_entry,
     .get = svm_get,
     .set = svm_set,
     .insn_state = svm_insn_state,

@@ -29,8 +29,6 @@ static inline void svm_skip_instruction(struct vcpu *v)
 void svm_dump(struct vcpu *v);
 /* Handle the exit in the VMCB (svm_exit.c). */
 void svm_handle_exit(struct vcpu *v);
-/* A SIPI: real mode at vector:0000 (svm.c). */
-void svm_start_real(struct vcpu *v, uint8_t vector);
 /* CR4 bits this CPU can run a guest with. */
 extern uint64_t svm_cr4_ok;
 

@@ -95,27 +95,108 @@ void arch_vcpu_destroy(struct vcpu *v)
     hvm_vcpu_state_free(v);
 }
 
-void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
-{
-    uint64_t tok = hvm->borrow(v);
+/* ---- entry states --------------------------------------------------------- */
 
-    hvm->entry32(v, eip, eax, ebx);
-    hvm->give_back(v, tok);
+#define AR_CODE32   (SEG_AR_TYPE_CODE_RX_A | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G)
+#define AR_CODE64   (SEG_AR_TYPE_CODE_RX_A | SEG_AR_S | SEG_AR_P | SEG_AR_L | SEG_AR_G)
+#define AR_DATA32   (SEG_AR_TYPE_DATA_RW_A | SEG_AR_S | SEG_AR_P | SEG_AR_DB | SEG_AR_G)
+#define AR_CODE16   (SEG_AR_TYPE_CODE_RX_A | SEG_AR_S | SEG_AR_P)
+#define AR_DATA16   (SEG_AR_TYPE_DATA_RW_A | SEG_AR_S | SEG_AR_P)
+#define AR_TSS      (SEG_AR_TYPE_TSS_BUSY | SEG_AR_P)
+#define AR_LDT      (SEG_AR_TYPE_LDT | SEG_AR_P)
+
+/* Linux's boot GDT (boot.rst): __BOOT_CS and __BOOT_DS in a table of four descriptors. */
+#define LINUX_BOOT_CS   0x10
+#define LINUX_BOOT_DS   0x18
+#define LINUX_GDT_LIMIT 0x1f
+/* Multiboot (v1) 3.2 names no selectors: those of a GDT with code then data after the null entry. */
+#define MB_CS           0x08
+#define MB_DS           0x10
+
+/* A 4 GiB segment at 0 (the selector's descriptor is the guest's to provide). */
+static struct hvm_seg flat(uint16_t sel, uint32_t ar)
+{
+    return (struct hvm_seg){ sel, ar, 0xffffffff, 0 };
+}
+
+/* Multiboot (v1) machine state, 3.2: flat 32-bit protected mode, paging off. */
+static void entry_multiboot(struct hvm_entry_state *e, uint32_t eip, uint32_t eax, uint32_t ebx)
+{
+    *e = (struct hvm_entry_state){
+        .cs = flat(MB_CS, AR_CODE32), .data = flat(MB_DS, AR_DATA32),
+        .tr = { 0, AR_TSS, 0xff, 0 }, .ldtr = { 0, SEG_AR_UNUSABLE, 0, 0 },
+        .gdt_limit = 0xffff, .idt_limit = 0xffff,
+        .cr0 = X86_CR0_PE | X86_CR0_ET, .rflags = RFLAGS_FIXED, .rip = eip,
+        .reset = 1, .rax = eax, .rbx = ebx,
+    };
 }
 
 /*
  * Linux's 64-bit boot protocol state (boot.rst, "64-bit BOOT PROTOCOL"):
- * long mode with paging on identity tables at @cr3, CS = __BOOT_CS (0x10)
- * and the data segments __BOOT_DS (0x18) from the GDT at @gdt, interrupts
- * off, RSI = boot_params.
+ * long mode with paging on identity tables at @cr3, CS = __BOOT_CS and
+ * the data segments __BOOT_DS from the GDT at @gdt, interrupts off, RSI =
+ * boot_params.
  */
-void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt)
+static void entry_linux64(struct hvm_entry_state *e, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt)
+{
+    entry_multiboot(e, 0, 0, 0);
+    e->cs = flat(LINUX_BOOT_CS, AR_CODE64);
+    e->data = flat(LINUX_BOOT_DS, AR_DATA32);
+    e->gdt_base = gdt;
+    e->gdt_limit = LINUX_GDT_LIMIT;
+    e->cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_ET;
+    e->cr3 = cr3;
+    e->cr4 = X86_CR4_PAE;
+    e->efer = EFER_LME | EFER_LMA;
+    e->rip = rip;
+    e->rsi = rsi;
+}
+
+void hvm_start_ap(struct vcpu *v, uint8_t vector)
+{
+    /* SDM 9.1.1 table 9-1 and 9.4.4.1: INIT's state, then real mode at vector:0000. */
+    const struct hvm_entry_state e = {
+        .cs = { (uint16_t)(vector << 8), AR_CODE16, 0xffff, (uint64_t)vector << 12 },
+        .data = { 0, AR_DATA16, 0xffff, 0 },
+        .tr = { 0, AR_TSS, 0xffff, 0 }, .ldtr = { 0, AR_LDT, 0xffff, 0 },
+        .gdt_limit = 0xffff, .idt_limit = 0xffff,
+        .cr0 = X86_CR0_ET, .rflags = RFLAGS_FIXED,
+    };
+
+    hvm->load_entry(v, &e);
+}
+
+static void set_entry(struct vcpu *v, const struct hvm_entry_state *e)
 {
     uint64_t tok = hvm->borrow(v);
 
-    hvm->entry64(v, rip, cr3, gdt);
-    v->arch.regs.rsi = rsi;
+    hvm->load_entry(v, e);
     hvm->give_back(v, tok);
+}
+
+void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx)
+{
+    struct hvm_entry_state e;
+
+    entry_multiboot(&e, eip, eax, ebx);
+    set_entry(v, &e);
+}
+
+void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt)
+{
+    struct hvm_entry_state e;
+
+    entry_linux64(&e, rip, rsi, cr3, gdt);
+    set_entry(v, &e);
+}
+
+/* A new vCPU's state before its loader sets one: a multiboot entry at 0. */
+void hvm_entry_initial(struct vcpu *v)
+{
+    struct hvm_entry_state e;
+
+    entry_multiboot(&e, 0, 0, 0);
+    hvm->load_entry(v, &e);
 }
 
 void arch_vcpu_run(struct vcpu *v)

@@ -184,7 +184,7 @@ void vmexit_init(struct vcpu *v, const struct vmx_exit *e)
 
 void vmexit_sipi(struct vcpu *v, const struct vmx_exit *e)
 {
-    vmx_vcpu_start_real(v, (uint8_t)vmcs_readl(EXIT_QUALIFICATION));
+    hvm_start_ap(v, (uint8_t)vmcs_readl(EXIT_QUALIFICATION));
 }
 
 void vmexit_external_interrupt(struct vcpu *v, const struct vmx_exit *e)

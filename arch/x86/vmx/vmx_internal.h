@@ -93,11 +93,20 @@ static inline void vmx_cpuid_exit(struct vcpu *v)
 }
 
 /* Set the guest's CR0/CR4 (read shadow = @v; the real value has VMX's fixed bits). */
+/* vmx_cpu.c: VMX on this CPU, its capability MSRs (for fixtures), VPIDs (0: none left). */
+int vmx_cpu_init(int bsp);
+void vmx_dump_msrs(void);
+uint16_t vmx_vpid_alloc(void);
+void vmx_vpid_free(uint16_t vpid);
+/* vmx.c: make @v's VMCS current here (it stays active between runs): 0, -EBUSY, -EIO. */
+int vmx_vmcs_load(struct vcpu *v);
+/* vmx_run.c: run @v until the scheduler wants the CPU; its VMCS off this CPU; on one? */
+void vmx_vcpu_run(struct vcpu *v);
+void vmx_vcpu_unload(struct vcpu *v);
+int vmx_vcpu_loaded(const struct vcpu *v);
 void vmx_set_guest_cr0(uint64_t v);
 void vmx_set_guest_cr4(uint64_t v);
 
-/* Start @v in real mode at vector << 12 (a SIPI). */
-void vmx_vcpu_start_real(struct vcpu *v, uint8_t vector);
 
 /* Drop @d's cached guest-physical translations on this CPU (the whole cache without single-context INVEPT). */
 static inline void vmx_flush_ept(struct domain *d)

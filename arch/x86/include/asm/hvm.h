@@ -44,6 +44,32 @@ enum hvm_reg {
 #define HVM_BLOCK_NMI       2u      /* an NMI handler runs (until IRET) */
 #define HVM_BLOCK_IF        4u      /* RFLAGS.IF is clear */
 
+/* A segment register as an entry state loads it; ar: SEG_AR_* (VMX's layout). */
+struct hvm_seg {
+    uint16_t sel;
+    uint32_t ar, limit;
+    uint64_t base;
+};
+
+/*
+ * The architectural state of a vCPU at an entry point: a boot protocol's
+ * (multiboot, Linux 64-bit) or a SIPI's. Built once here for both vendors
+ * (virt/hvm.c), loaded by each into its VMCS or VMCB (load_entry).
+ */
+struct hvm_entry_state {
+    struct hvm_seg cs, data, tr, ldtr;  /* data: DS, ES, SS, FS and GS alike */
+    uint64_t gdt_base, idt_base;
+    uint32_t gdt_limit, idt_limit;
+    uint64_t cr0, cr3, cr4, efer, rflags, rip, rsp;
+    /*
+     * reset: the rest as after RESET too: the GPRs (but rax, rbx, rsi
+     * below), PAT, the MTRR default, SYSENTER, DR0-7 and DEBUGCTL, no
+     * interrupt shadow. Otherwise (a SIPI) the rest is what INIT left.
+     */
+    int reset;
+    uint64_t rax, rbx, rsi;
+};
+
 struct hvm_vendor {
     const char *name;
     /* Enable on this CPU: 0, or -ENODEV with the reason logged. */
@@ -71,9 +97,8 @@ struct hvm_vendor {
     /* Reach the state of a vCPU on no CPU from here; give it back with the token. */
     uint64_t (*borrow)(struct vcpu *v);
     void (*give_back)(struct vcpu *v, uint64_t token);
-    /* Entry states (borrowed or running vCPU). */
-    void (*entry32)(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx);
-    void (*entry64)(struct vcpu *v, uint64_t rip, uint64_t cr3, uint64_t gdt);
+    /* Load an entry state (virt/hvm.c builds them) into a borrowed or running vCPU. */
+    void (*load_entry)(struct vcpu *v, const struct hvm_entry_state *e);
 
     uint64_t (*get)(struct vcpu *v, enum hvm_reg r);
     void (*set)(struct vcpu *v, enum hvm_reg r, uint64_t val);
@@ -216,6 +241,9 @@ static inline int hvm_events_possible(const struct vcpu *v)
 /* Debug registers (virt/state.c). */
 void hvm_debug_regs_claim(struct vcpu *v);
 void hvm_debug_regs_reset(struct vcpu *v);
+/* Load a new vCPU's initial state (its VMCS or VMCB current), or an AP's after a SIPI with @vector. */
+void hvm_entry_initial(struct vcpu *v);
+void hvm_start_ap(struct vcpu *v, uint8_t vector);
 
 /* Guest state outside the VMCS/VMCB, switched between vCPUs on a CPU (virt/state.c). */
 void hvm_switch_init(void);

@@ -55,9 +55,24 @@
 #define EFER_NXE            (1u << 11)
 #define EFER_SVME           (1u << 12)
 
-/* Segment access rights in VMX's layout (SDM 24.4.1), also what hvm_get(HVM_CS_AR) gives. */
+/*
+ * Segment access rights in VMX's layout (SDM 24.4.1, table 24-2), also what
+ * hvm_get(HVM_CS_AR) gives; the VMCB packs bits 15:12 into 11:8 (svm_attrib()).
+ */
+#define SEG_AR_TYPE_DATA_RW_A   0x3         /* data, read/write, accessed */
+#define SEG_AR_TYPE_CODE_RX_A   0xb         /* code, execute/read, accessed */
+#define SEG_AR_TYPE_TSS_BUSY    0xb         /* system: busy 32/64-bit TSS */
+#define SEG_AR_TYPE_LDT         0x2         /* system: LDT */
+#define SEG_AR_S            (1u << 4)       /* code or data (not system) */
+#define SEG_AR_P            (1u << 7)       /* present */
 #define SEG_AR_L            (1u << 13)      /* 64-bit code */
 #define SEG_AR_DB           (1u << 14)      /* default operand size 32 */
+#define SEG_AR_G            (1u << 15)      /* limit in 4 KiB units */
+#define SEG_AR_UNUSABLE     (1u << 16)      /* VMX only: the register holds no segment */
+
+#define RFLAGS_FIXED        (1u << 1)       /* reads as 1 */
+#define PAT_RESET           0x0007040600070406ull   /* IA32_PAT after RESET (SDM 13.12.4) */
+#define MTRR_DEF_TYPE_RESET 0x806           /* MTRRs enabled, default type WB: what firmware leaves */
 
 /* CPUID.1:ECX / EDX */
 #define CPUID1_ECX_VMX      (1u << 5)
