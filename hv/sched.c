@@ -93,6 +93,11 @@ static void cpu_resched(unsigned cpu)
         arch_cpu_kick(cpu);
 }
 
+void sched_block(struct vcpu *v)
+{
+    __atomic_store_n(&v->blocked, 1, __ATOMIC_RELEASE);
+}
+
 void vcpu_kick(struct vcpu *v)
 {
     if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE)) {

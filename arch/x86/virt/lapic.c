@@ -22,7 +22,8 @@ void hvm_lapic_init(struct vcpu *v)
     v->arch.apic_base = VLAPIC_BASE | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
     v->arch.sipi_vector = -1;
     v->arch.wait_sipi = v->id != 0;             /* APs wait for INIT-SIPI-SIPI */
-    v->blocked = v->id != 0;
+    if (v->arch.wait_sipi)
+        sched_block(v);
 }
 
 static void deliver_ipi(struct vcpu *src)
@@ -56,7 +57,7 @@ static void deliver_ipi(struct vcpu *src)
             if ((lo & ICR_LEVEL_ASSERT) && t != src) {
                 t->arch.sipi_vector = -1;
                 t->arch.wait_sipi = 1;
-                t->blocked = 1;
+                sched_block(t);
                 vcpu_kick(t);
             }
             break;
@@ -234,7 +235,7 @@ void hvm_vcpu_halt(struct vcpu *v)
         return;
     }
     v->arch.halt_nmi_only = !interruptible;
-    v->blocked = 1;
+    sched_block(v);
 }
 
 /* The scheduler's question about a blocked vCPU. */

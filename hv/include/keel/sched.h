@@ -57,6 +57,12 @@ static inline int sched_should_leave(struct vcpu *v)
 }
 /* TSC when this CPU's current slice ends (~0: none), for the arch's timer. */
 uint64_t sched_slice_end(void);
+/*
+ * @v waits for an event (HLT, INIT): it leaves its CPU at its next exit and
+ * runs again when arch_vcpu_ready() says its event came. Any CPU may call
+ * it; for another CPU's vCPU, kick it after.
+ */
+void sched_block(struct vcpu *v);
 /* @v has a new event: get it onto its CPU soon (wake it if blocked). */
 void vcpu_kick(struct vcpu *v);
 void domain_kick(struct domain *d);
