@@ -55,16 +55,25 @@ static struct keel_file *owner[KEEL_EVTCHN_PORTS];     /* who bound each port */
 static struct keel_evtchn_page *evt_page;
 static int evt_gsi = -1, evt_irq = -1;
 
+/* The hypercall instruction Keel's leaf names (KEEL_CPUID_F_VMMCALL: an AMD CPU), set at load. */
+static bool use_vmmcall;
+
 static long keel_vmcall(u64 nr, const u64 a[5])
 {
     register u64 r10 asm("r10") = a[3];
     register u64 r8 asm("r8") = a[4];
     long ret;
 
-    asm volatile("vmcall"
-                 : "=a"(ret)
-                 : "a"(nr), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8)
-                 : "memory");
+    if (use_vmmcall)
+        asm volatile("vmmcall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8)
+                     : "memory");
+    else
+        asm volatile("vmcall"
+                     : "=a"(ret)
+                     : "a"(nr), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(r10), "r"(r8)
+                     : "memory");
     return ret;
 }
 
@@ -489,7 +498,7 @@ static void evtchn_teardown(void)
 
 static int __init keel_init(void)
 {
-    unsigned int eax, sig[3];
+    unsigned int eax, ebx, ecx, edx, sig[3];
     static const u64 none[5];
     long abi;
     int rc;
@@ -501,6 +510,8 @@ static int __init keel_init(void)
         pr_info("keel: not running under the Keel hypervisor\n");
         return -ENODEV;
     }
+    cpuid(KEEL_CPUID_VERSION, &eax, &ebx, &ecx, &edx);
+    use_vmmcall = ebx & KEEL_CPUID_F_VMMCALL;
     abi = keel_vmcall(KEEL_HC_ABI_VERSION, none);
     if (abi != KEEL_ABI_VERSION) {
         pr_err("keel: hypervisor ABI %#lx, this module speaks %#x\n", abi, KEEL_ABI_VERSION);

@@ -114,10 +114,10 @@ virt_banner() {
 GUEST_LIST="cpuid msr io exc ept mmio timer smp tf step"
 guests() {
     local log=$1 cpus=$2 mods=() g
-    printf 'keel test module\n' > "$OUT/module.txt"
+    printf 'keel test module\n' > "$OUT/module-$EMU.txt"
     for g in $GUEST_LIST; do
         if [ "$g" = cpuid ]; then
-            mods+=("$BUILD/guests/cpuid.elf|cpuid" "$OUT/module.txt|+modarg")
+            mods+=("$BUILD/guests/cpuid.elf|cpuid" "$OUT/module-$EMU.txt|+modarg")
         elif [ "$g" = tf ]; then
             mods+=("$BUILD/guests/tf.elf|tf expect=crash:triple")
         elif [ "$g" = smp ]; then
@@ -214,9 +214,9 @@ case_bochs_no_ept() {
 linux_guest() {
     local log=$1
     bash scripts/fetch-kernel.sh "$BUILD/kernel" >/dev/null || { echo "    cannot fetch the kernel"; return 1; }
-    make_iso i386-pc "$OUT/linux.iso" "console=com1 keel.test=guest" \
+    make_iso i386-pc "$OUT/linux-$EMU.iso" "console=com1 keel.test=guest" \
         "$BUILD/kernel/vmlinuz|linux console=ttyS0 panic=0 cryptomgr.notests" &&
-    run_emu "$log" 600 "$OUT/linux.iso" 1 'Kernel panic - not syncing: VFS'
+    run_emu "$log" 600 "$OUT/linux-$EMU.iso" 1 'Kernel panic - not syncing: VFS'
     expect "$log" '^\(KEEL\) d1: Linux at 0x1000000, entry 0x1000200' \
         '^\(KEEL\) \(d1\) \[ *0\.0+\] Linux version 6\.' \
         'BIOS-e820: \[mem 0x0000000000100000-0x0000000007ffffff\] usable' \
@@ -374,29 +374,71 @@ dom0_console() {
 case_bochs_dom0_console() { EMU=bochs dom0_console "$1"; }
 case_svm_dom0_console() { EMU=svm dom0_console "$1"; }
 
-# Breadth runs on QEMU with SVM (seconds a boot); Bochs keeps VMX: its guests,
-# hostile guests, exit costs, no-EPT refusal, SMP dom0 and the domU scenario.
-# bochs_dom0, bochs_linux_guest and bochs_dom0_console still run by name: their
-# VMX paths are the ones dom0_smp and domu take, and they cost ~10 minutes.
+# Every scenario runs on both backends: QEMU with SVM (seconds a boot) and
+# Bochs with VMX (minutes). Bochs alone has VMX, the exit-cost counts and
+# the no-EPT refusal.
 ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct \
 svm_guests svm_guests4 svm_hostile svm_linux_guest svm_dom0 svm_dom0_smp svm_dom0_console svm_domu \
-bochs_grub bochs_guests bochs_hostile bochs_exit_cost bochs_no_ept bochs_dom0_smp bochs_domu"
-for c in ${@:-$ALL}; do
-    log="$OUT/$c.log"
+bochs_grub bochs_guests bochs_hostile bochs_exit_cost bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_console \
+bochs_dom0_smp bochs_domu"
+# With two or more CPUs the cases run in two lanes at once: the two longest
+# Bochs runs (~13 minutes together) in one, everything else in the other.
+# Each emulator is one thread (QEMU's SMP guests two); Bochs's clock counts
+# instructions, so a lane's load does not change what the other's guests see.
+LONG="bochs_dom0_smp bochs_domu"
+
+# run_case CASE: one result line (and, under CI, the end of a failed case's logs).
+run_case() {
+    local c=$1 log="$OUT/$1.log" start r out rc ms
     rm -f "$log"
     start=$(date +%s%N)
-    if "case_$c" "$log"; then
-        r=PASS; pass=$((pass + 1))
+    out=$("case_$c" "$log" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        r=PASS
     else
-        r=FAIL; fail=$((fail + 1))
+        r=FAIL
         # CI keeps only what is printed: the end of the console and of Bochs's own log.
         if [ -n "${CI:-}" ]; then
-            tail -n 25 "$log" 2>/dev/null | sed 's/^/    | /'
-            [ -f "$log.bochs" ] && tail -n 15 "$log.bochs" | sed 's/^/    bochs| /'
+            out+=$'\n'$(tail -n 25 "$log" 2>/dev/null | sed 's/^/    | /')
+            [ -f "$log.bochs" ] && out+=$'\n'$(tail -n 15 "$log.bochs" | sed 's/^/    bochs| /')
         fi
     fi
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    printf '  %-4s boot/%-18s %3d.%01ds  (%s)\n' "$r" "$c" $((ms / 1000)) $((ms % 1000 / 100)) "$log"
+    # One write per case, so two lanes' lines do not interleave.
+    printf '%s%s  %-4s boot/%-18s %3d.%01ds  (%s)\n' "$out" "${out:+$'\n'}" "$r" "$c" $((ms / 1000)) \
+        $((ms % 1000 / 100)) "$log"
+    return $rc
+}
+
+# run_lane RESULT CASE...: the cases in order; "PASSED FAILED" into RESULT.
+run_lane() {
+    local res=$1 p=0 f=0 c
+    shift
+    for c in "$@"; do
+        if run_case "$c"; then p=$((p + 1)); else f=$((f + 1)); fi
+    done
+    echo "$p $f" > "$res"
+}
+
+cases=(${@:-$ALL})
+long=() rest=()
+for c in "${cases[@]}"; do
+    declare -F "case_$c" >/dev/null || { echo "boot: no case '$c'"; exit 2; }
+    if [ "$(nproc)" -ge 2 ] && [[ " $LONG " == *" $c "* ]]; then long+=("$c"); else rest+=("$c"); fi
 done
+# What several cases build, built once before the lanes start.
+if [[ " ${cases[*]} " == *" dom0"* || " ${cases[*]} " == *"_dom"* || " ${cases[*]} " == *linux_guest* ]]; then
+    dom0_artifacts || echo "    cannot build the kernel or the rootfs"
+fi
+res=$(mktemp -d)
+[ ${#long[@]} -gt 0 ] && run_lane "$res/long" "${long[@]}" &
+run_lane "$res/rest" "${rest[@]}"
+wait
+for r in "$res"/*; do
+    read -r p f < "$r"
+    pass=$((pass + p)) fail=$((fail + f))
+done
+rm -rf "$res"
 echo "boot: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -35,6 +35,17 @@ int main(void)
     check(cpuid(0xa, 0).a == 0, "leaf 0xa: no PMU");
     check(cpuid(0, 0).a >= 1, "leaf 0 passes through");
     check(vmcall(KEEL_HC_ABI_VERSION, 0, 0, 0) == KEEL_ABI_VERSION, "hypercall ABI version is Keel's");
+    {
+        /* The other vendor's instruction is a hypercall too (its #UD made one), and returns after itself. */
+        uint32_t r;
+        if (hc_vmmcall)
+            __asm__ volatile("vmcall" : "=a"(r) : "a"(KEEL_HC_ABI_VERSION), "D"(0), "S"(0), "d"(0) : "memory");
+        else
+            __asm__ volatile("vmmcall" : "=a"(r) : "a"(KEEL_HC_ABI_VERSION), "D"(0), "S"(0), "d"(0) : "memory");
+        check(r == KEEL_ABI_VERSION, hc_vmmcall ? "VMCALL on AMD: a hypercall too" : "VMMCALL on Intel: a hypercall too");
+    }
+    check(((cpuid(0x40000001, 0).b & 1) != 0) == ((cpuid(0, 0).b == 0x68747541) != 0),
+          "version leaf: VMMCALL named on an AMD CPU, VMCALL on Intel");
     check(vmcall(KEEL_HC_CONSOLE_READ, 0x1000, 16, 0) == -KEEL_EPERM, "dom0-only hypercall (console read): -EPERM");
     check(vmcall(KEEL_HC_DOMAIN_CREATE, 0x1000, 0, 0) == -KEEL_EPERM, "dom0-only hypercall (domain create): -EPERM");
     check(vmcall(KEEL_HC_DOMAIN_DESTROY, 1, 0, 0) == -KEEL_EPERM, "a domU cannot destroy dom0: -EPERM");

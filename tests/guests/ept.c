@@ -45,8 +45,12 @@ int main(void)
         __asm__ volatile("mov %%esp, %0" : "=r"(esp));
         page = (esp - 64) & ~0xfffu;
         last_vector = -1;
-        __asm__ volatile("vmcall; int3" : "=a"(rc)
-                         : "a"(HC_EPT_PROTECT), "D"(page), "S"(4096), "d"(0) : "memory");
+        if (hc_vmmcall)
+            __asm__ volatile("vmmcall; int3" : "=a"(rc)
+                             : "a"(HC_EPT_PROTECT), "D"(page), "S"(4096), "d"(0) : "memory");
+        else
+            __asm__ volatile("vmcall; int3" : "=a"(rc)
+                             : "a"(HC_EPT_PROTECT), "D"(page), "S"(4096), "d"(0) : "memory");
         check(rc == 0, "stack page write-protected");
         check(last_vector == 3, "#BP delivered after its delivery faulted on EPT");
         check(vmcall(HC_WP_FAULTS, 0, 0, 0) == f0 + 1, "one write fault, during delivery");

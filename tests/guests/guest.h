@@ -25,11 +25,17 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
-/* VMCALL: number in EAX, arguments in EDI, ESI, EDX; result in EAX. */
+/* The hypercall instruction Keel's leaf 0x40000001 names: 1 VMMCALL (AMD), 0 VMCALL (lib.c). */
+extern int hc_vmmcall;
+
+/* A hypercall: number in EAX, arguments in EDI, ESI, EDX; result in EAX. */
 static inline int32_t vmcall(uint32_t nr, uint32_t a0, uint32_t a1, uint32_t a2)
 {
     uint32_t r;
-    __asm__ volatile("vmcall" : "=a"(r) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
+    if (hc_vmmcall)
+        __asm__ volatile("vmmcall" : "=a"(r) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
+    else
+        __asm__ volatile("vmcall" : "=a"(r) : "a"(nr), "D"(a0), "S"(a1), "d"(a2) : "memory");
     return (int32_t)r;
 }
 

@@ -67,6 +67,8 @@ void load_idt(void)
     __asm__ volatile("lidt %0" :: "m"(idt_desc));
 }
 
+int hc_vmmcall;
+
 void guest_init(struct multiboot_info *mbi);
 void guest_init(struct multiboot_info *mbi)
 {
@@ -80,6 +82,7 @@ void guest_init(struct multiboot_info *mbi)
         set_idt_entry(v, (uint32_t)irq_stub);
     __asm__ volatile("lidt %0" :: "m"(i));
     boot_mbi = mbi;
+    hc_vmmcall = (cpuid(0x40000001, 0).b & 1) != 0;     /* KEEL_CPUID_F_VMMCALL */
     if (mbi->flags & MULTIBOOT_INFO_CMDLINE)
         cmd = (const char *)mbi->cmdline;
 }

@@ -52,6 +52,17 @@ static void test_policy(void **state)
     assert_memory_equal(&o.ebx, "Keel", 4);
     assert_memory_equal(&o.ecx, "Keel", 4);
     assert_memory_equal(&o.edx, "Keel", 4);
+    o = pol(0x40000001, 0);
+    assert_int_equal(o.eax, 1);                         /* 0.1 */
+    assert_int_equal(o.ebx, 0);                         /* VMCALL (an Intel host) */
+    {
+        struct cpuid_guest amd = g;
+        struct cpuid_out h;
+        amd.vmmcall = 1;
+        fake_host(0x40000001, 0, &h);
+        cpuid_policy(0x40000001, 0, &h, &amd, &o);
+        assert_int_equal(o.ebx, 1);                     /* KEEL_CPUID_F_VMMCALL */
+    }
     o = pol(0x40000010, 0);
     assert_int_equal(o.eax, 2500000);
     assert_int_equal(o.ebx, 25000);

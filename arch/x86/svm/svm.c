@@ -555,6 +555,7 @@ void svm_dump(struct vcpu *v)
 
 struct hvm_vendor svm_vendor = {
     .name = "SVM",
+    .vmmcall = 1,
     .cpu_init = svm_cpu_init,
     .switches_syscall_msrs = 1,
     .domain_init = svm_domain_init,

@@ -150,18 +150,6 @@ static void ioio(struct vcpu *v)
 }
 
 /* #UD: a VMCALL (written for Intel) is Keel's hypercall here too, as KVM does; the rest is the guest's. */
-static void ud(struct vcpu *v)
-{
-    struct svm_insn in;
-
-    if (fetch_decode(v, &in) && in.op[0] == 0x0f && in.op[1] == 0x01 && in.op[2] == 0xc1) {
-        hvm_hypercall(v, v->arch.vmcb->s.cpl);
-        svm_complete(v, v->arch.vmcb->s.rip + in.len, 1);
-        return;
-    }
-    hvm_inject_ud(v);
-}
-
 static void npf(struct vcpu *v)
 {
     uint64_t e = v->arch.vmcb->c.exit_info1;
@@ -269,7 +257,7 @@ void svm_handle_exit(struct vcpu *v)
         hvm_inject_gp(v);                       /* no PMU in the policy */
         return;
     case SVM_EXIT_EXCP(6):
-        ud(v);
+        hvm_ud(v);
         return;
     case SVM_EXIT_EXCP(18):
         domain_crash(v->domain, "machine check while running");

@@ -21,6 +21,7 @@ static struct cpuid_guest guest_of(const struct vcpu *v)
         .xsaves = hvm->has_xsaves,
         .rdtscp = hvm->has_rdtscp,
         .invpcid = hvm->has_invpcid,
+        .vmmcall = hvm->vmmcall,
         .no_avx512 = cpuid_no_avx512,     /* the virtual LAPIC timer's clock, the "crystal" of leaf 0x15 */
     };
 }

@@ -155,6 +155,7 @@ void cpuid_policy(uint32_t leaf, uint32_t subleaf, const struct cpuid_out *host,
     case KEEL_CPUID_VERSION:
         memset(out, 0, sizeof(*out));
         out->eax = (0u << 16) | 1u;       /* 0.1, as KEEL_VERSION */
+        out->ebx = g->vmmcall ? KEEL_CPUID_F_VMMCALL : 0;
         break;
     case KEEL_CPUID_TIMING:
         memset(out, 0, sizeof(*out));

@@ -223,6 +223,10 @@ void vmexit_exception_nmi(struct vcpu *v, const struct vmx_exit *e)
         domain_crash(v->domain, "machine check while running");
         return;
     }
+    if (vec == 6) {
+        hvm_ud(v);
+        return;
+    }
     domain_crash(v->domain, "unexpected exception exit, vector %u", vec);
 }
 

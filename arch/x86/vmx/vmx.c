@@ -202,7 +202,8 @@ static int vmx_vcpu_init(struct vcpu *v)
         vmcs_write64(XSS_EXIT_BITMAP, ~pol_xss_allowed());
     vmcs_write32(VM_EXIT_CONTROLS, vmx_cfg.exit);
     vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry);
-    vmcs_write32(EXCEPTION_BITMAP, 1u << 18);        /* #MC: the host's to handle */
+    /* #MC: the host's to handle; #UD: a VMMCALL is a hypercall too (hvm_ud()). */
+    vmcs_write32(EXCEPTION_BITMAP, (1u << 18) | (1u << 6));
     vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
     vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
     vmcs_write32(CR3_TARGET_COUNT, 0);

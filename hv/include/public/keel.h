@@ -39,9 +39,15 @@
 
 /* CPUID leaves (hypervisor range). */
 #define KEEL_CPUID_SIGNATURE        0x40000000u  /* EAX max leaf, EBX ECX EDX "KeelKeelKeel" */
-#define KEEL_CPUID_VERSION          0x40000001u  /* EAX (major << 16) | minor */
+#define KEEL_CPUID_VERSION          0x40000001u  /* EAX (major << 16) | minor; EBX KEEL_CPUID_F_* */
 #define KEEL_CPUID_TIMING           0x40000010u  /* EAX TSC kHz, EBX APIC timer kHz */
 #define KEEL_CPUID_MAX              KEEL_CPUID_TIMING
+/*
+ * Leaf 0x40000001 EBX: the hypercall instruction is VMMCALL (0F 01 D9, an
+ * AMD CPU) when set, VMCALL (0F 01 C1, Intel) when clear. The other one
+ * works too (Keel makes its #UD a hypercall) but costs a decode.
+ */
+#define KEEL_CPUID_F_VMMCALL        (1u << 0)
 
 /* Hypercall numbers. */
 #define KEEL_HC_ABI_VERSION         0   /* any domain: returns KEEL_ABI_VERSION */

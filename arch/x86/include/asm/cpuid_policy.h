@@ -17,6 +17,7 @@ struct cpuid_guest {
     int rdtscp;                 /* RDTSCP and RDPID work (enable RDTSCP) */
     int invpcid;                /* INVPCID works (enable INVPCID) */
     int no_avx512;              /* cpuid=no-avx512: hide AVX-512 and its XSAVE states */
+    int vmmcall;                /* hypercalls are VMMCALL (SVM): KEEL_CPUID_F_VMMCALL */
 };
 
 /* Is @leaf answered by Keel itself (host CPUID not needed)? */

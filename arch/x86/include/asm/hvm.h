@@ -72,6 +72,7 @@ struct hvm_entry_state {
 
 struct hvm_vendor {
     const char *name;
+    int vmmcall;                    /* the native hypercall instruction is VMMCALL (else VMCALL) */
     /* Enable on this CPU: 0, or -ENODEV with the reason logged. */
     int (*cpu_init)(int bsp);
     /* Guest-visible facts the CPUID policy needs (set by cpu_init on the boot CPU). */
@@ -169,6 +170,10 @@ uint64_t hvm_p2m_alloc_table(void *opaque);
 void hvm_p2m_free_table(uint64_t pa);
 
 void hvm_cpuid_init(struct vcpu *v);
+/* Up to @len bytes of the instruction at CS:RIP (a fetch through the guest's paging): how many. */
+unsigned hvm_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned len);
+/* A #UD exit: the other vendor's hypercall instruction is a hypercall; else the guest's #UD. */
+void hvm_ud(struct vcpu *v);
 /* A CPUID's answer: 32-bit results zero-extend into the 64-bit registers. */
 static inline void hvm_cpuid_result(struct vcpu *v, const struct cpuid_out *out)
 {
