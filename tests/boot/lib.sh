@@ -107,19 +107,25 @@ run_qemu() {
 # XSETBV runs against QEMU's own feature set), so MPX, which Keel's policy
 # never offers, is switched off: XCR0 then stays within the policy.
 SVM_CPU=max,-mpx
+# Bochs's AMD model with SVM: NPT, next-RIP save, flush by ASID, pause filter (CPUID 8000_000AH EDX 0x44f).
+BOCHS_AMD=ryzen
 
 # run_emu LOG TIMEOUT ISO CPUS [UNTIL]: Keel on the backend in $EMU:
-#   bochs  Bochs, Intel VMX with EPT (corei7_skylake_x)
-#   svm    QEMU TCG, AMD SVM with NPT ($SVM_CPU), machine $QEMU_MACHINE (q35)
+#   bochs      Bochs, Intel VMX with EPT (corei7_skylake_x)
+#   bochs_amd  Bochs, AMD SVM with NPT and next-RIP save ($BOCHS_AMD): instruction-exact like bochs
+#   svm        QEMU TCG, AMD SVM with NPT ($SVM_CPU), machine $QEMU_MACHINE (q35)
 # $EMU_DISK: a raw disk image for the first ATA/IDE slot; $EMU_NIC=1: an e1000.
 run_emu() {
     local log=$1 t=$2 iso=$3 cpus=$4 until=${5:-} extra=()
     case ${EMU:-bochs} in
-    bochs)
-        local lines=""
+    bochs|bochs_amd)
+        local lines="" model=corei7_skylake_x
+        # Bochs checks SVM's SHUTDOWN intercept only on its reset path: without it a guest's triple fault
+        # stops Bochs (VMX's exit is checked first). A host triple fault still shows: Keel never returns.
+        [ "$EMU" = bochs_amd ] && model=$BOCHS_AMD && export BOCHS_TRIPLE_RESET=1
         [ -n "${EMU_DISK:-}" ] && dom0_disk_line "$EMU_DISK" && lines=$BOCHS_DISK$'\n'
         [ -n "${EMU_NIC:-}" ] && lines+="e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null"
-        BOCHS_EXTRA=$lines run_bochs "$log" "$t" "$iso" "$cpus" corei7_skylake_x "$until"
+        BOCHS_EXTRA=$lines run_bochs "$log" "$t" "$iso" "$cpus" "$model" "$until"
         ;;
     svm)
         [ -n "${EMU_DISK:-}" ] && extra+=(-drive "file=$EMU_DISK,format=raw,if=ide,index=0")
@@ -153,7 +159,7 @@ pci: enabled=1, chipset=i440fx
 ata0-master: type=cdrom, path=$1, status=inserted
 ${BOCHS_EXTRA:-}
 boot: cdrom
-cpu: model=$3, count=$2, ips=10000000, reset_on_triple_fault=0
+cpu: model=$3, count=$2, ips=10000000, reset_on_triple_fault=${BOCHS_TRIPLE_RESET:-0}
 clock: sync=none, time0=local
 $5
 port_e9_hack: enabled=1

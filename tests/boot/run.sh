@@ -107,13 +107,22 @@ virt_banner() {
     case ${EMU:-bochs} in
     bochs) echo 'VMX: revision 0x[0-9a-f]+, EPT 2M 1G' ;;
     svm) echo 'SVM: revision [0-9]+, [0-9]+ ASIDs, NPT 1G' ;;
+    bochs_amd) echo 'SVM: revision [0-9]+, [0-9]+ ASIDs, NPT 1G, next-RIP save, flush by ASID' ;;
     esac
 }
 
 # The test guests (tests/guests), one domain each, in one boot on $EMU with CPUS.
 GUEST_LIST="cpuid msr io exc ept mmio timer smp tf step"
+# Bochs 2.7's SVM lacks two things real AMD CPUs have: the SHUTDOWN intercept
+# (a guest's triple fault resets the whole emulated machine) and dropping a
+# guest's pending single-step trap at #VMEXIT (a TF-stepped CPUID's #DB is
+# then delivered to the host, between VMRUN and the host's VMLOAD). tf and
+# step, and the hostile dr (steps over CPUID) and fuzz (triple-faults at
+# random), run on QEMU's SVM instead.
+BOCHS_AMD_GUESTS="cpuid msr io exc ept mmio timer smp"
+BOCHS_AMD_HOSTILE="cr8 timer flood strio policy"
 guests() {
-    local log=$1 cpus=$2 mods=() g
+    local log=$1 cpus=$2 mods=() g GUEST_LIST=${3:-$GUEST_LIST}
     printf 'keel test module\n' > "$OUT/module-$EMU.txt"
     for g in $GUEST_LIST; do
         if [ "$g" = cpuid ]; then
@@ -133,13 +142,15 @@ guests() {
         [ "$g" = tf ] && continue
         expect "$log" "^\\(KEEL\\) \\(d[0-9]+\\) PASS $g\$" || return 1
     done
-    expect "$log" "$(virt_banner)" 'crashed: triple fault at RIP' \
+    [[ " $GUEST_LIST " != *" tf "* ]] || expect "$log" 'crashed: triple fault at RIP' || return 1
+    expect "$log" "$(virt_banner)" \
         "^KEEL-TEST: PASS guest: $(( $(wc -w <<<"$GUEST_LIST") + 1 )) of $(( $(wc -w <<<"$GUEST_LIST") + 1 )) test guests" &&
     refuse "$log" 'FAIL|EXCEPTION|PANIC|not returned'
 }
 case_bochs_guests() { EMU=bochs guests "$1" 2; }
 case_svm_guests() { EMU=svm guests "$1" 2; }
 case_svm_guests4() { EMU=svm guests "$1" 4; }
+case_bochs_amd_guests() { EMU=bochs_amd guests "$1" 2 "$BOCHS_AMD_GUESTS"; }
 
 # The hostile guests (tests/guests/hostile), in one boot on two CPUs:
 # a victim domain runs on CPU1 for the whole boot while each attacker runs
@@ -150,7 +161,7 @@ case_svm_guests4() { EMU=svm guests "$1" 4; }
 # fixed seed (tests/guests/hostile/fuzz.c; `make fuzz` runs it unbounded).
 HOSTILE_LIST="cr8 timer dr dr-victim flood strio policy fuzz"
 hostile() {
-    local log=$1 mods=("$BUILD/guests/hostile/victim.elf|victim") g n=0
+    local log=$1 mods=("$BUILD/guests/hostile/victim.elf|victim") g n=0 HOSTILE_LIST=${2:-$HOSTILE_LIST}
     for g in $HOSTILE_LIST; do
         case $g in
         timer) mods+=("$BUILD/guests/timer.elf|timer") ;;
@@ -180,26 +191,29 @@ hostile() {
 }
 case_bochs_hostile() { EMU=bochs hostile "$1"; }
 case_svm_hostile() { EMU=svm hostile "$1"; }
+case_bochs_amd_hostile() { EMU=bochs_amd hostile "$1" "$BOCHS_AMD_HOSTILE"; }
 
-# The exit path's cost, held to tests/exit-cost-limits (deterministic
-# instruction counts under Bochs, not a timing): tests/guests/bench.c.
-case_bochs_exit_cost() {
-    local name limit got bad=0
-    make_iso i386-pc "$OUT/exitcost.iso" "console=com1 keel.test=guest" "$BUILD/guests/bench.elf|bench" &&
-    run_bochs "$1" 300 "$OUT/exitcost.iso" 1
-    expect "$1" '^\(KEEL\) \(d1\) PASS bench$' || return 1
+# The exit path's cost, held to a limits file (deterministic instruction
+# counts under Bochs, not a timing): tests/guests/bench.c on $EMU.
+exit_cost() {
+    local log=$1 limits=$2 name limit got bad=0
+    make_iso i386-pc "$OUT/exitcost-$EMU.iso" "console=com1 keel.test=guest" "$BUILD/guests/bench.elf|bench" &&
+    run_emu "$log" 300 "$OUT/exitcost-$EMU.iso" 1
+    expect "$log" '^\(KEEL\) \(d1\) PASS bench$' || return 1
     while read -r name limit; do
         case $name in ''|'#'*) continue ;; esac
-        got=$(grep -aoE "BENCH $name [0-9]+" "$1" | grep -oE '[0-9]+$')
+        got=$(grep -aoE "BENCH $name [0-9]+" "$log" | grep -oE '[0-9]+$')
         if [ -z "$got" ]; then
             echo "    no figure for $name"; bad=1
         elif [ "$got" -gt "$limit" ]; then
-            echo "    $name: $got instructions per exit, limit $limit (tests/exit-cost-limits)"; bad=1
+            echo "    $name: $got instructions per exit, limit $limit ($limits)"; bad=1
         fi
-    done < tests/exit-cost-limits
-    echo "    $(grep -aoE 'BENCH [a-z0-9]+ [0-9]+' "$1" | sed 's/BENCH //' | tr '\n' ' ')"
+    done < "$limits"
+    echo "    $(grep -aoE 'BENCH [a-z0-9]+ [0-9]+' "$log" | sed 's/BENCH //' | tr '\n' ' ')"
     [ $bad = 0 ]
 }
+case_bochs_exit_cost() { EMU=bochs exit_cost "$1" tests/exit-cost-limits; }
+case_bochs_amd_exit_cost() { EMU=bochs_amd exit_cost "$1" tests/exit-cost-limits-svm; }
 
 # A CPU with VMX but without EPT (Core 2 Penryn): Keel boots, says why, runs no guest.
 case_bochs_no_ept() {
@@ -376,11 +390,12 @@ case_svm_dom0_console() { EMU=svm dom0_console "$1"; }
 
 # Every scenario runs on both backends: QEMU with SVM (seconds a boot) and
 # Bochs with VMX (minutes). Bochs alone has VMX, the exit-cost counts and
-# the no-EPT refusal.
+# the no-EPT refusal; its AMD model (bochs_amd_*) runs the SVM backend
+# with next-RIP save, where exit costs are instruction-exact too.
 ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct \
 svm_guests svm_guests4 svm_hostile svm_linux_guest svm_dom0 svm_dom0_smp svm_dom0_console svm_domu \
 bochs_grub bochs_guests bochs_hostile bochs_exit_cost bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_console \
-bochs_dom0_smp bochs_domu"
+bochs_amd_guests bochs_amd_hostile bochs_amd_exit_cost bochs_dom0_smp bochs_domu"
 # With two or more CPUs the cases run in two lanes at once: the two longest
 # Bochs runs (~13 minutes together) in one, everything else in the other.
 # Each emulator is one thread (QEMU's SMP guests two); Bochs's clock counts

@@ -73,15 +73,25 @@ static void caps_qemu(void **state)
     load("qemu64");
     svm_caps_read(&c, fixture_cpuid);
     assert_false(c.features & SVM_FEAT_NPT);
+    /* Bochs 2.7's ryzen: next-RIP save (no decoding on the hot path), flush by ASID, pause filter; no clean bits. */
+    load("bochs-ryzen");
+    svm_caps_read(&c, fixture_cpuid);
+    assert_int_equal(c.nasids, 32768);
+    assert_true(c.features & SVM_FEAT_NPT);
+    assert_true(c.features & SVM_FEAT_NRIPS);
+    assert_true(c.features & SVM_FEAT_FLUSH_BY_ASID);
+    assert_true(c.features & SVM_FEAT_PAUSE_FILTER);
+    assert_false(c.features & (SVM_FEAT_DECODE_ASSISTS | SVM_FEAT_VMCB_CLEAN | SVM_FEAT_AVIC));
+    assert_true(c.page1g);
     (void)state;
 }
 
 static void intercepts_from_cpu(void **state)
 {
-    static const char *models[] = { "max", "EPYC", "qemu64" };
+    static const char *models[] = { "max", "EPYC", "qemu64", "bochs-ryzen" };
     uint32_t w[SVM_ICPT_WORDS];
 
-    for (unsigned m = 0; m < 3; m++) {
+    for (unsigned m = 0; m < 4; m++) {
         struct svm_caps c;
         struct svm_policy_in p;
 
@@ -116,9 +126,9 @@ static void intercepts_from_cpu(void **state)
         /* DR0-3 exit until claimed; CR0, CR3, CR8 and DR6/7 need none with NPT. */
         assert_int_equal(w[SVM_ICPT_DR], 0xf | (0xfu << 16));
         assert_false(w[SVM_ICPT_CR] & (SVM_CR_WRITE(0) | SVM_CR_WRITE(3) | SVM_CR_WRITE(8) | SVM_CR_READ(8)));
-        /* RDTSCP: EPYC and max offer it, so it runs; qemu64 has none, so it #UDs. None has INVPCID. */
-        assert_int_equal(p.rdtscp, m < 2);
-        assert_int_equal(!(w[SVM_ICPT_MISC2] & SVM_MISC2_RDTSCP), m < 2);
+        /* RDTSCP: EPYC, max and Bochs's ryzen offer it, so it runs; qemu64 has none, so it #UDs. None has INVPCID. */
+        assert_int_equal(p.rdtscp, m != 2);
+        assert_int_equal(!(w[SVM_ICPT_MISC2] & SVM_MISC2_RDTSCP), m != 2);
         assert_int_equal(p.invpcid, 0);
         assert_true(w[SVM_ICPT_MISC3] & SVM_MISC3_INVPCID);
     }

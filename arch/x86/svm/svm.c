@@ -257,7 +257,8 @@ static void entry_refused(struct vcpu *v, const char *why)
     domain_crash(v->domain, "VMRUN refused the VMCB: %s", why);
 }
 
-static inline void prepare_entry(struct vcpu *v)
+/* Before VMRUN: TLB tagging, RAX, an event to inject; V_TPR too if the vLAPIC may have written it (@tpr). */
+static inline __attribute__((always_inline)) void prepare_entry(struct vcpu *v, int tpr)
 {
     struct percpu *pc = this_cpu();
     struct vmcb *vmcb = v->arch.vmcb;
@@ -267,21 +268,25 @@ static inline void prepare_entry(struct vcpu *v)
 
     __atomic_store_n(&v->arch.in_guest, 1, __ATOMIC_SEQ_CST);
     gen = __atomic_load_n(&d->arch.p2m_gen, __ATOMIC_SEQ_CST);
-    if (__builtin_expect(gen != v->arch.p2m_gen_seen, 0)) {
-        flush = 1;
-        __atomic_store_n(&v->arch.p2m_gen_seen, gen, __ATOMIC_SEQ_CST);
-    }
-    vmcb->c.tlb_control = svm_asid_assign(&pc->arch.asid, &v->arch.asid, &v->arch.asid_gen, flush,
-                                          svm_has(SVM_FEAT_FLUSH_BY_ASID));
-    /* Without flush-by-ASID, TLB_CONTROL can only flush everything (15.16.2). */
-    if (vmcb->c.tlb_control == SVM_TLB_FLUSH_ASID && !svm_has(SVM_FEAT_FLUSH_BY_ASID))
-        vmcb->c.tlb_control = SVM_TLB_FLUSH_ALL;
-    if (vmcb->c.asid != v->arch.asid) {
-        vmcb->c.asid = v->arch.asid;
-        svm_dirty(v, SVM_CLEAN_ASID);
+    if (__builtin_expect(gen == v->arch.p2m_gen_seen && v->arch.asid_gen == pc->arch.asid.gen, 1)) {
+        vmcb->c.tlb_control = SVM_TLB_NOTHING;  /* its ASID of this generation, nothing to drop */
+    } else {
+        if (gen != v->arch.p2m_gen_seen) {
+            flush = 1;
+            __atomic_store_n(&v->arch.p2m_gen_seen, gen, __ATOMIC_SEQ_CST);
+        }
+        vmcb->c.tlb_control = svm_asid_assign(&pc->arch.asid, &v->arch.asid, &v->arch.asid_gen, flush,
+                                              svm_has(SVM_FEAT_FLUSH_BY_ASID));
+        /* Without flush-by-ASID, TLB_CONTROL can only flush everything (15.16.2). */
+        if (vmcb->c.tlb_control == SVM_TLB_FLUSH_ASID && !svm_has(SVM_FEAT_FLUSH_BY_ASID))
+            vmcb->c.tlb_control = SVM_TLB_FLUSH_ALL;
+        if (vmcb->c.asid != v->arch.asid) {
+            vmcb->c.asid = v->arch.asid;
+            svm_dirty(v, SVM_CLEAN_ASID);
+        }
     }
     vmcb->s.rax = v->arch.regs.rax;
-    if (((vmcb->c.int_ctl & SVM_V_TPR_MASK) << 4) != (v->arch.lapic.tpr & 0xf0)) {
+    if (tpr && ((vmcb->c.int_ctl & SVM_V_TPR_MASK) << 4) != (v->arch.lapic.tpr & 0xf0)) {
         vmcb->c.int_ctl = (vmcb->c.int_ctl & ~SVM_V_TPR_MASK) | ((v->arch.lapic.tpr >> 4) & SVM_V_TPR_MASK);
         svm_dirty(v, SVM_CLEAN_TPR);
     }
@@ -296,38 +301,55 @@ static inline void prepare_entry(struct vcpu *v)
         }
         v->arch.pending_event = 0;
     }
-    if (!svm_has(SVM_FEAT_VMCB_CLEAN))
-        vmcb->c.clean = 0;
+    /* Without the clean-bits feature the CPU ignores the field (15.15.3), as KVM relies on. */
 }
 
 /* After each #VMEXIT (called by vmrun.S): 0 to enter the guest again. */
 int svm_exit_dispatch(struct vcpu *v)
 {
     struct vmcb *vmcb = v->arch.vmcb;
-    uint32_t tpr;
+    int tpr_written = 0;
 
     __atomic_store_n(&v->arch.in_guest, 0, __ATOMIC_RELEASE);
     v->arch.exits++;
     v->arch.regs.rax = vmcb->s.rax;
     /* Everything clean until changed (15.15.3): cleared bits mark what Keel writes. */
     vmcb->c.clean = ~0u;
-    vmcb->c.event_inj = 0;
-    tpr = (vmcb->c.int_ctl & SVM_V_TPR_MASK) << 4;
-    if (tpr != (v->arch.lapic.tpr & 0xf0))
-        v->arch.lapic.tpr = tpr;        /* MOV to CR8 went to V_TPR */
-    /* 15.7.2: an event whose delivery this exit interrupted is delivered again. */
-    if (__builtin_expect(vmcb->c.exit_int_info & EVENT_VALID, 0)) {
-        v->arch.pending_event = vmcb->c.exit_int_info;
-        v->arch.pending_error = vmcb->c.exit_int_info_err;
-        if ((vmcb->c.exit_int_info & EVENT_TYPE_MASK) == EVENT_TYPE_NMI)
-            v->arch.nmi_blocked = 0;    /* it is injected again, and blocks again then */
+    /* EVENTINJ: the CPU cleared it (APM Vol. 3, VMRUN: "upon #VMEXIT ... clear EVENTINJ field in VMCB"). */
+    if ((vmcb->c.int_ctl ^ (v->arch.lapic.tpr >> 4)) & SVM_V_TPR_MASK)
+        v->arch.lapic.tpr = (vmcb->c.int_ctl & SVM_V_TPR_MASK) << 4;   /* MOV to CR8 went to V_TPR */
+    /*
+     * The two hottest exits inline, as vmx_run.c's: an instruction's exit
+     * interrupts no event delivery, needs no decoding, and leaves the vLAPIC's
+     * TPR alone (prepare_entry() need not look at it).
+     */
+    if (__builtin_expect(vmcb->c.exit_code == SVM_EXIT_CPUID, 1)) {
+        struct cpuid_out out;
+        if (__builtin_expect(cpuid_table_lookup(&v->arch.cpuid, (uint32_t)v->arch.regs.rax,
+                                                (uint32_t)v->arch.regs.rcx, &out), 1))
+            hvm_cpuid_result(v, &out);
+        else
+            hvm_cpuid(v, vmcb->s.cr4);
+        svm_skip_instruction(v);
+    } else if (vmcb->c.exit_code == SVM_EXIT_VMMCALL) {
+        hvm_hypercall(v, vmcb->s.cpl);
+        svm_skip_instruction(v);
+    } else {
+        /* 15.7.2: an event whose delivery this exit interrupted is delivered again. */
+        if (__builtin_expect(vmcb->c.exit_int_info & EVENT_VALID, 0)) {
+            v->arch.pending_event = vmcb->c.exit_int_info;
+            v->arch.pending_error = vmcb->c.exit_int_info_err;
+            if ((vmcb->c.exit_int_info & EVENT_TYPE_MASK) == EVENT_TYPE_NMI)
+                v->arch.nmi_blocked = 0;    /* it is injected again, and blocks again then */
+        }
+        svm_handle_exit(v);
+        tpr_written = 1;
     }
-    svm_handle_exit(v);
     if (sched_should_leave(v))
         return 1;
     if (hvm_events_possible(v))
         hvm_deliver_events(v);
-    prepare_entry(v);
+    prepare_entry(v, tpr_written);
     return 0;
 }
 
@@ -348,7 +370,7 @@ static void svm_vcpu_run(struct vcpu *v)
         v->arch.sipi_vector = -1;
     }
     hvm_deliver_events(v);
-    prepare_entry(v);
+    prepare_entry(v, 1);
     /* VMRUN's own checks end in VMEXIT_INVALID with no reason: Keel names the rule first. */
     if (svm_vmcb_check(v->arch.vmcb, &svm_caps, svm_cr4_ok, why, sizeof(why))) {
         __atomic_store_n(&v->arch.in_guest, 0, __ATOMIC_RELEASE);

@@ -186,20 +186,9 @@ void svm_handle_exit(struct vcpu *v)
     uint64_t code = b->c.exit_code;
 
     switch (code) {
-    case SVM_EXIT_CPUID: {
-        struct cpuid_out out;
-        if (__builtin_expect(cpuid_table_lookup(&v->arch.cpuid, (uint32_t)v->arch.regs.rax,
-                                                (uint32_t)v->arch.regs.rcx, &out), 1))
-            hvm_cpuid_result(v, &out);
-        else
-            hvm_cpuid(v, b->s.cr4);
-        skip(v);
-        return;
-    }
+    case SVM_EXIT_CPUID:
     case SVM_EXIT_VMMCALL:
-        hvm_hypercall(v, b->s.cpl);
-        skip(v);
-        return;
+        return;                                 /* svm_exit_dispatch() handles them inline */
     case SVM_EXIT_IOIO:
         ioio(v);
         return;

@@ -19,8 +19,16 @@ uint64_t svm_next_rip(struct vcpu *v);
 void svm_complete(struct vcpu *v, uint64_t next_rip, int trap);
 static inline void svm_skip_instruction(struct vcpu *v)
 {
-    uint64_t next = svm_next_rip(v);
+    struct vmcb *b = v->arch.vmcb;
+    uint64_t next;
 
+    /* The hot path (CPUID, VMMCALL): next-RIP save and no single step, done here. */
+    if (__builtin_expect(svm_has(SVM_FEAT_NRIPS) && !(b->s.rflags & RFLAGS_TF), 1)) {
+        b->s.rip = b->c.next_rip;
+        b->c.int_state &= ~1u;          /* the interrupt shadow ends with the instruction */
+        return;
+    }
+    next = svm_next_rip(v);
     if (next)
         svm_complete(v, next, 1);
 }

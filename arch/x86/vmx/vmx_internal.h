@@ -92,7 +92,6 @@ static inline void vmx_cpuid_exit(struct vcpu *v)
     vmx_skip_instruction(v);
 }
 
-/* Set the guest's CR0/CR4 (read shadow = @v; the real value has VMX's fixed bits). */
 /* vmx_cpu.c: VMX on this CPU, its capability MSRs (for fixtures), VPIDs (0: none left). */
 int vmx_cpu_init(int bsp);
 void vmx_dump_msrs(void);
@@ -104,6 +103,7 @@ int vmx_vmcs_load(struct vcpu *v);
 void vmx_vcpu_run(struct vcpu *v);
 void vmx_vcpu_unload(struct vcpu *v);
 int vmx_vcpu_loaded(const struct vcpu *v);
+/* Set the guest's CR0/CR4 (read shadow = @v; the real value has VMX's fixed bits). */
 void vmx_set_guest_cr0(uint64_t v);
 void vmx_set_guest_cr4(uint64_t v);
 
