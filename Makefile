@@ -122,7 +122,7 @@ $(BUILD)/keel.efi: $(BUILD)/efi/keel-loader.so
 		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 
 # ---- test guests: tiny multiboot kernels (tests/guests) ---------------------
-GUESTS      := cpuid msr io exc ept mmio timer smp tf step bench
+GUESTS      := cpuid msr io exc ept mmio timer smp spin tf step bench
 # tests/guests/hostile: attacking guests, each run beside a victim (tests/boot/run.sh).
 HOSTILE     := victim cr8 dr flood strio fuzz policy
 GUEST_ELFS  := $(GUESTS:%=$(BUILD)/guests/%.elf) $(HOSTILE:%=$(BUILD)/guests/hostile/%.elf)

@@ -127,9 +127,9 @@ run:
     if (victim)
         beat = heartbeat();
     pr_info("d%u: running '%s'\n", d->id, m->cmdline);
-    /* vCPU i on CPU i: the second one waits on CPU1 for its STARTUP IPI. */
+    /* vCPU i on CPU i (the second waits there for its STARTUP IPI); "shared": both on CPU0. */
     for (unsigned i = 0; i < nr_vcpus; i++)
-        if (sched_add_vcpu(d->vcpus[i], (int)i)) {
+        if (sched_add_vcpu(d->vcpus[i], strstr(m->cmdline, " shared") ? 0 : (int)i)) {
             pr_err("d%u: no physical CPU%u with VMX or SVM on for vCPU%u\n", d->id, i, i);
             for (unsigned j = 0; j < i; j++)
                 sched_remove_vcpu(d->vcpus[j]);
@@ -139,7 +139,8 @@ run:
     sched_run(d);
     for (unsigned i = 0; i < nr_vcpus; i++)
         sched_remove_vcpu(d->vcpus[i]);
-    pr_info("d%u: %lu VM exits\n", d->id, (unsigned long)v->arch.exits);
+    pr_info("d%u: %lu VM exits, %lu PAUSE-loop yields\n", d->id, (unsigned long)v->arch.exits,
+            (unsigned long)(v->yields + (nr_vcpus == 2 ? d->vcpus[1]->yields : 0)));
     if (want[0])
         ok = d->state == DOMAIN_CRASHED && strstr(d->crash_reason, want);
     else

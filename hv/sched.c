@@ -93,6 +93,16 @@ static void cpu_resched(unsigned cpu)
         arch_cpu_kick(cpu);
 }
 
+void vcpu_yield(struct vcpu *v)
+{
+    struct sched_cpu *sc = &sched_cpu[v->processor];
+
+    /* A slice end is set only while another vCPU here is runnable (sched_run()). */
+    if (sc->slice_end != ~0ull)
+        sc->slice_end = 0;
+    v->yields++;
+}
+
 void sched_block(struct vcpu *v)
 {
     __atomic_store_n(&v->blocked, 1, __ATOMIC_RELEASE);

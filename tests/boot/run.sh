@@ -112,14 +112,14 @@ virt_banner() {
 }
 
 # The test guests (tests/guests), one domain each, in one boot on $EMU with CPUS.
-GUEST_LIST="cpuid msr io exc ept mmio timer smp tf step"
+GUEST_LIST="cpuid msr io exc ept mmio timer smp spin tf step"
 # Bochs 2.7's SVM lacks two things real AMD CPUs have: the SHUTDOWN intercept
 # (a guest's triple fault resets the whole emulated machine) and dropping a
 # guest's pending single-step trap at #VMEXIT (a TF-stepped CPUID's #DB is
 # then delivered to the host, between VMRUN and the host's VMLOAD). tf and
 # step, and the hostile dr (steps over CPUID) and fuzz (triple-faults at
 # random), run on QEMU's SVM instead.
-BOCHS_AMD_GUESTS="cpuid msr io exc ept mmio timer smp"
+BOCHS_AMD_GUESTS="cpuid msr io exc ept mmio timer smp spin"
 BOCHS_AMD_HOSTILE="cr8 timer flood strio policy"
 guests() {
     local log=$1 cpus=$2 mods=() g GUEST_LIST=${3:-$GUEST_LIST}
@@ -131,6 +131,8 @@ guests() {
             mods+=("$BUILD/guests/tf.elf|tf expect=crash:triple")
         elif [ "$g" = smp ]; then
             mods+=("$BUILD/guests/smp.elf|smp vcpus=2")
+        elif [ "$g" = spin ]; then
+            mods+=("$BUILD/guests/spin.elf|spin vcpus=2 shared")
         else
             mods+=("$BUILD/guests/$g.elf|$g")
         fi
@@ -143,6 +145,16 @@ guests() {
         expect "$log" "^\\(KEEL\\) \\(d[0-9]+\\) PASS $g\$" || return 1
     done
     [[ " $GUEST_LIST " != *" tf "* ]] || expect "$log" 'crashed: triple fault at RIP' || return 1
+    if [[ " $GUEST_LIST " == *" spin "* ]]; then
+        # Where the CPU reports PAUSE loops (Bochs: VMX's PLE, SVM's pause filter) the spinner yields.
+        local sd yields
+        sd=$(grep -aoE "^\(KEEL\) d[0-9]+: running 'spin" "$log" | grep -oE 'd[0-9]+')
+        yields=$(grep -aoE "^\(KEEL\) $sd: [0-9]+ VM exits, [0-9]+ PAUSE-loop yields" "$log" | grep -oE '[0-9]+ PAUSE' | grep -oE '[0-9]+')
+        echo "    spin: ${yields:-?} yields, $(grep -aoE 'spin: [0-9]+ TSC ticks per handoff' "$log" | grep -oE '[0-9]+ TSC') ticks per handoff"
+        if [ "$EMU" != svm ] && ! [ "${yields:-0}" -gt 0 ]; then
+            echo "    spin: no PAUSE-loop yield on a CPU that reports PAUSE loops"; return 1
+        fi
+    fi
     expect "$log" "$(virt_banner)" \
         "^KEEL-TEST: PASS guest: $(( $(wc -w <<<"$GUEST_LIST") + 1 )) of $(( $(wc -w <<<"$GUEST_LIST") + 1 )) test guests" &&
     refuse "$log" 'FAIL|EXCEPTION|PANIC|not returned'

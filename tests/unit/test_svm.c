@@ -131,6 +131,9 @@ static void intercepts_from_cpu(void **state)
         assert_int_equal(!(w[SVM_ICPT_MISC2] & SVM_MISC2_RDTSCP), m != 2);
         assert_int_equal(p.invpcid, 0);
         assert_true(w[SVM_ICPT_MISC3] & SVM_MISC3_INVPCID);
+        /* PAUSE exits only through the pause filter (Bochs's ryzen): a spinner yields; else PAUSE runs. */
+        assert_int_equal(!!(w[SVM_ICPT_MISC1] & SVM_MISC1_PAUSE), !!(c.features & SVM_FEAT_PAUSE_FILTER));
+        assert_int_equal(!!(c.features & SVM_FEAT_PAUSE_FILTER), m == 3);
     }
     (void)state;
 }

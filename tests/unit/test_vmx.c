@@ -80,6 +80,12 @@ static void test_skylake(void **state)
     assert_true(c.has_ept_1g && c.has_ept_2m && c.has_ept_ad);
     assert_true(c.has_preemption_timer);
     assert_true(c.has_virtual_nmis && (c.pin & PIN_VIRTUAL_NMIS));
+    /* PAUSE-loop exiting where offered (Bochs's Skylake has it), never plain PAUSE exiting. */
+    assert_true(c.proc2 & CPU2_PAUSE_LOOP_EXITING);
+    assert_false(c.proc & CPU_PAUSE_EXITING);
+    m.proc2 &= ~((uint64_t)CPU2_PAUSE_LOOP_EXITING << 32);
+    assert_int_equal(vmx_config_compute(&m, &c, why, sizeof(why)), 0);
+    assert_false(c.proc2 & CPU2_PAUSE_LOOP_EXITING);
 }
 
 static void test_other_models(void **state)

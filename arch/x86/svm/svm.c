@@ -233,6 +233,12 @@ static int svm_vcpu_init(struct vcpu *v)
     /* The guest's TPR is V_TPR; physical interrupts follow the host's RFLAGS.IF (15.21.1). */
     vmcb->c.int_ctl = SVM_V_INTR_MASKING;
     vmcb->c.np_enable = 1;
+    if (svm_has(SVM_FEAT_PAUSE_FILTER)) {
+        /* 15.14.4: the PAUSE intercept fires after this many PAUSEs, within the threshold's cycles if it has one. */
+        vmcb->c.pause_filter_count = SVM_PAUSE_FILTER_COUNT;
+        if (svm_has(SVM_FEAT_PF_THRESHOLD))
+            vmcb->c.pause_filter_thresh = SVM_PAUSE_FILTER_THRESH;
+    }
     vmcb->c.n_cr3 = d->arch.npt.root;
     hvm_entry_initial(v);
     return 0;

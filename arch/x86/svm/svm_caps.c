@@ -67,7 +67,6 @@ uint64_t svm_cr4_supported(cpuid_host_fn cpuid)
  */
 void svm_intercepts(const struct svm_caps *caps, const struct svm_policy_in *pol, uint32_t out[SVM_ICPT_WORDS])
 {
-    (void)caps;
     memset(out, 0, SVM_ICPT_WORDS * sizeof(uint32_t));
     out[SVM_ICPT_CR] = SVM_CR_WRITE(4);
     out[SVM_ICPT_DR] = 0xf | (0xfu << 16);
@@ -78,6 +77,9 @@ void svm_intercepts(const struct svm_caps *caps, const struct svm_policy_in *pol
     out[SVM_ICPT_MISC2] = SVM_MISC2_VMRUN | SVM_MISC2_VMMCALL | SVM_MISC2_VMLOAD | SVM_MISC2_VMSAVE |
                           SVM_MISC2_STGI | SVM_MISC2_CLGI | SVM_MISC2_SKINIT | SVM_MISC2_WBINVD |
                           SVM_MISC2_MONITOR | SVM_MISC2_MWAIT | SVM_MISC2_MWAIT_COND | SVM_MISC2_XSETBV;
+    /* A PAUSE loop exits where the CPU filters PAUSEs (15.14.4): the spinner yields its CPU. */
+    if (caps->features & SVM_FEAT_PAUSE_FILTER)
+        out[SVM_ICPT_MISC1] |= SVM_MISC1_PAUSE;
     /* What the policy hides must #UD, as on a CPU without it (the CPU would run it). */
     if (!pol->rdtscp)
         out[SVM_ICPT_MISC2] |= SVM_MISC2_RDTSCP;

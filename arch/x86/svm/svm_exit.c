@@ -12,6 +12,7 @@
 #include <asm/processor.h>
 #include <asm/svm_ops.h>
 #include <keel/log.h>
+#include <keel/sched.h>
 #include "svm_internal.h"
 
 static int mode64(const struct vmcb *b)
@@ -237,6 +238,10 @@ void svm_handle_exit(struct vcpu *v)
         return;
     case SVM_EXIT_CR4_WRITE:
         cr4_write(v);
+        return;
+    case SVM_EXIT_PAUSE:
+        vcpu_yield(v);                         /* the pause filter saw a spin loop (15.14.4) */
+        skip(v);
         return;
     case SVM_EXIT_INVD:
     case SVM_EXIT_WBINVD:

@@ -7,6 +7,7 @@
 #include <asm/cpu_ops.h>
 #include <asm/processor.h>
 #include <keel/log.h>
+#include <keel/sched.h>
 #include <asm/ioapic.h>
 #include <asm/lapic.h>
 #include "vmx_internal.h"
@@ -168,6 +169,13 @@ void vmexit_rdpmc(struct vcpu *v, const struct vmx_exit *e)
 void vmexit_wbinvd(struct vcpu *v, const struct vmx_exit *e)
 {
     /* EPT maps guest RAM write-back and coherent: nothing to flush for the guest. */
+    vmx_skip_instruction(v);
+}
+
+/* A PAUSE loop (PAUSE-loop exiting): the vCPU likely waits for one that is not running. */
+void vmexit_pause(struct vcpu *v, const struct vmx_exit *e)
+{
+    vcpu_yield(v);
     vmx_skip_instruction(v);
 }
 

@@ -200,6 +200,11 @@ static int vmx_vcpu_init(struct vcpu *v)
      */
     if (vmx_cfg.has_xsaves)
         vmcs_write64(XSS_EXIT_BITMAP, ~pol_xss_allowed());
+    if (vmx_cfg.proc2 & CPU2_PAUSE_LOOP_EXITING) {
+        /* 25.6.13: PAUSEs at most PLE_GAP TSC ticks apart for PLE_WINDOW ticks exit (KVM's defaults). */
+        vmcs_write32(PLE_GAP, VMX_PLE_GAP);
+        vmcs_write32(PLE_WINDOW, VMX_PLE_WINDOW);
+    }
     vmcs_write32(VM_EXIT_CONTROLS, vmx_cfg.exit);
     vmcs_write32(VM_ENTRY_CONTROLS, vmx_cfg.entry);
     /* #MC: the host's to handle; #UD: a VMMCALL is a hypercall too (hvm_ud()). */

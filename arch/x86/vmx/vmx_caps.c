@@ -72,7 +72,8 @@ uint32_t vmx_adjust_controls(uint64_t cap_msr, uint32_t required, uint32_t optio
 #define PROC_OPTIONAL  0u
 #define PROC2_REQUIRED (CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST)
 /* XSAVES: without it the instruction #UDs, and Linux falls back to the standard XSAVE format. */
-#define PROC2_OPTIONAL (CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES)
+#define PROC2_OPTIONAL (CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_ENABLE_INVPCID | CPU2_ENABLE_XSAVES | \
+                        CPU2_PAUSE_LOOP_EXITING)
 /* Acknowledge on exit: a host interrupt (a kick) is taken with the exit, never left pending. */
 #define EXIT_REQUIRED  (EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER | \
                         EXIT_ACK_INTERRUPT_ON_EXIT)

@@ -40,6 +40,9 @@ void vmexit_hlt(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_vmcall(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_xsetbv(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_wbinvd(struct vcpu *v, const struct vmx_exit *e);
+void vmexit_pause(struct vcpu *v, const struct vmx_exit *e);
+#define VMX_PLE_GAP     128
+#define VMX_PLE_WINDOW  4096
 void vmexit_triple_fault(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_init(struct vcpu *v, const struct vmx_exit *e);
 void vmexit_sipi(struct vcpu *v, const struct vmx_exit *e);

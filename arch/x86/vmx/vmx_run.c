@@ -45,6 +45,7 @@ static const vmx_exit_handler exit_handlers[EXIT_REASON_MAX] = {
     [EXIT_REASON_EPT_MISCONFIG] = vmexit_ept_misconfig,
     [EXIT_REASON_PREEMPTION_TIMER] = vmexit_preemption_timer,
     [EXIT_REASON_WBINVD] = vmexit_wbinvd,
+    [EXIT_REASON_PAUSE_INSTRUCTION] = vmexit_pause,
     [EXIT_REASON_XSETBV] = vmexit_xsetbv,
 };
 

@@ -97,6 +97,7 @@ struct vcpu {
     volatile int running;           /* on that CPU right now */
     volatile int blocked;           /* halted until an event (arch_vcpu_ready()) */
     uint64_t cpu_tsc;               /* TSC ticks spent running */
+    uint64_t yields;                /* PAUSE loops that gave the CPU up (vcpu_yield()) */
     struct vcpu_arch arch;
 };
 

@@ -63,6 +63,11 @@ uint64_t sched_slice_end(void);
  * it; for another CPU's vCPU, kick it after.
  */
 void sched_block(struct vcpu *v);
+/*
+ * @v spins (a PAUSE loop the CPU saw: a lock whose holder is not running):
+ * it gives up the rest of its slice when another vCPU here can run.
+ */
+void vcpu_yield(struct vcpu *v);
 /* @v has a new event: get it onto its CPU soon (wake it if blocked). */
 void vcpu_kick(struct vcpu *v);
 void domain_kick(struct domain *d);

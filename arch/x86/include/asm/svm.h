@@ -22,6 +22,9 @@
 #define SVM_FEAT_AVIC           (1u << 13)
 #define SVM_FEAT_VMSAVE_VIRT    (1u << 15)
 #define SVM_FEAT_VGIF           (1u << 16)
+/* Pause filter settings (KVM's defaults): PAUSEs before the intercept, cycles between them. */
+#define SVM_PAUSE_FILTER_COUNT  3000
+#define SVM_PAUSE_FILTER_THRESH 128
 
 /* Intercept words (B.1, table B-1): CR, DR, exceptions, then three of instructions and events. */
 enum { SVM_ICPT_CR, SVM_ICPT_DR, SVM_ICPT_EXC, SVM_ICPT_MISC1, SVM_ICPT_MISC2, SVM_ICPT_MISC3, SVM_ICPT_WORDS };

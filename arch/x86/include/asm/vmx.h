@@ -172,6 +172,8 @@ enum vmcs_field {
     VM_ENTRY_INSTRUCTION_LEN        = 0x401a,
     TPR_THRESHOLD                   = 0x401c,
     SECONDARY_VM_EXEC_CONTROL       = 0x401e,
+    PLE_GAP                         = 0x4020,
+    PLE_WINDOW                      = 0x4022,
     VM_INSTRUCTION_ERROR            = 0x4400,
     VM_EXIT_REASON                  = 0x4402,
     VM_EXIT_INTR_INFO               = 0x4404,
