@@ -34,6 +34,7 @@ static const struct param params[] = {
     { "loglvl", PARAM_CUSTOM, NULL, 0, loglvl_param },
     { "maxcpus", PARAM_UINT, &opt_maxcpus, 0, NULL },
     { "x2apic", PARAM_BOOL, &arch_opt_x2apic, 0, NULL },
+    { "pause_yield", PARAM_BOOL, &arch_opt_pause_yield, 0, NULL },
     { "cpuid", PARAM_CUSTOM, NULL, 0, arch_cpuid_param },
     { "dom0_mem", PARAM_SIZE, &opt_dom0_mem, 0, NULL },
     { "dom0_vcpus", PARAM_UINT, &opt_dom0_vcpus, 0, NULL },

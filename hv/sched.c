@@ -98,8 +98,10 @@ void vcpu_yield(struct vcpu *v)
     struct sched_cpu *sc = &sched_cpu[v->processor];
 
     /* A slice end is set only while another vCPU here is runnable (sched_run()). */
-    if (sc->slice_end != ~0ull)
+    if (sc->slice_end != ~0ull) {
         sc->slice_end = 0;
+        sc->yielded = 1;
+    }
     v->yields++;
 }
 
@@ -213,7 +215,9 @@ void sched_run(struct domain *until)
                 arch_cpu_sleep(wake, &sc->resched);
             continue;
         }
-        sc->slice_end = nr > 1 ? now + arch_tsc_khz() * SCHED_SLICE_US / 1000 : ~0ull;
+        sc->slice_end = nr > 1 ? now + arch_tsc_khz() * (sc->yielded ? SCHED_YIELD_SLICE_US : SCHED_SLICE_US) / 1000
+                               : ~0ull;
+        sc->yielded = 0;
         /*
          * pick() saw the domain runnable, but a pause may have come since,
          * and its sched_quiesce() returned seeing neither running nor a

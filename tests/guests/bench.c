@@ -40,6 +40,21 @@ static void report_one(const char *name, uint64_t t)
     puts("\n");
 }
 
+/* N hypercalls @nr with the native instruction (Keel's leaf says which), chosen outside the loop: TSC ticks. */
+static uint64_t hypercalls(uint32_t nr)
+{
+    uint64_t t0 = rdtsc();
+    uint32_t a;
+
+    if (hc_vmmcall)
+        for (uint32_t i = 0; i < N; i++)
+            __asm__ volatile("vmmcall" : "=a"(a) : "a"(nr), "D"(0), "S"(0), "d"(0) : "memory");
+    else
+        for (uint32_t i = 0; i < N; i++)
+            __asm__ volatile("vmcall" : "=a"(a) : "a"(nr), "D"(0), "S"(0), "d"(0) : "memory");
+    return rdtsc() - t0;
+}
+
 int main(void)
 {
     uint64_t t0;
@@ -65,24 +80,8 @@ int main(void)
         __asm__ volatile("cpuid" : "=a"(leaf), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(0) : "memory");
     report_one("cpuidx", rdtsc() - t0);
 
-    /* The native hypercall instruction (Keel's leaf says which), chosen outside the timed loops. */
-    t0 = rdtsc();
-    if (hc_vmmcall)
-        for (uint32_t i = 0; i < N; i++)
-            __asm__ volatile("vmmcall" : "=a"(a) : "a"(0), "D"(0), "S"(0), "d"(0) : "memory");
-    else
-        for (uint32_t i = 0; i < N; i++)
-            __asm__ volatile("vmcall" : "=a"(a) : "a"(0), "D"(0), "S"(0), "d"(0) : "memory");
-    report_one("vmcall", rdtsc() - t0);
-
-    t0 = rdtsc();
-    if (hc_vmmcall)
-        for (uint32_t i = 0; i < N; i++)
-            __asm__ volatile("vmmcall" : "=a"(a) : "a"(999), "D"(0), "S"(0), "d"(0) : "memory");
-    else
-        for (uint32_t i = 0; i < N; i++)
-            __asm__ volatile("vmcall" : "=a"(a) : "a"(999), "D"(0), "S"(0), "d"(0) : "memory");
-    report_one("hcnosys", rdtsc() - t0);
+    report_one("vmcall", hypercalls(0));
+    report_one("hcnosys", hypercalls(999));
 
     t0 = rdtsc();
     for (uint32_t i = 0; i < N; i++)

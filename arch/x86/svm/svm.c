@@ -233,7 +233,9 @@ static int svm_vcpu_init(struct vcpu *v)
     /* The guest's TPR is V_TPR; physical interrupts follow the host's RFLAGS.IF (15.21.1). */
     vmcb->c.int_ctl = SVM_V_INTR_MASKING;
     vmcb->c.np_enable = 1;
-    if (svm_has(SVM_FEAT_PAUSE_FILTER)) {
+    if (!arch_opt_pause_yield)
+        vmcb->c.intercept[SVM_ICPT_MISC1] &= ~SVM_MISC1_PAUSE;      /* pause_yield=: off by default */
+    else if (svm_has(SVM_FEAT_PAUSE_FILTER)) {
         /* 15.14.4: the PAUSE intercept fires after this many PAUSEs, within the threshold's cycles if it has one. */
         vmcb->c.pause_filter_count = SVM_PAUSE_FILTER_COUNT;
         if (svm_has(SVM_FEAT_PF_THRESHOLD))

@@ -15,6 +15,13 @@
 #include <public/keel.h>
 
 const struct hvm_vendor *hvm;
+/*
+ * pause_yield= (keel/arch.h): off by default. With it on, a dom0 whose two
+ * vCPUs share one CPU (Bochs, VMX) reported a 22 s soft lockup during its
+ * boot, where the same boot with PAUSE-loop exits but no yield did not:
+ * the round-robin yield is not yet the directed one a spinner needs.
+ */
+int arch_opt_pause_yield;
 static int hvm_ok;
 
 int arch_virt_available(void) { return hvm_ok; }

@@ -10,6 +10,7 @@
 #include <asm/desc.h>
 #include <asm/cpu_policy.h>
 #include <asm/processor.h>
+#include <keel/arch.h>
 #include <keel/buddy.h>
 #include <keel/lib.h>
 #include <keel/log.h>
@@ -190,7 +191,8 @@ static int vmx_vcpu_init(struct vcpu *v)
         vmcs_write16(VIRTUAL_PROCESSOR_ID, v->arch.vpid);
     vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_cfg.pin);
     vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_cfg.proc);
-    vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2 & ~(vmx_cfg.has_vpid ? 0 : CPU2_ENABLE_VPID));
+    vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_cfg.proc2 & ~(vmx_cfg.has_vpid ? 0 : CPU2_ENABLE_VPID) &
+                                            ~(arch_opt_pause_yield ? 0 : CPU2_PAUSE_LOOP_EXITING));
     /*
      * 25.6.20: XSAVES/XRSTORS exit when IA32_XSS & this bitmap is not 0. A
      * guest's XSS may hold only the supervisor components the policy
@@ -200,7 +202,7 @@ static int vmx_vcpu_init(struct vcpu *v)
      */
     if (vmx_cfg.has_xsaves)
         vmcs_write64(XSS_EXIT_BITMAP, ~pol_xss_allowed());
-    if (vmx_cfg.proc2 & CPU2_PAUSE_LOOP_EXITING) {
+    if ((vmx_cfg.proc2 & CPU2_PAUSE_LOOP_EXITING) && arch_opt_pause_yield) {
         /* 25.6.13: PAUSEs at most PLE_GAP TSC ticks apart for PLE_WINDOW ticks exit (KVM's defaults). */
         vmcs_write32(PLE_GAP, VMX_PLE_GAP);
         vmcs_write32(PLE_WINDOW, VMX_PLE_WINDOW);

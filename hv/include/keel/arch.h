@@ -119,6 +119,8 @@ int arch_domu_power_button(struct domain *d);
 
 /* x2apic=: put the LAPIC in x2APIC mode when the CPU offers it (default 1). */
 extern int arch_opt_x2apic;
+/* pause_yield=: a vCPU in a PAUSE loop yields its CPU, where the CPU detects them (default 0). */
+extern int arch_opt_pause_yield;
 /* cpuid=: guest CPUID policy options (cpuid=no-avx512). 0 or -EINVAL. */
 int arch_cpuid_param(const char *value);
 

@@ -14,6 +14,13 @@ struct vcpu;
 struct domain;
 
 #define SCHED_SLICE_US      10000       /* 10 ms while others wait for the CPU */
+/*
+ * The slice of the vCPU a spinner yielded to: long enough for a lock holder
+ * to finish its critical section, short enough that a PAUSE loop which is
+ * no lock wait (udelay()) does not stall its vCPU: with a whole slice, a
+ * dom0 sharing one CPU between two vCPUs spent 20 s in boot-time udelays.
+ */
+#define SCHED_YIELD_SLICE_US 1000
 #define SCHED_MAX_PER_CPU   64
 
 /* Place @v on CPU @cpu (-1: the least loaded CPU with VMX or SVM on). 0, -ENODEV, -ENOSPC. */
@@ -31,6 +38,7 @@ void sched_run(struct domain *until);
 struct sched_cpu {
     volatile int resched;           /* leave the guest: the run list has news */
     uint64_t slice_end;             /* TSC; ~0 when nobody waits for this CPU */
+    int yielded;                    /* the last vCPU gave up its slice: the next one's is short */
 } __attribute__((aligned(64)));
 extern struct sched_cpu sched_cpu[];
 
