@@ -122,7 +122,8 @@ run_emu() {
         local lines="" model=corei7_skylake_x
         # Bochs checks SVM's SHUTDOWN intercept only on its reset path: without it a guest's triple fault
         # stops Bochs (VMX's exit is checked first). A host triple fault still shows: Keel never returns.
-        [ "$EMU" = bochs_amd ] && model=$BOCHS_AMD && export BOCHS_TRIPLE_RESET=1
+        local BOCHS_TRIPLE_RESET=${BOCHS_TRIPLE_RESET:-0}
+        [ "$EMU" = bochs_amd ] && model=$BOCHS_AMD && BOCHS_TRIPLE_RESET=1
         [ -n "${EMU_DISK:-}" ] && dom0_disk_line "$EMU_DISK" && lines=$BOCHS_DISK$'\n'
         [ -n "${EMU_NIC:-}" ] && lines+="e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null"
         BOCHS_EXTRA=$lines run_bochs "$log" "$t" "$iso" "$cpus" "$model" "$until"

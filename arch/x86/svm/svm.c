@@ -283,11 +283,9 @@ static inline __attribute__((always_inline)) void prepare_entry(struct vcpu *v, 
             flush = 1;
             __atomic_store_n(&v->arch.p2m_gen_seen, gen, __ATOMIC_SEQ_CST);
         }
+        /* Without flush-by-ASID a flush takes a fresh ASID instead (svm_asid_assign(), 15.16.2). */
         vmcb->c.tlb_control = svm_asid_assign(&pc->arch.asid, &v->arch.asid, &v->arch.asid_gen, flush,
                                               svm_has(SVM_FEAT_FLUSH_BY_ASID));
-        /* Without flush-by-ASID, TLB_CONTROL can only flush everything (15.16.2). */
-        if (vmcb->c.tlb_control == SVM_TLB_FLUSH_ASID && !svm_has(SVM_FEAT_FLUSH_BY_ASID))
-            vmcb->c.tlb_control = SVM_TLB_FLUSH_ALL;
         if (vmcb->c.asid != v->arch.asid) {
             vmcb->c.asid = v->arch.asid;
             svm_dirty(v, SVM_CLEAN_ASID);

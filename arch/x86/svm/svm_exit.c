@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <asm/cpu_ops.h>
 #include <asm/emulate.h>
-#include <asm/guest_walk.h>
 #include <asm/processor.h>
 #include <asm/svm_ops.h>
 #include <keel/log.h>
@@ -29,26 +28,9 @@ static int mode64(const struct vmcb *b)
 static unsigned fetch(struct vcpu *v, uint8_t *buf, unsigned len)
 {
     const struct vmcb *b = v->arch.vmcb;
-    uint64_t gla = mode64(b) ? b->s.rip : (uint32_t)(b->s.cs.base + b->s.rip);
-    unsigned got = 0, user = b->s.cpl == 3 ? GW_USER : 0;
-    struct guest_walk w;
 
-    if (b->s.cr0 & X86_CR0_PG)
-        hvm_walk_prepare(v, &w);
-    while (got < len) {
-        unsigned n = (unsigned)(4096 - (gla & 4095));
-        uint64_t gpa = gla;
-        uint32_t pf;
-
-        if (n > len - got)
-            n = len - got;
-        if (((b->s.cr0 & X86_CR0_PG) && hvm_walk(v, &w, gla, GW_FETCH | user, &gpa, &pf)) ||
-            domain_copy_from(v->domain, buf + got, gpa, n))
-            break;
-        got += n;
-        gla += n;
-    }
-    return got;
+    return hvm_fetch(v, mode64(b) ? b->s.rip : (uint32_t)(b->s.cs.base + b->s.rip), b->s.cpl == 3,
+                     (b->s.cr0 & X86_CR0_PG) != 0, buf, len);
 }
 
 /* Fetch and decode the instruction at RIP: its length, or 0. Three bytes first: enough unless prefixed. */

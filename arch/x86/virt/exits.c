@@ -7,6 +7,7 @@
 #include <asm/cpu_ops.h>
 #include <asm/cpu_policy.h>
 #include <asm/cpuid_policy.h>
+#include <asm/emulate.h>
 #include <asm/guest_walk.h>
 #include <asm/hvm.h>
 #include <asm/processor.h>
@@ -131,28 +132,25 @@ int hvm_xsetbv(struct vcpu *v)
 }
 
 /*
- * Up to @len bytes of the instruction at CS:RIP, through the guest's paging
- * (a fetch at its CPL): how many could be read.
+ * Up to @len bytes at linear @gla, as an instruction fetch at CPL 3 if
+ * @user, through the guest's paging unless @paging is 0 (paging off: no
+ * walk to prepare). No fault is injected: how many bytes could be read.
  */
-unsigned hvm_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned len)
+unsigned hvm_fetch(struct vcpu *v, uint64_t gla, int user, int paging, uint8_t *buf, unsigned len)
 {
-    struct hvm_insn_state st;
+    unsigned got = 0, access = GW_FETCH | (user ? GW_USER : 0);
     struct guest_walk w;
-    uint64_t gla;
-    unsigned got = 0, access;
 
-    hvm->insn_state(v, &st);
-    gla = (st.efer & EFER_LMA) && (st.cs_ar & SEG_AR_L) ? st.rip : (uint32_t)(st.seg_base[1] + st.rip);
-    access = GW_FETCH | (st.cpl == 3 ? GW_USER : 0);
-    hvm_walk_prepare(v, &w);
+    if (paging)
+        hvm_walk_prepare(v, &w);
     while (got < len) {
         unsigned n = (unsigned)(4096 - (gla & 4095));
-        uint64_t gpa;
+        uint64_t gpa = gla;
         uint32_t pf;
 
         if (n > len - got)
             n = len - got;
-        if (hvm_walk(v, &w, gla, access, &gpa, &pf) || domain_copy_from(v->domain, buf + got, gpa, n))
+        if ((paging && hvm_walk(v, &w, gla, access, &gpa, &pf)) || domain_copy_from(v->domain, buf + got, gpa, n))
             break;
         got += n;
         gla += n;
@@ -170,13 +168,18 @@ void hvm_ud(struct vcpu *v)
 {
     static const uint8_t vmcall[3] = { 0x0f, 0x01, 0xc1 }, vmmcall[3] = { 0x0f, 0x01, 0xd9 };
     const uint8_t *other = hvm->vmmcall ? vmcall : vmmcall;
+    struct hvm_insn_state st;
+    uint64_t gla, next;
+    int code64;
     uint8_t b[3];
 
-    if (hvm_fetch_insn(v, b, 3) == 3 && b[0] == other[0] && b[1] == other[1] && b[2] == other[2]) {
-        uint64_t next = hvm_get(v, HVM_RIP) + 3;
-        if (!(hvm_get(v, HVM_EFER) & EFER_LMA) || !(hvm_get(v, HVM_CS_AR) & SEG_AR_L))
-            next = (uint32_t)next;      /* EIP wraps outside 64-bit code */
-        hvm_hypercall(v, (unsigned)hvm_get(v, HVM_CPL));
+    hvm->insn_state(v, &st);
+    code64 = (st.efer & EFER_LMA) && (st.cs_ar & SEG_AR_L);
+    gla = code64 ? st.rip : (uint32_t)(st.seg_base[SEG_CS] + st.rip);
+    /* The walk itself follows CR0.PG (a #UD is no hot path). */
+    if (hvm_fetch(v, gla, st.cpl == 3, 1, b, 3) == 3 && b[0] == other[0] && b[1] == other[1] && b[2] == other[2]) {
+        next = code64 ? st.rip + 3 : (uint32_t)(st.rip + 3);   /* EIP wraps outside 64-bit code */
+        hvm_hypercall(v, st.cpl);
         hvm->complete(v, next, 1);
         return;
     }

@@ -170,8 +170,8 @@ uint64_t hvm_p2m_alloc_table(void *opaque);
 void hvm_p2m_free_table(uint64_t pa);
 
 void hvm_cpuid_init(struct vcpu *v);
-/* Up to @len bytes of the instruction at CS:RIP (a fetch through the guest's paging): how many. */
-unsigned hvm_fetch_insn(struct vcpu *v, uint8_t *buf, unsigned len);
+/* Up to @len bytes fetched at linear @gla (CPL 3 if @user; @paging 0: paging is off): how many. */
+unsigned hvm_fetch(struct vcpu *v, uint64_t gla, int user, int paging, uint8_t *buf, unsigned len);
 /* A #UD exit: the other vendor's hypercall instruction is a hypercall; else the guest's #UD. */
 void hvm_ud(struct vcpu *v);
 /* A CPUID's answer: 32-bit results zero-extend into the 64-bit registers. */
