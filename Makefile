@@ -44,7 +44,7 @@ HV_SRCS := \
 	arch/x86/svm/svm.c arch/x86/svm/svm_caps.c arch/x86/svm/svm_exit.c arch/x86/svm/vmrun.S \
 	drivers/uart/uart.c drivers/acpi/acpi.c drivers/acpi/acpi_host.c \
 	hv/main.c hv/console.c hv/cmdline.c hv/panic.c hv/lockcheck.c hv/test.c hv/libc_glue.c \
-	hv/domain.c hv/domctl.c hv/evtchn.c hv/foreign.c hv/sched.c hv/hypercall.c hv/mb1.c hv/vdev.c \
+	hv/domain.c hv/domctl.c hv/dm.c hv/evtchn.c hv/foreign.c hv/sched.c hv/hypercall.c hv/mb1.c hv/vdev.c \
 	hv/guest_test.c hv/conswitch.c hv/vuart.c hv/mm/buddy.c hv/mm/memmap.c hv/mm/mm.c
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
@@ -153,8 +153,9 @@ DOM0_KEEL := $(BUILD)/dom0-keel
 DOM0_KEEL_FILES := $(DOM0_KEEL)/vmlinux.gz $(DOM0_KEEL)/demo-initrd.cpio $(DOM0_KEEL)/tests/cpuid.elf \
                    $(DOM0_KEEL)/tests/tf.elf
 $(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/rootfs/init dom0/rootfs/modules \
-                           dom0/rootfs/domu-test \
-                           $(BUILD)/dom0-tools/keel-bench-mark $(BUILD)/dom0-tools/kl $(BUILD)/kmod/keel.ko \
+                           dom0/rootfs/domu-test dom0/rootfs/disk-test \
+                           $(BUILD)/dom0-tools/keel-bench-mark $(BUILD)/dom0-tools/kl $(BUILD)/dom0-tools/keel-dm \
+                           $(BUILD)/kmod/keel.ko \
                            $(DOM0_KEEL_FILES) $(wildcard dom0/rootfs/etc-keel/*.cfg)
 	DOM0_TOOLS=$(BUILD)/dom0-tools DOM0_KMOD=$(BUILD)/kmod/keel.ko DOM0_KEEL=$(DOM0_KEEL) \
 		bash dom0/rootfs/build.sh $(BUILD)/kernel $@
@@ -175,11 +176,15 @@ $(BUILD)/kmod/keel.ko: $(BUILD)/kernel/vmlinuz dom0/kmod/keel.c dom0/kmod/Kbuild
 	bash scripts/build-kmod.sh $(BUILD)/kernel $(BUILD)/kmod
 # The tools: static, so the busybox initramfs needs no C library.
 KL_SRCS := $(wildcard tools/kl/*.c) tools/libkeel/libkeel.c tools/libkeel/build.c tools/libkeel/kl_config.c \
-           arch/x86/guest/linux_boot.c hv/mb1.c
+           tools/libkeel/kl_devspec.c arch/x86/guest/linux_boot.c hv/mb1.c
+DM_SRCS := $(wildcard tools/keel-dm/*.c) tools/libkeel/libkeel.c tools/libkeel/kl_devspec.c
 $(BUILD)/dom0-tools/kl: $(KL_SRCS) $(wildcard tools/kl/*.h tools/libkeel/*.h) hv/include/public/keel.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 $(WARN) -static -Ihv/include -Iarch/x86/include -Itools/libkeel \
 		-isystem /usr/include/multiboot -o $@ $(KL_SRCS) -lz
+$(BUILD)/dom0-tools/keel-dm: $(DM_SRCS) $(wildcard tools/keel-dm/*.h tools/libkeel/*.h) hv/include/public/keel.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 $(WARN) -static -Ihv/include -Itools/libkeel -o $@ $(DM_SRCS)
 $(BUILD)/dom0-tools/keel-bench-mark: tests/bench/mark.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -nostdlib -O2 -mgeneral-regs-only -fno-pie -no-pie -o $@ $<

@@ -163,6 +163,7 @@ void domain_destroy(struct domain *d)
     if (d->log_rl.missed)
         pr_info("d%u: %u log lines suppressed\n", d->id, d->log_rl.missed);
     foreign_domain_gone(d);             /* dom0 no longer sees its frames */
+    dm_domain_destroy(d);
     if (d->platform_free)
         d->platform_free(d);
     for (uint32_t i = 0; i < d->nr_vcpus; i++) {

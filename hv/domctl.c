@@ -296,6 +296,14 @@ static int64_t vcpu_context(struct vcpu *caller, const uint64_t a[5])
     return arch_vcpu_set_context(d->vcpus[a[1]], &c);
 }
 
+static int64_t set_wallclock(struct vcpu *caller, const uint64_t a[5])
+{
+    struct domain *d;
+    int rc = domain_find_domu(a[0], &d);
+
+    return rc ? rc : arch_domu_set_wallclock(d, a[1]);
+}
+
 int64_t domctl(unsigned nr, struct vcpu *caller, const uint64_t a[5])
 {
     static int64_t (*const fn[])(struct vcpu *, const uint64_t[5]) = {
@@ -305,7 +313,8 @@ int64_t domctl(unsigned nr, struct vcpu *caller, const uint64_t a[5])
         [KEEL_HC_VCPU_SET_ENTRY] = set_entry, [KEEL_HC_DOMAIN_CONSOLE] = console,
         [KEEL_HC_DOMAIN_SHUTDOWN] = shutdown, [KEEL_HC_VCPU_LIST] = vcpu_list,
         [KEEL_HC_VCPU_CONTEXT] = vcpu_context, [KEEL_HC_FOREIGN_MAP] = foreign_map,
-        [KEEL_HC_FOREIGN_UNMAP] = foreign_unmap,
+        [KEEL_HC_FOREIGN_UNMAP] = foreign_unmap, [KEEL_HC_DOMAIN_SET_WALLCLOCK] = set_wallclock,
+        [KEEL_HC_DM_OP] = dm_op,
     };
     int64_t rc;
 

@@ -167,6 +167,26 @@ int64_t evtchn_op(struct vcpu *v, const uint64_t a[5])
     return rc;
 }
 
+int64_t evtchn_alloc_keel(struct domain *d, uint32_t remote)
+{
+    int64_t port;
+
+    spin_lock(&evtchn_lock);
+    port = alloc_port(d);
+    if (port > 0)
+        d->evtchn[port] = (struct evtchn){ EVTCHN_KEEL, 0, 0, remote };
+    spin_unlock(&evtchn_lock);
+    return port;
+}
+
+void evtchn_notify(struct domain *d, unsigned port)
+{
+    spin_lock(&evtchn_lock);
+    if (port_ok(port) && d->evtchn[port].state == EVTCHN_KEEL)
+        deliver(d, port);
+    spin_unlock(&evtchn_lock);
+}
+
 void evtchn_send_virq(unsigned virq)
 {
     spin_lock(&evtchn_lock);

@@ -102,6 +102,8 @@ DOMCTL(VCPU_LIST)
 DOMCTL(VCPU_CONTEXT)
 DOMCTL(FOREIGN_MAP)
 DOMCTL(FOREIGN_UNMAP)
+DOMCTL(DOMAIN_SET_WALLCLOCK)
+DOMCTL(DM_OP)
 
 /* Indexed by number; the contract of each handler is in public/keel.h. */
 static const struct hypercall table[] = {
@@ -122,6 +124,8 @@ static const struct hypercall table[] = {
     [KEEL_HC_VCPU_CONTEXT] = { hc_VCPU_CONTEXT, HC_DOM0_ONLY },
     [KEEL_HC_FOREIGN_MAP] = { hc_FOREIGN_MAP, HC_DOM0_ONLY },
     [KEEL_HC_FOREIGN_UNMAP] = { hc_FOREIGN_UNMAP, HC_DOM0_ONLY },
+    [KEEL_HC_DOMAIN_SET_WALLCLOCK] = { hc_DOMAIN_SET_WALLCLOCK, HC_DOM0_ONLY },
+    [KEEL_HC_DM_OP] = { hc_DM_OP, HC_DOM0_ONLY },
 };
 
 /* Indexed by number - KEEL_HC_TEST_BASE. */

@@ -10,7 +10,10 @@
  *    binds fire into that file, which read() and poll() report;
  *  - foreign mappings (KEEL_IOCTL_FOREIGN_MAP): a domU's frames put by Keel
  *    at physical addresses keel.ko takes from unclaimed space (as Xen's
- *    unpopulated-alloc does), then mmap()ed from the same file.
+ *    unpopulated-alloc does), then mmap()ed from the same file;
+ *  - device models (KEEL_IOCTL_DM): a file that registers for a domU gets
+ *    a request page (mmap()ed at KEEL_DM_PAGE_OFFSET) and ports Keel
+ *    signals; closing it releases the device model.
  * Loads only under Keel (CPUID leaf 0x40000000) with the ABI version it was
  * built for.
  */
@@ -45,6 +48,9 @@ struct keel_map {
 
 struct keel_file {
     DECLARE_BITMAP(fired, KEEL_EVTCHN_PORTS);   /* under owner_lock */
+    struct mutex dm_lock;
+    u32 dm_domid;                   /* the domU this file serves (dm_page set) */
+    void *dm_page;                  /* its request page (struct keel_ioreq_page) */
     wait_queue_head_t wq;
     struct mutex maps_lock;
     struct list_head maps;
@@ -105,8 +111,9 @@ static long hypercall_ioctl(unsigned long arg)
     if (hc.buf_len > KEEL_IOCTL_BUF_MAX || hc.buf_arg > 4 || (hc.buf_dir & ~(KEEL_BUF_IN | KEEL_BUF_OUT)) ||
         (hc.buf_len && !hc.buf_dir))
         return -EINVAL;
-    if (hc.nr == KEEL_HC_EVTCHN_OP || hc.nr == KEEL_HC_FOREIGN_MAP || hc.nr == KEEL_HC_FOREIGN_UNMAP)
-        return -EPERM;                  /* keel.ko's own: KEEL_IOCTL_EVTCHN, KEEL_IOCTL_FOREIGN_* */
+    if (hc.nr == KEEL_HC_EVTCHN_OP || hc.nr == KEEL_HC_FOREIGN_MAP || hc.nr == KEEL_HC_FOREIGN_UNMAP ||
+        hc.nr == KEEL_HC_DM_OP)
+        return -EPERM;                  /* keel.ko's own: KEEL_IOCTL_EVTCHN, _FOREIGN_*, _DM */
     /*
      * A call that takes a buffer gets it only from here, as large as the
      * call says Keel will touch; a call that takes none gets none. No
@@ -218,6 +225,84 @@ static long evtchn_ioctl(struct keel_file *kf, unsigned long arg)
     return copy_to_user((void __user *)arg, &e, sizeof(e)) ? -EFAULT : 0;
 }
 
+/* ---- device models ---- */
+
+static long dm_ioctl(struct keel_file *kf, unsigned long arg)
+{
+    struct keel_ioctl_dm dm;
+    long rc = 0;
+
+    if (copy_from_user(&dm, (void __user *)arg, sizeof(dm)))
+        return -EFAULT;
+    if (!evt_page)
+        return -ENODEV;
+    mutex_lock(&kf->dm_lock);
+    switch (dm.op) {
+    case KEEL_DM_REGISTER:
+        if (kf->dm_page) {
+            rc = -EBUSY;
+            break;
+        }
+        kf->dm_page = (void *)get_zeroed_page(GFP_KERNEL);
+        if (!kf->dm_page) {
+            rc = -ENOMEM;
+            break;
+        }
+        /* Registered and owned in one step: its port may fire at once. */
+        spin_lock_irq(&owner_lock);
+        dm.result = hcall(KEEL_HC_DM_OP, KEEL_DM_REGISTER, dm.domid, virt_to_phys(kf->dm_page), 0);
+        if (dm.result > 0 && dm.result < KEEL_EVTCHN_PORTS)
+            owner[dm.result] = kf;
+        spin_unlock_irq(&owner_lock);
+        if (dm.result < 0) {
+            free_page((unsigned long)kf->dm_page);
+            kf->dm_page = NULL;
+        } else {
+            kf->dm_domid = dm.domid;
+        }
+        break;
+    case KEEL_DM_MAP_MMIO:
+    case KEEL_DM_IOEVENT:
+    case KEEL_DM_IO_DONE:
+    case KEEL_DM_MSI:
+        if (!kf->dm_page) {
+            rc = -EINVAL;
+            break;
+        }
+        dm.domid = kf->dm_domid;
+        {
+            const u64 a[5] = { dm.op, dm.domid, dm.arg[0], dm.arg[1], dm.arg[2] };
+
+            /* An ioevent's new port is the file's before it can fire (a deassign returns 0). */
+            if (dm.op == KEEL_DM_IOEVENT)
+                spin_lock_irq(&owner_lock);
+            dm.result = keel_vmcall(KEEL_HC_DM_OP, a);
+            if (dm.op == KEEL_DM_IOEVENT) {
+                if (dm.result > 0 && dm.result < KEEL_EVTCHN_PORTS)
+                    owner[dm.result] = kf;
+                spin_unlock_irq(&owner_lock);
+            }
+        }
+        break;
+    default:
+        rc = -EINVAL;
+    }
+    mutex_unlock(&kf->dm_lock);
+    if (!rc && copy_to_user((void __user *)arg, &dm, sizeof(dm)))
+        rc = -EFAULT;
+    return rc;
+}
+
+/* The file is closing: Keel stops writing the page before it is freed. */
+static void dm_release(struct keel_file *kf)
+{
+    if (!kf->dm_page)
+        return;
+    hcall(KEEL_HC_DM_OP, KEEL_DM_RELEASE, kf->dm_domid, 0, 0);
+    free_page((unsigned long)kf->dm_page);
+    kf->dm_page = NULL;
+}
+
 /* ---- foreign mappings ---- */
 
 #define FOREIGN_MIN     (1ull << 32)    /* above the 32-bit PCI hole */
@@ -323,6 +408,14 @@ static int keel_mmap(struct file *f, struct vm_area_struct *vma)
     struct keel_map *m;
     int rc = -EINVAL;
 
+    if (vma->vm_pgoff == KEEL_DM_PAGE_OFFSET >> PAGE_SHIFT) {
+        mutex_lock(&kf->dm_lock);
+        if (kf->dm_page && len == PAGE_SIZE)
+            rc = remap_pfn_range(vma, vma->vm_start, virt_to_phys(kf->dm_page) >> PAGE_SHIFT, len,
+                                 vma->vm_page_prot);
+        mutex_unlock(&kf->dm_lock);
+        return rc;
+    }
     mutex_lock(&kf->maps_lock);
     m = map_at(kf, (u64)vma->vm_pgoff << PAGE_SHIFT);
     if (m && len <= m->npages << PAGE_SHIFT) {
@@ -350,6 +443,8 @@ static long keel_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
         return hypercall_ioctl(arg);
     if (cmd == KEEL_IOCTL_EVTCHN)
         return evtchn_ioctl(f->private_data, arg);
+    if (cmd == KEEL_IOCTL_DM)
+        return dm_ioctl(f->private_data, arg);
     return -ENOTTY;
 }
 
@@ -412,6 +507,7 @@ static int keel_open(struct inode *inode, struct file *f)
         return -ENOMEM;
     init_waitqueue_head(&kf->wq);
     mutex_init(&kf->maps_lock);
+    mutex_init(&kf->dm_lock);
     INIT_LIST_HEAD(&kf->maps);
     f->private_data = kf;
     return 0;
@@ -422,6 +518,7 @@ static int keel_release(struct inode *inode, struct file *f)
     struct keel_file *kf = f->private_data;
     struct keel_map *m, *next;
 
+    dm_release(kf);                     /* first: the domain stops waiting on this file */
     for (u32 p = 1; p < KEEL_EVTCHN_PORTS; p++)
         port_op(kf, p, KEEL_EVTCHN_CLOSE);
     list_for_each_entry_safe(m, next, &kf->maps, link)

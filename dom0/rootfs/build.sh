@@ -37,6 +37,7 @@ mkdir -p "$stage/etc/keel"
 cp "$here"/etc-keel/*.cfg "$stage/etc/keel/"
 mkdir -p "$stage/usr/lib/keel"
 cp "$here/domu-test" "$stage/usr/lib/keel/domu-test"       # the boot test's kl scenarios
+cp "$here/disk-test" "$stage/usr/lib/keel/disk-test"       # the storage scenarios
 if [ -n "${DOM0_KEEL:-}" ] && [ -d "$DOM0_KEEL" ]; then
     cp -a "$DOM0_KEEL/." "$stage/usr/lib/keel/"
 fi

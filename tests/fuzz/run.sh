@@ -19,7 +19,7 @@ declare -A SRC=(
     [acpi]="drivers/acpi/acpi.c"
     [mb1]="hv/mb1.c"
     [linux]="arch/x86/guest/linux_boot.c"
-    [kl_config]="tools/libkeel/kl_config.c"
+    [kl_config]="tools/libkeel/kl_config.c tools/libkeel/kl_devspec.c"
     [svm_decode]="arch/x86/svm/svm_caps.c arch/x86/virt/cpu_policy.c arch/x86/virt/vpit.c"
 )
 # Seeds: fixtures and the real test guests, so fuzzing starts from valid inputs.

@@ -133,6 +133,8 @@ static void test_domu(void **state)
     assert_int_equal(g.reset_reg.address, 0x602);
     assert_int_equal(g.reset_value, 1);
     assert_int_equal(g.boot_arch & 2, 0);             /* no 8042 */
+    assert_int_equal(g.boot_arch & (1u << 3), 0);     /* MSI works: the device model's devices use it */
+    assert_int_equal(g.boot_arch & (1u << 5), 0);     /* a CMOS RTC is there */
     assert_true(g.have_s5);                           /* found in the compiled DSDT */
     assert_int_equal(g.s5_typ_a, 5);
     assert_int_equal(g.dsdt, BUF_PA + (uint64_t)n - dsdt_domu_aml_len);

@@ -83,6 +83,7 @@ void domain_kick(struct domain *d) {}
 void evtchn_domain_destroy(struct domain *d) { assert_null(domain_find(d->id)); }
 void evtchn_send_virq(unsigned virq) { virqs++; last_virq = virq; }
 void foreign_domain_gone(struct domain *d) {}
+void dm_domain_destroy(struct domain *d) {}
 
 int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size)
 {

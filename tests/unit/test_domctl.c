@@ -204,6 +204,9 @@ int arch_vcpu_set_context(struct vcpu *v, const struct keel_vcpu_context *c)
 /* hv/foreign.c has its own test: here, only that the table reaches it. */
 int64_t foreign_map(struct vcpu *caller, const uint64_t a[5]) { return 1000 + (int64_t)a[2]; }
 int64_t foreign_unmap(struct vcpu *caller, const uint64_t a[5]) { return 2000 + (int64_t)a[0]; }
+/* hv/dm.c likewise (test_dm). */
+int64_t dm_op(struct vcpu *caller, const uint64_t a[5]) { return 3000 + (int64_t)a[0]; }
+int arch_domu_set_wallclock(struct domain *d, uint64_t unix_seconds) { return d->privileged ? -EINVAL : 0; }
 
 int sched_add_vcpu(struct vcpu *v, int cpu) { return 0; }
 uint64_t mm_free_bytes(void) { return free_bytes; }
@@ -329,7 +332,9 @@ static void test_domid_checks(void **state)
     assert_int_equal(call(KEEL_HC_EVTCHN_OP, 0, 0, 0, 0, 0), -ENOSYS);     /* not a domctl */
     assert_int_equal(call(KEEL_HC_FOREIGN_MAP, 0, 0, 7, 0, 0), 1007);
     assert_int_equal(call(KEEL_HC_FOREIGN_UNMAP, 5, 0, 0, 0, 0), 2005);
-    assert_int_equal(call(KEEL_HC_FOREIGN_UNMAP + 1, 0, 0, 0, 0, 0), -ENOSYS);
+    assert_int_equal(call(KEEL_HC_DM_OP, 4, 0, 0, 0, 0), 3004);
+    assert_int_equal(call(KEEL_HC_DOMAIN_SET_WALLCLOCK, 999, 0, 0, 0, 0), -ENOENT);
+    assert_int_equal(call(KEEL_HC_DM_OP + 1, 0, 0, 0, 0, 0), -ENOSYS);
     assert_int_equal(call(1000, 0, 0, 0, 0, 0), -ENOSYS);
 }
 

@@ -91,7 +91,7 @@ static void test_errors(void **state)
         { "name \"a\"", "web.cfg:1:6: expected '=' after 'name'" },
         { "name =", "missing value for 'name'" },
         { "name = \"a\" \"b\"", "unexpected text after the value of 'name'" },
-        { "disk = [ 'a', ", "web.cfg:1:15: unterminated list" },
+        { "disk = [ 'a,,xvda', ", "web.cfg:1:21: unterminated list" },
         { "disk = [ 'a' 'b' ]", "expected ',' or ']' in the list" },
         { "disk = [ 1 ]", "expected a string or ']' in the list" },
         { "disk = ['1','2','3','4','5','6','7','8','9']", "more than 8 entries in 'disk'" },

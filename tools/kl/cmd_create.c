@@ -4,7 +4,8 @@
  * and command line, and start it. A monitor process (xl's per-domain
  * daemon) stays behind and applies on_poweroff / on_reboot / on_crash when
  * the domain stops (it waits on Keel's KEEL_VIRQ_DOM_EXC event); it
- * reports to the kernel log (/dev/kmsg).
+ * reports to the kernel log (/dev/kmsg). A domain with disks gets its
+ * device model, keel-dm, before it runs (its log: DM_LOG_DIR/NAME.log).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include "kl.h"
 #include "kl_config.h"
 
@@ -23,6 +27,8 @@
 #define DUMP_DIR        "/var/lib/keel/dump"   /* coredump-* actions (as xl's /var/lib/xen/dump) */
 #define RESTART_BURST   3       /* restarts within RESTART_WINDOW s: then it stays down */
 #define RESTART_WINDOW  60
+#define DM_LOG_DIR      "/var/log/keel"         /* keel-dm's logs (as xl's /var/log/xen/qemu-dm-*) */
+#define DM_READY_MS     30000                   /* how long keel-dm may take to serve the bus */
 
 struct image {
     struct kl_config cfg;
@@ -63,6 +69,71 @@ static int read_images(struct image *im)
     return 0;
 }
 
+/*
+ * The domain's device model, when it has disks: keel-dm serving its PCI bus
+ * before it runs. Started detached (double fork: init reaps it), it says
+ * "ready" on a pipe. 0, or -1 after saying why.
+ */
+static int start_dm(const struct kl_config *c, int64_t id)
+{
+    char log[128], idstr[24], fdstr[8], ready[8] = "";
+    const char *dm = getenv("KEEL_DM") ? getenv("KEEL_DM") : "keel-dm";
+    char *argv[8 + 2 * KL_LIST_MAX];
+    int p[2], n = 0, status;
+    pid_t pid;
+
+    if (!c->nr_disks)
+        return 0;
+    mkdir("/var", 0755);
+    mkdir("/var/log", 0755);
+    mkdir(DM_LOG_DIR, 0755);
+    snprintf(log, sizeof(log), "%s/%s.log", DM_LOG_DIR, c->name);
+    snprintf(idstr, sizeof(idstr), "%lld", (long long)id);
+    if (pipe(p))
+        return kl_error("create", "no pipe for keel-dm: %s", strerror(errno)), -1;
+    argv[n++] = (char *)dm;
+    argv[n++] = "-d";
+    argv[n++] = idstr;
+    argv[n++] = "-r";
+    argv[n++] = fdstr;
+    argv[n++] = "-l";
+    argv[n++] = log;
+    for (unsigned i = 0; i < c->nr_disks; i++) {
+        argv[n++] = "--disk";
+        argv[n++] = (char *)c->disks[i];
+    }
+    argv[n] = NULL;
+    snprintf(fdstr, sizeof(fdstr), "%d", p[1]);
+    pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        close(p[0]);
+        setsid();
+        if (null >= 0) {
+            dup2(null, 0);
+            dup2(null, 1);
+            dup2(null, 2);
+        }
+        if (fork() == 0) {
+            execvp(dm, argv);
+            _exit(127);
+        }
+        _exit(0);
+    }
+    close(p[1]);
+    if (pid > 0)
+        waitpid(pid, &status, 0);
+    struct pollfd pf = { p[0], POLLIN, 0 };
+    if (pid > 0 && poll(&pf, 1, DM_READY_MS) == 1 && read(p[0], ready, sizeof(ready) - 1) > 0 &&
+        !strncmp(ready, "ready", 5)) {
+        close(p[0]);
+        return 0;
+    }
+    close(p[0]);
+    kl_error("create", "the device model did not start (%s): see %s", dm, log);
+    return -1;
+}
+
 /* Create, load and (unless @paused) start the domain: its id, or -1 after saying why. *@how: its entry. */
 static int64_t build(struct keel *k, const struct image *im, int paused, const char **how)
 {
@@ -94,6 +165,13 @@ static int64_t build(struct keel *k, const struct image *im, int paused, const c
     rc = keel_build(k, (uint32_t)id, c->memory_mb << 20, &kern, how, err, sizeof(err));
     if (rc) {
         kl_error("create", "%s: %s", c->kernel, err);
+        keel_domain_destroy(k, (uint32_t)id);
+        return -1;
+    }
+    /* Its CMOS clock starts at dom0's time, as a machine's RTC would have it. */
+    if ((rc = (int)keel_domain_set_wallclock(k, (uint32_t)id, (uint64_t)time(NULL))))
+        fprintf(stderr, "kl: create: the domain's clock was not set: %s\n", strerror(-rc));
+    if (start_dm(c, id)) {
         keel_domain_destroy(k, (uint32_t)id);
         return -1;
     }
@@ -270,8 +348,8 @@ int cmd_create(int argc, char **argv)
         return 1;
     if (read_images(&im))
         return 1;
-    if (im.cfg.nr_disks || im.cfg.nr_vifs)
-        fprintf(stderr, "kl: create: disk and vif settings are not served yet: the domain has no devices for them\n");
+    if (im.cfg.nr_vifs)
+        fprintf(stderr, "kl: create: vif settings are not served yet: the domain has no network\n");
     make_uuid(im.uuid);
     if (kl_open(&k))
         return 1;

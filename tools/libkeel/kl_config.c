@@ -11,7 +11,7 @@ struct key {
     enum kind kind;
     size_t off, size;               /* K_STR: the buffer; K_NUM: a uint64_t or unsigned */
     uint64_t min, max;              /* K_NUM */
-    int later;                      /* parsed now, used by a later feature (disk, vif) */
+    int later;                      /* a list of device specifications (disk, vif) */
 };
 
 #define STR(n, f) { n, K_STR, offsetof(struct kl_config, f), sizeof(((struct kl_config *)0)->f), 0, 0, 0 }
@@ -233,8 +233,21 @@ static int parse_value(struct lexer *lx, const struct key *k, struct kl_config *
                 return fail(lx, peek(lx) < 0 ? "unterminated list" : "expected a string or ']' in the list");
             if (n == KL_LIST_MAX)
                 return fail(lx, "more than %d entries in '%s'", KL_LIST_MAX, name);
+            struct lexer at = *lx;
             if (lex_string(lx, list ? list[n] : tmp, list ? KL_PATH_MAX : sizeof(tmp)))
                 return -1;
+            if (k && k->later) {
+                /* Each entry checked where it stands: the column is the offending parameter's. */
+                char msg[200];
+                size_t where = 0;
+                int rc = k->off == offsetof(struct kl_config, disks) ?
+                         kl_disk_parse(list[n], &c->disk[n], msg, sizeof(msg), &where) :
+                         kl_vif_parse(list[n], &c->vif[n], msg, sizeof(msg), &where);
+                if (rc) {
+                    at.col += 1 + (unsigned)where;      /* past the quote (escapes aside) */
+                    return fail(&at, "%s", msg);
+                }
+            }
             n++;
             skip(lx, 1);
             if (peek(lx) == ',') {

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <public/keel.h>
+#include "kl_devspec.h"
 
 #define KL_NAME_MAX     32          /* with the NUL, as the hypervisor keeps it */
 #define KL_PATH_MAX     256
@@ -34,6 +35,8 @@ struct kl_config {
     unsigned nr_disks, nr_vifs;
     char disks[KL_LIST_MAX][KL_PATH_MAX];
     char vifs[KL_LIST_MAX][KL_PATH_MAX];
+    struct kl_disk disk[KL_LIST_MAX];   /* disks[], parsed (kl_devspec.h) */
+    struct kl_vif vif[KL_LIST_MAX];
     unsigned warnings;              /* unknown keys accepted under lax mode */
 };
 

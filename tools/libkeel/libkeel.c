@@ -254,3 +254,34 @@ int64_t keel_console_domain_write(struct keel *k, uint32_t domid, const char *bu
     return keel_hypercall(k, KEEL_HC_DOMAIN_CONSOLE, (const uint64_t[5]){ domid, KEEL_CONSOLE_OP_WRITE, 0, len },
                           (void *)(uintptr_t)buf, (uint32_t)len, 2, KEEL_BUF_IN);
 }
+
+int64_t keel_domain_set_wallclock(struct keel *k, uint32_t domid, uint64_t unix_seconds)
+{
+    return keel_hypercall(k, KEEL_HC_DOMAIN_SET_WALLCLOCK, (const uint64_t[5]){ domid, unix_seconds }, NULL, 0,
+                          0, 0);
+}
+
+int64_t keel_dm_register(struct keel *k, uint32_t domid, struct keel_ioreq_page **page)
+{
+    struct keel_ioctl_dm dm = { .op = KEEL_DM_REGISTER, .domid = domid };
+    void *p;
+
+    if (ioctl(k->fd, KEEL_IOCTL_DM, &dm) < 0)
+        return -errno;
+    if (dm.result < 0)
+        return dm.result;
+    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, k->fd, (off_t)KEEL_DM_PAGE_OFFSET);
+    if (p == MAP_FAILED)
+        return -errno;
+    *page = p;
+    return dm.result;
+}
+
+int64_t keel_dm_op(struct keel *k, uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+    struct keel_ioctl_dm dm = { .op = op, .arg = { a0, a1, a2 } };
+
+    if (ioctl(k->fd, KEEL_IOCTL_DM, &dm) < 0)
+        return -errno;
+    return dm.result;
+}

@@ -74,6 +74,17 @@ int64_t keel_console_domain_read(struct keel *k, uint32_t domid, uint64_t *pos, 
 /* Type into a domU's console: the bytes it took. */
 int64_t keel_console_domain_write(struct keel *k, uint32_t domid, const char *buf, size_t len);
 
+/* A domU's CMOS clock: it reads @unix_seconds now (kl gives dom0's time at creation). */
+int64_t keel_domain_set_wallclock(struct keel *k, uint32_t domid, uint64_t unix_seconds);
+/*
+ * Device models (KEEL_IOCTL_DM): serve @domid's PCI bus from this handle.
+ * keel_dm_register() returns the port Keel signals and maps the request
+ * page at *@page; keel_dm_op() makes one of MAP_MMIO, IOEVENT, IO_DONE, MSI
+ * with @a0..@a2 (its result, or -errno).
+ */
+int64_t keel_dm_register(struct keel *k, uint32_t domid, struct keel_ioreq_page **page);
+int64_t keel_dm_op(struct keel *k, uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2);
+
 /* ---- building a domain (build.c) ---- */
 
 struct keel_kernel {

@@ -219,9 +219,8 @@ long acpi_build_dom0(const struct acpi_info *ai, const struct acpi_ops *ops, uin
 #define FADT_FLAG_SLP_BUTTON    (1u << 5)
 #define FADT_FLAG_RESET_REG_SUP (1u << 10)
 #define FADT_FLAG_HW_REDUCED    (1u << 20)
-#define BOOT_ARCH_NO_VGA        (1u << 2)   /* IAPC_BOOT_ARCH; no 8042 and no legacy devices: 0 bits */
-#define BOOT_ARCH_NO_MSI        (1u << 3)
-#define BOOT_ARCH_NO_CMOS_RTC   (1u << 5)
+/* IAPC_BOOT_ARCH: no VGA; no 8042 and no legacy devices (0 bits); MSI and the CMOS RTC are there. */
+#define BOOT_ARCH_NO_VGA        (1u << 2)
 
 /* An I/O-port Generic Address Structure of one byte. */
 static void gas_io8(uint8_t *p, uint16_t port)
@@ -256,7 +255,7 @@ long acpi_build_domu(const struct acpi_domu_config *c, uint8_t *buf, size_t size
     t = buf + fadt;                                 /* FADT: hardware-reduced, sleep and reset by port */
     header(t, "FACP", 6, "KEEL");
     put32(t + 40, (uint32_t)(buf_pa + dsdt));
-    put16(t + 109, BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_MSI | BOOT_ARCH_NO_CMOS_RTC);
+    put16(t + 109, BOOT_ARCH_NO_VGA);
     put32(t + 112, FADT_FLAG_WBINVD | FADT_FLAG_PWR_BUTTON | FADT_FLAG_SLP_BUTTON | FADT_FLAG_RESET_REG_SUP |
                    FADT_FLAG_HW_REDUCED);
     gas_io8(t + 116, c->reset_port);

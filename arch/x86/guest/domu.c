@@ -4,16 +4,20 @@
  * and whose input comes from dom0 (KEEL_HC_DOMAIN_CONSOLE), ACPI tables in
  * the legacy hole (hardware-reduced FADT, MADT, a DSDT naming COM1 and
  * \_S5), the FADT's sleep-control and reset registers, a Generic Event
- * Device whose one event is the power button, and an absent 8259
- * (its mask register reads 0, not back what was written: Linux's probe
- * then uses no PIC and needs no PIT).
+ * Device whose one event is the power button, a CMOS RTC (MC146818)
+ * carrying the time dom0 gave it, the PCI configuration ports that go to
+ * the domain's device model (hv/dm.c), and an absent 8259 (its mask
+ * register reads 0, not back what was written: Linux's probe then uses no
+ * PIC and needs no PIT).
  */
 #include <errno.h>
 #include <string.h>
 #include <asm/vplatform.h>
 #include <asm/acpi_guest.h>
+#include <asm/cpu_ops.h>
 #include <keel/arch.h>
 #include <keel/buddy.h>
+#include <keel/dm.h>
 #include <keel/domain.h>
 #include <keel/lib.h>
 #include <keel/log.h>
@@ -37,10 +41,26 @@
 #define S5_TYP              5           /* \_S5 in dsdt_domu.asl */
 #define PLATFORM_ORDER      0
 
-/* Its devices: the shared ones (vplatform, first: d->platform points at it) and the GED. */
+#define RTC_PORT            0x70
+#define RTC_SECONDS         0x00
+#define RTC_REG_A           0x0a
+#define RTC_REG_B           0x0b
+#define RTC_REG_C           0x0c
+#define RTC_REG_D           0x0d
+#define RTC_CENTURY         0x32        /* the FADT's CENTURY field names it */
+#define RTC_B_SET           0x80
+#define RTC_B_BINARY        0x04
+#define RTC_B_24H           0x02
+#define RTC_D_VRT           0x80        /* valid RAM and time */
+
+/* Its devices: the shared ones (vplatform, first: d->platform points at it), the GED, the RTC. */
 struct domu_platform {
     struct vplatform vp;
     uint8_t ged_pending;                /* GED_* events the guest has not cleared (vp.lock) */
+    uint8_t rtc_index;                  /* the register port 0x70 selected (vp.lock, as below) */
+    uint8_t cmos[128];                  /* NVRAM, registers A-D, and the time the guest is writing (SET) */
+    int64_t rtc_base;                   /* Unix seconds at rtc_tsc */
+    uint64_t rtc_tsc;
 };
 
 _Static_assert(sizeof(struct domu_platform) <= (PAGE_SIZE << PLATFORM_ORDER), "domU platform in a page");
@@ -64,6 +84,130 @@ static void uart_tx(void *opaque, uint8_t c)
 static int console_input(struct domain *d, uint8_t c)
 {
     return vplatform_uart_input(&plat(d)->vp, c);
+}
+
+/* ---- the CMOS RTC (MC146818A): time registers 0-9 and the century, BCD unless register B says binary ---- */
+
+/* Days since 1970-01-01 of a civil date, and back (H. Hinnant's algorithms, proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    int64_t era;
+    unsigned yoe, doy;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    return era * 146097 + (int64_t)(yoe * 365 + yoe / 4 - yoe / 100 + doy) - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    int64_t era;
+    unsigned doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = (unsigned)(z - era * 146097);
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static uint8_t to_bcd(unsigned v) { return (uint8_t)(((v / 10) << 4) | (v % 10)); }
+static unsigned from_bcd(uint8_t v) { return (v >> 4) * 10 + (v & 15); }
+
+static int64_t rtc_now(const struct domu_platform *p)
+{
+    return p->rtc_base + (int64_t)((rdtsc() - p->rtc_tsc) / (arch_tsc_khz() * 1000));
+}
+
+/* The time registers, from the clock (not while the guest is setting them). */
+static void rtc_latch(struct domu_platform *p)
+{
+    int64_t t = rtc_now(p), days = t >= 0 ? t / 86400 : (t - 86399) / 86400, y;
+    unsigned secs = (unsigned)(t - days * 86400), m, d, i;
+    int bin = p->cmos[RTC_REG_B] & RTC_B_BINARY;
+    unsigned v[7];
+
+    civil_from_days(days, &y, &m, &d);
+    v[0] = secs % 60; v[1] = secs / 60 % 60; v[2] = secs / 3600;
+    v[3] = (unsigned)((days + 4) % 7 + 7) % 7 + 1;      /* 1970-01-01 was a Thursday; Sunday is 1 */
+    v[4] = d; v[5] = m; v[6] = (unsigned)(y % 100);
+    static const uint8_t reg[7] = { 0, 2, 4, 6, 7, 8, 9 };
+    for (i = 0; i < 7; i++)
+        p->cmos[reg[i]] = bin ? (uint8_t)v[i] : to_bcd(v[i]);
+    p->cmos[RTC_CENTURY] = bin ? (uint8_t)(y / 100) : to_bcd((unsigned)(y / 100) % 100);
+}
+
+/* SET cleared: the time the guest wrote becomes the clock's. */
+static void rtc_set_from_regs(struct domu_platform *p)
+{
+    unsigned (*f)(uint8_t) = from_bcd;
+    uint8_t c[128];
+    unsigned i;
+
+    memcpy(c, p->cmos, sizeof(c));
+    if (p->cmos[RTC_REG_B] & RTC_B_BINARY)
+        for (i = 0; i < 128; i++)
+            c[i] = to_bcd(c[i] % 100);          /* one decoder below */
+    int64_t y = (int64_t)f(c[RTC_CENTURY]) * 100 + f(c[9]);
+    unsigned m = f(c[8]), d = f(c[7]);
+    if (m < 1 || m > 12 || d < 1 || d > 31 || f(c[4]) > 23 || f(c[2]) > 59 || f(c[0]) > 59)
+        return;                                  /* not a time: the clock keeps its own */
+    p->rtc_base = days_from_civil(y, m, d) * 86400 + f(c[4]) * 3600 + f(c[2]) * 60 + f(c[0]);
+    p->rtc_tsc = rdtsc();
+}
+
+static int rtc_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)
+{
+    struct domu_platform *p = plat(v->domain);
+    uint8_t r;
+
+    spin_lock(&p->vp.lock);
+    if (port == RTC_PORT) {
+        if (in)
+            *val = 0xff;
+        else
+            p->rtc_index = (uint8_t)(*val & 0x7f);     /* bit 7 masks NMIs: nothing here to mask */
+        spin_unlock(&p->vp.lock);
+        return 0;
+    }
+    r = p->rtc_index;
+    if (in) {
+        if ((r <= 9 || r == RTC_CENTURY) && !(p->cmos[RTC_REG_B] & RTC_B_SET))
+            rtc_latch(p);
+        *val = r == RTC_REG_A ? p->cmos[r] & 0x7f : r == RTC_REG_C ? 0 : p->cmos[r];   /* never updating */
+    } else if (r == RTC_REG_B) {
+        uint8_t was = p->cmos[r];
+        if (!(was & RTC_B_SET) && (*val & RTC_B_SET))
+            rtc_latch(p);                        /* the guest edits the current time */
+        p->cmos[r] = (uint8_t)((*val & (RTC_B_SET | RTC_B_BINARY)) | RTC_B_24H);   /* no alarms or periodic interrupts */
+        if ((was & RTC_B_SET) && !(*val & RTC_B_SET))
+            rtc_set_from_regs(p);
+    } else if (r != RTC_REG_C && r != RTC_REG_D) {
+        p->cmos[r] = (uint8_t)*val;
+        if ((r <= 9 || r == RTC_CENTURY) && !(p->cmos[RTC_REG_B] & RTC_B_SET))
+            rtc_set_from_regs(p);                /* one register at a time, as some guests do */
+    }
+    spin_unlock(&p->vp.lock);
+    return 0;
+}
+
+int arch_domu_set_wallclock(struct domain *d, uint64_t unix_seconds)
+{
+    struct domu_platform *p = plat(d);
+
+    if (!p || d->privileged || unix_seconds > (1ull << 40))
+        return -EINVAL;
+    spin_lock(&p->vp.lock);
+    p->rtc_base = (int64_t)unix_seconds;
+    p->rtc_tsc = rdtsc();
+    spin_unlock(&p->vp.lock);
+    return 0;
 }
 
 /* ---- legacy ports, power ---- */
@@ -163,6 +307,10 @@ int arch_domu_init(struct domain *d)
     p = phys_to_virt(pa);
     memset(p, 0, sizeof(*p));
     p->vp.pin_eoi = ged_eoi;
+    p->cmos[RTC_REG_A] = 0x26;          /* 32.768 kHz base, 1024 Hz rate */
+    p->cmos[RTC_REG_B] = RTC_B_24H;
+    p->cmos[RTC_REG_D] = RTC_D_VRT;
+    p->rtc_tsc = rdtsc();               /* 1970 until dom0 says otherwise */
     rc = vplatform_init(&p->vp, d, d->max_vcpus, DOMU_IOAPIC_BASE, DOMU_IOAPIC_PINS, DOMU_EVTCHN_PIN,
                         DOMU_EVTCHN_PIN);
     d->platform = p;                    /* freed with the domain, whatever failed */
@@ -178,6 +326,10 @@ int arch_domu_init(struct domain *d)
         rc = domain_register_portio(d, 0x20, 2, no_pic);
     if (!rc)
         rc = domain_register_portio(d, 0xa0, 2, no_pic);
+    if (!rc)
+        rc = domain_register_portio(d, RTC_PORT, 2, rtc_port);
+    if (!rc)
+        rc = domain_register_portio(d, 0xcf8, 8, dm_pci_port);
     if (!rc)
         rc = domain_register_portio(d, DOMU_SLEEP_CONTROL, 3, power_port);
     if (!rc)

@@ -9,6 +9,10 @@
  *  - A power button (PNP0C0C) and the Generic Event Device (ACPI0013, ACPI
  *    6.5 5.6.9) that signals it: GSI 9, level, while port 0x604 has an
  *    event pending; _EVT clears what it handles (arch/x86/guest/domu.c).
+ *  - A CMOS RTC (PNP0B00) at 0x70 without an interrupt (no alarms).
+ *  - A PCI host bridge (PNP0A03): bus 0, configuration mechanism #1 at
+ *    0xcf8, and the memory window KEEL_DOMU_PCI_MMIO (public/keel.h) for
+ *    the BARs the device model places there. Its devices use MSI-X.
  */
 DefinitionBlock ("", "DSDT", 2, "KEEL", "KEELDOMU", 1)
 {
@@ -24,6 +28,31 @@ DefinitionBlock ("", "DSDT", 2, "KEEL", "KEELDOMU", 1)
             {
                 IO (Decode16, 0x03F8, 0x03F8, 0x08, 0x08)
                 IRQNoFlags () {4}
+            })
+        }
+
+        Device (RTC)
+        {
+            Name (_HID, EisaId ("PNP0B00"))
+            Name (_CRS, ResourceTemplate ()
+            {
+                IO (Decode16, 0x0070, 0x0070, 0x01, 0x02)
+            })
+        }
+
+        Device (PCI0)
+        {
+            Name (_HID, EisaId ("PNP0A03"))
+            Name (_UID, Zero)
+            Name (_SEG, Zero)
+            Name (_BBN, Zero)
+            Name (_CRS, ResourceTemplate ()
+            {
+                WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,
+                    0x0000, 0x0000, 0x0000, 0x0000, 0x0001)
+                IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)
+                DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,
+                    0x00000000, 0xC0000000, 0xFBFFFFFF, 0x00000000, 0x3C000000)
             })
         }
 

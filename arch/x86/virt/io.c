@@ -77,12 +77,15 @@ int hvm_string_io(struct vcpu *v, uint16_t port, unsigned size, int in, int rep,
             return 0;                                 /* #PF injected, or the domain crashed */
         if (in) {
             domain_portio(v, port, size, 1, &val);
-            rc = element_copy(v->domain, gpa, first, size, &val, 1);
+            rc = v->io.pending ? 0 : element_copy(v->domain, gpa, first, size, &val, 1);
         } else {
             rc = element_copy(v->domain, gpa, first, size, &val, 0);
             if (!rc)
                 domain_portio(v, port, size, 0, &val);
         }
+        if (v->io.pending)
+            break;                                    /* at a device model: this element runs again */
+        dm_insn_end(&v->io);
         if (rc) {
             domain_crash(v->domain, "string I/O to non-RAM guest address %#lx", (unsigned long)gpa[0]);
             return 0;

@@ -182,6 +182,9 @@ void hvm_deliver_events(struct vcpu *v)
 
     now = rdtsc();
     vlapic_timer_poll(l, now);
+    /* An instruction stopped at a device model runs again first, with nothing injected before it. */
+    if (__builtin_expect(dm_rerun_due(&v->io), 0))
+        goto timer;
     /* A single-stepped HLT's trap first (hvm_halt): DR6.BS with it. */
     if (__builtin_expect(v->arch.halt_step, 0) && !v->arch.pending_event) {
         v->arch.halt_step = 0;
@@ -209,6 +212,7 @@ void hvm_deliver_events(struct vcpu *v)
             hvm->window(v, 0);
         }
     }
+timer:
     /* The guest leaves the CPU at its timer deadline or at the slice's end. */
     deadline = l->deadline ? l->deadline : ~0ull;
     if (sched_slice_end() < deadline)
@@ -243,6 +247,8 @@ int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake)
 {
     struct vlapic *l = &v->arch.lapic;
 
+    if (v->io.waiting)
+        return dm_io_ready(v);      /* a device model's answer, nothing else */
     if (__atomic_load_n(&v->arch.wait_sipi, __ATOMIC_ACQUIRE))
         return 0;                   /* until a STARTUP IPI */
     if (v->arch.sipi_vector >= 0)

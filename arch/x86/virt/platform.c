@@ -207,3 +207,35 @@ int vplatform_add_pit(struct vplatform *p)
     rc = domain_register_portio(p->d, VPIT_PORT_BASE, 4, pit_port);
     return rc ? rc : domain_register_portio(p->d, VPIT_PORT_61, 1, pit_port);
 }
+
+/* ---- MSIs from a device model (Intel SDM 11.11: the message's address and data) ---- */
+
+#define MSI_ADDR_BASE       0xfee00000ull
+#define MSI_ADDR_DEST(a)    (((a) >> 12) & 0xff)
+#define MSI_ADDR_LOGICAL    (1ull << 2)
+#define MSI_DATA_MODE(d)    (((d) >> 8) & 7)
+#define MSI_DATA_LEVEL      (1ull << 15)
+
+int arch_domain_msi(struct domain *d, uint64_t addr, uint64_t data)
+{
+    struct vplatform *p = plat(d);
+    unsigned vec = data & 0xff, mode = MSI_DATA_MODE(data);
+    int logical = (addr & MSI_ADDR_LOGICAL) != 0;
+
+    /* Edge, fixed or lowest priority, a vector that is not an exception's; bits the message does not have clear. */
+    if ((addr & ~0xff00cull) != MSI_ADDR_BASE || (data >> 16) ||
+        (data & MSI_DATA_LEVEL) || vec < 16 || (mode != 0 && mode != 1) || !p)
+        return -EINVAL;
+    spin_lock(&p->lock);
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!vlapic_match_dest(&v->arch.lapic, (uint32_t)MSI_ADDR_DEST(addr), logical))
+            continue;
+        vlapic_set_irr_trig(&v->arch.lapic, vec, 0);
+        vcpu_kick(v);
+        if (mode == 1)
+            break;                      /* lowest priority: the first one will do */
+    }
+    spin_unlock(&p->lock);
+    return 0;                           /* a message no vLAPIC matched is dropped, as on hardware */
+}

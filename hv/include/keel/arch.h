@@ -117,6 +117,15 @@ int arch_domu_init(struct domain *d);
 /* Press a domU's ACPI power button (its Generic Event Device): 0, or -EINVAL without one. */
 int arch_domu_power_button(struct domain *d);
 
+/*
+ * An MSI a device model raised for domU @d (address 0xfeeXXXXX: destination,
+ * logical or physical; data: vector 16-255, fixed or lowest-priority
+ * delivery, edge): 0 (no vLAPIC matching drops it), or -EINVAL for a malformed one.
+ */
+int arch_domain_msi(struct domain *d, uint64_t addr, uint64_t data);
+/* A domU's CMOS clock reads @unix_seconds from now on: 0, or -EINVAL without one. */
+int arch_domu_set_wallclock(struct domain *d, uint64_t unix_seconds);
+
 /* x2apic=: put the LAPIC in x2APIC mode when the CPU offers it (default 1). */
 extern int arch_opt_x2apic;
 /* pause_yield=: a vCPU in a PAUSE loop yields its CPU, where the CPU detects them (default 0). */

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <asm/vcpu_arch.h>
+#include <keel/dm.h>
 #include <keel/evtchn.h>
 #include <keel/ratelimit.h>
 
@@ -84,6 +85,9 @@ struct domain {
     struct keel_evtchn_page *evtchn_page;   /* in the domain's RAM; NULL until KEEL_EVTCHN_INIT */
     uint32_t evtchn_gsi;                    /* what the platform raises (0: none) */
     void (*evtchn_upcall)(struct domain *d);
+    /* Its device model in dom0 (hv/dm.c), and the PCI configuration address latch (0xcf8). */
+    struct dm *dm;
+    uint32_t pci_cf8;
     uint32_t max_vcpus;             /* what CPUID and the MADT advertise */
     uint32_t nr_vcpus;
     struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
@@ -98,6 +102,7 @@ struct vcpu {
     volatile int blocked;           /* halted until an event (arch_vcpu_ready()) */
     uint64_t cpu_tsc;               /* TSC ticks spent running */
     uint64_t yields;                /* PAUSE loops that gave the CPU up (vcpu_yield()) */
+    struct vcpu_io io;              /* a device-model access out, and the answers of the current instruction */
     struct vcpu_arch arch;
 };
 

@@ -12,7 +12,8 @@
 struct domain;
 struct vcpu;
 
-enum evtchn_state { EVTCHN_FREE, EVTCHN_UNBOUND, EVTCHN_INTERDOMAIN, EVTCHN_VIRQ };
+/* EVTCHN_KEEL: a dom0 port Keel signals for a domU's device model (remote_dom: that domU). */
+enum evtchn_state { EVTCHN_FREE, EVTCHN_UNBOUND, EVTCHN_INTERDOMAIN, EVTCHN_VIRQ, EVTCHN_KEEL };
 
 struct evtchn {
     uint8_t state;                  /* enum evtchn_state */
@@ -25,6 +26,10 @@ struct evtchn {
 int64_t evtchn_op(struct vcpu *v, const uint64_t a[5]);
 /* Signal @virq to every dom0 port bound to it. */
 void evtchn_send_virq(unsigned virq);
+/* A new EVTCHN_KEEL port of @d (for domU @remote's device model): the port or -ENOSPC. */
+int64_t evtchn_alloc_keel(struct domain *d, uint32_t remote);
+/* Signal @d's @port if it is still an EVTCHN_KEEL port. */
+void evtchn_notify(struct domain *d, unsigned port);
 /* A domain going away: close its ports (their other ends become unbound) and forget its page. */
 void evtchn_domain_destroy(struct domain *d);
 #endif

@@ -9,6 +9,7 @@
  * The order, outermost first; each lock's comment says what it protects:
  *   LOCK_DOMCTL    domctl_lock: domain control, one call at a time (hv/domctl.c)
  *   LOCK_FOREIGN   foreign mappings in dom0 (hv/foreign.c)
+ *   LOCK_DM        device models: each domU's forwarded ranges, ioevents, request slots (hv/dm.c)
  *   LOCK_EVTCHN    every domain's event-channel ports (hv/evtchn.c)
  *   LOCK_PLATFORM  one domain's virtual devices: vIOAPIC, vUART, GED (dom0.c, domu.c);
  *                  taken inside LOCK_EVTCHN by an event's upcall, so never hold it
@@ -26,7 +27,7 @@
 #include <asm/cpu_ops.h>
 
 enum lock_level {
-    LOCK_UNCHECKED, LOCK_DOMCTL, LOCK_FOREIGN, LOCK_EVTCHN, LOCK_PLATFORM, LOCK_SCHED, LOCK_TABLE,
+    LOCK_UNCHECKED, LOCK_DOMCTL, LOCK_FOREIGN, LOCK_DM, LOCK_EVTCHN, LOCK_PLATFORM, LOCK_SCHED, LOCK_TABLE,
     LOCK_IOAPIC, LOCK_VPID, LOCK_MM, LOCK_LOG, LOCK_LEVELS
 };
 _Static_assert(LOCK_LEVELS <= 32, "lock levels fit a 32-bit mask");

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #endif
 
-#define KEEL_ABI_VERSION            0x00000004u
+#define KEEL_ABI_VERSION            0x00000005u
 
 #ifndef _IOWR                       /* the hypervisor's build: the value Linux's _IOWR gives */
 #define _IOWR(type, nr, t)          ((3u << 30) | ((uint32_t)sizeof(t) << 16) | ((uint32_t)(type) << 8) | (nr))
@@ -78,14 +78,19 @@ _Static_assert(sizeof(struct keel_physinfo) == 56, "keel_physinfo layout");
  * guest-physical 0 except the legacy hole [KEEL_DOMU_HOLE_START, 1 MiB),
  * which holds its ACPI tables (RSDP at KEEL_DOMU_RSDP); LAPIC at 0xfee00000,
  * I/O APIC at 0xfec00000 (24 pins), a 16550A at COM1 (IRQ 4) as its console,
- * no 8259, PIT or CMOS. Power off and reset through the ACPI FADT. The RAM
+ * an i8254, a CMOS RTC (ports 0x70/0x71) and no 8259. Power off and reset
+ * through the ACPI FADT. A PCI host bridge (ACPI PNP0A03, configuration
+ * mechanism #1 at 0xcf8/0xcfc) whose bus 0 a device model in dom0 serves
+ * (KEEL_HC_DM_OP); its memory window is [KEEL_DOMU_PCI_MMIO, +SIZE). The RAM
  * is one range below KEEL_DOMU_MEM_MAX: [3 GiB, 4 GiB) is for devices (the
- * I/O APIC and LAPIC pages; PCI later). RAM above 4 GiB is not offered yet.
+ * PCI window, the I/O APIC and LAPIC pages). RAM above 4 GiB is not offered yet.
  */
 #define KEEL_DOMU_HOLE_START        0x9fc00ull
 #define KEEL_DOMU_HOLE_END          0x100000ull
 #define KEEL_DOMU_RSDP              0xe0000ull
 #define KEEL_DOMU_MEM_MAX           (3ull << 30)
+#define KEEL_DOMU_PCI_MMIO          0xc0000000ull
+#define KEEL_DOMU_PCI_MMIO_SIZE     0x3c000000ull   /* to 0xfc000000 */
 
 /* ---- Domain control: dom0 only. Domains are named by domid (dom0 is 1). ---- */
 
@@ -334,6 +339,91 @@ _Static_assert(sizeof(struct keel_ioctl_foreign) == 24, "keel_ioctl_foreign layo
 #define KEEL_IOCTL_FOREIGN_MAP      _IOWR('K', 0x03, struct keel_ioctl_foreign)
 /* Undo one (@offset as returned) that nothing mmap()s any more; -EBUSY while something does. */
 #define KEEL_IOCTL_FOREIGN_UNMAP    _IOW('K', 0x04, struct keel_ioctl_foreign)
+
+/*
+ * (domid, unix seconds): a domU's CMOS RTC reads that time from now on
+ * (its clock then runs with the TSC). kl sets dom0's time at creation.
+ */
+#define KEEL_HC_DOMAIN_SET_WALLCLOCK 17
+
+/*
+ * Device models (dom0 only): KEEL_HC_DM_OP (op, domid, a2, a3, a4) serves a
+ * domU's PCI bus from a process in dom0 (keel-dm). Once one is registered,
+ * the domU's PCI configuration accesses (0xcfc-0xcff, at the address its
+ * 0xcf8 latch holds) and its accesses to the MMIO ranges added with
+ * KEEL_DM_MAP_MMIO stop the vCPU that made them: Keel writes the access into
+ * that vCPU's slot of the request page, marks it KEEL_IOREQ_READY and
+ * signals the device model's port; the vCPU blocks. The device model writes
+ * the answer (@data for a read), marks the slot KEEL_IOREQ_DONE and makes
+ * KEEL_DM_IO_DONE; the vCPU runs the instruction again and takes the answer.
+ *   REGISTER (domid, gpa of a page-aligned struct keel_ioreq_page in dom0's
+ *     RAM) -> the dom0 port Keel signals. One device model per domain.
+ *   MAP_MMIO (domid, gpa, bytes): forward that range (page-aligned, inside
+ *     [KEEL_DOMU_PCI_MMIO, +SIZE)); at most KEEL_DM_MMIO_MAX ranges.
+ *   IOEVENT (domid, gpa, len | KEEL_IOEVENT_*, match) -> a new dom0 port:
+ *     a write of @len bytes at @gpa inside a forwarded range (of value @match
+ *     with KEEL_IOEVENT_DATAMATCH) completes at once and only signals it
+ *     (KVM's ioeventfd); with KEEL_IOEVENT_DEASSIGN, (domid, gpa, len | flags,
+ *     match) removes the one that matches: 0.
+ *   IO_DONE (domid, vcpu): that vCPU's slot is answered.
+ *   MSI (domid, address, data): an MSI to the domain's vLAPICs (fixed or
+ *     lowest-priority delivery, vector 16-255, address 0xfeeXXXXX).
+ *   RELEASE (domid): the device model is gone; a running domain crashes.
+ * Errors: -ENOENT (no such domain), -EPERM (dom0), -EEXIST (one is already
+ * registered), -EINVAL (bad argument), -ENOSPC (tables full), -EFAULT.
+ */
+#define KEEL_HC_DM_OP               18
+#define KEEL_DM_REGISTER            0
+#define KEEL_DM_MAP_MMIO            1
+#define KEEL_DM_IOEVENT             2
+#define KEEL_DM_IO_DONE             3
+#define KEEL_DM_MSI                 4
+#define KEEL_DM_RELEASE             5
+#define KEEL_DM_MMIO_MAX            4
+#define KEEL_DM_IOEVENT_MAX         32
+#define KEEL_IOEVENT_LEN_MASK       0xffu       /* 1, 2, 4 or 8 */
+#define KEEL_IOEVENT_DATAMATCH      0x100u
+#define KEEL_IOEVENT_DEASSIGN       0x200u
+#define KEEL_IOREQ_FREE             0
+#define KEEL_IOREQ_READY            1           /* Keel wrote a request */
+#define KEEL_IOREQ_DONE             2           /* the device model answered */
+#define KEEL_IOREQ_PIO              0
+#define KEEL_IOREQ_MMIO             1
+#define KEEL_IOREQ_PCI              2           /* @addr: bus << 16 | dev << 11 | fn << 8 | register */
+struct keel_ioreq {
+    uint64_t addr;
+    uint64_t data;                  /* a write's bytes; a read's answer */
+    uint32_t seq;                   /* counts this vCPU's requests */
+    uint8_t state;                  /* KEEL_IOREQ_FREE/READY/DONE */
+    uint8_t type;                   /* KEEL_IOREQ_PIO/MMIO/PCI */
+    uint8_t size;                   /* 1, 2, 4 or 8 */
+    uint8_t write;                  /* 1: a write */
+    uint64_t pad;
+};
+_Static_assert(sizeof(struct keel_ioreq) == 32, "keel_ioreq layout");
+struct keel_ioreq_page {
+    struct keel_ioreq vcpu[KEEL_MAX_VCPUS];
+};
+
+/*
+ * Device models through /dev/keel (KEEL_HC_DM_OP is keel.ko's own:
+ * KEEL_IOCTL_HYPERCALL refuses it). A file serves at most one domU.
+ * KEEL_DM_REGISTER (@domid) gives it a request page of keel.ko's, which
+ * mmap() at offset KEEL_DM_PAGE_OFFSET maps (one page, shared), and
+ * returns the port Keel signals; an IOEVENT's port is the file's too.
+ * MAP_MMIO, IOEVENT, IO_DONE, MSI take @arg[0..2] as the hypercall's
+ * a2..a4, for the file's domain. Closing the file releases the device
+ * model (KEEL_DM_RELEASE: the domain crashes if it still runs).
+ */
+struct keel_ioctl_dm {
+    uint32_t op;                    /* KEEL_DM_* but RELEASE */
+    uint32_t domid;                 /* REGISTER's; the others use the registered one */
+    uint64_t arg[3];
+    int64_t result;
+};
+_Static_assert(sizeof(struct keel_ioctl_dm) == 40, "keel_ioctl_dm layout");
+#define KEEL_IOCTL_DM               _IOWR('K', 0x05, struct keel_ioctl_dm)
+#define KEEL_DM_PAGE_OFFSET         0ull
 
 /* Test-mode hypercalls (keel.test=...): -ENOSYS outside test mode. */
 #define KEEL_HC_TEST_BASE           0x4b00

@@ -222,6 +222,11 @@ static inline int hvm_port_io(struct vcpu *v, uint16_t port, unsigned size, int 
         val = (uint32_t)(v->arch.regs.rax & mask);
         domain_portio(v, port, size, 0, &val);
     }
+    /* Gone to a device model (keel/dm.h): the IN runs again for its answer (RAX is rewritten then). */
+    if (__builtin_expect(v->io.nr_done | v->io.pending, 0)) {
+        dm_insn_end(&v->io);
+        return !v->io.pending && v->domain->state == DOMAIN_RUNNING;
+    }
     return v->domain->state == DOMAIN_RUNNING;
 }
 /* MOV to CR0/CR4 with their #GP rules (0: done; the caller skips the instruction; else #GP queued). */

@@ -1,0 +1,147 @@
+/*
+ * keel-dm: one domU's PCI bus, served from dom0 (public/keel.h,
+ * KEEL_HC_DM_OP). pci.c is the bus and each function's configuration
+ * space; virtio_pci.c the virtio 1.x PCI transport; devices (blk.c) sit
+ * behind struct virtio_dev_ops, apart from the transport.
+ */
+#ifndef KEEL_DM_H
+#define KEEL_DM_H
+#include <stdint.h>
+#include "virtq.h"
+
+#define PCI_MAX_DEVS        32          /* bus 0's device numbers */
+#define PCI_CFG_SIZE        256
+
+struct pci_dev;
+
+/* A function's BAR 0 (the only one Keel's devices use): 32-bit memory. */
+struct pci_bar_ops {
+    uint64_t (*read)(struct pci_dev *p, uint64_t off, unsigned size);
+    void (*write)(struct pci_dev *p, uint64_t off, unsigned size, uint64_t val);
+};
+
+struct pci_dev {
+    uint8_t cfg[PCI_CFG_SIZE];
+    uint8_t wmask[PCI_CFG_SIZE];        /* bits the guest may write */
+    uint32_t bar_size;                  /* BAR 0's size (a power of 2), 0: none */
+    const struct pci_bar_ops *bar_ops;
+    void (*cfg_written)(struct pci_dev *p, unsigned reg, unsigned size);
+    void *opaque;
+    char name[24];
+};
+
+struct pci_bus {
+    struct pci_dev *dev[PCI_MAX_DEVS];  /* by device number; function 0 only */
+};
+
+/* Configuration space at @addr (bus << 16 | dev << 11 | fn << 8 | reg, KEEL_IOREQ_PCI). */
+uint32_t pci_cfg_read(struct pci_bus *b, uint64_t addr, unsigned size);
+void pci_cfg_write(struct pci_bus *b, uint64_t addr, unsigned size, uint32_t val);
+/* An MMIO access anywhere in the window: to the BAR that decodes it, else reads all ones. */
+uint64_t pci_mmio_read(struct pci_bus *b, uint64_t gpa, unsigned size);
+void pci_mmio_write(struct pci_bus *b, uint64_t gpa, unsigned size, uint64_t val);
+/* BAR 0's address while memory decoding is on, else 0. */
+uint64_t pci_bar_addr(const struct pci_dev *p);
+/* Header fields; a type-0 header with a capability list. */
+void pci_init_header(struct pci_dev *p, uint16_t vendor, uint16_t device, uint32_t class_rev, uint16_t subvendor,
+                     uint16_t subsys);
+/* The host bridge at 00.0. */
+void pci_init_host_bridge(struct pci_dev *p);
+
+static inline void cfg_put(uint8_t *cfg, unsigned off, unsigned size, uint32_t v)
+{
+    for (unsigned i = 0; i < size; i++)
+        cfg[off + i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint32_t cfg_get(const uint8_t *cfg, unsigned off, unsigned size)
+{
+    uint32_t v = 0;
+
+    for (unsigned i = 0; i < size; i++)
+        v |= (uint32_t)cfg[off + i] << (8 * i);
+    return v;
+}
+
+/* ---- the virtio PCI transport (virtio 1.2 4.1) ---- */
+
+#define VIRTIO_MAX_QUEUES   4
+#define VIRTIO_STATUS_ACK           1
+#define VIRTIO_STATUS_DRIVER        2
+#define VIRTIO_STATUS_DRIVER_OK     4
+#define VIRTIO_STATUS_FEATURES_OK   8
+#define VIRTIO_STATUS_NEEDS_RESET   0x40
+#define VIRTIO_STATUS_FAILED        0x80
+#define VIRTIO_F_VERSION_1          32
+
+struct virtio_dev;
+
+/* A device type behind the transport. */
+struct virtio_dev_ops {
+    uint16_t device_id;                 /* virtio device ID (2: block) */
+    uint32_t pci_class;                 /* class << 8 */
+    unsigned nr_queues;
+    uint64_t (*features)(struct virtio_dev *v);
+    /* Device configuration, little-endian, at @off (bounds checked by the transport). */
+    uint32_t cfg_size;
+    void (*cfg_read)(struct virtio_dev *v, unsigned off, void *buf, unsigned len);
+    /* Queue @q has requests (a notify): 0, or -1 if its ring broke the rules (*why). */
+    int (*queue_notify)(struct virtio_dev *v, unsigned q, const char **why);
+    void (*reset)(struct virtio_dev *v);
+};
+
+struct virtio_queue {
+    uint16_t size, msix_vector, enable;
+    uint64_t desc, driver, device;
+    struct virtq vq;
+    uint32_t ioevent_port;              /* Keel's fast notify for it (0: none) */
+    uint64_t ioevent_gpa;
+};
+
+struct msix_entry {
+    uint32_t addr_lo, addr_hi, data, ctrl;
+};
+
+struct virtio_dev {
+    struct pci_dev pci;
+    const struct virtio_dev_ops *ops;
+    struct dm *dm;
+    void *priv;
+    uint32_t dfselect, gfselect;
+    uint64_t driver_features;
+    uint8_t status, config_generation, isr;
+    uint16_t queue_select, msix_config;
+    struct virtio_queue q[VIRTIO_MAX_QUEUES];
+    struct msix_entry msix[VIRTIO_MAX_QUEUES + 1];
+    uint64_t msix_pending;
+    int broken;                         /* NEEDS_RESET set: its queues are not served until a reset */
+};
+
+void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_dev_ops *ops, void *priv,
+                     const char *name);
+/* Used buffers were added to queue @q: interrupt the driver as it asked. */
+void virtio_notify_queue(struct virtio_dev *v, unsigned q);
+/* Serve queue @q now (a notify, through Keel's ioevent or a forwarded write). */
+void virtio_queue_kick(struct virtio_dev *v, unsigned q);
+
+/* ---- the device model process (main.c): what devices call back ---- */
+
+struct dm {
+    int fd;                             /* /dev/keel */
+    uint32_t domid;
+    struct gmem mem;
+    struct pci_bus bus;
+    struct virtio_dev *vdev[PCI_MAX_DEVS];
+};
+
+/* An MSI into the domain: 0 or -errno. */
+int dm_msi(struct dm *dm, uint64_t addr, uint32_t data);
+/* Keel's ioevent for a 2-byte write at @gpa: its port, or 0 if there is none (the slow path serves it). */
+uint32_t dm_ioevent_add(struct dm *dm, uint64_t gpa);
+void dm_ioevent_del(struct dm *dm, uint64_t gpa, uint32_t port);
+void dm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- devices ---- */
+struct kl_disk;
+/* A virtio-blk device for @disk (raw file or block device): 0, or -1 after logging why. */
+int blk_create(struct virtio_dev *v, struct dm *dm, const struct kl_disk *disk);
+#endif

@@ -1,0 +1,239 @@
+/*
+ * keel-dm: the device model of one domU (one process per domU that has
+ * devices; `kl create` starts it before the domain runs and it ends with
+ * the domain). It serves the domain's PCI bus from dom0: configuration
+ * space and BAR accesses arrive as requests in Keel's request page
+ * (KEEL_HC_DM_OP), virtqueue notifications as ioevent ports, and the
+ * devices answer with MSIs. Guest RAM is one foreign mapping of all of it.
+ *
+ *   keel-dm -d DOMID [-r FD] [-l LOGFILE] --disk SPEC ...
+ *
+ * -r FD: write "ready\n" there once the bus is served (kl waits for it
+ * before it unpauses the domain). Exit: 0 when the domain is gone, 1 on a
+ * setup error. A bad ring stops only the device it belongs to.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "dm.h"
+#include "kl_devspec.h"
+#include "libkeel.h"
+
+static struct keel k;
+static struct keel_ioreq_page *ioreq;
+static uint32_t ioreq_port;
+static uint32_t nr_vcpus;
+static int trace;                       /* KEEL_DM_TRACE=1 in the environment: log every request */
+
+void dm_log(const char *fmt, ...)
+{
+    va_list ap;
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    fprintf(stderr, "[%lld.%03ld] ", (long long)ts.tv_sec, ts.tv_nsec / 1000000);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+int dm_msi(struct dm *dm, uint64_t addr, uint32_t data)
+{
+    (void)dm;
+    return (int)keel_dm_op(&k, KEEL_DM_MSI, addr, data, 0);
+}
+
+uint32_t dm_ioevent_add(struct dm *dm, uint64_t gpa)
+{
+    int64_t port = keel_dm_op(&k, KEEL_DM_IOEVENT, gpa, 2, 0);
+
+    (void)dm;
+    if (port <= 0) {
+        dm_log("no ioevent at %#llx (%lld): its notifications take the slow path\n", (unsigned long long)gpa,
+               (long long)port);
+        return 0;
+    }
+    return (uint32_t)port;
+}
+
+void dm_ioevent_del(struct dm *dm, uint64_t gpa, uint32_t port)
+{
+    (void)dm;
+    keel_dm_op(&k, KEEL_DM_IOEVENT, gpa, 2 | KEEL_IOEVENT_DEASSIGN, 0);
+    keel_evtchn_op(&k, KEEL_EVTCHN_CLOSE, port, 0);
+}
+
+/* One request from a vCPU's slot. */
+static void serve(struct dm *dm, struct keel_ioreq *r)
+{
+    uint64_t addr = r->addr, data = r->data;
+    unsigned size = r->size;
+
+    if (size != 1 && size != 2 && size != 4 && size != 8)
+        data = ~0ull;
+    else if (r->type == KEEL_IOREQ_PCI && size <= 4)
+        r->write ? pci_cfg_write(&dm->bus, addr, size, (uint32_t)data)
+                 : (void)(data = pci_cfg_read(&dm->bus, addr, size));
+    else if (r->type == KEEL_IOREQ_MMIO)
+        r->write ? pci_mmio_write(&dm->bus, addr, size, data) : (void)(data = pci_mmio_read(&dm->bus, addr, size));
+    else
+        data = ~0ull;
+    if (!r->write)
+        r->data = data;
+    if (trace)
+        dm_log("%s %s %#llx/%u = %#llx\n", r->type == KEEL_IOREQ_PCI ? "cfg" : r->type == KEEL_IOREQ_MMIO ? "mmio" : "pio",
+               r->write ? "write" : "read", (unsigned long long)addr, size, (unsigned long long)data);
+}
+
+static void serve_requests(struct dm *dm)
+{
+    for (uint32_t i = 0; i < nr_vcpus; i++) {
+        struct keel_ioreq *r = &ioreq->vcpu[i];
+
+        if (__atomic_load_n(&r->state, __ATOMIC_ACQUIRE) != KEEL_IOREQ_READY)
+            continue;
+        serve(dm, r);
+        __atomic_store_n(&r->state, KEEL_IOREQ_DONE, __ATOMIC_RELEASE);
+        keel_dm_op(&k, KEEL_DM_IO_DONE, i, 0, 0);
+    }
+}
+
+static int kick_port(struct dm *dm, uint32_t port)
+{
+    for (unsigned d = 0; d < PCI_MAX_DEVS; d++) {
+        struct virtio_dev *v = dm->vdev[d];
+        for (unsigned q = 0; v && q < v->ops->nr_queues; q++)
+            if (v->q[q].ioevent_port == port) {
+                virtio_queue_kick(v, q);
+                return 1;
+            }
+    }
+    return 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: keel-dm -d DOMID [-r READY_FD] [-l LOGFILE] --disk SPEC ...\n");
+    exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = { { "disk", required_argument, NULL, 'b' }, { NULL, 0, NULL, 0 } };
+    static struct dm dm;
+    static struct kl_disk disks[PCI_MAX_DEVS - 1];
+    static struct pci_dev bridge;
+    struct keel_domain_info info;
+    unsigned nr_disks = 0;
+    int opt, ready_fd = -1, err;
+    int64_t rc, exc_port;
+    long domid = -1;
+
+    while ((opt = getopt_long(argc, argv, "d:r:l:", opts, NULL)) != -1) {
+        char msg[200];
+        size_t where;
+        switch (opt) {
+        case 'd': domid = strtol(optarg, NULL, 10); break;
+        case 'r': ready_fd = atoi(optarg); break;
+        case 'l':
+            if (!freopen(optarg, "a", stderr))
+                return 1;
+            setvbuf(stderr, NULL, _IOLBF, 0);
+            break;
+        case 'b':
+            if (nr_disks == PCI_MAX_DEVS - 1 || kl_disk_parse(optarg, &disks[nr_disks], msg, sizeof(msg), &where)) {
+                fprintf(stderr, "keel-dm: disk '%s': %s\n", optarg, nr_disks == PCI_MAX_DEVS - 1 ? "too many" : msg);
+                return 1;
+            }
+            nr_disks++;
+            break;
+        default: usage();
+        }
+    }
+    if (domid <= 0 || optind != argc)
+        usage();
+    dm.domid = (uint32_t)domid;
+    trace = getenv("KEEL_DM_TRACE") && *getenv("KEEL_DM_TRACE") == '1';
+    if (keel_open(&k))
+        return 1;
+    if ((rc = keel_domain_info(&k, dm.domid, &info))) {
+        dm_log("domain %ld: %s\n", domid, strerror((int)-rc));
+        return 1;
+    }
+    nr_vcpus = info.nr_vcpus;
+    dm.mem.size = info.mem_bytes;
+    dm.mem.base = keel_foreign_map(&k, dm.domid, 0, (uint32_t)(info.mem_bytes >> 12), &err);
+    if (!dm.mem.base) {
+        dm_log("domain %ld: cannot map its RAM: %s\n", domid, strerror(-err));
+        return 1;
+    }
+    rc = keel_dm_register(&k, dm.domid, &ioreq);
+    if (rc <= 0) {
+        dm_log("domain %ld: cannot serve its devices: %s\n", domid, strerror((int)-rc));
+        return 1;
+    }
+    ioreq_port = (uint32_t)rc;
+    exc_port = keel_evtchn_op(&k, KEEL_EVTCHN_BIND_VIRQ, 0, KEEL_VIRQ_DOM_EXC);
+
+    pci_init_host_bridge(&bridge);
+    dm.bus.dev[0] = &bridge;
+    /* Disks in vdev order (the guest names them vda, vdb, ... in PCI order), from device 1. */
+    for (unsigned i = 0; i < nr_disks; i++)
+        for (unsigned j = i + 1; j < nr_disks; j++)
+            if (disks[j].index < disks[i].index) {
+                struct kl_disk t = disks[i];
+                disks[i] = disks[j];
+                disks[j] = t;
+            }
+    for (unsigned i = 0; i < nr_disks; i++) {
+        struct virtio_dev *v = calloc(1, sizeof(*v));
+        unsigned slot = i + 1;
+        if (!v || blk_create(v, &dm, &disks[i]))
+            return 1;
+        /* Firmware's placement: each BAR in its own MiB of the window; the guest may move it. */
+        cfg_put(v->pci.cfg, 0x10, 4, (uint32_t)(KEEL_DOMU_PCI_MMIO + ((uint64_t)slot << 20)));
+        dm.bus.dev[slot] = &v->pci;
+        dm.vdev[slot] = v;
+    }
+    if ((rc = keel_dm_op(&k, KEEL_DM_MAP_MMIO, KEEL_DOMU_PCI_MMIO, KEEL_DOMU_PCI_MMIO_SIZE, 0))) {
+        dm_log("domain %ld: cannot take its PCI window: %s\n", domid, strerror((int)-rc));
+        return 1;
+    }
+    dm_log("domain %ld: serving %u device(s), request port %u\n", domid, nr_disks, ioreq_port);
+    if (ready_fd >= 0) {
+        if (write(ready_fd, "ready\n", 6) != 6) { /* kl sees EOF instead */ }
+        close(ready_fd);
+    }
+
+    for (;;) {
+        uint32_t ports[32];
+        ssize_t n = read(k.fd, ports, sizeof(ports));
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            dm_log("reading events: %s\n", strerror(errno));
+            return 1;
+        }
+        for (ssize_t i = 0; i < n / 4; i++) {
+            if (ports[i] == ioreq_port) {
+                serve_requests(&dm);
+            } else if (exc_port > 0 && ports[i] == (uint32_t)exc_port) {
+                if (keel_domain_info(&k, dm.domid, &info) || info.state != KEEL_DOMSTATE_RUNNING) {
+                    dm_log("domain %ld is gone: exiting\n", domid);
+                    return 0;
+                }
+            } else {
+                kick_port(&dm, ports[i]);
+            }
+        }
+        /* A request may have come in while the others were served: the port fires once per batch. */
+        serve_requests(&dm);
+    }
+}

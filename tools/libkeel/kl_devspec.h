@@ -1,0 +1,37 @@
+/*
+ * xl's device specifications: a disk= entry (xl-disk-configuration(5)) and
+ * a vif= entry (xl-network-configuration(5)). Pure parsers, host-tested and
+ * fuzzed: the strings come from config files.
+ */
+#ifndef KL_DEVSPEC_H
+#define KL_DEVSPEC_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define KL_DEV_PATH_MAX 256
+
+struct kl_disk {
+    char target[KL_DEV_PATH_MAX];   /* image file or block device */
+    char format[8];                 /* "raw" or "qcow2" */
+    char vdev[16];                  /* xvda, hda, sda, vda... */
+    unsigned index;                 /* the vdev's disk number (a = 0): the guest's vdX order */
+    int readonly;
+    int cdrom;
+};
+
+struct kl_vif {
+    uint8_t mac[6];
+    int has_mac;
+    char bridge[16];                /* empty: the default network */
+    char vifname[16];
+    char ip[64];
+    char model[16];
+};
+
+/*
+ * Parse one entry into @d / @v: 0, or -1 with a message in @err and in
+ * *@where the offset in @spec the message is about.
+ */
+int kl_disk_parse(const char *spec, struct kl_disk *d, char *err, size_t errlen, size_t *where);
+int kl_vif_parse(const char *spec, struct kl_vif *v, char *err, size_t errlen, size_t *where);
+#endif
