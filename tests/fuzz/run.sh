@@ -21,6 +21,7 @@ declare -A SRC=(
     [linux]="arch/x86/guest/linux_boot.c"
     [kl_config]="tools/libkeel/kl_config.c tools/libkeel/kl_devspec.c"
     [svm_decode]="arch/x86/svm/svm_caps.c arch/x86/virt/cpu_policy.c arch/x86/virt/vpit.c"
+    [virtq]="tools/keel-dm/virtq.c"
 )
 # Seeds: fixtures and the real test guests, so fuzzing starts from valid inputs.
 seed() {
@@ -39,7 +40,14 @@ seed() {
             grep -oE '[0-9a-f]{2,}$' "$f" | tr -d '\n' | xxd -r -p > "$dir/$(basename "$f" .txt)" 2>/dev/null || true
         done ;;
     kl_config) cp tools/kl/examples/*.cfg "$dir/" 2>/dev/null
-        printf 'name="a"\nkernel="k"\ndisk=["x", "y",]\non_crash="restart"; memory=0x40\n' > "$dir/small.cfg" ;;
+        printf 'name="a"\nkernel="k"\ndisk=["x", "y",]\non_crash="restart"; memory=0x40\n' > "$dir/small.cfg"
+        printf 'name="d"\nkernel="k"\ndisk=["/a,raw,xvda,rw", "format=qcow2, vdev=xvdb, target=/b,c"]\nvif=["mac=00:16:3e:00:00:01,bridge=br0"]\n' > "$dir/disks.cfg" ;;
+    virtq)
+        # Queue of 8 at 0x1000/0x2000/0x3000 (offsets in RAM, after the 8 parameter bytes), one chain.
+        { printf '\x03\x00\x00\x10\x00\x20\x00\x30'; head -c 4096 /dev/zero
+          printf '\x00\x10\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x01\x00\x01\x00'
+          printf '\x00\x20\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00'
+          head -c 4064 /dev/zero; printf '\x00\x00\x01\x00\x00\x00'; } > "$dir/one-chain" ;;
     svm_decode)
         printf '\x0f\xa2' > "$dir/cpuid"; printf '\x41\x0f\x22\xe7' > "$dir/movcr4"
         printf '\xf3\x26\x6e' > "$dir/outs"; printf '\x66\x0f\x01\xc1' > "$dir/vmcall" ;;
@@ -49,7 +57,7 @@ seed() {
     esac
 }
 pass=0 fail=0
-for t in emulate mb2 acpi mb1 linux kl_config svm_decode; do
+for t in emulate mb2 acpi mb1 linux kl_config svm_decode virtq; do
     if ! clang "${CFLAGS[@]}" -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c ${SRC[$t]} tests/unit/fakes/fake_log.c \
             tests/unit/fixture.c 2>"$out/fuzz_$t.build.log"; then
         echo "  FAIL fuzz/$t (build: $out/fuzz_$t.build.log)"

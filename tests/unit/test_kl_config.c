@@ -48,6 +48,9 @@ static void test_full_file(void **state)
     assert_string_equal(c.ramdisk, "/boot/initrd.img");
     assert_int_equal(c.nr_disks, 2);
     assert_string_equal(c.disks[1], "phy:/dev/vg/web-data,xvdb,w");
+    assert_string_equal(c.disk[0].target, "/srv/web.img");      /* parsed as each entry came */
+    assert_string_equal(c.disk[1].target, "/dev/vg/web-data");
+    assert_int_equal(c.disk[1].index, 1);
     assert_int_equal(c.nr_vifs, 0);
     assert_int_equal(c.on_crash, KL_ACTION_RESTART);
     assert_int_equal(c.on_poweroff, KL_ACTION_DESTROY);
@@ -92,9 +95,14 @@ static void test_errors(void **state)
         { "name =", "missing value for 'name'" },
         { "name = \"a\" \"b\"", "unexpected text after the value of 'name'" },
         { "disk = [ 'a,,xvda', ", "web.cfg:1:21: unterminated list" },
-        { "disk = [ 'a' 'b' ]", "expected ',' or ']' in the list" },
+        { "disk = [ 'a,,xvda' 'b' ]", "expected ',' or ']' in the list" },
         { "disk = [ 1 ]", "expected a string or ']' in the list" },
-        { "disk = ['1','2','3','4','5','6','7','8','9']", "more than 8 entries in 'disk'" },
+        { "vif = ['','','','','','','','','']", "more than 8 entries in 'vif'" },
+        /* A bad entry: the column of the parameter at fault, inside the string. */
+        { "disk = [ '/srv/a.img,raw,xvda,rw', '/srv/b.img,vmdk,xvdb' ]", "web.cfg:1:48: disk format 'vmdk' is not supported" },
+        { "disk = [ 'target=/srv/a.img' ]", "web.cfg:1:11: the disk has no vdev" },
+        { "vif = [ 'bridge=br0,mac=01:00:5e:00:00:01' ]", "web.cfg:1:21: vif mac '01:00:5e:00:00:01'" },
+        { "vif = [ 'brige=br0' ]", "unknown vif parameter 'brige'" },
         { "on_crash = \"explode\"", "not one of destroy" },
         { "= 5", "web.cfg:1:1: expected a setting name" },
         { "extra = \"\\q\"", "unknown escape" },

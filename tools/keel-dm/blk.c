@@ -234,3 +234,12 @@ int blk_create(struct virtio_dev *v, struct dm *dm, const struct kl_disk *disk)
            b->readonly ? ", read-only" : "");
     return 0;
 }
+
+void blk_destroy(struct virtio_dev *v)
+{
+    struct blk *b = v->priv;
+
+    close(b->fd);
+    free(b);
+    v->priv = NULL;
+}

@@ -144,4 +144,5 @@ void dm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct kl_disk;
 /* A virtio-blk device for @disk (raw file or block device): 0, or -1 after logging why. */
 int blk_create(struct virtio_dev *v, struct dm *dm, const struct kl_disk *disk);
+void blk_destroy(struct virtio_dev *v);
 #endif

@@ -74,7 +74,7 @@ uint64_t pci_mmio_read(struct pci_bus *b, uint64_t gpa, unsigned size)
     struct pci_dev *p = decode(b, gpa, &off);
 
     if (!p || off + size > p->bar_size)
-        return ~0ull;
+        return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;     /* nothing there: the bus floats high */
     return p->bar_ops->read(p, off, size);
 }
 
