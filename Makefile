@@ -124,7 +124,7 @@ $(BUILD)/keel.efi: $(BUILD)/efi/keel-loader.so
 # ---- test guests: tiny multiboot kernels (tests/guests) ---------------------
 GUESTS      := cpuid msr io exc ept mmio timer smp spin tf step bench
 # tests/guests/hostile: attacking guests, each run beside a victim (tests/boot/run.sh).
-HOSTILE     := victim cr8 dr flood strio fuzz policy
+HOSTILE     := victim cr8 dr flood strio fuzz policy virtio
 GUEST_ELFS  := $(GUESTS:%=$(BUILD)/guests/%.elf) $(HOSTILE:%=$(BUILD)/guests/hostile/%.elf)
 GUEST_CFLAGS := -m32 -march=i686 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
                 -fno-stack-protector -fno-builtin -isystem /usr/include/multiboot -Ihv/include -MMD -MP
@@ -151,7 +151,7 @@ $(BUILD)/kernel/vmlinuz: scripts/fetch-kernel.sh scripts/copy-modules.sh dom0/ro
 	bash scripts/fetch-kernel.sh $(BUILD)/kernel
 DOM0_KEEL := $(BUILD)/dom0-keel
 DOM0_KEEL_FILES := $(DOM0_KEEL)/vmlinux.gz $(DOM0_KEEL)/demo-initrd.cpio $(DOM0_KEEL)/tests/cpuid.elf \
-                   $(DOM0_KEEL)/tests/tf.elf
+                   $(DOM0_KEEL)/tests/tf.elf $(DOM0_KEEL)/tests/virtio.elf
 $(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/rootfs/init dom0/rootfs/modules \
                            dom0/rootfs/domu-test dom0/rootfs/disk-test \
                            $(BUILD)/dom0-tools/keel-bench-mark $(BUILD)/dom0-tools/kl $(BUILD)/dom0-tools/keel-dm \
@@ -167,6 +167,9 @@ $(DOM0_KEEL)/vmlinux.gz: $(BUILD)/kernel/vmlinuz
 $(DOM0_KEEL)/demo-initrd.cpio: dom0/domu/build.sh scripts/copy-modules.sh dom0/domu/init dom0/domu/modules $(BUILD)/kernel/vmlinuz
 	@mkdir -p $(dir $@)
 	bash dom0/domu/build.sh $@ $(BUILD)/kernel
+$(DOM0_KEEL)/tests/virtio.elf: $(BUILD)/guests/hostile/virtio.elf
+	@mkdir -p $(dir $@)
+	cp $< $@
 $(DOM0_KEEL)/tests/%.elf: $(BUILD)/guests/%.elf
 	@mkdir -p $(dir $@)
 	cp $< $@

@@ -31,8 +31,8 @@ dom0_disk() {
     head -c $((8 * 16 * 63 * 512)) < <(yes "keel dom0 disk" | cat -n) > "$1"
     dom0_disk_line "$1"
 }
-dom0_disk_line() {
-    BOCHS_DISK="ata0-slave: type=disk, path=$1, mode=flat, cylinders=8, heads=16, spt=63"
+dom0_disk_line() {      # FILE [CYLINDERS]
+    BOCHS_DISK="ata0-slave: type=disk, path=$1, mode=flat, cylinders=${2:-8}, heads=16, spt=63"
 }
 
 # make_iso PLATFORM(i386-pc|x86_64-efi) OUT.iso CMDLINE [MODULE...]
@@ -114,7 +114,8 @@ BOCHS_AMD=ryzen
 #   bochs      Bochs, Intel VMX with EPT (corei7_skylake_x)
 #   bochs_amd  Bochs, AMD SVM with NPT and next-RIP save ($BOCHS_AMD): instruction-exact like bochs
 #   svm        QEMU TCG, AMD SVM with NPT ($SVM_CPU), machine $QEMU_MACHINE (q35)
-# $EMU_DISK: a raw disk image for the first ATA/IDE slot; $EMU_NIC=1: an e1000.
+# $EMU_DISK: a raw disk image for the first ATA/IDE slot ($EMU_DISK_CYL cylinders of 16 x 63 sectors
+# for Bochs, default 8); $EMU_NIC=1: an e1000.
 run_emu() {
     local log=$1 t=$2 iso=$3 cpus=$4 until=${5:-} extra=()
     case ${EMU:-bochs} in
@@ -124,7 +125,7 @@ run_emu() {
         # stops Bochs (VMX's exit is checked first). A host triple fault still shows: Keel never returns.
         local BOCHS_TRIPLE_RESET=${BOCHS_TRIPLE_RESET:-0}
         [ "$EMU" = bochs_amd ] && model=$BOCHS_AMD && BOCHS_TRIPLE_RESET=1
-        [ -n "${EMU_DISK:-}" ] && dom0_disk_line "$EMU_DISK" && lines=$BOCHS_DISK$'\n'
+        [ -n "${EMU_DISK:-}" ] && dom0_disk_line "$EMU_DISK" "${EMU_DISK_CYL:-8}" && lines=$BOCHS_DISK$'\n'
         [ -n "${EMU_NIC:-}" ] && lines+="e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null"
         BOCHS_EXTRA=$lines run_bochs "$log" "$t" "$iso" "$cpus" "$model" "$until"
         ;;
