@@ -11,6 +11,8 @@
  *  - foreign mappings (KEEL_IOCTL_FOREIGN_MAP): a domU's frames put by Keel
  *    at physical addresses keel.ko takes from unclaimed space (as Xen's
  *    unpopulated-alloc does), then mmap()ed from the same file;
+ *  - a domU's RAM as a file of its own (KEEL_IOCTL_DOMAIN_RAM): mmap() at
+ *    offset = guest-physical address, for vhost-user back ends;
  *  - device models (KEEL_IOCTL_DM): a file that registers for a domU gets
  *    a request page (mmap()ed at KEEL_DM_PAGE_OFFSET) and ports Keel
  *    signals; closing it releases the device model.
@@ -34,6 +36,8 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
 #include <asm/processor.h>
 #include <public/keel.h>
 #include <public/keel_hcbuf.h>
@@ -431,6 +435,67 @@ static int keel_mmap(struct file *f, struct vm_area_struct *vma)
     return rc;
 }
 
+/* ---- a domU's RAM as a file ---- */
+
+static int ram_release(struct inode *inode, struct file *f)
+{
+    map_free(f->private_data);          /* no mmap() left: each held the file */
+    return 0;
+}
+
+/* offset = guest-physical address; the mapping must lie inside the RAM the file covers. */
+static int ram_mmap(struct file *f, struct vm_area_struct *vma)
+{
+    struct keel_map *m = f->private_data;
+    unsigned long len = vma->vm_end - vma->vm_start;
+
+    if (vma->vm_pgoff > m->npages || len >> PAGE_SHIFT > m->npages - vma->vm_pgoff)
+        return -EINVAL;
+    vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+    return remap_pfn_range(vma, vma->vm_start, (m->res.start >> PAGE_SHIFT) + vma->vm_pgoff, len,
+                           vma->vm_page_prot);
+}
+
+static const struct file_operations ram_fops = {
+    .owner = THIS_MODULE,
+    .release = ram_release,
+    .mmap = ram_mmap,
+};
+
+static long domain_ram_ioctl(unsigned long arg)
+{
+    u64 max = (1ull << min_t(unsigned int, boot_cpu_data.x86_phys_bits, 39)) - 1;
+    struct keel_ioctl_ram r;
+    struct keel_map *m;
+    long rc;
+
+    if (copy_from_user(&r, (void __user *)arg, sizeof(r)))
+        return -EFAULT;
+    if (!r.bytes || (r.bytes & ~PAGE_MASK) || r.bytes >> PAGE_SHIFT > FOREIGN_MAX_NPAGES)
+        return -EINVAL;
+    m = kzalloc(sizeof(*m), GFP_KERNEL);
+    if (!m)
+        return -ENOMEM;
+    m->npages = r.bytes >> PAGE_SHIFT;
+    m->res.name = "keel domain RAM";
+    m->res.flags = IORESOURCE_MEM | IORESOURCE_BUSY;
+    rc = allocate_resource(&iomem_resource, &m->res, r.bytes, FOREIGN_MIN, max, SZ_2M, NULL, NULL);
+    if (rc) {
+        kfree(m);
+        return rc;
+    }
+    rc = hcall(KEEL_HC_FOREIGN_MAP, r.domid, 0, m->npages, m->res.start);
+    if (rc) {
+        release_resource(&m->res);
+        kfree(m);
+        return rc;
+    }
+    rc = anon_inode_getfd("keel-ram", &ram_fops, m, O_RDWR | O_CLOEXEC);
+    if (rc < 0)
+        map_free(m);
+    return rc;
+}
+
 static long keel_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
     if (!capable(CAP_SYS_ADMIN))
@@ -445,6 +510,8 @@ static long keel_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
         return evtchn_ioctl(f->private_data, arg);
     if (cmd == KEEL_IOCTL_DM)
         return dm_ioctl(f->private_data, arg);
+    if (cmd == KEEL_IOCTL_DOMAIN_RAM)
+        return domain_ram_ioctl(arg);
     return -ENOTTY;
 }
 

@@ -44,8 +44,14 @@ static void test_disk_forms(void **state)
     assert_int_equal(kl_disk_parse("tap:qcow2:/srv/web.qcow2,xvda,w", &d, err, sizeof(err), &where), 0);
     assert_string_equal(d.format, "qcow2");
     assert_string_equal(d.target, "/srv/web.qcow2");
+    assert_string_equal(d.backendtype, "qdisk");                    /* qcow2: QEMU's block layer */
     assert_int_equal(kl_disk_parse("/srv/x.img,raw,xvdaa,w,direct-io-safe", &d, err, sizeof(err), &where), 0);
     assert_int_equal(d.index, 26);
+    assert_string_equal(d.backendtype, "phy");                      /* raw: keel-dm itself */
+    assert_int_equal(kl_disk_parse("backendtype=qdisk,/srv/x.img,raw,xvda", &d, err, sizeof(err), &where), 0);
+    assert_string_equal(d.backendtype, "qdisk");
+    assert_int_equal(kl_disk_parse("backendtype=phy,/srv/x.qcow2,qcow2,xvda", &d, err, sizeof(err), &where), -1);
+    assert_int_equal(kl_disk_parse("backendtype=tap,/srv/x.img,raw,xvda", &d, err, sizeof(err), &where), -1);
 }
 
 static void test_disk_errors(void **state)

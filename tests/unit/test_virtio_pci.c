@@ -43,6 +43,8 @@ int dm_msi(struct dm *d, uint64_t addr, uint32_t data)
 uint32_t dm_ioevent_add(struct dm *d, uint64_t gpa) { nr_ioevents++; return 40 + nr_ioevents; }
 void dm_ioevent_del(struct dm *d, uint64_t gpa, uint32_t port) {}
 void dm_log(const char *fmt, ...) {}
+void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg) {}
+void dm_unwatch(int fd) {}
 
 static uint32_t cfg_rd(unsigned dev, unsigned reg, unsigned size)
 {

@@ -86,6 +86,8 @@ struct virtio_dev_ops {
     void (*cfg_read)(struct virtio_dev *v, unsigned off, void *buf, unsigned len);
     /* Queue @q has requests (a notify): 0, or -1 if its ring broke the rules (*why). */
     int (*queue_notify)(struct virtio_dev *v, unsigned q, const char **why);
+    /* The driver set DRIVER_OK (NULL: nothing to do): 0, or -1 (the device then needs a reset). */
+    int (*start)(struct virtio_dev *v);
     void (*reset)(struct virtio_dev *v);
 };
 
@@ -122,15 +124,20 @@ void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_de
 void virtio_notify_queue(struct virtio_dev *v, unsigned q);
 /* Serve queue @q now (a notify, through Keel's ioevent or a forwarded write). */
 void virtio_queue_kick(struct virtio_dev *v, unsigned q);
+/* Interrupt the driver for queue @q unconditionally (a back end that suppresses on its own said so). */
+void virtio_queue_interrupt(struct virtio_dev *v, unsigned q);
+/* Stop serving the device until the driver resets it: DEVICE_NEEDS_RESET, a config interrupt, a log line. */
+void virtio_needs_reset(struct virtio_dev *v, const char *why);
 
 /* ---- the device model process (main.c): what devices call back ---- */
 
 struct dm {
-    int fd;                             /* /dev/keel */
+    int ram_fd;                         /* the domain's RAM (mmap offset = guest-physical) */
     uint32_t domid;
     struct gmem mem;
     struct pci_bus bus;
     struct virtio_dev *vdev[PCI_MAX_DEVS];
+    int vhost[PCI_MAX_DEVS];            /* that device is a vhost-user one */
 };
 
 /* An MSI into the domain: 0 or -errno. */
@@ -139,10 +146,17 @@ int dm_msi(struct dm *dm, uint64_t addr, uint32_t data);
 uint32_t dm_ioevent_add(struct dm *dm, uint64_t gpa);
 void dm_ioevent_del(struct dm *dm, uint64_t gpa, uint32_t port);
 void dm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Call @in(@arg) when @fd is readable, @hup(@arg) when it hangs up (either may be NULL). */
+void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg);
+void dm_unwatch(int fd);
 
 /* ---- devices ---- */
 struct kl_disk;
 /* A virtio-blk device for @disk (raw file or block device): 0, or -1 after logging why. */
 int blk_create(struct virtio_dev *v, struct dm *dm, const struct kl_disk *disk);
 void blk_destroy(struct virtio_dev *v);
+/* virtio-blk through qemu-storage-daemon's vhost-user-blk export (vublk.c): 0, or -1 after logging why. */
+int vublk_create(struct virtio_dev *v, struct dm *dm, const struct kl_disk *disk);
+/* The domain is gone: stop the daemon (it closes the image cleanly). */
+void vublk_stop(struct virtio_dev *v);
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include "dm.h"
 #include "kl_devspec.h"
 #include "libkeel.h"
@@ -104,6 +105,27 @@ static void serve_requests(struct dm *dm)
     }
 }
 
+#define MAX_WATCH 64
+static struct watch {
+    int fd;
+    void (*in)(void *), (*hup)(void *);
+    void *arg;
+} watches[MAX_WATCH];
+static unsigned nr_watches;
+
+void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg)
+{
+    if (nr_watches < MAX_WATCH)
+        watches[nr_watches++] = (struct watch){ fd, in, hup, arg };
+}
+
+void dm_unwatch(int fd)
+{
+    for (unsigned i = 0; i < nr_watches; i++)
+        if (watches[i].fd == fd)
+            watches[i] = watches[--nr_watches];
+}
+
 static int kick_port(struct dm *dm, uint32_t port)
 {
     for (unsigned d = 0; d < PCI_MAX_DEVS; d++) {
@@ -131,7 +153,7 @@ int main(int argc, char **argv)
     static struct pci_dev bridge;
     struct keel_domain_info info;
     unsigned nr_disks = 0;
-    int opt, ready_fd = -1, err;
+    int opt, ready_fd = -1;
     int64_t rc, exc_port;
     long domid = -1;
 
@@ -168,9 +190,15 @@ int main(int argc, char **argv)
     }
     nr_vcpus = info.nr_vcpus;
     dm.mem.size = info.mem_bytes;
-    dm.mem.base = keel_foreign_map(&k, dm.domid, 0, (uint32_t)(info.mem_bytes >> 12), &err);
-    if (!dm.mem.base) {
-        dm_log("domain %ld: cannot map its RAM: %s\n", domid, strerror(-err));
+    /* Its RAM as a file: mapped here, and passed to vhost-user back ends as it is. */
+    dm.ram_fd = keel_domain_ram_fd(&k, dm.domid, info.mem_bytes);
+    if (dm.ram_fd < 0) {
+        dm_log("domain %ld: cannot map its RAM: %s\n", domid, strerror(-dm.ram_fd));
+        return 1;
+    }
+    dm.mem.base = mmap(NULL, info.mem_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, dm.ram_fd, 0);
+    if (dm.mem.base == MAP_FAILED) {
+        dm_log("domain %ld: cannot map its RAM: %s\n", domid, strerror(errno));
         return 1;
     }
     rc = keel_dm_register(&k, dm.domid, &ioreq);
@@ -194,7 +222,8 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < nr_disks; i++) {
         struct virtio_dev *v = calloc(1, sizeof(*v));
         unsigned slot = i + 1;
-        if (!v || blk_create(v, &dm, &disks[i]))
+        dm.vhost[slot] = !strcmp(disks[i].backendtype, "qdisk");
+        if (!v || (dm.vhost[slot] ? vublk_create(v, &dm, &disks[i]) : blk_create(v, &dm, &disks[i])))
             return 1;
         /* Firmware's placement: each BAR in its own MiB of the window; the guest may move it. */
         cfg_put(v->pci.cfg, 0x10, 4, (uint32_t)(KEEL_DOMU_PCI_MMIO + ((uint64_t)slot << 20)));
@@ -212,10 +241,31 @@ int main(int argc, char **argv)
     }
 
     for (;;) {
+        struct pollfd pfd[1 + MAX_WATCH];
+        unsigned nw = nr_watches;
         uint32_t ports[32];
-        ssize_t n = read(k.fd, ports, sizeof(ports));
+        ssize_t n;
 
-        if (n < 0 && errno == EINTR)
+        pfd[0] = (struct pollfd){ k.fd, POLLIN, 0 };
+        for (unsigned i = 0; i < nw; i++)
+            pfd[1 + i] = (struct pollfd){ watches[i].fd, watches[i].in ? POLLIN : 0, 0 };
+        if (poll(pfd, 1 + nw, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            dm_log("poll: %s\n", strerror(errno));
+            return 1;
+        }
+        for (unsigned i = nw; i-- > 0;) {
+            struct watch w = watches[i];
+            if ((pfd[1 + i].revents & POLLIN) && w.in)
+                w.in(w.arg);
+            else if ((pfd[1 + i].revents & (POLLHUP | POLLERR)) && w.hup)
+                w.hup(w.arg);
+        }
+        if (!(pfd[0].revents & POLLIN))
+            continue;
+        n = read(k.fd, ports, sizeof(ports));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n < 0) {
             dm_log("reading events: %s\n", strerror(errno));
@@ -227,6 +277,9 @@ int main(int argc, char **argv)
             } else if (exc_port > 0 && ports[i] == (uint32_t)exc_port) {
                 if (keel_domain_info(&k, dm.domid, &info) || info.state != KEEL_DOMSTATE_RUNNING) {
                     dm_log("domain %ld is gone: exiting\n", domid);
+                    for (unsigned d = 0; d < PCI_MAX_DEVS; d++)
+                        if (dm.vhost[d])
+                            vublk_stop(dm.vdev[d]);
                     return 0;
                 }
             } else {

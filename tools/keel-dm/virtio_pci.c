@@ -85,7 +85,13 @@ void virtio_notify_queue(struct virtio_dev *v, unsigned q)
         interrupt(v, v->q[q].msix_vector, 1);
 }
 
-static void needs_reset(struct virtio_dev *v, const char *why)
+void virtio_queue_interrupt(struct virtio_dev *v, unsigned q)
+{
+    if (q < v->ops->nr_queues)
+        interrupt(v, v->q[q].msix_vector, 1);
+}
+
+void virtio_needs_reset(struct virtio_dev *v, const char *why)
 {
     dm_log("%s: %s: the device needs a reset\n", v->pci.name, why);
     v->broken = 1;
@@ -101,7 +107,7 @@ void virtio_queue_kick(struct virtio_dev *v, unsigned q)
     if (q >= v->ops->nr_queues || v->broken || !(v->status & VIRTIO_STATUS_DRIVER_OK) || !v->q[q].enable)
         return;
     if (v->ops->queue_notify(v, q, &why))
-        needs_reset(v, why);
+        virtio_needs_reset(v, why);
 }
 
 static void ioevents(struct virtio_dev *v, int on)
@@ -152,8 +158,13 @@ static void set_status(struct virtio_dev *v, uint8_t s)
     if ((s & VIRTIO_STATUS_FEATURES_OK) && !(v->status & VIRTIO_STATUS_FEATURES_OK) &&
         ((v->driver_features & ~offered) || !(v->driver_features & (1ull << VIRTIO_F_VERSION_1))))
         s &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
-    if ((s & VIRTIO_STATUS_DRIVER_OK) && !(v->status & VIRTIO_STATUS_DRIVER_OK))
+    if ((s & VIRTIO_STATUS_DRIVER_OK) && !(v->status & VIRTIO_STATUS_DRIVER_OK)) {
+        v->status = (uint8_t)(s | (v->status & VIRTIO_STATUS_NEEDS_RESET));
         ioevents(v, 1);
+        if (v->ops->start && v->ops->start(v))
+            virtio_needs_reset(v, "its back end did not start");
+        return;
+    }
     v->status = (uint8_t)(s | (v->status & VIRTIO_STATUS_NEEDS_RESET));
 }
 
@@ -163,7 +174,7 @@ static void queue_enable(struct virtio_dev *v, struct virtio_queue *q)
 
     if (virtq_setup(&q->vq, &v->dm->mem, q->size, q->desc, q->driver, q->device,
                     (v->driver_features >> VIRTIO_F_INDIRECT_DESC) & 1, &why)) {
-        needs_reset(v, why);
+        virtio_needs_reset(v, why);
         return;
     }
     q->enable = 1;

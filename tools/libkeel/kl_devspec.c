@@ -153,8 +153,11 @@ int kl_disk_parse(const char *spec, struct kl_disk *d, char *err, size_t errlen,
                         return bad(err, errlen, where, at, "disk devtype '%s': use disk or cdrom", v);
                     if (!strcmp(v, "cdrom"))
                         d->cdrom = d->readonly = 1;
-                } else if (!(kn == 11 && !strncmp(s, "backendtype", 11)) && !(kn == 6 && !strncmp(s, "script", 6)) &&
-                           !(kn == 7 && !strncmp(s, "backend", 7))) {
+                } else if (kn == 11 && !strncmp(s, "backendtype", 11)) {
+                    if (strcmp(v, "phy") && strcmp(v, "qdisk"))
+                        return bad(err, errlen, where, at, "disk backendtype '%s': Keel has phy and qdisk", v);
+                    strcpy(d->backendtype, v);
+                } else if (!(kn == 6 && !strncmp(s, "script", 6)) && !(kn == 7 && !strncmp(s, "backend", 7))) {
                     return bad(err, errlen, where, at, "unknown disk parameter '%.*s'", (int)kn, s);
                 }
             }
@@ -199,6 +202,11 @@ int kl_disk_parse(const char *spec, struct kl_disk *d, char *err, size_t errlen,
         return bad(err, errlen, where, 0, "the disk has no vdev (e.g. xvda)");
     if (d->cdrom)
         d->readonly = 1;
+    /* Where the image is served: raw in keel-dm itself unless asked; other formats by QEMU's block layer. */
+    if (!d->backendtype[0])
+        strcpy(d->backendtype, strcmp(d->format, "raw") ? "qdisk" : "phy");
+    if (!strcmp(d->backendtype, "phy") && strcmp(d->format, "raw"))
+        return bad(err, errlen, where, 0, "backendtype=phy serves raw images only (format %s needs qdisk)", d->format);
     return 0;
 }
 

@@ -17,6 +17,7 @@ struct kl_disk {
     unsigned index;                 /* the vdev's disk number (a = 0): the guest's vdX order */
     int readonly;
     int cdrom;
+    char backendtype[8];            /* "phy": keel-dm itself (raw only); "qdisk": qemu-storage-daemon */
 };
 
 struct kl_vif {

@@ -285,3 +285,11 @@ int64_t keel_dm_op(struct keel *k, uint32_t op, uint64_t a0, uint64_t a1, uint64
         return -errno;
     return dm.result;
 }
+
+int keel_domain_ram_fd(struct keel *k, uint32_t domid, uint64_t bytes)
+{
+    struct keel_ioctl_ram r = { .domid = domid, .bytes = bytes };
+    int fd = ioctl(k->fd, KEEL_IOCTL_DOMAIN_RAM, &r);
+
+    return fd < 0 ? -errno : fd;
+}

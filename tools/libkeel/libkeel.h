@@ -74,6 +74,12 @@ int64_t keel_console_domain_read(struct keel *k, uint32_t domid, uint64_t *pos, 
 /* Type into a domU's console: the bytes it took. */
 int64_t keel_console_domain_write(struct keel *k, uint32_t domid, const char *buf, size_t len);
 
+/*
+ * @bytes of domU @domid's RAM from guest-physical 0 as a file descriptor
+ * (mmap offset = guest-physical address; KEEL_IOCTL_DOMAIN_RAM): the fd,
+ * or -errno.
+ */
+int keel_domain_ram_fd(struct keel *k, uint32_t domid, uint64_t bytes);
 /* A domU's CMOS clock: it reads @unix_seconds now (kl gives dom0's time at creation). */
 int64_t keel_domain_set_wallclock(struct keel *k, uint32_t domid, uint64_t unix_seconds);
 /*

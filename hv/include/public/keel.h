@@ -425,6 +425,23 @@ _Static_assert(sizeof(struct keel_ioctl_dm) == 40, "keel_ioctl_dm layout");
 #define KEEL_IOCTL_DM               _IOWR('K', 0x05, struct keel_ioctl_dm)
 #define KEEL_DM_PAGE_OFFSET         0ull
 
+/*
+ * A domU's RAM as a file (KEEL_IOCTL_DOMAIN_RAM): the ioctl returns a new
+ * file descriptor whose mmap() at offset = guest-physical address maps
+ * that RAM (shared), for any process it is passed to (a vhost-user
+ * back end gets it with VHOST_USER_SET_MEM_TABLE). @bytes from guest-physical
+ * 0, page-aligned, all of it the domain's RAM. The mapping lasts until the
+ * last mmap() of the file and the file itself are gone, or the domain is
+ * destroyed (then its pages read as all ones).
+ */
+struct keel_ioctl_ram {
+    uint32_t domid;
+    uint32_t pad;
+    uint64_t bytes;
+};
+_Static_assert(sizeof(struct keel_ioctl_ram) == 16, "keel_ioctl_ram layout");
+#define KEEL_IOCTL_DOMAIN_RAM       _IOW('K', 0x06, struct keel_ioctl_ram)
+
 /* Test-mode hypercalls (keel.test=...): -ENOSYS outside test mode. */
 #define KEEL_HC_TEST_BASE           0x4b00
 #define KEEL_HC_TEST_EPT_PROTECT    (KEEL_HC_TEST_BASE + 1)  /* (gpa, bytes): write-protect, log writes */
