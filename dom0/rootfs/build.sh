@@ -24,6 +24,16 @@ sed 's/#.*//' "$here/modules" | xargs -n1 > "$stage/etc/modules"
 if [ -n "${DOM0_TOOLS:-}" ] && [ -d "$DOM0_TOOLS" ]; then
     cp -a "$DOM0_TOOLS/." "$stage/usr/bin/"
 fi
+# QEMU's block layer for keel-dm's qcow2 disks (qemu-storage-daemon) and qemu-img, with the
+# shared libraries they link, from the Debian packages installed here (qemu-system-common, qemu-utils).
+for b in /usr/bin/qemu-storage-daemon /usr/bin/qemu-img; do
+    [ -x "$b" ] || { echo "rootfs: $b missing (scripts/deps.sh installs it)" >&2; exit 1; }
+    cp "$b" "$stage/usr/bin/"
+    for lib in $(ldd "$b" | grep -oE '/[^ ]+\.so[^ ]*'); do
+        mkdir -p "$stage$(dirname "$lib")"
+        cp -L "$lib" "$stage$lib"
+    done
+done
 # Keel's own module (keel.ko, built against this kernel's headers), where modprobe finds it.
 if [ -n "${DOM0_KMOD:-}" ]; then
     ver=$(cat "$kdir/version")
