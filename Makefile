@@ -153,8 +153,9 @@ DOM0_KEEL := $(BUILD)/dom0-keel
 DOM0_KEEL_FILES := $(DOM0_KEEL)/vmlinux.gz $(DOM0_KEEL)/demo-initrd.cpio $(DOM0_KEEL)/tests/cpuid.elf \
                    $(DOM0_KEEL)/tests/tf.elf $(DOM0_KEEL)/tests/virtio.elf
 $(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/rootfs/init dom0/rootfs/modules \
-                           dom0/rootfs/domu-test dom0/rootfs/disk-test \
+                           dom0/rootfs/domu-test dom0/rootfs/disk-test dom0/rootfs/disk-bench \
                            $(BUILD)/dom0-tools/keel-bench-mark $(BUILD)/dom0-tools/kl $(BUILD)/dom0-tools/keel-dm \
+                           $(BUILD)/dom0-tools/keel-bench-io \
                            $(BUILD)/kmod/keel.ko \
                            $(DOM0_KEEL_FILES) $(wildcard dom0/rootfs/etc-keel/*.cfg)
 	DOM0_TOOLS=$(BUILD)/dom0-tools DOM0_KMOD=$(BUILD)/kmod/keel.ko DOM0_KEEL=$(DOM0_KEEL) \
@@ -164,9 +165,10 @@ $(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/roo
 $(DOM0_KEEL)/vmlinux.gz: $(BUILD)/kernel/vmlinuz
 	@mkdir -p $(dir $@)
 	gzip -c $(BUILD)/kernel/vmlinux > $@.tmp && mv $@.tmp $@
-$(DOM0_KEEL)/demo-initrd.cpio: dom0/domu/build.sh scripts/copy-modules.sh dom0/domu/init dom0/domu/modules $(BUILD)/kernel/vmlinuz
+$(DOM0_KEEL)/demo-initrd.cpio: dom0/domu/build.sh scripts/copy-modules.sh dom0/domu/init dom0/domu/modules $(BUILD)/kernel/vmlinuz \
+                                $(BUILD)/dom0-tools/keel-bench-io
 	@mkdir -p $(dir $@)
-	bash dom0/domu/build.sh $@ $(BUILD)/kernel
+	DOMU_TOOLS=$(BUILD)/dom0-tools/keel-bench-io bash dom0/domu/build.sh $@ $(BUILD)/kernel
 $(DOM0_KEEL)/tests/virtio.elf: $(BUILD)/guests/hostile/virtio.elf
 	@mkdir -p $(dir $@)
 	cp $< $@
@@ -188,6 +190,9 @@ $(BUILD)/dom0-tools/kl: $(KL_SRCS) $(wildcard tools/kl/*.h tools/libkeel/*.h) hv
 $(BUILD)/dom0-tools/keel-dm: $(DM_SRCS) $(wildcard tools/keel-dm/*.h tools/libkeel/*.h) hv/include/public/keel.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 $(WARN) -static -Ihv/include -Itools/libkeel -o $@ $(DM_SRCS)
+$(BUILD)/dom0-tools/keel-bench-io: tests/bench/io.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=gnu11 -O2 $(WARN) -static -o $@ $<
 $(BUILD)/dom0-tools/keel-bench-mark: tests/bench/mark.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -nostdlib -O2 -mgeneral-regs-only -fno-pie -no-pie -o $@ $<

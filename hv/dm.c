@@ -122,6 +122,7 @@ int dm_io_ready(struct vcpu *v)
         return 0;
     io->out.data = io->out.write ? io->out.data : __atomic_load_n(&slot->data, __ATOMIC_RELAXED) & ones(io->out.size);
     io->log[io->nr_done++] = io->out;
+    io->next = 0;                       /* the rerun replays the instruction from its first access */
     io->pending = 0;
     io->waiting = 0;
     io->rerun = 1;

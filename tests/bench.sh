@@ -111,3 +111,36 @@ awk -v bt="$bare_tsc" -v dt="$dom0_tsc" -v bw="$bare_wall" -v dw="$dom0_wall" 'B
     printf "  virtual time (icount) power-on to marker: bare %.3f G, dom0 %.3f G, ratio %.3f (target <= 1.05)\n", bt / 1e9, dt / 1e9, dt / bt
     printf "  wall time to marker: bare %.1f s, dom0 %.1f s, ratio %.3f\n", bw / 1000, dw / 1000, dw / bw
 }'
+
+# 4. Disks: the same image file read and written by dom0 and by a domU through
+#    its virtio disk (keel-dm itself, and qemu-storage-daemon's vhost-user-blk),
+#    under QEMU TCG with SVM, each from a cold page cache (dom0/rootfs/disk-bench).
+#    Wall-clock rates in the guest's own clock: ratios, not absolute speeds.
+d=$(mktemp -d)
+mkdir -p "$d/st"
+head -c $((64 << 20)) /dev/urandom > "$d/st/bench.img"
+mke2fs -q -t ext4 -d "$d/st" -F "$out/bench-storage.img" 320M || exit 1
+rm -rf "$d"
+make_iso i386-pc "$out/disk-bench.iso" "console=com1 dom0_mem=256M dom0_vcpus=1 keel.test=dom0" \
+    "$BUILD/kernel/vmlinux|console=ttyS0,115200 quiet cryptomgr.notests keel.diskbench" \
+    "$BUILD/dom0-rootfs.cpio" || exit 1
+start=$(date +%s)
+run_qemu "$out/disk-bench.log" 1200 -machine pc -cpu "$SVM_CPU" -smp 2 -cdrom "$out/disk-bench.iso" \
+    -drive "file=$out/bench-storage.img,format=raw,if=ide,index=0"
+if ! grep -aq 'KEEL-BENCH-QDISK' "$out/disk-bench.log"; then
+    echo "bench: disks: no result (log: $out/disk-bench.log)"
+    exit 1
+fi
+echo "bench: disks under QEMU TCG with SVM, domU (virtio) / dom0 (the file), $(( $(date +%s) - start ))s"
+grep -aE '^KEEL-BENCH-(DOM0|PHY|QDISK):' "$out/disk-bench.log" | awk '
+    { k = $1; sub(/^KEEL-BENCH-/, "", k); sub(/:$/, "", k); r[k] = $3; w[k] = $6; q[k] = $9 }
+    END {
+        printf "  dom0 on the file: read %.1f MB/s, write %.1f MB/s, 4 KiB random read %d IOPS\n", r["DOM0"], w["DOM0"], q["DOM0"]
+        split("PHY QDISK", b, " ")
+        for (i = 1; i <= 2; i++) {
+            k = b[i]
+            printf "  %-5s (%s): read %.2f, write %.2f, random read %.2f (targets 0.90, 0.90, 0.70)\n", tolower(k),
+                   k == "PHY" ? "keel-dm" : "qemu-storage-daemon", r[k] / r["DOM0"], w[k] / w["DOM0"], q[k] / q["DOM0"]
+        }
+    }'
+echo "bench: network: not built yet (no virtio-net; see the README)"

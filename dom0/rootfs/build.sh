@@ -48,6 +48,7 @@ cp "$here"/etc-keel/*.cfg "$stage/etc/keel/"
 mkdir -p "$stage/usr/lib/keel"
 cp "$here/domu-test" "$stage/usr/lib/keel/domu-test"       # the boot test's kl scenarios
 cp "$here/disk-test" "$stage/usr/lib/keel/disk-test"       # the storage scenarios
+cp "$here/disk-bench" "$stage/usr/lib/keel/disk-bench"     # make bench's disk figures
 if [ -n "${DOM0_KEEL:-}" ] && [ -d "$DOM0_KEEL" ]; then
     cp -a "$DOM0_KEEL/." "$stage/usr/lib/keel/"
 fi
