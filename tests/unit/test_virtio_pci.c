@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "ring.h"
 #include "../../tools/keel-dm/dm.h"
 #include "kl_devspec.h"
 
@@ -197,12 +198,7 @@ static void bring_up(unsigned dev, uint32_t bar, uint64_t ring_base)
 
 static void put_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    uint8_t *d = ram + table + 16 * i;
-
-    memcpy(d, &addr, 8);
-    memcpy(d + 8, &len, 4);
-    memcpy(d + 12, &flags, 2);
-    memcpy(d + 14, &next, 2);
+    ring_put_desc(ram, table, i, addr, len, flags, next);
 }
 
 static void offer(uint64_t base, uint16_t head)

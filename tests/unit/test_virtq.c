@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
+#include "ring.h"
 #include "../../tools/keel-dm/virtq.h"
 
 #define RAM     (1u << 20)
@@ -20,12 +21,7 @@ static const char *why;
 
 static void put_desc(uint64_t table, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    uint8_t *d = ram + table + 16 * i;
-
-    memcpy(d, &addr, 8);
-    memcpy(d + 8, &len, 4);
-    memcpy(d + 12, &flags, 2);
-    memcpy(d + 14, &next, 2);
+    ring_put_desc(ram, table, i, addr, len, flags, next);
 }
 
 /* Offer head @h as the next available entry. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <cmocka.h>
+#include "ring.h"
 #include "../../tools/keel-dm/dm.h"
 #include "kl_devspec.h"
 
@@ -60,11 +61,7 @@ static uint64_t rd(uint64_t gpa, unsigned size) { return pci_mmio_read(&dm.bus, 
 
 static void put_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-    uint8_t *d = ram + DESC + 16 * i;
-    memcpy(d, &addr, 8);
-    memcpy(d + 8, &len, 4);
-    memcpy(d + 12, &flags, 2);
-    memcpy(d + 14, &next, 2);
+    ring_put_desc(ram, DESC, i, addr, len, flags, next);
 }
 
 /* One request through the back end; its status (or -1 if no completion came within 10 s). */
