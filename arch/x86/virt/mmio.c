@@ -137,7 +137,7 @@ void hvm_emulate_mmio(struct vcpu *v, uint64_t gpa)
     m.user = st.cpl == 3 ? GW_USER : 0;
 
     res = emulate_mmio(&m.emu);
-    if (__builtin_expect(v->io.pending | v->io.nr_done, 0)) {
+    if (__builtin_expect(v->io.busy, 0)) {
         if (v->io.pending && v->domain->state == DOMAIN_RUNNING)
             return;                     /* at a device model: the instruction runs again for the answer */
         dm_insn_end(&v->io);

@@ -25,9 +25,15 @@ struct dm_access {
 
 /* One vCPU's side (struct vcpu). */
 struct vcpu_io {
-    uint8_t pending;                /* a request is out: the current instruction does not complete */
+    union {
+        struct {
+            uint8_t pending;        /* a request is out: the current instruction does not complete */
+            uint8_t nr_done;        /* log[0..nr_done) answered */
+        };
+        uint16_t busy;              /* either: one test on the exit path */
+    };
     uint8_t waiting;                /* blocked until its slot is answered */
-    uint8_t nr_done, next;          /* log[0..nr_done) answered; the rerun has used [0, next) */
+    uint8_t next;                   /* the rerun has used log[0, next) */
     uint8_t rerun;                  /* just answered: the next entry injects nothing */
     uint32_t seq;                   /* of the request out */
     struct keel_ioreq *slot;        /* where it is (dom0's page) */

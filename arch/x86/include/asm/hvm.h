@@ -223,7 +223,7 @@ static inline int hvm_port_io(struct vcpu *v, uint16_t port, unsigned size, int 
         domain_portio(v, port, size, 0, &val);
     }
     /* Gone to a device model (keel/dm.h): the IN runs again for its answer (RAX is rewritten then). */
-    if (__builtin_expect(v->io.nr_done | v->io.pending, 0)) {
+    if (__builtin_expect(v->io.busy, 0)) {
         dm_insn_end(&v->io);
         return !v->io.pending && v->domain->state == DOMAIN_RUNNING;
     }
