@@ -258,6 +258,7 @@ static void test_driver_and_requests(void **state)
     assert_int_equal(request(0, BAR_A, 0, 63, 1024), 1);
     assert_int_equal(request(0, BAR_A, 0, ~0ull / 256, 512), 1);
     assert_int_equal(request(0, BAR_A, 0, 0, 100), 1);
+
     assert_int_equal(request(0, BAR_A, 77, 0, 512), 2);                             /* unsupported */
     assert_int_equal(request(0, BAR_A, 0, 1, 512), 0);
     assert_false(rd(BAR_A + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
@@ -270,6 +271,36 @@ static void test_driver_and_requests(void **state)
     wr(BAR_A + 0x4000 + 16 + 12, 4, 0);
     assert_int_equal(nr_msi, before + 1);
     assert_int_equal(rd(BAR_A + 0x5000, 4) & 2, 0);
+}
+
+/* A request naming more than keel-dm moves at once (overlapping buffers: 34 MiB from 2 MiB of RAM). */
+static void test_request_cap(void **state)
+{
+    uint32_t type = 0;
+    uint64_t sector = 0;
+
+    (void)state;
+    assert_int_equal(truncate(path_a, 64 << 20), 0);                                  /* room for it */
+    blk_destroy(&va);
+    struct kl_disk d;
+    char err[100], spec[128];
+    size_t where;
+    snprintf(spec, sizeof(spec), "%s,raw,xvda,rw", path_a);
+    assert_int_equal(kl_disk_parse(spec, &d, err, sizeof(err), &where), 0);
+    assert_int_equal(blk_create(&va, &dm, &d), 0);
+    bring_up(1, BAR_A, 0);
+    memcpy(ram + 0x90000, &type, 4);
+    memcpy(ram + 0x90008, &sector, 8);
+    put_desc(0x80000, 0, 0x90000, 16, VIRTQ_DESC_F_NEXT, 1);
+    for (unsigned i = 1; i <= 17; i++)
+        put_desc(0x80000, i, 0x100000, 2u << 20, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(i + 1));
+    put_desc(0x80000, 18, 0x90100, 1, VIRTQ_DESC_F_WRITE, 0);
+    put_desc(DESC, 0, 0x80000, 19 * 16, VIRTQ_DESC_F_INDIRECT, 0);
+    ram[0x90100] = 0xee;
+    offer(0, 0);
+    wr(BAR_A + 0x3000, 2, 0);
+    assert_int_equal(ram[0x90100], 1);                                                 /* I/O error */
+    assert_false(rd(BAR_A + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);                    /* the device goes on */
 }
 
 static void test_read_only(void **state)
@@ -345,6 +376,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_space, setup, teardown),
         cmocka_unit_test_setup_teardown(test_driver_and_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_ring, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,13 @@
 #define VIRTIO_BLK_ID_BYTES     20
 #define SECTOR                  512u
 #define BLK_CFG_SIZE            24u     /* capacity, size_max, seg_max, geometry, blk_size */
+/*
+ * The most one request may move. Linux's requests stay far below (its
+ * default max_sectors_kb is 1280); a guest asking for more (overlapping
+ * buffers can name gigabytes) gets an I/O error instead of keeping keel-dm
+ * busy for seconds.
+ */
+#define BLK_MAX_REQUEST         (32u << 20)
 
 struct blk {
     int fd;
@@ -133,8 +140,9 @@ static uint8_t request(struct blk *b, struct virtq_chain *c, uint32_t *written)
     } else {
         return VIRTIO_BLK_S_UNSUPP;
     }
-    if (len % SECTOR || hdr.sector > b->bytes / SECTOR || len > b->bytes - hdr.sector * SECTOR)
-        return VIRTIO_BLK_S_IOERR;      /* past the end, or not whole sectors */
+    if (len % SECTOR || len > BLK_MAX_REQUEST || hdr.sector > b->bytes / SECTOR ||
+        len > b->bytes - hdr.sector * SECTOR)
+        return VIRTIO_BLK_S_IOERR;      /* past the end, not whole sectors, or too large */
     if (hdr.type == VIRTIO_BLK_T_OUT && b->readonly)
         return VIRTIO_BLK_S_IOERR;
     off = hdr.sector * SECTOR;
