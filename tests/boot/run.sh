@@ -384,6 +384,7 @@ disk() {
         '^KEEL-DISK-CREATE: rc=0 Created domain .rawdom. \(id 2\), PVH entry $' \
         '^KEEL-DISK-UP: KEEL-DOMU-UP: demo, 1 CPUs, .*, disks: vda $' \
         '^KEEL-DISK-RW: KEEL-G-READ: keel-disk-hello KEEL-G-WROTE: ok KEEL-G-DATE: ([0-9]{4}) dom0-year=\1$' \
+        '^KEEL-DISK-RNG: virtio_rng\.0 32$' \
         '^KEEL-DISK-HOSTILE: PASS virtio +[1-9][0-9]* resets logged; rawdom (r-----|-b----)$' \
         '^KEEL-DISK-KILLED: ----c- d[0-9]+: crashed: its device model exited$' \
         '^KEEL-DISK-DONE' '^KEEL-TEST: PASS dom0' &&

@@ -158,7 +158,10 @@ static void test_config_space(void **state)
     assert_int_equal(rd(BAR_A + 0x12, 2), 0xffff);
 }
 
-/* Bring a device up as Linux's virtio_pci_modern does; 0 or its status. */
+/* The driver's feature bits 0-31: block's FLUSH and INDIRECT_DESC, unless a test says otherwise. */
+static uint32_t drv_features = 1u << 9 | 1u << 28;
+
+/* Bring a device up as Linux's virtio_pci_modern does. */
 static void bring_up(unsigned dev, uint32_t bar, uint64_t ring_base)
 {
     cfg_wr(dev, 0x10, 4, bar);
@@ -168,7 +171,7 @@ static void bring_up(unsigned dev, uint32_t bar, uint64_t ring_base)
     wr(bar + 0x00, 4, 1);
     assert_true(rd(bar + 0x04, 4) & 1);                                              /* VERSION_1 */
     wr(bar + 0x08, 4, 0);
-    wr(bar + 0x0c, 4, 1u << 9 | 1u << 28);                                           /* FLUSH, INDIRECT */
+    wr(bar + 0x0c, 4, drv_features);                                                 /* FLUSH, INDIRECT */
     wr(bar + 0x08, 4, 1);
     wr(bar + 0x0c, 4, 1);
     wr(bar + 0x14, 1, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
@@ -303,6 +306,43 @@ static void test_request_cap(void **state)
     assert_false(rd(BAR_A + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);                    /* the device goes on */
 }
 
+/* virtio-rng: no device configuration capability; writable buffers come back filled. */
+static void test_rng(void **state)
+{
+    static struct virtio_dev vr;
+    unsigned caps = 0, nonzero = 0;
+    uint16_t used;
+    uint32_t len;
+
+    (void)state;
+    rng_create(&vr, &dm);
+    dm.bus.dev[3] = &vr.pci;
+    assert_int_equal(cfg_rd(3, 0, 4), 0x10441af4);
+    for (unsigned p = cfg_rd(3, 0x34, 1); p; p = cfg_rd(3, p + 1, 1))
+        if (cfg_rd(3, p, 1) == 0x09)
+            caps |= 1u << cfg_rd(3, p + 3, 1);
+    assert_int_equal(caps, 0x0e);                                                    /* common, notify, ISR */
+    drv_features = 1u << 28;
+    bring_up(3, 0xc0300000u, 0x200000);
+    drv_features = 1u << 9 | 1u << 28;
+    memset(ram + 0x100000, 0, 64);
+    put_desc(0x200000 + DESC, 0, 0x100000, 64, VIRTQ_DESC_F_WRITE, 0);
+    offer(0x200000, 0);
+    wr(0xc0300000u + 0x3000, 2, 0);
+    memcpy(&used, ram + 0x200000 + USED + 2, 2);
+    memcpy(&len, ram + 0x200000 + USED + 8, 4);
+    assert_int_equal(used, 1);
+    assert_int_equal(len, 64);
+    for (unsigned i = 0; i < 64; i++)
+        nonzero += ram[0x100000 + i] != 0;
+    assert_true(nonzero > 32);
+    /* A readable buffer: not the driver's to give; the device needs a reset. */
+    put_desc(0x200000 + DESC, 1, 0x100000, 64, 0, 0);
+    offer(0x200000, 1);
+    wr(0xc0300000u + 0x3000, 2, 0);
+    assert_true(rd(0xc0300000u + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
 static void test_read_only(void **state)
 {
     (void)state;
@@ -377,6 +417,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_driver_and_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rng, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_ring, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,7 +41,7 @@ SRC_vpit      := arch/x86/virt/vpit.c
 SRC_devspec   := tools/libkeel/kl_devspec.c
 SRC_dm        := hv/dm.c
 SRC_virtq     := tools/keel-dm/virtq.c
-SRC_virtio_pci := tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/blk.c tools/keel-dm/virtq.c \
+SRC_virtio_pci := tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/blk.c tools/keel-dm/rng.c tools/keel-dm/virtq.c \
                   tools/libkeel/kl_devspec.c
 SRC_vublk     := tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c \
                   tools/keel-dm/virtq.c tools/libkeel/kl_devspec.c

@@ -159,4 +159,6 @@ void blk_destroy(struct virtio_dev *v);
 int vublk_create(struct virtio_dev *v, struct dm *dm, const struct kl_disk *disk);
 /* The domain is gone: stop the daemon (it closes the image cleanly). */
 void vublk_stop(struct virtio_dev *v);
+/* virtio-rng from dom0's kernel RNG (rng.c). */
+int rng_create(struct virtio_dev *v, struct dm *dm);
 #endif

@@ -149,7 +149,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = { { "disk", required_argument, NULL, 'b' }, { NULL, 0, NULL, 0 } };
     static struct dm dm;
-    static struct kl_disk disks[PCI_MAX_DEVS - 1];
+    static struct kl_disk disks[PCI_MAX_DEVS - 2];
     static struct pci_dev bridge;
     struct keel_domain_info info;
     unsigned nr_disks = 0;
@@ -169,8 +169,8 @@ int main(int argc, char **argv)
             setvbuf(stderr, NULL, _IOLBF, 0);
             break;
         case 'b':
-            if (nr_disks == PCI_MAX_DEVS - 1 || kl_disk_parse(optarg, &disks[nr_disks], msg, sizeof(msg), &where)) {
-                fprintf(stderr, "keel-dm: disk '%s': %s\n", optarg, nr_disks == PCI_MAX_DEVS - 1 ? "too many" : msg);
+            if (nr_disks == PCI_MAX_DEVS - 2 || kl_disk_parse(optarg, &disks[nr_disks], msg, sizeof(msg), &where)) {
+                fprintf(stderr, "keel-dm: disk '%s': %s\n", optarg, nr_disks == PCI_MAX_DEVS - 2 ? "too many" : msg);
                 return 1;
             }
             nr_disks++;
@@ -230,11 +230,21 @@ int main(int argc, char **argv)
         dm.bus.dev[slot] = &v->pci;
         dm.vdev[slot] = v;
     }
+    /* Every domain with a device model gets entropy too (virtio-rng), after its disks. */
+    {
+        struct virtio_dev *v = calloc(1, sizeof(*v));
+        unsigned slot = nr_disks + 1;
+        if (!v || rng_create(v, &dm))
+            return 1;
+        cfg_put(v->pci.cfg, 0x10, 4, (uint32_t)(KEEL_DOMU_PCI_MMIO + ((uint64_t)slot << 20)));
+        dm.bus.dev[slot] = &v->pci;
+        dm.vdev[slot] = v;
+    }
     if ((rc = keel_dm_op(&k, KEEL_DM_MAP_MMIO, KEEL_DOMU_PCI_MMIO, KEEL_DOMU_PCI_MMIO_SIZE, 0))) {
         dm_log("domain %ld: cannot take its PCI window: %s\n", domid, strerror((int)-rc));
         return 1;
     }
-    dm_log("domain %ld: serving %u device(s), request port %u\n", domid, nr_disks, ioreq_port);
+    dm_log("domain %ld: serving %u disk(s) and entropy, request port %u\n", domid, nr_disks, ioreq_port);
     if (ready_fd >= 0) {
         if (write(ready_fd, "ready\n", 6) != 6) { /* kl sees EOF instead */ }
         close(ready_fd);

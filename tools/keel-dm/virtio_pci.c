@@ -323,8 +323,10 @@ void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_de
                     VIRTIO_PCI_VENDOR, 0x40);
     p->cfg[0x34] = 0x40;
     add_cap(p, 0x40, 0x50, CAP_COMMON, COMMON_OFF, COMMON_LEN, 16);
-    add_cap(p, 0x50, 0x60, CAP_ISR, ISR_OFF, 4, 16);
-    add_cap(p, 0x60, 0x70, CAP_DEVICE, DEVCFG_OFF, ops->cfg_size, 16);
+    /* A device without configuration (virtio-rng) has no device capability. */
+    add_cap(p, 0x50, ops->cfg_size ? 0x60 : 0x70, CAP_ISR, ISR_OFF, 4, 16);
+    if (ops->cfg_size)
+        add_cap(p, 0x60, 0x70, CAP_DEVICE, DEVCFG_OFF, ops->cfg_size, 16);
     add_cap(p, 0x70, CAP_MSIX, CAP_NOTIFY, NOTIFY_OFF, 0x1000, 20);
     cfg_put(p->cfg, 0x80, 4, NOTIFY_MULT);
     p->cfg[CAP_MSIX] = 0x11;
