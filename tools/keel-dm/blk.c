@@ -163,12 +163,7 @@ static int blk_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
         uint32_t written;
         uint8_t *status, st;
 
-        if (!c.nr_out) {
-            *why = "a block request with no writable status byte";
-            return -1;
-        }
         /* The status is the last writable byte: found before the data trims its buffer. */
-        struct iovec *last = &c.iov[c.nr_in + c.nr_out - 1];
         unsigned k = c.nr_in + c.nr_out;
         while (k > c.nr_in && !c.iov[k - 1].iov_len)
             k--;
@@ -176,8 +171,7 @@ static int blk_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
             *why = "a block request with no writable status byte";
             return -1;
         }
-        last = &c.iov[k - 1];
-        status = (uint8_t *)last->iov_base + last->iov_len - 1;
+        status = (uint8_t *)c.iov[k - 1].iov_base + c.iov[k - 1].iov_len - 1;
         st = request(v->priv, &c, &written);
         *status = st;
         virtq_push(&q->vq, c.head, written + 1);

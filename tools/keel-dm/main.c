@@ -139,6 +139,14 @@ static int kick_port(struct dm *dm, uint32_t port)
     return 0;
 }
 
+/* A device on bus 0 at @slot, its BAR where firmware would put it: its own MiB of the window (the guest may move it). */
+static void plug(struct dm *dm, unsigned slot, struct virtio_dev *v)
+{
+    cfg_put(v->pci.cfg, 0x10, 4, (uint32_t)(KEEL_DOMU_PCI_MMIO + ((uint64_t)slot << 20)));
+    dm->bus.dev[slot] = &v->pci;
+    dm->vdev[slot] = v;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: keel-dm -d DOMID [-r READY_FD] [-l LOGFILE] --disk SPEC ...\n");
@@ -225,10 +233,7 @@ int main(int argc, char **argv)
         dm.vhost[slot] = !strcmp(disks[i].backendtype, "qdisk");
         if (!v || (dm.vhost[slot] ? vublk_create(v, &dm, &disks[i]) : blk_create(v, &dm, &disks[i])))
             return 1;
-        /* Firmware's placement: each BAR in its own MiB of the window; the guest may move it. */
-        cfg_put(v->pci.cfg, 0x10, 4, (uint32_t)(KEEL_DOMU_PCI_MMIO + ((uint64_t)slot << 20)));
-        dm.bus.dev[slot] = &v->pci;
-        dm.vdev[slot] = v;
+        plug(&dm, slot, v);
     }
     /* Every domain with a device model gets entropy too (virtio-rng), after its disks. */
     {
@@ -236,9 +241,7 @@ int main(int argc, char **argv)
         unsigned slot = nr_disks + 1;
         if (!v || rng_create(v, &dm))
             return 1;
-        cfg_put(v->pci.cfg, 0x10, 4, (uint32_t)(KEEL_DOMU_PCI_MMIO + ((uint64_t)slot << 20)));
-        dm.bus.dev[slot] = &v->pci;
-        dm.vdev[slot] = v;
+        plug(&dm, slot, v);
     }
     if ((rc = keel_dm_op(&k, KEEL_DM_MAP_MMIO, KEEL_DOMU_PCI_MMIO, KEEL_DOMU_PCI_MMIO_SIZE, 0))) {
         dm_log("domain %ld: cannot take its PCI window: %s\n", domid, strerror((int)-rc));

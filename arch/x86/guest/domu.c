@@ -146,19 +146,15 @@ static void rtc_latch(struct domu_platform *p)
 /* SET cleared: the time the guest wrote becomes the clock's. */
 static void rtc_set_from_regs(struct domu_platform *p)
 {
-    unsigned (*f)(uint8_t) = from_bcd;
-    uint8_t c[128];
-    unsigned i;
+    int bin = p->cmos[RTC_REG_B] & RTC_B_BINARY;
+#define REG(r) (bin ? p->cmos[r] % 100u : from_bcd(p->cmos[r]))
+    int64_t y = (int64_t)REG(RTC_CENTURY) * 100 + REG(9);
+    unsigned m = REG(8), d = REG(7), h = REG(4), min = REG(2), s = REG(0);
+#undef REG
 
-    memcpy(c, p->cmos, sizeof(c));
-    if (p->cmos[RTC_REG_B] & RTC_B_BINARY)
-        for (i = 0; i < 128; i++)
-            c[i] = to_bcd(c[i] % 100);          /* one decoder below */
-    int64_t y = (int64_t)f(c[RTC_CENTURY]) * 100 + f(c[9]);
-    unsigned m = f(c[8]), d = f(c[7]);
-    if (m < 1 || m > 12 || d < 1 || d > 31 || f(c[4]) > 23 || f(c[2]) > 59 || f(c[0]) > 59)
+    if (m < 1 || m > 12 || d < 1 || d > 31 || h > 23 || min > 59 || s > 59)
         return;                                  /* not a time: the clock keeps its own */
-    p->rtc_base = days_from_civil(y, m, d) * 86400 + f(c[4]) * 3600 + f(c[2]) * 60 + f(c[0]);
+    p->rtc_base = days_from_civil(y, m, d) * 86400 + h * 3600 + min * 60 + s;
     p->rtc_tsc = rdtsc();
 }
 

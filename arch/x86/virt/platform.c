@@ -20,26 +20,36 @@ static struct vplatform *plat(struct domain *d)
     return d->platform;
 }
 
-/* An I/O APIC message to the vCPUs its destination names (fixed or lowest priority). */
+/*
+ * An interrupt message (an I/O APIC entry's or an MSI) to the vCPUs its
+ * destination names; @lowest (lowest-priority delivery): the first will
+ * do. The caller holds the platform's lock.
+ */
+static void deliver_message(struct domain *d, uint32_t dest, int logical, unsigned vec, int level, int lowest)
+{
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!vlapic_match_dest(&v->arch.lapic, dest, logical))
+            continue;
+        vlapic_set_irr_trig(&v->arch.lapic, vec, level);
+        vcpu_kick(v);
+        if (lowest)
+            break;
+    }
+}
+
+/* An I/O APIC message (fixed or lowest priority). */
 static void ioapic_deliver(void *opaque, uint64_t rte)
 {
     struct domain *d = ((struct vplatform *)opaque)->d;
-    int level = (rte & RTE_LEVEL) != 0, logical = (rte & RTE_DEST_LOGICAL) != 0;
     unsigned mode = RTE_DELIVERY(rte);
 
     if (mode != 0 && mode != 1) {
         gprintk(d, LOG_WARN, "d%u: I/O APIC delivery mode %u not emulated\n", d->id, mode);
         return;
     }
-    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
-        struct vcpu *v = d->vcpus[i];
-        if (!vlapic_match_dest(&v->arch.lapic, RTE_DEST(rte), logical))
-            continue;
-        vlapic_set_irr_trig(&v->arch.lapic, RTE_VECTOR(rte), level);
-        vcpu_kick(v);
-        if (mode == 1)
-            break;                      /* lowest priority: the first one will do */
-    }
+    deliver_message(d, RTE_DEST(rte), (rte & RTE_DEST_LOGICAL) != 0, RTE_VECTOR(rte), (rte & RTE_LEVEL) != 0,
+                    mode == 1);
 }
 
 static void ioapic_changed(void *opaque, unsigned pin, uint64_t rte)
@@ -227,15 +237,7 @@ int arch_domain_msi(struct domain *d, uint64_t addr, uint64_t data)
         (data & MSI_DATA_LEVEL) || vec < 16 || (mode != 0 && mode != 1) || !p)
         return -EINVAL;
     spin_lock(&p->lock);
-    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
-        struct vcpu *v = d->vcpus[i];
-        if (!vlapic_match_dest(&v->arch.lapic, (uint32_t)MSI_ADDR_DEST(addr), logical))
-            continue;
-        vlapic_set_irr_trig(&v->arch.lapic, vec, 0);
-        vcpu_kick(v);
-        if (mode == 1)
-            break;                      /* lowest priority: the first one will do */
-    }
+    deliver_message(d, (uint32_t)MSI_ADDR_DEST(addr), logical, vec, 0, mode == 1);
     spin_unlock(&p->lock);
     return 0;                           /* a message no vLAPIC matched is dropped, as on hardware */
 }
