@@ -28,6 +28,20 @@ sed 's/#.*//' "$here/modules" | xargs -n1 > "$stage/etc/modules"
 mkdir -p "$stage/etc/acpi/PWRF"
 printf '#!/bin/sh\necho "KEEL-DOMU-POWER-BUTTON: powering off" > /dev/console\nsync\nsleep 1   # an attached console reads the line before the domain is gone\npoweroff -f\n' > "$stage/etc/acpi/PWRF/00000080"
 chmod 755 "$stage/etc/acpi/PWRF/00000080"
+# udhcpc's action when it gets a lease: the address, the default route, the DNS server.
+cat > "$stage/etc/udhcpc.script" <<'EOF'
+#!/bin/sh
+case $1 in
+bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    [ -n "${router:-}" ] && ip route add default via "${router%% *}" dev "$interface"
+    [ -n "${dns:-}" ] && for d in $dns; do echo "nameserver $d"; done > /etc/resolv.conf
+    ;;
+esac
+exit 0
+EOF
+chmod 755 "$stage/etc/udhcpc.script"
 chmod 755 "$stage/init"
 echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
 echo "demo" > "$stage/etc/hostname"

@@ -24,11 +24,14 @@ sed 's/#.*//' "$here/modules" | xargs -n1 > "$stage/etc/modules"
 if [ -n "${DOM0_TOOLS:-}" ] && [ -d "$DOM0_TOOLS" ]; then
     cp -a "$DOM0_TOOLS/." "$stage/usr/bin/"
 fi
-# QEMU's block layer for keel-dm's qcow2 disks (qemu-storage-daemon) and qemu-img, with the
-# shared libraries they link, from the Debian packages installed here (qemu-system-common, qemu-utils).
-for b in /usr/bin/qemu-storage-daemon /usr/bin/qemu-img; do
+# QEMU's block layer for keel-dm's qcow2 disks (qemu-storage-daemon) and qemu-img, and what
+# the default network needs (iproute2's ip, nftables' nft, dnsmasq), with the shared libraries
+# they link, from the Debian packages installed here (qemu-system-common, qemu-utils, iproute2,
+# nftables, dnsmasq-base). They replace busybox's applets of the same name.
+for b in /usr/bin/qemu-storage-daemon /usr/bin/qemu-img /usr/sbin/ip /usr/sbin/nft /usr/sbin/dnsmasq; do
     [ -x "$b" ] || { echo "rootfs: $b missing (scripts/deps.sh installs it)" >&2; exit 1; }
-    cp "$b" "$stage/usr/bin/"
+    rm -f "$stage/bin/$(basename "$b")" "$stage/sbin/$(basename "$b")" "$stage$b"
+    cp "$b" "$stage$b"
     for lib in $(ldd "$b" | grep -oE '/[^ ]+\.so[^ ]*'); do
         mkdir -p "$stage$(dirname "$lib")"
         cp -L "$lib" "$stage$lib"
@@ -49,10 +52,13 @@ mkdir -p "$stage/usr/lib/keel"
 cp "$here/domu-test" "$stage/usr/lib/keel/domu-test"       # the boot test's kl scenarios
 cp "$here/disk-test" "$stage/usr/lib/keel/disk-test"       # the storage scenarios
 cp "$here/disk-bench" "$stage/usr/lib/keel/disk-bench"     # make bench's disk figures
+cp "$here/keel-network" "$stage/usr/lib/keel/keel-network" # the default network (kl create runs it)
+cp "$here/net-test" "$stage/usr/lib/keel/net-test"         # the network scenarios
 if [ -n "${DOM0_KEEL:-}" ] && [ -d "$DOM0_KEEL" ]; then
     cp -a "$DOM0_KEEL/." "$stage/usr/lib/keel/"
 fi
-echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$stage/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$stage/etc/group"
 echo "dom0" > "$stage/etc/hostname"
 # No device nodes in the archive (no root needed to build it): /init mounts
 # devtmpfs and opens /dev/console itself.

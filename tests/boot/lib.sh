@@ -115,7 +115,7 @@ BOCHS_AMD=ryzen
 #   bochs_amd  Bochs, AMD SVM with NPT and next-RIP save ($BOCHS_AMD): instruction-exact like bochs
 #   svm        QEMU TCG, AMD SVM with NPT ($SVM_CPU), machine $QEMU_MACHINE (q35)
 # $EMU_DISK: a raw disk image for the first ATA/IDE slot ($EMU_DISK_CYL cylinders of 16 x 63 sectors
-# for Bochs, default 8); $EMU_NIC=1: an e1000.
+# for Bochs, default 8); $EMU_NIC=1: an e1000 with no host network behind it.
 run_emu() {
     local log=$1 t=$2 iso=$3 cpus=$4 until=${5:-} extra=()
     case ${EMU:-bochs} in
@@ -131,7 +131,8 @@ run_emu() {
         ;;
     svm)
         [ -n "${EMU_DISK:-}" ] && extra+=(-drive "file=$EMU_DISK,format=raw,if=ide,index=0")
-        [ -n "${EMU_NIC:-}" ] && extra+=(-nic "user,model=e1000,mac=52:54:00:12:34:56")
+        # The NIC's only peer is an empty hub: no test traffic leaves the emulated machine.
+        [ -n "${EMU_NIC:-}" ] && extra+=(-netdev hubport,id=n0,hubid=0 -device e1000,netdev=n0,mac=52:54:00:12:34:56)
         QEMU_UNTIL=$until run_qemu "$log" "$t" -machine "${QEMU_MACHINE:-q35}" -cpu "$SVM_CPU" -smp "$cpus" \
             -cdrom "$iso" "${extra[@]}"
         ;;

@@ -393,6 +393,34 @@ disk() {
         '^KEEL-DISK-QCOW: KEEL-G-QREAD: keel-disk-hello KEEL-G-QWROTE: ok KEEL-G-QAGAIN: qcow-42 check=0 backing=base\.img base=same$'; } &&
     refuse "$log" '^\(KEEL\) WARN:' 'EXCEPTION|PANIC|Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:'
 }
+# Networks (issue 14): dom0/rootfs/net-test creates domUs with vif= lines:
+# a bad entry, a missing bridge, the default network made on first use
+# (keelbr0, DHCP from dnsmasq), ping to dom0 and 4 MiB each way over TCP
+# with matching sha256, a second domain with a fixed lease reaching the
+# first, the taps gone with keel-dm, and the same MAC and lease again.
+net() {
+    local log=$1 iso="$OUT/net-$EMU.iso"
+    dom0_artifacts || { echo "    cannot build the kernel or the rootfs"; return 1; }
+    make_iso i386-pc "$iso" "console=com1 dom0_mem=256M dom0_vcpus=1 cpuid=no-avx512 keel.test=dom0" \
+        "$BUILD/kernel/vmlinux|console=ttyS0,115200 quiet cryptomgr.notests keel.nettest" \
+        "$BUILD/dom0-rootfs.cpio" &&
+    QEMU_MACHINE=pc run_emu "$log" 1500 "$iso" 2 'KEEL-TEST:|Kernel panic|EXCEPTION'
+    local mac='02:6b:6c:[0-9a-f]{2}:[0-9a-f]{2}:00'
+    expect "$log" \
+        '^KEEL-NET-BADCFG: rc=1 bad\.cfg:3:25: vif mac .00:16:3e:zz:00:01.: use six hex bytes, unicast \(aa:bb:cc:dd:ee:ff\) domains=1$' \
+        '^KEEL-NET-NOBRIDGE: rc=1 domains=1 cannot join bridge nosuchbr0: no such bridge$' \
+        "^KEEL-NET-UP-A: eth0 192\.168\.123\.[0-9]+/24 $mac bridge=02:6b:6c:00:00:01\$" \
+        '^KEEL-NET-BRIDGE: 192\.168\.123\.1/24$' \
+        '^KEEL-NET-PING: 3 packets received$' '^KEEL-NET-TCP: down=same up=same$' \
+        '^KEEL-NET-UP-B: eth0 192\.168\.123\.50/24 02:6b:6c:[0-9a-f:]{5}:00$' \
+        '^KEEL-NET-PEER: 3 packets received ports=vif[0-9]+\.0 vif[0-9]+\.0 $' \
+        '^KEEL-NET-GONE: taps=0 keel-dm=0$' \
+        "^KEEL-NET-AGAIN: eth0 (192\.168\.123\.[0-9]+)/24 ($mac) was \\1 \\2\$" \
+        '^KEEL-NET-DONE' '^KEEL-TEST: PASS dom0' &&
+    refuse "$log" '^\(KEEL\) WARN:' 'EXCEPTION|PANIC|Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:'
+}
+case_svm_net() { EMU=svm net "$1"; }
+
 # Bochs (VMX) runs the core path: one Linux domU on a disk, the attacker, the kill.
 case_bochs_disk() { EMU=bochs DISK_MODE=quick disk "$1"; }
 case_svm_disk() { EMU=svm disk "$1"; }
@@ -455,7 +483,7 @@ case_svm_dom0_console() { EMU=svm dom0_console "$1"; }
 # the no-EPT refusal; its AMD model (bochs_amd_*) runs the SVM backend
 # with next-RIP save, where exit costs are instruction-exact too.
 ALL="qemu_bios_q35 qemu_bios_pc qemu_maxcpus qemu_fault qemu_poweroff qemu_reboot qemu_dmar qemu_efi_grub qemu_efi_direct \
-svm_guests svm_guests4 svm_hostile svm_linux_guest svm_dom0 svm_dom0_smp svm_dom0_console svm_domu svm_disk \
+svm_guests svm_guests4 svm_hostile svm_linux_guest svm_dom0 svm_dom0_smp svm_dom0_console svm_domu svm_disk svm_net \
 bochs_grub bochs_guests bochs_hostile bochs_exit_cost bochs_no_ept bochs_linux_guest bochs_dom0 bochs_dom0_console \
 bochs_amd_guests bochs_amd_hostile bochs_amd_exit_cost bochs_dom0_smp bochs_domu bochs_disk"
 # With two or more CPUs the cases run in two lanes at once: the three longest
@@ -475,10 +503,13 @@ run_case() {
         r=PASS
     else
         r=FAIL
-        # CI keeps only what is printed: the end of the console and of Bochs's own log.
+        # CI keeps only what is printed, and shows its end: the end of the
+        # console and of Bochs's own log, then again why the case failed.
         if [ -n "${CI:-}" ]; then
+            local why=$out
             out+=$'\n'$(tail -n 25 "$log" 2>/dev/null | sed 's/^/    | /')
             [ -f "$log.bochs" ] && out+=$'\n'$(tail -n 15 "$log.bochs" | sed 's/^/    bochs| /')
+            out+=$'\n'"    failed because:"$'\n'$(grep -E '^    (missing|unexpected|cannot)' <<< "$why" | tail -n 5)
         fi
     fi
     ms=$(( ($(date +%s%N) - start) / 1000000 ))

@@ -101,6 +101,30 @@ static void test_vif(void **state)
     assert_int_equal(kl_vif_parse("mac=0x:16:3e:0a:0b:0c", &v, err, sizeof(err), &where), -1);
     assert_int_equal(kl_vif_parse("model=ne2k", &v, err, sizeof(err), &where), -1);
     assert_int_equal(kl_vif_parse("script=vif-bridge,rate=10Mb/s", &v, err, sizeof(err), &where), 0);
+    /* ip= goes to dnsmasq's hosts files: an IPv4 address and nothing else (no newline, no option). */
+    assert_int_equal(kl_vif_parse("bridge=br0,ip=10.0.0.256", &v, err, sizeof(err), &where), -1);
+    assert_int_equal(where, 11);
+    assert_int_equal(kl_vif_parse("ip=10.0.0.5\ndhcp-script=/bin/sh", &v, err, sizeof(err), &where), -1);
+    assert_int_equal(kl_vif_parse("ip=fe80::1", &v, err, sizeof(err), &where), -1);
+}
+
+/* Default MACs: locally administered unicast, the same for a name and index every time, apart across them. */
+static void test_default_mac(void **state)
+{
+    uint8_t a[6], b[6], c[6], d[6];
+
+    (void)state;
+    kl_vif_default_mac("web", 0, a);
+    kl_vif_default_mac("web", 0, b);
+    kl_vif_default_mac("web", 1, c);
+    kl_vif_default_mac("db", 0, d);
+    assert_memory_equal(a, b, 6);
+    assert_int_equal(a[0], 0x02);                                    /* local, unicast */
+    assert_int_equal(a[1], 0x6b);
+    assert_int_equal(a[2], 0x6c);
+    assert_memory_equal(a, c, 5);
+    assert_int_equal(c[5], 1);
+    assert_memory_not_equal(a, d, 6);
 }
 
 int main(void)
@@ -109,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_disk_forms),
         cmocka_unit_test(test_disk_errors),
         cmocka_unit_test(test_vif),
+        cmocka_unit_test(test_default_mac),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,6 +159,12 @@ void blk_destroy(struct virtio_dev *v);
 int vublk_create(struct virtio_dev *v, struct dm *dm, const struct kl_disk *disk);
 /* The domain is gone: stop the daemon (it closes the image cleanly). */
 void vublk_stop(struct virtio_dev *v);
+struct kl_vif;
+/* virtio-net on a tap in dom0 that joins @vif's bridge (net.c): 0, or -1 after logging why. */
+int net_create(struct virtio_dev *v, struct dm *dm, const struct kl_vif *vif, unsigned index);
+/* The same device over @fd, a tap or anything that keeps frame boundaries (the unit tests' sockets). */
+int net_attach(struct virtio_dev *v, struct dm *dm, int fd, const uint8_t mac[6], unsigned index);
+void net_detach(struct virtio_dev *v);
 /* virtio-rng from dom0's kernel RNG (rng.c). */
 int rng_create(struct virtio_dev *v, struct dm *dm);
 #endif

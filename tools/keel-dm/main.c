@@ -6,7 +6,7 @@
  * (KEEL_HC_DM_OP), virtqueue notifications as ioevent ports, and the
  * devices answer with MSIs. Guest RAM is one foreign mapping of all of it.
  *
- *   keel-dm -d DOMID [-r FD] [-l LOGFILE] --disk SPEC ...
+ *   keel-dm -d DOMID [-r FD] [-l LOGFILE] [--disk SPEC ...] [--vif SPEC ...]
  *
  * -r FD: write "ready\n" there once the bus is served (kl waits for it
  * before it unpauses the domain). Exit: 0 when the domain is gone, 1 on a
@@ -119,6 +119,14 @@ void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg)
         watches[nr_watches++] = (struct watch){ fd, in, hup, arg };
 }
 
+static int watching(const struct watch *w)
+{
+    for (unsigned i = 0; i < nr_watches; i++)
+        if (watches[i].fd == w->fd && watches[i].in == w->in && watches[i].hup == w->hup && watches[i].arg == w->arg)
+            return 1;
+    return 0;
+}
+
 void dm_unwatch(int fd)
 {
     for (unsigned i = 0; i < nr_watches; i++)
@@ -149,18 +157,21 @@ static void plug(struct dm *dm, unsigned slot, struct virtio_dev *v)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: keel-dm -d DOMID [-r READY_FD] [-l LOGFILE] --disk SPEC ...\n");
+    fprintf(stderr, "usage: keel-dm -d DOMID [-r READY_FD] [-l LOGFILE] [--disk SPEC ...] [--vif SPEC ...]\n");
     exit(1);
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = { { "disk", required_argument, NULL, 'b' }, { NULL, 0, NULL, 0 } };
+    static const struct option opts[] = { { "disk", required_argument, NULL, 'b' },
+                                           { "vif", required_argument, NULL, 'n' },
+                                           { NULL, 0, NULL, 0 } };
     static struct dm dm;
     static struct kl_disk disks[PCI_MAX_DEVS - 2];
+    static struct kl_vif vifs[PCI_MAX_DEVS - 2];
     static struct pci_dev bridge;
     struct keel_domain_info info;
-    unsigned nr_disks = 0;
+    unsigned nr_disks = 0, nr_vifs = 0;
     int opt, ready_fd = -1;
     int64_t rc, exc_port;
     long domid = -1;
@@ -183,11 +194,23 @@ int main(int argc, char **argv)
             }
             nr_disks++;
             break;
+        case 'n':
+            if (nr_vifs == PCI_MAX_DEVS - 2 || kl_vif_parse(optarg, &vifs[nr_vifs], msg, sizeof(msg), &where)) {
+                fprintf(stderr, "keel-dm: vif '%s': %s\n", optarg, nr_vifs == PCI_MAX_DEVS - 2 ? "too many" : msg);
+                return 1;
+            }
+            nr_vifs++;
+            break;
         default: usage();
         }
     }
     if (domid <= 0 || optind != argc)
         usage();
+    if (nr_disks + nr_vifs > PCI_MAX_DEVS - 2) {
+        fprintf(stderr, "keel-dm: %u disks and %u vifs: more than the bus's %u slots\n", nr_disks, nr_vifs,
+                PCI_MAX_DEVS - 2);
+        return 1;
+    }
     dm.domid = (uint32_t)domid;
     trace = getenv("KEEL_DM_TRACE") && *getenv("KEEL_DM_TRACE") == '1';
     if (keel_open(&k))
@@ -235,10 +258,20 @@ int main(int argc, char **argv)
             return 1;
         plug(&dm, slot, v);
     }
-    /* Every domain with a device model gets entropy too (virtio-rng), after its disks. */
+    /* Then its NICs, in vif order (eth0, eth1, ...). */
+    for (unsigned i = 0; i < nr_vifs; i++) {
+        struct virtio_dev *v = calloc(1, sizeof(*v));
+        unsigned slot = nr_disks + 1 + i;
+        if (!vifs[i].has_mac)
+            kl_vif_default_mac(info.name, i, vifs[i].mac);
+        if (!v || net_create(v, &dm, &vifs[i], i))
+            return 1;
+        plug(&dm, slot, v);
+    }
+    /* Every domain with a device model gets entropy too (virtio-rng), after its disks and NICs. */
     {
         struct virtio_dev *v = calloc(1, sizeof(*v));
-        unsigned slot = nr_disks + 1;
+        unsigned slot = nr_disks + nr_vifs + 1;
         if (!v || rng_create(v, &dm))
             return 1;
         plug(&dm, slot, v);
@@ -247,7 +280,8 @@ int main(int argc, char **argv)
         dm_log("domain %ld: cannot take its PCI window: %s\n", domid, strerror((int)-rc));
         return 1;
     }
-    dm_log("domain %ld: serving %u disk(s) and entropy, request port %u\n", domid, nr_disks, ioreq_port);
+    dm_log("domain %ld: serving %u disk(s), %u NIC(s) and entropy, request port %u\n", domid, nr_disks, nr_vifs,
+           ioreq_port);
     if (ready_fd >= 0) {
         if (write(ready_fd, "ready\n", 6) != 6) { /* kl sees EOF instead */ }
         close(ready_fd);
@@ -255,6 +289,7 @@ int main(int argc, char **argv)
 
     for (;;) {
         struct pollfd pfd[1 + MAX_WATCH];
+        struct watch snap[MAX_WATCH];
         unsigned nw = nr_watches;
         uint32_t ports[32];
         ssize_t n;
@@ -268,8 +303,12 @@ int main(int argc, char **argv)
             dm_log("poll: %s\n", strerror(errno));
             return 1;
         }
-        for (unsigned i = nw; i-- > 0;) {
-            struct watch w = watches[i];
+        /* Callbacks may add and remove watches: each polled one is called only while it is still there. */
+        memcpy(snap, watches, nw * sizeof(*snap));
+        for (unsigned i = 0; i < nw; i++) {
+            struct watch w = snap[i];
+            if (!pfd[1 + i].revents || !watching(&w))
+                continue;
             if ((pfd[1 + i].revents & POLLIN) && w.in)
                 w.in(w.arg);
             else if ((pfd[1 + i].revents & (POLLHUP | POLLERR)) && w.hup)

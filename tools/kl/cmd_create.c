@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include "kl.h"
 #include "kl_config.h"
+#include "kl_devspec.h"
 
 #define MONITOR_POLL_MS 200
 #define MONITOR_EVENT_WAIT_MS 5000  /* with events: a look now and then all the same */
@@ -29,6 +30,8 @@
 #define RESTART_WINDOW  60
 #define DM_LOG_DIR      "/var/log/keel"         /* keel-dm's logs (as xl's /var/log/xen/qemu-dm-*) */
 #define DM_READY_MS     30000                   /* how long keel-dm may take to serve the bus */
+#define NET_SCRIPT      "/usr/lib/keel/keel-network"    /* makes the default network (KEEL_NETWORK overrides) */
+#define DHCP_HOSTS_DIR  "/run/keel/dhcp-hosts"  /* ip= of default-network vifs, for its dnsmasq */
 
 struct image {
     struct kl_config cfg;
@@ -70,7 +73,60 @@ static int read_images(struct image *im)
 }
 
 /*
- * The domain's device model, when it has disks: keel-dm serving its PCI bus
+ * What the domain's vifs need before keel-dm plugs them: the default
+ * network (keelbr0 with NAT and DHCP, made by NET_SCRIPT the first time
+ * one asks for it, as libvirt's "default" network) and the fixed
+ * addresses their ip= ask its DHCP server for. 0, or -1 after saying why.
+ */
+static int net_setup(const struct kl_config *c)
+{
+    const char *script = getenv("KEEL_NETWORK") ? getenv("KEEL_NETWORK") : NET_SCRIPT;
+    int want_default = 0, status;
+    struct stat st;
+
+    for (unsigned i = 0; i < c->nr_vifs; i++) {
+        const struct kl_vif *v = &c->vif[i];
+        char path[160];
+        uint8_t mac[6];
+        FILE *f;
+
+        if (v->model[0] && strncmp(v->model, "virtio", 6))
+            fprintf(stderr, "kl: create: vif %u: model=%s is not emulated: the domain gets virtio-net\n", i, v->model);
+        if (v->bridge[0])
+            continue;
+        want_default = 1;
+        if (!v->ip[0])
+            continue;
+        memcpy(mac, v->mac, 6);
+        if (!v->has_mac)
+            kl_vif_default_mac(c->name, i, mac);
+        mkdir("/run", 0755);
+        mkdir("/run/keel", 0755);
+        mkdir(DHCP_HOSTS_DIR, 0755);
+        snprintf(path, sizeof(path), "%s/%s.%u", DHCP_HOSTS_DIR, c->name, i);
+        f = fopen(path, "w");
+        if (!f)
+            return kl_error("create", "vif %u: cannot record ip=%s in %s: %s", i, v->ip, path, strerror(errno)), -1;
+        fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x,%s\n", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], v->ip);
+        fclose(f);
+    }
+    if (!want_default || !stat("/sys/class/net/" KL_DEFAULT_BRIDGE, &st))
+        return 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(script, script, "up", (char *)NULL);
+        fprintf(stderr, "kl: create: %s: %s\n", script, strerror(errno));
+        _exit(127);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+        kl_error("create", "the default network (%s) could not be made: %s up failed", KL_DEFAULT_BRIDGE, script);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The domain's device model, when it has disks or vifs: keel-dm serving its PCI bus
  * before it runs. Started detached (double fork: init reaps it), it says
  * "ready" on a pipe. 0, or -1 after saying why.
  */
@@ -78,12 +134,14 @@ static int start_dm(const struct kl_config *c, int64_t id)
 {
     char log[128], idstr[24], fdstr[8], ready[8] = "";
     const char *dm = getenv("KEEL_DM") ? getenv("KEEL_DM") : "keel-dm";
-    char *argv[8 + 2 * KL_LIST_MAX];
+    char *argv[8 + 4 * KL_LIST_MAX];
     int p[2], n = 0, status;
     pid_t pid;
 
-    if (!c->nr_disks)
+    if (!c->nr_disks && !c->nr_vifs)
         return 0;
+    if (net_setup(c))
+        return -1;
     mkdir("/var", 0755);
     mkdir("/var/log", 0755);
     mkdir(DM_LOG_DIR, 0755);
@@ -101,6 +159,10 @@ static int start_dm(const struct kl_config *c, int64_t id)
     for (unsigned i = 0; i < c->nr_disks; i++) {
         argv[n++] = "--disk";
         argv[n++] = (char *)c->disks[i];
+    }
+    for (unsigned i = 0; i < c->nr_vifs; i++) {
+        argv[n++] = "--vif";
+        argv[n++] = (char *)c->vifs[i];
     }
     argv[n] = NULL;
     snprintf(fdstr, sizeof(fdstr), "%d", p[1]);
@@ -348,8 +410,6 @@ int cmd_create(int argc, char **argv)
         return 1;
     if (read_images(&im))
         return 1;
-    if (im.cfg.nr_vifs)
-        fprintf(stderr, "kl: create: vif settings are not served yet: the domain has no network\n");
     make_uuid(im.uuid);
     if (kl_open(&k))
         return 1;

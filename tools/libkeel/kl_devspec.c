@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include "kl_devspec.h"
 
 static int bad(char *err, size_t errlen, size_t *where, size_t at, const char *fmt, ...)
@@ -268,8 +269,9 @@ int kl_vif_parse(const char *spec, struct kl_vif *v, char *err, size_t errlen, s
                     return bad(err, errlen, where, at, "vif %s '%s': an interface name of 1-15 letters, digits, '-', '_', '.'", k, eq);
                 strcpy(!strcmp(k, "bridge") ? v->bridge : v->vifname, eq);
             } else if (!strcmp(k, "ip")) {
-                if (strlen(eq) >= sizeof(v->ip))
-                    return bad(err, errlen, where, at, "vif ip too long");
+                struct in_addr a;
+                if (strlen(eq) >= sizeof(v->ip) || inet_pton(AF_INET, eq, &a) != 1)
+                    return bad(err, errlen, where, at, "vif ip '%s': an IPv4 address (192.168.123.10)", eq);
                 strcpy(v->ip, eq);
             } else if (!strcmp(k, "model")) {
                 if (strcmp(eq, "virtio") && strcmp(eq, "virtio-net") && strcmp(eq, "e1000") && strcmp(eq, "rtl8139"))
@@ -285,4 +287,18 @@ int kl_vif_parse(const char *spec, struct kl_vif *v, char *err, size_t errlen, s
         s = comma + 1;
     }
     return 0;
+}
+
+void kl_vif_default_mac(const char *name, unsigned index, uint8_t mac[6])
+{
+    uint32_t h = 2166136261u;           /* FNV-1a */
+
+    for (const char *c = name; *c; c++)
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    mac[0] = KL_MAC_PREFIX0;
+    mac[1] = KL_MAC_PREFIX1;
+    mac[2] = KL_MAC_PREFIX2;
+    mac[3] = (uint8_t)(h >> 24 ^ h >> 8);
+    mac[4] = (uint8_t)(h >> 16 ^ h);
+    mac[5] = (uint8_t)index;
 }
