@@ -143,4 +143,20 @@ grep -aE '^KEEL-BENCH-(DOM0|PHY|QDISK):' "$out/disk-bench.log" | awk '
                    k == "PHY" ? "keel-dm" : "qemu-storage-daemon", r[k] / r["DOM0"], w[k] / w["DOM0"], q[k] / q["DOM0"]
         }
     }'
-echo "bench: network: not built yet (no virtio-net; see the README)"
+
+# 5. Network: TCP throughput over dom0's loopback, then domU -> dom0 and
+#    dom0 -> domU over the default network (virtio-net on a tap in keelbr0),
+#    the same tool at both ends (dom0/rootfs/net-bench), under QEMU TCG with SVM.
+make_iso i386-pc "$out/net-bench.iso" "console=com1 dom0_mem=256M dom0_vcpus=1 keel.test=dom0" \
+    "$BUILD/kernel/vmlinux|console=ttyS0,115200 quiet cryptomgr.notests keel.netbench" \
+    "$BUILD/dom0-rootfs.cpio" || exit 1
+start=$(date +%s)
+run_qemu "$out/net-bench.log" 1200 -machine pc -cpu "$SVM_CPU" -smp 2 -cdrom "$out/net-bench.iso"
+if ! grep -aq '^KEEL-BENCH-NET: .*dom0-to-domu [0-9]' "$out/net-bench.log"; then
+    echo "bench: network: no result (log: $out/net-bench.log)"
+    exit 1
+fi
+echo "bench: network under QEMU TCG with SVM, TCP, domU / dom0's loopback, $(( $(date +%s) - start ))s"
+grep -aE '^KEEL-BENCH-NET:' "$out/net-bench.log" | awk '{
+    printf "  dom0 loopback %.1f MB/s; domU -> dom0 %.1f MB/s, ratio %.2f; dom0 -> domU %.1f MB/s, ratio %.2f (target 0.50)\n",
+           $3, $6, $6 / $3, $9, $9 / $3 }'

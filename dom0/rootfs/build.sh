@@ -54,8 +54,21 @@ cp "$here/disk-test" "$stage/usr/lib/keel/disk-test"       # the storage scenari
 cp "$here/disk-bench" "$stage/usr/lib/keel/disk-bench"     # make bench's disk figures
 cp "$here/keel-network" "$stage/usr/lib/keel/keel-network" # the default network (kl create runs it)
 cp "$here/net-test" "$stage/usr/lib/keel/net-test"         # the network scenarios
+cp "$here/net-bench" "$stage/usr/lib/keel/net-bench"       # make bench's network figures
 if [ -n "${DOM0_KEEL:-}" ] && [ -d "$DOM0_KEEL" ]; then
     cp -a "$DOM0_KEEL/." "$stage/usr/lib/keel/"
+fi
+# The shipped demo's root disk: the demo initramfs's tree as an ext4 image
+# (mke2fs -d), as compressed qcow2 (qemu-img), where xl keeps images.
+if [ -f "$stage/usr/lib/keel/demo-initrd.cpio" ]; then
+    tree=$(mktemp -d)
+    (cd "$tree" && /bin/busybox cpio -i -d -m 2>/dev/null < "$stage/usr/lib/keel/demo-initrd.cpio")
+    touch "$tree/etc/keel-on-disk"
+    echo "demo-disk" > "$tree/etc/hostname"
+    mke2fs -q -t ext4 -L demo-root -d "$tree" -F "$tree.img" 64M > /dev/null
+    mkdir -p "$stage/var/lib/keel/images"
+    qemu-img convert -c -f raw -O qcow2 "$tree.img" "$stage/var/lib/keel/images/demo.qcow2"
+    rm -rf "$tree" "$tree.img"
 fi
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$stage/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$stage/etc/group"

@@ -397,7 +397,9 @@ disk() {
 # a bad entry, a missing bridge, the default network made on first use
 # (keelbr0, DHCP from dnsmasq), ping to dom0 and 4 MiB each way over TCP
 # with matching sha256, a second domain with a fixed lease reaching the
-# first, the taps gone with keel-dm, and the same MAC and lease again.
+# first, the attacking driver's NIC beside them (the victim still reaches
+# dom0), the taps gone with keel-dm, the same MAC and lease again, and the
+# shipped demo.cfg (root on its qcow2 image, a NIC: df, ping).
 net() {
     local log=$1 iso="$OUT/net-$EMU.iso"
     dom0_artifacts || { echo "    cannot build the kernel or the rootfs"; return 1; }
@@ -414,8 +416,11 @@ net() {
         '^KEEL-NET-PING: 3 packets received$' '^KEEL-NET-TCP: down=same up=same$' \
         '^KEEL-NET-UP-B: eth0 192\.168\.123\.50/24 02:6b:6c:[0-9a-f:]{5}:00$' \
         '^KEEL-NET-PEER: 3 packets received ports=vif[0-9]+\.0 vif[0-9]+\.0 $' \
+        '^KEEL-NET-HOSTILE: PASS virtio +[1-9][0-9]* resets logged$' '^KEEL-NET-VICTIM: 3 packets received$' \
         '^KEEL-NET-GONE: taps=0 keel-dm=0$' \
         "^KEEL-NET-AGAIN: eth0 (192\.168\.123\.[0-9]+)/24 ($mac) was \\1 \\2\$" \
+        "^KEEL-NET-DEMO: KEEL-DOMU-UP: demo-disk, 1 CPUs, .*, disks: vda , root /dev/vda, net: eth0 192\.168\.123\.[0-9]+/24 02:6b:6c:" \
+        '^KEEL-NET-DEMO-DF: /dev/vda 1 packets received$' \
         '^KEEL-NET-DONE' '^KEEL-TEST: PASS dom0' &&
     refuse "$log" '^\(KEEL\) WARN:' 'EXCEPTION|PANIC|Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:'
 }

@@ -90,6 +90,8 @@ static void queue(unsigned q, uint64_t ring)
     wr(0x1c, 2, 1);
 }
 
+static uint32_t drv_features = 1u << 5;          /* MAC, unless a test says otherwise */
+
 /* Linux's virtio_net bring-up: VERSION_1 and MAC, both queues, MSI-X. */
 static void bring_up(void)
 {
@@ -98,7 +100,7 @@ static void bring_up(void)
     wr(0x14, 1, 0);
     wr(0x14, 1, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER);
     wr(0x08, 4, 0);
-    wr(0x0c, 4, 1u << 5);
+    wr(0x0c, 4, drv_features);
     wr(0x08, 4, 1);
     wr(0x0c, 4, 1);
     wr(0x14, 1, VIRTIO_STATUS_ACK | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
@@ -165,14 +167,14 @@ static void test_config(void **state)
     assert_int_equal(rd(0x04, 4), 1);                                               /* VERSION_1 only above bit 31 */
 }
 
-/* A frame the guest sends: dom0 gets a zero header (nothing negotiated to ask for) and the frame. */
+/* A frame the guest sends: dom0 gets its header (what was negotiated only) and the frame. */
 static void test_transmit(void **state)
 {
     uint8_t got[2048];
 
     (void)state;
     bring_up();
-    /* The header with junk in it (a GSO request without the feature), the frame split over two buffers. */
+    /* A header with junk in it (a segmentation request without the feature): dropped, the device goes on. */
     memset(ram + BUF, 0x77, HDR);
     for (unsigned i = 0; i < 100; i++)
         ram[BUF + 0x100 + i] = (uint8_t)i;
@@ -182,18 +184,62 @@ static void test_transmit(void **state)
     offer(TXRING, 0);
     notify(1);
     assert_int_equal(used_idx(TXRING), 1);
+    assert_int_equal(recv(peer, got, sizeof(got), 0), -1);
+    /* A partial checksum without VIRTIO_NET_F_CSUM: dropped too. */
+    memset(ram + BUF, 0, HDR);
+    ram[BUF] = 1;
+    offer(TXRING, 0);
+    notify(1);
+    assert_int_equal(recv(peer, got, sizeof(got), 0), -1);
+    /* A plain header (the frame split over two buffers): it goes. */
+    ram[BUF] = 0;
+    ram[BUF + 10] = 0x33;                                                           /* num_buffers: not passed on */
+    offer(TXRING, 0);
+    notify(1);
+    assert_int_equal(used_idx(TXRING), 3);
     assert_int_equal(recv(peer, got, sizeof(got), 0), HDR + 100);
     for (unsigned i = 0; i < HDR; i++)
         assert_int_equal(got[i], 0);
     for (unsigned i = 0; i < 100; i++)
         assert_int_equal(got[HDR + i], i);
-    assert_int_equal(nr_msi, 1);
+    assert_int_equal(nr_msi, 3);
     /* The header and frame in one buffer. */
+    memset(ram + BUF + 0x100 - HDR, 0, HDR);
     put_desc(TXRING, 3, BUF + 0x100 - HDR, HDR + 100, 0, 0);
     offer(TXRING, 3);
     notify(1);
     assert_int_equal(recv(peer, got, sizeof(got), 0), HDR + 100);
     assert_int_equal(got[HDR + 99], 99);
+    assert_false(needs_reset());
+}
+
+/* With CSUM and HOST_TSO4 negotiated, a TCP segment's header goes to dom0 as the guest wrote it. */
+static void test_offload(void **state)
+{
+    uint8_t got[256], hdr[HDR] = { 1, 1, 54, 0, 0xa8, 0x05, 34, 0, 16, 0, 0, 0 };
+
+    (void)state;
+    drv_features = 1u << 5 | 1u << 0 | 1u << 11;
+    bring_up();
+    drv_features = 1u << 5;
+    memcpy(ram + BUF, hdr, HDR);
+    put_desc(TXRING, 0, BUF, HDR + 100, 0, 0);
+    offer(TXRING, 0);
+    notify(1);
+    assert_int_equal(recv(peer, got, sizeof(got), 0), HDR + 100);
+    assert_memory_equal(got, hdr, HDR);
+    /* TCPv6 segmentation was not negotiated: dropped. */
+    ram[BUF + 1] = 4;
+    offer(TXRING, 0);
+    notify(1);
+    assert_int_equal(recv(peer, got, sizeof(got), 0), -1);
+    /* Segmentation without a checksum to finish: dropped. */
+    ram[BUF] = 0;
+    ram[BUF + 1] = 1;
+    offer(TXRING, 0);
+    notify(1);
+    assert_int_equal(recv(peer, got, sizeof(got), 0), -1);
+    assert_int_equal(used_idx(TXRING), 3);
     assert_false(needs_reset());
 }
 
@@ -232,6 +278,37 @@ static void test_receive(void **state)
     notify(0);
     assert_int_equal(used_idx(RXRING), 2);
     assert_int_equal(ram[BUF + 0x800 + HDR], 0x5a);
+    assert_false(needs_reset());
+}
+
+/* MRG_RXBUF: a frame larger than a buffer spans several, published together, num_buffers in the first. */
+static void test_mergeable(void **state)
+{
+    static uint8_t frame[HDR + 3000];
+
+    (void)state;
+    drv_features = 1u << 5 | 1u << 15;
+    bring_up();
+    drv_features = 1u << 5;
+    memset(frame, 0, HDR);
+    for (unsigned i = 0; i < 3000; i++)
+        frame[HDR + i] = (uint8_t)(i * 7);
+    assert_int_equal(send(peer, frame, sizeof(frame), 0), (ssize_t)sizeof(frame));
+    /* One buffer is not enough: none is taken, the frame waits. */
+    put_desc(RXRING, 0, BUF, 1526, VIRTQ_DESC_F_WRITE, 0);
+    offer(RXRING, 0);
+    notify(0);
+    assert_int_equal(used_idx(RXRING), 0);
+    /* A second: the frame goes, over both. */
+    put_desc(RXRING, 1, BUF + 0x1000, 1526, VIRTQ_DESC_F_WRITE, 0);
+    offer(RXRING, 1);
+    notify(0);
+    assert_int_equal(used_idx(RXRING), 2);
+    assert_int_equal(used_len(RXRING, 0), 1526);
+    assert_int_equal(used_len(RXRING, 1), HDR + 3000 - 1526);
+    assert_int_equal(ram[BUF + 10], 2);                                             /* num_buffers */
+    assert_int_equal(ram[BUF + HDR + 5], (uint8_t)(5 * 7));
+    assert_int_equal(ram[BUF + 0x1000], (uint8_t)((1526 - HDR) * 7));
     assert_false(needs_reset());
 }
 
@@ -302,10 +379,13 @@ static void test_quota(void **state)
         n++;
     assert_int_equal(n, 64);
     assert_int_equal(used_idx(TXRING), 64);
+    assert_int_equal(ram[TXRING + 0x2000], 1);                                       /* notifications off meanwhile */
     notify(1);
     while (recv(peer, got, sizeof(got), 0) > 0)
         n++;
     assert_int_equal(n, 128);
+    notify(1);                                                                      /* the kick's turn: empty */
+    assert_int_equal(ram[TXRING + 0x2000], 0);                                       /* drained: on again */
 }
 
 int main(void)
@@ -313,7 +393,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transmit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_offload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mergeable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
     };

@@ -1,17 +1,19 @@
 /*
  * virtio-net (virtio 1.2 5.1) over a tap device in dom0: one receive and
- * one transmit queue, no control queue, no offloads. The tap carries the
+ * one transmit queue, no control queue, checksum and TCP segmentation
+ * offloads passed between the guest and dom0's stack. The tap carries the
  * virtio-net header itself (IFF_VNET_HDR, 12 bytes as VIRTIO_F_VERSION_1
- * has it), so a frame moves between the tap and the guest's buffers with
- * one readv or writev and no copy in keel-dm. The tap joins a bridge (the
+ * has it): a transmitted frame goes from the guest's buffers to the tap
+ * with one writev; a received one is read whole first (its length decides
+ * how many of the guest's buffers it takes), then copied in. The tap joins a bridge (the
  * default network's keelbr0, or the vif's bridge=), as Xen's vif-bridge
  * script does.
  *
  * The guest's side is hostile: a receive chain with a readable buffer or a
  * transmit chain with a writable one breaks the device's rules (5.1.6.3,
- * 5.1.6.2) and the device needs a reset; a header that asks for offloads
- * that were not negotiated is cleared before the frame reaches dom0; a
- * frame larger than an Ethernet frame can be is dropped and counted. Each
+ * 5.1.6.2) and the device needs a reset; a frame whose header asks for
+ * offloads that were not negotiated, or larger than a 64 KiB segment, is
+ * dropped and counted. Each
  * turn serves at most one queue's worth of frames, then goes back to the
  * poll loop (an eventfd brings it back), so a guest that keeps its
  * transmit ring full does not keep keel-dm from its other devices.
@@ -32,14 +34,26 @@
 #include "kl_devspec.h"
 
 #define VIRTIO_ID_NET           1
+#define VIRTIO_NET_F_CSUM       0       /* the device completes partial checksums (the driver's "HW csum") */
+#define VIRTIO_NET_F_GUEST_CSUM 1       /* the driver takes partially checksummed frames */
 #define VIRTIO_NET_F_MAC        5
+#define VIRTIO_NET_F_GUEST_TSO4 7       /* the driver takes TCP segments up to 64 KiB ("big packets") */
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_HOST_TSO4  11      /* the driver sends them */
+#define VIRTIO_NET_F_HOST_TSO6  12
+#define VIRTIO_NET_F_MRG_RXBUF  15      /* a received frame may span several buffers */
 #define VIRTIO_NET_F_STATUS     16
 #define VIRTIO_NET_S_LINK_UP    1
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_GSO_NONE     0
+#define VIRTIO_NET_HDR_GSO_TCPV4    1
+#define VIRTIO_NET_HDR_GSO_TCPV6    4
 #define NET_CFG_SIZE            8u      /* mac[6], status */
 #define NET_HDR_LEN             12u     /* struct virtio_net_hdr with num_buffers (5.1.6) */
-#define NET_MAX_FRAME           (NET_HDR_LEN + 65535u)  /* an IP packet's most, in one frame */
+#define NET_MAX_FRAME           (NET_HDR_LEN + 65536u + 256u)   /* a 64 KiB segment and its headers */
 #define NET_MIN_FRAME           14u     /* an Ethernet header */
 #define NET_QUOTA               64      /* frames per queue per turn of the poll loop */
+#define NET_RX_MAX_BUFS         64      /* buffers one received frame may take (MRG_RXBUF) */
 #define RXQ                     0
 #define TXQ                     1
 
@@ -50,13 +64,70 @@ struct net {
     uint8_t mac[6];
     struct virtio_dev *v;
     uint64_t tx_dropped, rx_dropped;
-    int said_oversize;
+    int said_dropped;
+    uint8_t *frame;                     /* a received frame on its way to the guest, header first */
+    size_t frame_len;                   /* 0: none */
 };
 
+/*
+ * Checksum and TCP segmentation offload both ways, as the tap offers them
+ * to dom0's stack: a TCP stream moves in 64 KiB segments, one exit and one
+ * interrupt each, instead of one per 1.5 KiB frame. With MRG_RXBUF a
+ * segment spans the driver's page-sized buffers; without it, GUEST_TSO
+ * makes the driver post 64 KiB buffers (5.1.6.3.1), 18 MiB of its RAM.
+ */
 static uint64_t net_features(struct virtio_dev *v)
 {
     return 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_INDIRECT_DESC | 1ull << VIRTIO_NET_F_MAC |
-           1ull << VIRTIO_NET_F_STATUS;
+           1ull << VIRTIO_NET_F_STATUS | 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
+           1ull << VIRTIO_NET_F_HOST_TSO4 | 1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_GUEST_TSO4 |
+           1ull << VIRTIO_NET_F_GUEST_TSO6 | 1ull << VIRTIO_NET_F_MRG_RXBUF;
+}
+
+static int has(const struct virtio_dev *v, unsigned bit)
+{
+    return (v->driver_features >> bit) & 1;
+}
+
+/*
+ * The header a transmitted frame came with, as the tap may get it: only
+ * what was negotiated (a partial checksum with CSUM, TCP segmentation with
+ * HOST_TSO4/6 and a checksum to finish). 0, or -1: drop the frame. dom0's
+ * kernel checks the offsets and sizes again (virtio_net_hdr_to_skb).
+ */
+static int tx_header(const struct virtio_dev *v, uint8_t hdr[NET_HDR_LEN])
+{
+    uint8_t flags = hdr[0], gso = hdr[1];
+
+    if (flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM || ((flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !has(v, VIRTIO_NET_F_CSUM)))
+        return -1;
+    if (gso != VIRTIO_NET_HDR_GSO_NONE &&
+        !(gso == VIRTIO_NET_HDR_GSO_TCPV4 && has(v, VIRTIO_NET_F_HOST_TSO4)) &&
+        !(gso == VIRTIO_NET_HDR_GSO_TCPV6 && has(v, VIRTIO_NET_F_HOST_TSO6)))
+        return -1;
+    if (gso != VIRTIO_NET_HDR_GSO_NONE && !(flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+        return -1;
+    if (gso == VIRTIO_NET_HDR_GSO_NONE)
+        memset(hdr + 2, 0, 4);          /* hdr_len, gso_size: meaningless without segmentation */
+    hdr[10] = hdr[11] = 0;              /* num_buffers: the receive side's */
+    return 0;
+}
+
+/* What the tap may hand us, from what the driver takes: TUNSETOFFLOAD's flags. */
+static void tap_offloads(struct net *n, const struct virtio_dev *v)
+{
+    unsigned f = 0;
+
+    if (v && has(v, VIRTIO_NET_F_GUEST_CSUM)) {
+        f = TUN_F_CSUM;
+        if (has(v, VIRTIO_NET_F_GUEST_TSO4))
+            f |= TUN_F_TSO4;
+        if (has(v, VIRTIO_NET_F_GUEST_TSO6))
+            f |= TUN_F_TSO6;
+    }
+    /* A socket in the unit tests has no offloads to set. */
+    if (ioctl(n->tap, TUNSETOFFLOAD, f) && errno != ENOTTY && errno != EINVAL)
+        dm_log("%s: offloads %#x not set: %s\n", n->v->pci.name, f, strerror(errno));
 }
 
 static void net_cfg_read(struct virtio_dev *v, unsigned off, void *buf, unsigned len)
@@ -101,20 +172,72 @@ static void iov_put(const struct iovec *iov, unsigned cnt, uint64_t off, const v
     }
 }
 
+/*
+ * The frame waiting in n->frame (header first) into the receive queue:
+ * with MRG_RXBUF over as many buffers as it needs (5.1.6.4, num_buffers
+ * says how many), else into one. 1: delivered (or dropped, too big for the
+ * buffers the driver gives), 0: not enough buffers yet (none taken), -1:
+ * the ring broke the rules.
+ */
+static int rx_deliver(struct net *n)
+{
+    static struct virtq_chain first, c;
+    struct virtio_dev *v = n->v;
+    struct virtq *vq = &v->q[RXQ].vq;
+    uint16_t heads[NET_RX_MAX_BUFS];
+    uint32_t lens[NET_RX_MAX_BUFS];
+    unsigned nb = 0, most = has(v, VIRTIO_NET_F_MRG_RXBUF) ? NET_RX_MAX_BUFS : 1;
+    size_t off = 0;
+    const char *why = NULL;
+
+    while (off < n->frame_len && nb < most) {
+        struct virtq_chain *ch = nb ? &c : &first;
+        int rc = virtq_pop(vq, ch, &why);
+        size_t k;
+
+        if (rc < 0) {
+            virtio_needs_reset(v, why);
+            return -1;
+        }
+        if (!rc) {
+            vq->last_avail = (uint16_t)(vq->last_avail - nb);      /* they go back, in order */
+            return 0;
+        }
+        if (ch->nr_in || ch->out_bytes < NET_HDR_LEN) {
+            virtio_needs_reset(v, ch->nr_in ? "a receive buffer the device may not write"
+                                            : "a receive buffer shorter than the frame header");
+            return -1;
+        }
+        k = ch->out_bytes < n->frame_len - off ? (size_t)ch->out_bytes : n->frame_len - off;
+        iov_put(ch->iov, ch->nr_out, 0, n->frame + off, k);
+        heads[nb] = ch->head;
+        lens[nb++] = (uint32_t)k;
+        off += k;
+    }
+    if (off < n->frame_len) {
+        /* Buffers too small for it (5.1.6.3.1 asks for enough): the frame is lost, the buffers come back empty. */
+        n->rx_dropped++;
+        for (unsigned i = 0; i < nb; i++)
+            lens[i] = 0;
+    } else {
+        uint8_t count[2] = { (uint8_t)nb, (uint8_t)(nb >> 8) };
+        iov_put(first.iov, first.nr_out, NET_HDR_LEN - 2, count, 2);       /* num_buffers */
+    }
+    /* All of a frame's buffers become used at once: the driver reads num_buffers, then takes the rest. */
+    virtq_push_n(vq, heads, lens, nb);
+    return 1;
+}
+
 /* Frames from the tap into the receive queue: until the tap is empty, the ring is, or the quota is spent. */
 static void rx(struct net *n)
 {
-    static const uint8_t one[2] = { 1, 0 };
     struct virtio_dev *v = n->v;
-    struct virtio_queue *q = &v->q[RXQ];
-    struct virtq_chain c;
-    const char *why = NULL;
     unsigned done = 0;
 
     if (!serving(v, RXQ)) {
         /* No driver to take them: the frames go, as on a NIC whose driver is not up. */
-        static uint8_t sink[NET_MAX_FRAME];
-        while (done < NET_QUOTA && read(n->tap, sink, sizeof(sink)) > 0)
+        n->frame_len = 0;
+        while (done < NET_QUOTA && read(n->tap, n->frame, NET_MAX_FRAME) > 0)
             done++;
         n->rx_dropped += done;
         if (done == NET_QUOTA)
@@ -122,32 +245,30 @@ static void rx(struct net *n)
         return;
     }
     while (done < NET_QUOTA) {
-        int rc = virtq_pop(&q->vq, &c, &why);
-        ssize_t got;
+        int rc;
 
+        if (!n->frame_len) {
+            /* Read whole into the frame buffer first: its length decides how many guest buffers it takes. */
+            ssize_t got = read(n->tap, n->frame, NET_MAX_FRAME);
+            if (got <= 0)
+                break;
+            if ((size_t)got < NET_HDR_LEN + NET_MIN_FRAME) {
+                n->rx_dropped++;
+                continue;
+            }
+            n->frame_len = (size_t)got;
+        }
+        rc = rx_deliver(n);
         if (rc < 0) {
-            virtio_needs_reset(v, why);
+            n->frame_len = 0;
             break;
         }
         if (!rc) {
-            /* No buffers: wait for the driver to add some (its notify brings the tap back). */
+            /* No room: the frame waits, and the tap with it, until the driver adds buffers (its notify). */
             rx_watch(n, 0);
             break;
         }
-        if (c.nr_in || c.out_bytes < NET_HDR_LEN) {
-            virtio_needs_reset(v, c.nr_in ? "a receive buffer the device may not write"
-                                          : "a receive buffer shorter than the frame header");
-            break;
-        }
-        got = readv(n->tap, c.iov, (int)c.nr_out);
-        if (got < 0) {
-            /* Nothing waiting after all: the chain goes back for the next frame. */
-            q->vq.last_avail--;
-            break;
-        }
-        /* num_buffers (5.1.6.4): 1 without VIRTIO_NET_F_MRG_RXBUF; the tap leaves those bytes alone. */
-        iov_put(c.iov, c.nr_out, NET_HDR_LEN - 2, one, 2);
-        virtq_push(&q->vq, c.head, (uint32_t)got);
+        n->frame_len = 0;
         done++;
     }
     if (done)
@@ -156,59 +277,84 @@ static void rx(struct net *n)
         more_later(n);
 }
 
-/* Frames from the transmit queue to the tap. */
+/* One chain from the transmit queue to the tap: 0, or -1 if it broke the rules (*@why). */
+static int tx_one(struct net *n, struct virtq_chain *c, const char **why)
+{
+    struct virtio_dev *v = n->v;
+    uint8_t hdr[NET_HDR_LEN] = { 0 };
+    struct iovec iov[VIRTQ_MAX_SEGS + 1];
+    uint64_t len = 0, skip = NET_HDR_LEN;
+    unsigned cnt = 1;
+
+    if (c->nr_out) {
+        *why = "a transmit buffer the device would write";
+        return -1;
+    }
+    for (unsigned i = 0; i < c->nr_in; i++)
+        len += c->iov[i].iov_len;
+    /* The header is copied out before it is checked: the guest may change its own copy meanwhile. */
+    if (len < NET_HDR_LEN + NET_MIN_FRAME || len > NET_MAX_FRAME ||
+        virtq_read(c, 0, hdr, NET_HDR_LEN) != NET_HDR_LEN || tx_header(v, hdr)) {
+        if (!n->said_dropped++)
+            dm_log("%s: dropped a %llu-byte frame%s (the first; counted from now on)\n", v->pci.name,
+                   (unsigned long long)len, len > NET_MAX_FRAME || len < NET_HDR_LEN + NET_MIN_FRAME ? ""
+                   : ": its header asks for what was not negotiated");
+        n->tx_dropped++;
+        return 0;
+    }
+    iov[0] = (struct iovec){ hdr, NET_HDR_LEN };
+    for (unsigned i = 0; i < c->nr_in; i++) {
+        struct iovec s = c->iov[i];
+        if (skip >= s.iov_len) {
+            skip -= s.iov_len;
+            continue;
+        }
+        s.iov_base = (uint8_t *)s.iov_base + skip;
+        s.iov_len -= skip;
+        skip = 0;
+        iov[cnt++] = s;
+    }
+    if (writev(n->tap, iov, (int)cnt) < 0)
+        n->tx_dropped++;
+    return 0;
+}
+
+/* Frames from the transmit queue to the tap, the driver's notifications off meanwhile. */
 static int tx(struct net *n, const char **why)
 {
     struct virtio_dev *v = n->v;
     struct virtio_queue *q = &v->q[TXQ];
     struct virtq_chain c;
     unsigned done = 0;
-    int rc = 0;
+    int rc = 0, quiet = 1;
 
-    while (done < NET_QUOTA && (rc = virtq_pop(&q->vq, &c, why)) > 0) {
-        uint8_t hdr[NET_HDR_LEN] = { 0 };
-        struct iovec iov[VIRTQ_MAX_SEGS + 1];
-        uint64_t len = 0, skip = NET_HDR_LEN;
-        unsigned cnt = 1;
-
-        done++;
-        if (c.nr_out) {
-            *why = "a transmit buffer the device would write";
-            return -1;
-        }
-        for (unsigned i = 0; i < c.nr_in; i++)
-            len += c.iov[i].iov_len;
-        if (len < NET_HDR_LEN + NET_MIN_FRAME || len > NET_MAX_FRAME) {
-            if (!n->said_oversize++)
-                dm_log("%s: dropped a %llu-byte frame (the first; counted from now on)\n", v->pci.name,
-                       (unsigned long long)len);
-            n->tx_dropped++;
-            virtq_push(&q->vq, c.head, 0);
+    virtq_quiet(&q->vq, 1);
+    while (done < NET_QUOTA) {
+        rc = virtq_pop(&q->vq, &c, why);
+        if (rc < 0)
+            break;
+        if (!rc) {
+            if (!quiet)
+                break;
+            /* Notifications on again, then one more look: a frame queued meanwhile sent none. */
+            virtq_quiet(&q->vq, 0);
+            quiet = 0;
             continue;
         }
-        /*
-         * The header the guest wrote is not passed on: nothing was negotiated
-         * that it could ask for (checksum or segmentation offload), so dom0's
-         * tap gets a zero header and the frame as it is.
-         */
-        iov[0] = (struct iovec){ hdr, NET_HDR_LEN };
-        for (unsigned i = 0; i < c.nr_in; i++) {
-            struct iovec s = c.iov[i];
-            if (skip >= s.iov_len) {
-                skip -= s.iov_len;
-                continue;
-            }
-            s.iov_base = (uint8_t *)s.iov_base + skip;
-            s.iov_len -= skip;
-            skip = 0;
-            iov[cnt++] = s;
+        if (!quiet) {
+            virtq_quiet(&q->vq, 1);
+            quiet = 1;
         }
-        if (writev(n->tap, iov, (int)cnt) < 0)
-            n->tx_dropped++;
+        done++;
+        if (tx_one(n, &c, why)) {
+            rc = -1;
+            break;
+        }
         virtq_push(&q->vq, c.head, 0);
     }
     if (done)
         virtio_notify_queue(v, TXQ);
+    /* Quota spent: notifications stay off until the next turn (the kick eventfd) drains the rest. */
     if (done == NET_QUOTA)
         more_later(n);
     return rc < 0 ? -1 : 0;
@@ -246,7 +392,19 @@ static int net_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
     struct net *n = v->priv;
 
     if (qi == RXQ) {
-        /* New receive buffers: frames waiting in the tap can go. */
+        /* New receive buffers: the first is checked now (not when a frame comes), then frames can go. */
+        static struct virtq_chain c;
+        int rc = n->frame_len ? 0 : virtq_pop(&v->q[RXQ].vq, &c, why);
+        if (rc < 0)
+            return -1;
+        if (rc > 0) {
+            if (c.nr_in || c.out_bytes < NET_HDR_LEN) {
+                *why = c.nr_in ? "a receive buffer the device may not write"
+                               : "a receive buffer shorter than the frame header";
+                return -1;
+            }
+            v->q[RXQ].vq.last_avail--;
+        }
         rx_watch(n, 1);
         rx(n);
         return 0;
@@ -256,6 +414,7 @@ static int net_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
 
 static int net_start(struct virtio_dev *v)
 {
+    tap_offloads(v->priv, v);
     rx_watch(v->priv, 1);
     return 0;
 }
@@ -263,7 +422,11 @@ static int net_start(struct virtio_dev *v)
 static void net_reset(struct virtio_dev *v)
 {
     /* The tap stays watched: with no driver its frames are dropped (rx()). */
-    rx_watch(v->priv, 1);
+    struct net *n = v->priv;
+
+    tap_offloads(n, NULL);
+    n->frame_len = 0;
+    rx_watch(n, 1);
 }
 
 static const struct virtio_dev_ops net_ops = {
@@ -349,7 +512,11 @@ int net_attach(struct virtio_dev *v, struct dm *dm, int fd, const uint8_t mac[6]
     if (!n)
         return -1;
     n->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (n->kick < 0) {
+    n->frame = malloc(NET_MAX_FRAME);
+    if (n->kick < 0 || !n->frame) {
+        if (n->kick >= 0)
+            close(n->kick);
+        free(n->frame);
         free(n);
         return -1;
     }
@@ -371,6 +538,7 @@ void net_detach(struct virtio_dev *v)
     dm_unwatch(n->kick);
     close(n->kick);
     close(n->tap);
+    free(n->frame);
     free(n);
     v->priv = NULL;
 }

@@ -170,6 +170,25 @@ void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
     __atomic_store_n((uint16_t *)(q->mem->base + q->used + 2), q->used_idx, __ATOMIC_RELEASE);
 }
 
+void virtq_push_n(struct virtq *q, const uint16_t *heads, const uint32_t *lens, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *e = q->mem->base + q->used + 4 + 8u * ((uint16_t)(q->used_idx + i) & (q->size - 1));
+        uint32_t id = heads[i];
+        memcpy(e, &id, 4);
+        memcpy(e + 4, &lens[i], 4);
+    }
+    q->used_idx = (uint16_t)(q->used_idx + n);
+    __atomic_store_n((uint16_t *)(q->mem->base + q->used + 2), q->used_idx, __ATOMIC_RELEASE);
+}
+
+void virtq_quiet(struct virtq *q, int on)
+{
+    __atomic_store_n((uint16_t *)(q->mem->base + q->used), (uint16_t)(on ? VIRTQ_USED_F_NO_NOTIFY : 0),
+                     __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 int virtq_should_notify(const struct virtq *q)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

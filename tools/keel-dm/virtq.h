@@ -20,6 +20,7 @@
 #define VIRTQ_DESC_F_WRITE      2
 #define VIRTQ_DESC_F_INDIRECT   4
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTQ_USED_F_NO_NOTIFY  1
 #define VIRTIO_F_INDIRECT_DESC  28
 
 /* A domain's RAM as the device model maps it: guest-physical 0 is @base. */
@@ -66,6 +67,14 @@ int virtq_setup(struct virtq *q, const struct gmem *mem, uint16_t size, uint64_t
 int virtq_pop(struct virtq *q, struct virtq_chain *c, const char **why);
 /* Hand back @head with @len bytes written into its buffers. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len);
+/* Hand back @n chains at once: the driver sees all of them or none. */
+void virtq_push_n(struct virtq *q, const uint16_t *heads, const uint32_t *lens, unsigned n);
+/*
+ * Ask the driver not to notify (@on), or to notify again: while the device
+ * drains a queue, its notifications would only cost exits. After turning
+ * them back on, look at the ring once more (2.7.10).
+ */
+void virtq_quiet(struct virtq *q, int on);
 /* After pushes: does the driver want an interrupt (it did not set NO_INTERRUPT)? */
 int virtq_should_notify(const struct virtq *q);
 /* Copy up to @len bytes of the chain's readable part, from byte @off: how many. */

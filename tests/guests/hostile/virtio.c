@@ -5,6 +5,9 @@
  * checks after each attack that the device stopped itself (its status
  * says DEVICE_NEEDS_RESET), that a reset brings it back, and that the
  * second disk (00:02.0, the victim) kept serving correct data all along.
+ * Given a NIC instead (virtio-net, no disks), it attacks that: transmit
+ * and receive chains that break the rules, an oversized frame, a flood,
+ * scribbles; dom0 checks that the network beside it still works.
  * Polls the used ring: no interrupts. Paging is off: the BARs are at
  * their physical addresses.
  */
@@ -105,10 +108,127 @@ static int victim_ok(uint32_t bar_b)
 
 static int needs_reset(uint32_t bar) { return (*m8(bar + 0x14) & STATUS_NR) != 0; }
 
+/* ---- virtio-net: queue 0 receives, queue 1 transmits ---- */
+#define RING_RX     0xa00000u
+#define RING_TX     0xa10000u
+#define FRAME       0xa80000u
+
+static void net_queue(uint32_t bar, unsigned q, uint32_t ring)
+{
+    for (uint32_t i = 0; i < 0x3000; i += 4)
+        *m32(ring + i) = 0;
+    *m16(bar + 0x16) = (uint16_t)q;
+    *m16(bar + 0x18) = QSIZE;
+    *m32(bar + 0x20) = ring;
+    *m32(bar + 0x24) = 0;
+    *m32(bar + 0x28) = ring + 0x1000;
+    *m32(bar + 0x2c) = 0;
+    *m32(bar + 0x30) = ring + 0x2000;
+    *m32(bar + 0x34) = 0;
+    *m16(bar + 0x1c) = 1;
+}
+
+static void net_up(uint32_t bar)
+{
+    *m8(bar + 0x14) = 0;
+    *m8(bar + 0x14) = 3;
+    *m32(bar + 0x08) = 1;
+    *m32(bar + 0x0c) = 1;                      /* VERSION_1 */
+    *m32(bar + 0x08) = 0;
+    *m32(bar + 0x0c) = 0;
+    *m8(bar + 0x14) = 0xb;
+    net_queue(bar, 0, RING_RX);
+    net_queue(bar, 1, RING_TX);
+    *m8(bar + 0x14) = 0xf;
+}
+
+/* Offer head @h on queue @q and notify: did the used index move (or the device give up) within 2 s? */
+static int net_offer(uint32_t bar, unsigned q, uint16_t h)
+{
+    uint32_t ring = q ? RING_TX : RING_RX;
+    uint16_t idx = *m16(ring + 0x1002), used = *m16(ring + 0x2002);
+    uint64_t end;
+
+    *m16(ring + 0x1004 + 2 * (idx % QSIZE)) = h;
+    *m16(ring + 0x1002) = (uint16_t)(idx + 1);
+    *m16(bar + 0x3000 + 4 * q) = (uint16_t)q;
+    end = rdtsc() + (uint64_t)tsc_khz() * 2000;
+    while (*m16(ring + 0x2002) == used && !needs_reset(bar) && rdtsc() < end)
+        __asm__ volatile("pause");
+    return *m16(ring + 0x2002) != used;
+}
+
+/* A broadcast frame of a local experimental EtherType (0x88b5), header first. */
+static void net_frame(void)
+{
+    for (uint32_t i = 0; i < 12 + 60; i++)
+        *m8(FRAME + i) = 0;
+    for (uint32_t i = 0; i < 6; i++)
+        *m8(FRAME + 12 + i) = 0xff;
+    *m8(FRAME + 12 + 6) = 0x02;
+    *m8(FRAME + 12 + 12) = 0x88;
+    *m8(FRAME + 12 + 13) = 0xb5;
+}
+
+/* The attacks on a NIC at @dev; what is beside it (another domain's network) is checked from dom0. */
+static void attack_net(unsigned dev)
+{
+    uint32_t n = cfg_rd(dev, 0x10) & ~0xfu;
+    unsigned sent = 0;
+
+    cfg_wr(dev, 0x04, 6);
+    net_up(n);
+    net_frame();
+    *desc(RING_TX, 0) = (struct desc){ FRAME, 12 + 60, 0, 0 };
+    check(net_offer(n, 1, 0) && !needs_reset(n), "net: a well-formed frame goes out");
+
+    /* A transmit buffer the device would have to write. */
+    *desc(RING_TX, 1) = (struct desc){ FRAME, 12 + 60, 2, 0 };
+    net_offer(n, 1, 1);
+    check(needs_reset(n), "net: a writable transmit buffer: the device needs a reset");
+
+    /* A 192 KiB "frame" over overlapping buffers: dropped, the device goes on. */
+    net_up(n);
+    check(!needs_reset(n), "net: a reset clears it");
+    for (unsigned i = 0; i < 4; i++)
+        *desc(RING_TX, i) = (struct desc){ FRAME, 0xc000, i < 3 ? 1 : 0, (uint16_t)(i + 1) };
+    check(net_offer(n, 1, 0) && !needs_reset(n), "net: an oversized frame is dropped, the device goes on");
+
+    /* A receive buffer the device may not write. */
+    *desc(RING_RX, 0) = (struct desc){ BUF, 1526, 0, 0 };
+    net_offer(n, 0, 0);
+    check(needs_reset(n), "net: a readable receive buffer: the device needs a reset");
+
+    /* A flood: 4096 frames as fast as the ring turns; the device keeps up and stays well. */
+    net_up(n);
+    net_frame();
+    for (unsigned i = 0; i < QSIZE; i++)
+        *desc(RING_TX, i) = (struct desc){ FRAME, 12 + 60, 0, 0 };
+    for (unsigned i = 0; i < 4096; i++)
+        sent += (unsigned)net_offer(n, 1, (uint16_t)(i % QSIZE));
+    check(sent == 4096 && !needs_reset(n), "net: 4096 frames flooded, each taken");
+
+    /* Scribbles over the NIC's BAR, then a reset: it works again. */
+    for (uint32_t off = 0; off < 0x8000; off += 0x1f3)
+        *m16(n + (off & ~1u)) = 0xffff;
+    cfg_wr(dev, 0x10, n);
+    cfg_wr(dev, 0x04, 6);
+    net_up(n);
+    net_frame();
+    *desc(RING_TX, 0) = (struct desc){ FRAME, 12 + 60, 0, 0 };
+    check(net_offer(n, 1, 0) && !needs_reset(n), "net: after scribbles and a reset a frame goes out");
+}
+
 int main(void)
 {
     uint32_t a, b;
 
+    /* With a NIC and no disks (the network scenarios): the NIC's attacks alone. */
+    for (unsigned dev = 1; dev < 8; dev++)
+        if (cfg_rd(dev, 0) == 0x10411af4 && cfg_rd(1, 0) != 0x10421af4) {
+            attack_net(dev);
+            return report("virtio");
+        }
     check(cfg_rd(1, 0) == 0x10421af4 && cfg_rd(2, 0) == 0x10421af4, "two virtio-blk functions at 00:01.0 and 00:02.0");
     a = cfg_rd(1, 0x10) & ~0xfu;
     b = cfg_rd(2, 0x10) & ~0xfu;
