@@ -165,6 +165,11 @@ int net_create(struct virtio_dev *v, struct dm *dm, const struct kl_vif *vif, un
 /* The same device over @fd, a tap or anything that keeps frame boundaries (the unit tests' sockets). */
 int net_attach(struct virtio_dev *v, struct dm *dm, int fd, const uint8_t mac[6], unsigned index);
 void net_detach(struct virtio_dev *v);
+/* virtio-console, its dom0 end a Unix socket at @path (console.c): 0, or -1 after logging why. */
+int console_create(struct virtio_dev *v, struct dm *dm, const char *path);
+void console_destroy(struct virtio_dev *v);
+/* The socket `kl console -t pv` connects to. */
+#define KEEL_PV_CONSOLE_FMT "/run/keel/d%u-console.sock"
 /* virtio-rng from dom0's kernel RNG (rng.c). */
 int rng_create(struct virtio_dev *v, struct dm *dm);
 #endif

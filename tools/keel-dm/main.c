@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include "dm.h"
 #include "kl_devspec.h"
 #include "libkeel.h"
@@ -170,6 +171,7 @@ int main(int argc, char **argv)
     static struct kl_disk disks[PCI_MAX_DEVS - 2];
     static struct kl_vif vifs[PCI_MAX_DEVS - 2];
     static struct pci_dev bridge;
+    struct virtio_dev *console = NULL;
     struct keel_domain_info info;
     unsigned nr_disks = 0, nr_vifs = 0;
     int opt, ready_fd = -1;
@@ -206,9 +208,9 @@ int main(int argc, char **argv)
     }
     if (domid <= 0 || optind != argc)
         usage();
-    if (nr_disks + nr_vifs > PCI_MAX_DEVS - 2) {
+    if (nr_disks + nr_vifs > PCI_MAX_DEVS - 3) {
         fprintf(stderr, "keel-dm: %u disks and %u vifs: more than the bus's %u slots\n", nr_disks, nr_vifs,
-                PCI_MAX_DEVS - 2);
+                PCI_MAX_DEVS - 3);
         return 1;
     }
     dm.domid = (uint32_t)domid;
@@ -268,7 +270,7 @@ int main(int argc, char **argv)
             return 1;
         plug(&dm, slot, v);
     }
-    /* Every domain with a device model gets entropy too (virtio-rng), after its disks and NICs. */
+    /* Every domain with a device model gets entropy too (virtio-rng), after its disks and NICs, and a PV console. */
     {
         struct virtio_dev *v = calloc(1, sizeof(*v));
         unsigned slot = nr_disks + nr_vifs + 1;
@@ -276,12 +278,23 @@ int main(int argc, char **argv)
             return 1;
         plug(&dm, slot, v);
     }
+    {
+        struct virtio_dev *v = calloc(1, sizeof(*v));
+        char path[64];
+        mkdir("/run", 0755);
+        mkdir("/run/keel", 0755);
+        snprintf(path, sizeof(path), KEEL_PV_CONSOLE_FMT, dm.domid);
+        if (!v || console_create(v, &dm, path))
+            return 1;
+        plug(&dm, nr_disks + nr_vifs + 2, v);
+        console = v;
+    }
     if ((rc = keel_dm_op(&k, KEEL_DM_MAP_MMIO, KEEL_DOMU_PCI_MMIO, KEEL_DOMU_PCI_MMIO_SIZE, 0))) {
         dm_log("domain %ld: cannot take its PCI window: %s\n", domid, strerror((int)-rc));
         return 1;
     }
-    dm_log("domain %ld: serving %u disk(s), %u NIC(s) and entropy, request port %u\n", domid, nr_disks, nr_vifs,
-           ioreq_port);
+    dm_log("domain %ld: serving %u disk(s), %u NIC(s), entropy and a console, request port %u\n", domid, nr_disks,
+           nr_vifs, ioreq_port);
     if (ready_fd >= 0) {
         if (write(ready_fd, "ready\n", 6) != 6) { /* kl sees EOF instead */ }
         close(ready_fd);
@@ -329,6 +342,7 @@ int main(int argc, char **argv)
             } else if (exc_port > 0 && ports[i] == (uint32_t)exc_port) {
                 if (keel_domain_info(&k, dm.domid, &info) || info.state != KEEL_DOMSTATE_RUNNING) {
                     dm_log("domain %ld is gone: exiting\n", domid);
+                    console_destroy(console);
                     for (unsigned d = 0; d < PCI_MAX_DEVS; d++)
                         if (dm.vhost[d])
                             vublk_stop(dm.vdev[d]);

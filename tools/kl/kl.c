@@ -17,7 +17,8 @@ const struct kl_command kl_commands[] = {
       "create a domain from an xl.cfg-style file (-c: attach its console, -p: leave it paused, "
       "-e: unknown keys are warnings)" },
     { "list", cmd_list, "[-l] [DOMAIN...]", "list domains (-l: every detail)" },
-    { "console", cmd_console, "DOMAIN", "attach to a domain's console (Ctrl-] detaches)" },
+    { "console", cmd_console, "[-t pv|serial] DOMAIN",
+      "attach to a domain's console: COM1, or with -t pv its virtio console (hvc0); Ctrl-] detaches" },
     { "destroy", cmd_destroy, "DOMAIN", "stop a domain at once and free everything it had" },
     { "shutdown", cmd_shutdown, "[-w] [-a] [DOMAIN]",
       "press a domain's ACPI power button (-w: wait until it stops, -a: every domU)" },
