@@ -41,7 +41,8 @@ seed() {
         done ;;
     kl_config) cp tools/kl/examples/*.cfg "$dir/" 2>/dev/null
         printf 'name="a"\nkernel="k"\ndisk=["x", "y",]\non_crash="restart"; memory=0x40\n' > "$dir/small.cfg"
-        printf 'name="d"\nkernel="k"\ndisk=["/a,raw,xvda,rw", "format=qcow2, vdev=xvdb, target=/b,c"]\nvif=["mac=00:16:3e:00:00:01,bridge=br0"]\n' > "$dir/disks.cfg" ;;
+        printf 'name="d"\nkernel="k"\ndisk=["/a,raw,xvda,rw", "format=qcow2, vdev=xvdb, target=/b,c"]\nvif=["mac=00:16:3e:00:00:01,bridge=br0"]\n' > "$dir/disks.cfg"
+        printf 'name="n"\nkernel="k"\nvif=["", "ip=192.168.123.9,vifname=web0", "bridge=xenbr0,model=e1000"]\n' > "$dir/vifs.cfg" ;;
     virtq)
         # Queue of 8 at 0x1000/0x2000/0x3000 (offsets in RAM, after the 8 parameter bytes), one chain.
         { printf '\x03\x00\x00\x10\x00\x20\x00\x30'; head -c 4096 /dev/zero

@@ -95,23 +95,10 @@ static void bring_up(void)
     wr(0x14, 1, 0xf);
 }
 
-static void offer(uint64_t ring, uint16_t head)
-{
-    uint16_t idx;
+/* The rings of a queue: desc, avail, used at +0, +0x1000, +0x2000. */
+static void offer(uint64_t ring, uint16_t head) { ring_offer(ram, ring + 0x1000, QSIZE, head); }
 
-    memcpy(&idx, ram + ring + 0x1000 + 2, 2);
-    memcpy(ram + ring + 0x1000 + 4 + 2 * (idx % QSIZE), &head, 2);
-    idx++;
-    memcpy(ram + ring + 0x1000 + 2, &idx, 2);
-}
-
-static uint16_t used_idx(uint64_t ring)
-{
-    uint16_t u;
-
-    memcpy(&u, ram + ring + 0x2000 + 2, 2);
-    return u;
-}
+static uint16_t used_idx(uint64_t ring) { return ring_used_idx(ram, ring + 0x2000); }
 
 static int attach(void)
 {

@@ -122,23 +122,10 @@ static void put_desc(uint64_t ring, unsigned i, uint64_t addr, uint32_t len, uin
     ring_put_desc(ram, ring, i, addr, len, flags, next);
 }
 
-static void offer(uint64_t ring, uint16_t head)
-{
-    uint16_t idx;
+/* The rings of a queue: desc, avail, used at +0, +0x1000, +0x2000. */
+static void offer(uint64_t ring, uint16_t head) { ring_offer(ram, ring + 0x1000, QSIZE, head); }
 
-    memcpy(&idx, ram + ring + 0x1000 + 2, 2);
-    memcpy(ram + ring + 0x1000 + 4 + 2 * (idx % QSIZE), &head, 2);
-    idx++;
-    memcpy(ram + ring + 0x1000 + 2, &idx, 2);
-}
-
-static uint16_t used_idx(uint64_t ring)
-{
-    uint16_t u;
-
-    memcpy(&u, ram + ring + 0x2000 + 2, 2);
-    return u;
-}
+static uint16_t used_idx(uint64_t ring) { return ring_used_idx(ram, ring + 0x2000); }
 
 static uint32_t used_len(uint64_t ring, unsigned n)
 {
