@@ -324,6 +324,8 @@ int64_t dm_op(struct vcpu *caller, const uint64_t a[5])
         return arch_domain_msi(d, a[2], a[3]);
     case KEEL_DM_RELEASE:
         return release(d);
+    case KEEL_DM_HOTPLUG:
+        return arch_domu_ged_event(d, KEEL_GED_PCI_HOTPLUG);
     }
     return -EINVAL;
 }

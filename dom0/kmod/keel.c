@@ -269,6 +269,7 @@ static long dm_ioctl(struct keel_file *kf, unsigned long arg)
     case KEEL_DM_IOEVENT:
     case KEEL_DM_IO_DONE:
     case KEEL_DM_MSI:
+    case KEEL_DM_HOTPLUG:
         if (!kf->dm_page) {
             rc = -EINVAL;
             break;

@@ -396,7 +396,8 @@ disk() {
 # Networks (issue 14): dom0/rootfs/net-test creates domUs with vif= lines:
 # a bad entry, a missing bridge, the default network made on first use
 # (keelbr0, DHCP from dnsmasq), ping to dom0, the PV console (hvc0 through
-# kl console -t pv) both ways, 4 MiB each way over TCP
+# kl console -t pv) both ways, a disk and a NIC hot-plugged into it, used
+# and unplugged (block-/network-attach, -list, -detach), 4 MiB each way over TCP
 # with matching sha256, a second domain with a fixed lease reaching the
 # first, the attacking driver's NIC beside them (the victim still reaches
 # dom0), the taps gone with keel-dm, the same MAC and lease again, and the
@@ -416,6 +417,7 @@ net() {
         '^KEEL-NET-BRIDGE: 192\.168\.123\.1/24$' \
         '^KEEL-NET-PING: 3 packets received$' '^KEEL-NET-PVCON: out=[1-9] in=pv-in-typed$' \
         '^KEEL-NET-TCP: down=same up=same$' \
+        '^KEEL-NET-HOTPLUG: disk rc=0 mounted list=vdb@[0-9]+ detach rc=0 gone; nic rc=0 02:6b:6c:[0-9a-f:]{5}:01 list=devid1@[0-9]+ detach rc=0 gone taps=1$' \
         '^KEEL-NET-UP-B: eth0 192\.168\.123\.50/24 02:6b:6c:[0-9a-f:]{5}:00$' \
         '^KEEL-NET-PEER: 3 packets received ports=vif[0-9]+\.0 vif[0-9]+\.0 $' \
         '^KEEL-NET-HOSTILE: PASS virtio +[1-9][0-9]* resets logged$' '^KEEL-NET-VICTIM: 3 packets received$' \

@@ -59,6 +59,12 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     d->state = DOMAIN_CRASHED;
     strncpy(d->crash_reason, fmt, sizeof(d->crash_reason) - 1);
 }
+static unsigned ged_events;
+int arch_domu_ged_event(struct domain *d, unsigned ev)
+{
+    ged_events |= ev;
+    return 0;
+}
 int arch_domain_msi(struct domain *d, uint64_t addr, uint64_t data)
 {
     msis++;
@@ -122,8 +128,12 @@ static void test_register(void **state)
     assert_int_equal(op(KEEL_DM_REGISTER, 9, PAGE_GPA, 0, 0), -ENOENT);
     assert_int_equal(op(KEEL_DM_REGISTER, DOMU, PAGE_GPA + 8, 0, 0), -EINVAL);            /* unaligned */
     assert_int_equal(op(KEEL_DM_REGISTER, DOMU, 0x100000, 0, 0), -EFAULT);                /* not RAM */
+    assert_int_equal(op(KEEL_DM_HOTPLUG, DOMU, 0, 0, 0), -EINVAL);                        /* not its model */
+    assert_int_equal(ged_events, 0);
     assert_int_equal(op(KEEL_DM_REGISTER, DOMU, PAGE_GPA, 0, 0), 1);
     assert_int_equal(op(KEEL_DM_REGISTER, DOMU, PAGE_GPA, 0, 0), -EEXIST);
+    assert_int_equal(op(KEEL_DM_HOTPLUG, DOMU, 0, 0, 0), 0);                              /* the GED's event */
+    assert_int_equal(ged_events, KEEL_GED_PCI_HOTPLUG);
     assert_int_equal(op(77, DOMU, 0, 0, 0), -EINVAL);
     assert_int_equal(op(KEEL_DM_IO_DONE, DOMU, 1, 0, 0), -EINVAL);                        /* no vCPU 1 */
     assert_int_equal(op(KEEL_DM_MSI, DOMU, 0xfee00000, 0x41, 0), 0);

@@ -126,19 +126,42 @@ void virtio_notify_queue(struct virtio_dev *v, unsigned q);
 void virtio_queue_kick(struct virtio_dev *v, unsigned q);
 /* Interrupt the driver for queue @q unconditionally (a back end that suppresses on its own said so). */
 void virtio_queue_interrupt(struct virtio_dev *v, unsigned q);
+/* The device leaves the bus (hot unplug): Keel's ioevents for it go. */
+void virtio_pci_unplug(struct virtio_dev *v);
 /* Stop serving the device until the driver resets it: DEVICE_NEEDS_RESET, a config interrupt, a log line. */
 void virtio_needs_reset(struct virtio_dev *v, const char *why);
 
 /* ---- the device model process (main.c): what devices call back ---- */
 
+enum dm_kind { DM_NONE, DM_BLK, DM_VUBLK, DM_NET, DM_RNG, DM_CONSOLE };
+
 struct dm {
     int ram_fd;                         /* the domain's RAM (mmap offset = guest-physical) */
     uint32_t domid;
+    char name[64];                      /* the domain's */
     struct gmem mem;
     struct pci_bus bus;
     struct virtio_dev *vdev[PCI_MAX_DEVS];
     int vhost[PCI_MAX_DEVS];            /* that device is a vhost-user one */
+    enum dm_kind kind[PCI_MAX_DEVS];
+    char spec[PCI_MAX_DEVS][128];       /* the disk= or vif= entry it came from */
+    int disk_index[PCI_MAX_DEVS];       /* a disk's vdev number */
+    int vif_index[PCI_MAX_DEVS];        /* a vif's devid (xl's), its tap vifDOMID.N */
+    uint32_t hp_up, hp_down;            /* hotplug registers (KEEL_DOMU_PCI_HOTPLUG): slots to check, to remove */
 };
+
+/* Put @v on the bus at @slot (0 < slot < PCI_MAX_DEVS) as @kind. */
+void dm_plug(struct dm *dm, unsigned slot, struct virtio_dev *v, enum dm_kind kind, const char *spec);
+/* Ask Keel to raise the domain's PCI hotplug event: 0 or -errno. */
+int dm_hotplug_event(struct dm *dm);
+/* ---- hotplug (control.c): kl's block-/network-attach, -detach, -list ---- */
+/* Listen on /run/keel/dDOMID-dm.sock: 0 or -1 after logging why. */
+int control_init(struct dm *dm);
+uint32_t hotplug_read(struct dm *dm, uint64_t off, unsigned size);
+void hotplug_write(struct dm *dm, uint64_t off, unsigned size, uint32_t val);
+/* Detaches the guest did not answer in time: called every DM_TICK_MS while any wait. */
+int control_tick(struct dm *dm);
+#define KEEL_DM_CONTROL_FMT "/run/keel/d%u-dm.sock"
 
 /* An MSI into the domain: 0 or -errno. */
 int dm_msi(struct dm *dm, uint64_t addr, uint32_t data);
@@ -159,6 +182,8 @@ void blk_destroy(struct virtio_dev *v);
 int vublk_create(struct virtio_dev *v, struct dm *dm, const struct kl_disk *disk);
 /* The domain is gone: stop the daemon (it closes the image cleanly). */
 void vublk_stop(struct virtio_dev *v);
+/* The disk is unplugged: its ring stopped, the daemon stopped, everything freed. */
+void vublk_destroy(struct virtio_dev *v);
 struct kl_vif;
 /* virtio-net on a tap in dom0 that joins @vif's bridge (net.c): 0, or -1 after logging why. */
 int net_create(struct virtio_dev *v, struct dm *dm, const struct kl_vif *vif, unsigned index);

@@ -82,6 +82,9 @@ static void serve(struct dm *dm, struct keel_ioreq *r)
     else if (r->type == KEEL_IOREQ_PCI && size <= 4)
         r->write ? pci_cfg_write(&dm->bus, addr, size, (uint32_t)data)
                  : (void)(data = pci_cfg_read(&dm->bus, addr, size));
+    else if (r->type == KEEL_IOREQ_MMIO && addr - KEEL_DOMU_PCI_HOTPLUG < 0x1000)
+        r->write ? hotplug_write(dm, addr - KEEL_DOMU_PCI_HOTPLUG, size, (uint32_t)data)
+                 : (void)(data = hotplug_read(dm, addr - KEEL_DOMU_PCI_HOTPLUG, size));
     else if (r->type == KEEL_IOREQ_MMIO)
         r->write ? pci_mmio_write(&dm->bus, addr, size, data) : (void)(data = pci_mmio_read(&dm->bus, addr, size));
     else
@@ -149,11 +152,20 @@ static int kick_port(struct dm *dm, uint32_t port)
 }
 
 /* A device on bus 0 at @slot, its BAR where firmware would put it: its own MiB of the window (the guest may move it). */
-static void plug(struct dm *dm, unsigned slot, struct virtio_dev *v)
+void dm_plug(struct dm *dm, unsigned slot, struct virtio_dev *v, enum dm_kind kind, const char *spec)
 {
     cfg_put(v->pci.cfg, 0x10, 4, (uint32_t)(KEEL_DOMU_PCI_MMIO + ((uint64_t)slot << 20)));
     dm->bus.dev[slot] = &v->pci;
     dm->vdev[slot] = v;
+    dm->kind[slot] = kind;
+    dm->vhost[slot] = kind == DM_VUBLK;
+    snprintf(dm->spec[slot], sizeof(dm->spec[slot]), "%s", spec ? spec : "");
+}
+
+int dm_hotplug_event(struct dm *dm)
+{
+    (void)dm;
+    return (int)keel_dm_op(&k, KEEL_DM_HOTPLUG, 0, 0, 0);
 }
 
 static void usage(void)
@@ -170,6 +182,7 @@ int main(int argc, char **argv)
     static struct dm dm;
     static struct kl_disk disks[PCI_MAX_DEVS - 2];
     static struct kl_vif vifs[PCI_MAX_DEVS - 2];
+    static const char *disk_specs[PCI_MAX_DEVS - 2], *vif_specs[PCI_MAX_DEVS - 2];
     static struct pci_dev bridge;
     struct virtio_dev *console = NULL;
     struct keel_domain_info info;
@@ -194,14 +207,14 @@ int main(int argc, char **argv)
                 fprintf(stderr, "keel-dm: disk '%s': %s\n", optarg, nr_disks == PCI_MAX_DEVS - 2 ? "too many" : msg);
                 return 1;
             }
-            nr_disks++;
+            disk_specs[nr_disks++] = optarg;
             break;
         case 'n':
             if (nr_vifs == PCI_MAX_DEVS - 2 || kl_vif_parse(optarg, &vifs[nr_vifs], msg, sizeof(msg), &where)) {
                 fprintf(stderr, "keel-dm: vif '%s': %s\n", optarg, nr_vifs == PCI_MAX_DEVS - 2 ? "too many" : msg);
                 return 1;
             }
-            nr_vifs++;
+            vif_specs[nr_vifs++] = optarg;
             break;
         default: usage();
         }
@@ -222,6 +235,7 @@ int main(int argc, char **argv)
         return 1;
     }
     nr_vcpus = info.nr_vcpus;
+    snprintf(dm.name, sizeof(dm.name), "%.*s", (int)sizeof(info.name), info.name);
     dm.mem.size = info.mem_bytes;
     /* Its RAM as a file: mapped here, and passed to vhost-user back ends as it is. */
     dm.ram_fd = keel_domain_ram_fd(&k, dm.domid, info.mem_bytes);
@@ -249,16 +263,20 @@ int main(int argc, char **argv)
         for (unsigned j = i + 1; j < nr_disks; j++)
             if (disks[j].index < disks[i].index) {
                 struct kl_disk t = disks[i];
+                const char *ts = disk_specs[i];
                 disks[i] = disks[j];
                 disks[j] = t;
+                disk_specs[i] = disk_specs[j];
+                disk_specs[j] = ts;
             }
     for (unsigned i = 0; i < nr_disks; i++) {
         struct virtio_dev *v = calloc(1, sizeof(*v));
         unsigned slot = i + 1;
-        dm.vhost[slot] = !strcmp(disks[i].backendtype, "qdisk");
-        if (!v || (dm.vhost[slot] ? vublk_create(v, &dm, &disks[i]) : blk_create(v, &dm, &disks[i])))
+        int qdisk = !strcmp(disks[i].backendtype, "qdisk");
+        if (!v || (qdisk ? vublk_create(v, &dm, &disks[i]) : blk_create(v, &dm, &disks[i])))
             return 1;
-        plug(&dm, slot, v);
+        dm_plug(&dm, slot, v, qdisk ? DM_VUBLK : DM_BLK, disk_specs[i]);
+        dm.disk_index[slot] = (int)disks[i].index;
     }
     /* Then its NICs, in vif order (eth0, eth1, ...). */
     for (unsigned i = 0; i < nr_vifs; i++) {
@@ -268,7 +286,8 @@ int main(int argc, char **argv)
             kl_vif_default_mac(info.name, i, vifs[i].mac);
         if (!v || net_create(v, &dm, &vifs[i], i))
             return 1;
-        plug(&dm, slot, v);
+        dm_plug(&dm, slot, v, DM_NET, vif_specs[i]);
+        dm.vif_index[slot] = (int)i;
     }
     /* Every domain with a device model gets entropy too (virtio-rng), after its disks and NICs, and a PV console. */
     {
@@ -276,7 +295,7 @@ int main(int argc, char **argv)
         unsigned slot = nr_disks + nr_vifs + 1;
         if (!v || rng_create(v, &dm))
             return 1;
-        plug(&dm, slot, v);
+        dm_plug(&dm, slot, v, DM_RNG, NULL);
     }
     {
         struct virtio_dev *v = calloc(1, sizeof(*v));
@@ -286,9 +305,11 @@ int main(int argc, char **argv)
         snprintf(path, sizeof(path), KEEL_PV_CONSOLE_FMT, dm.domid);
         if (!v || console_create(v, &dm, path))
             return 1;
-        plug(&dm, nr_disks + nr_vifs + 2, v);
+        dm_plug(&dm, nr_disks + nr_vifs + 2, v, DM_CONSOLE, NULL);
         console = v;
     }
+    if (control_init(&dm))
+        return 1;
     if ((rc = keel_dm_op(&k, KEEL_DM_MAP_MMIO, KEEL_DOMU_PCI_MMIO, KEEL_DOMU_PCI_MMIO_SIZE, 0))) {
         dm_log("domain %ld: cannot take its PCI window: %s\n", domid, strerror((int)-rc));
         return 1;
@@ -310,7 +331,8 @@ int main(int argc, char **argv)
         pfd[0] = (struct pollfd){ k.fd, POLLIN, 0 };
         for (unsigned i = 0; i < nw; i++)
             pfd[1 + i] = (struct pollfd){ watches[i].fd, watches[i].in ? POLLIN : 0, 0 };
-        if (poll(pfd, 1 + nw, -1) < 0) {
+        /* A detach waiting for the guest: look at its deadline now and then. */
+        if (poll(pfd, 1 + nw, control_tick(&dm) ? 500 : -1) < 0) {
             if (errno == EINTR)
                 continue;
             dm_log("poll: %s\n", strerror(errno));
@@ -343,6 +365,11 @@ int main(int argc, char **argv)
                 if (keel_domain_info(&k, dm.domid, &info) || info.state != KEEL_DOMSTATE_RUNNING) {
                     dm_log("domain %ld is gone: exiting\n", domid);
                     console_destroy(console);
+                    {
+                        char path[64];
+                        snprintf(path, sizeof(path), KEEL_DM_CONTROL_FMT, dm.domid);
+                        unlink(path);
+                    }
                     for (unsigned d = 0; d < PCI_MAX_DEVS; d++)
                         if (dm.vhost[d])
                             vublk_stop(dm.vdev[d]);

@@ -339,3 +339,8 @@ void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_de
         v->msix[i].ctrl = 1;            /* entries start masked (6.8.2.9) */
     reset(v);
 }
+
+void virtio_pci_unplug(struct virtio_dev *v)
+{
+    ioevents(v, 0);
+}

@@ -247,3 +247,18 @@ void vublk_stop(struct virtio_dev *v)
     }
     unlink(b->sock);
 }
+
+void vublk_destroy(struct virtio_dev *v)
+{
+    struct vublk *b = v->priv;
+
+    vublk_reset(v);
+    dm_unwatch(b->call);
+    dm_unwatch(b->vu.sock);
+    vublk_stop(v);
+    close(b->kick);
+    close(b->call);
+    close(b->vu.sock);
+    free(b);
+    v->priv = NULL;
+}

@@ -78,20 +78,21 @@ static int read_images(struct image *im)
  * one asks for it, as libvirt's "default" network) and the fixed
  * addresses their ip= ask its DHCP server for. 0, or -1 after saying why.
  */
-static int net_setup(const struct kl_config *c)
+int kl_net_setup(const char *name, const struct kl_vif *vifs, unsigned nr, unsigned first_devid)
 {
     const char *script = getenv("KEEL_NETWORK") ? getenv("KEEL_NETWORK") : NET_SCRIPT;
     int want_default = 0, status;
     struct stat st;
 
-    for (unsigned i = 0; i < c->nr_vifs; i++) {
-        const struct kl_vif *v = &c->vif[i];
+    for (unsigned i = 0; i < nr; i++) {
+        const struct kl_vif *v = &vifs[i];
+        unsigned devid = first_devid + i;
         char path[160];
         uint8_t mac[6];
         FILE *f;
 
         if (v->model[0] && strncmp(v->model, "virtio", 6))
-            fprintf(stderr, "kl: create: vif %u: model=%s is not emulated: the domain gets virtio-net\n", i, v->model);
+            fprintf(stderr, "kl: vif %u: model=%s is not emulated: the domain gets virtio-net\n", devid, v->model);
         if (v->bridge[0])
             continue;
         want_default = 1;
@@ -99,14 +100,14 @@ static int net_setup(const struct kl_config *c)
             continue;
         memcpy(mac, v->mac, 6);
         if (!v->has_mac)
-            kl_vif_default_mac(c->name, i, mac);
+            kl_vif_default_mac(name, devid, mac);
         mkdir("/run", 0755);
         mkdir("/run/keel", 0755);
         mkdir(DHCP_HOSTS_DIR, 0755);
-        snprintf(path, sizeof(path), "%s/%s.%u", DHCP_HOSTS_DIR, c->name, i);
+        snprintf(path, sizeof(path), "%s/%s.%u", DHCP_HOSTS_DIR, name, devid);
         f = fopen(path, "w");
         if (!f)
-            return kl_error("create", "vif %u: cannot record ip=%s in %s: %s", i, v->ip, path, strerror(errno)), -1;
+            return kl_error("create", "vif %u: cannot record ip=%s in %s: %s", devid, v->ip, path, strerror(errno)), -1;
         fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x,%s\n", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], v->ip);
         fclose(f);
     }
@@ -140,7 +141,7 @@ static int start_dm(const struct kl_config *c, int64_t id)
 
     if (!c->nr_disks && !c->nr_vifs)
         return 0;
-    if (net_setup(c))
+    if (kl_net_setup(c->name, c->vif, c->nr_vifs, 0))
         return -1;
     mkdir("/var", 0755);
     mkdir("/var/log", 0755);

@@ -63,4 +63,17 @@ int cmd_vcpu_list(int argc, char **argv);
 int cmd_vcpu_context(int argc, char **argv);
 int cmd_dump_core(int argc, char **argv);
 int cmd_mem_max(int argc, char **argv);
+int cmd_block_attach(int argc, char **argv);
+int cmd_block_detach(int argc, char **argv);
+int cmd_block_list(int argc, char **argv);
+int cmd_network_attach(int argc, char **argv);
+int cmd_network_detach(int argc, char **argv);
+int cmd_network_list(int argc, char **argv);
+struct kl_vif;
+/*
+ * What vifs @vifs (devids from @first_devid) of domain @name need before
+ * keel-dm plugs them: the default network made if one asks for it, ip= as
+ * a fixed lease. 0, or -1 after saying why (cmd_create.c).
+ */
+int kl_net_setup(const char *name, const struct kl_vif *vifs, unsigned nr, unsigned first_devid);
 #endif

@@ -34,7 +34,6 @@
 #define DOMU_RESET_VALUE    0x01
 #define DOMU_GED_STATUS     0x604       /* pending GED events; written ones clear (dsdt_domu.asl) */
 #define DOMU_GED_PIN        9           /* its interrupt: level, active high */
-#define GED_POWER_BUTTON    (1u << 0)
 #define DOMU_EVTCHN_PIN     10          /* the event-channel interrupt: edge */
 #define SLP_EN              (1u << 5)
 #define SLP_TYP(v)          (((v) >> 2) & 7)
@@ -236,17 +235,22 @@ static int ged_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32
     return 0;
 }
 
-int arch_domu_power_button(struct domain *d)
+int arch_domu_ged_event(struct domain *d, unsigned ev)
 {
     struct domu_platform *p = plat(d);
 
-    if (!p || d->privileged)
+    if (!p || d->privileged || !ev || (ev & ~(KEEL_GED_POWER_BUTTON | KEEL_GED_PCI_HOTPLUG)))
         return -EINVAL;
     spin_lock(&p->vp.lock);
-    p->ged_pending |= GED_POWER_BUTTON;
+    p->ged_pending |= (uint8_t)ev;
     vioapic_set_line(&p->vp.vioapic, DOMU_GED_PIN, 1);
     spin_unlock(&p->vp.lock);
     return 0;
+}
+
+int arch_domu_power_button(struct domain *d)
+{
+    return arch_domu_ged_event(d, KEEL_GED_POWER_BUTTON);
 }
 
 static int power_port(struct vcpu *v, uint16_t port, unsigned size, int in, uint32_t *val)

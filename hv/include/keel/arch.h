@@ -116,6 +116,10 @@ struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcp
 int arch_domu_init(struct domain *d);
 /* Press a domU's ACPI power button (its Generic Event Device): 0, or -EINVAL without one. */
 int arch_domu_power_button(struct domain *d);
+/* Raise the domU's Generic Event Device events @ev (KEEL_GED_*): 0, or -EINVAL (dom0, or not a domU). */
+#define KEEL_GED_POWER_BUTTON   (1u << 0)
+#define KEEL_GED_PCI_HOTPLUG    (1u << 1)
+int arch_domu_ged_event(struct domain *d, unsigned ev);
 
 /*
  * An MSI a device model raised for domU @d (address 0xfeeXXXXX: destination,

@@ -91,6 +91,14 @@ _Static_assert(sizeof(struct keel_physinfo) == 56, "keel_physinfo layout");
 #define KEEL_DOMU_MEM_MAX           (3ull << 30)
 #define KEEL_DOMU_PCI_MMIO          0xc0000000ull
 #define KEEL_DOMU_PCI_MMIO_SIZE     0x3c000000ull   /* to 0xfc000000 */
+/*
+ * The window's last page is not for BARs (the DSDT's _CRS ends before it):
+ * the device model's PCI hotplug registers, which the DSDT's AML reads, as
+ * QEMU's PIIX4 hotplug ports: +0 slots to check (device check), +4 slots
+ * to remove (eject request), both write-1-to-clear; +8 write: the slots the
+ * guest ejected (their _EJ0).
+ */
+#define KEEL_DOMU_PCI_HOTPLUG       0xfbfff000ull
 
 /* ---- Domain control: dom0 only. Domains are named by domid (dom0 is 1). ---- */
 
@@ -369,6 +377,9 @@ _Static_assert(sizeof(struct keel_ioctl_foreign) == 24, "keel_ioctl_foreign layo
  *   MSI (domid, address, data): an MSI to the domain's vLAPICs (fixed or
  *     lowest-priority delivery, vector 16-255, address 0xfeeXXXXX).
  *   RELEASE (domid): the device model is gone; a running domain crashes.
+ *   HOTPLUG (domid): the domain's PCI slots changed: its Generic Event
+ *     Device raises the PCI hotplug event, whose _EVT reads which slots from
+ *     the device model's hotplug registers (KEEL_DOMU_PCI_HOTPLUG).
  * Errors: -ENOENT (no such domain), -EPERM (dom0), -EEXIST (one is already
  * registered), -EINVAL (bad argument), -ENOSPC (tables full), -EFAULT.
  */
@@ -379,6 +390,7 @@ _Static_assert(sizeof(struct keel_ioctl_foreign) == 24, "keel_ioctl_foreign layo
 #define KEEL_DM_IO_DONE             3
 #define KEEL_DM_MSI                 4
 #define KEEL_DM_RELEASE             5
+#define KEEL_DM_HOTPLUG             6
 #define KEEL_DM_MMIO_MAX            4
 #define KEEL_DM_IOEVENT_MAX         32
 #define KEEL_IOEVENT_LEN_MASK       0xffu       /* 1, 2, 4 or 8 */
