@@ -153,6 +153,8 @@ static void test_bad_requests(void **state)
     assert_string_equal(out, "error: unknown request 'frobnicate'\n");
     close(request("block-attach\n", out, sizeof(out)));
     assert_non_null(strstr(out, "wants an argument"));
+    close(request("network-attach mac=zz\n", out, sizeof(out)));
+    assert_non_null(strstr(out, "error: vif 'mac=zz'"));
     /* The guest's registers: odd sizes read all ones and write nothing. */
     assert_int_equal(hotplug_read(&dm, 0, 2), 0xffffffffu);
     hotplug_write(&dm, 8, 1, 0xff);

@@ -262,14 +262,14 @@ static void client(void *arg)
         *arg1++ = '\0';
     if (!strcmp(line, "list"))
         list(dm, fd);
+    else if (!strcmp(line, "network-attach"))
+        network_attach(dm, fd, arg1 ? arg1 : "");      /* no entry: the default network */
     else if (!arg1 || !*arg1)
         reply(fd, "error: '%s' wants an argument", line);
     else if (!strcmp(line, "block-attach"))
         block_attach(dm, fd, arg1);
     else if (!strcmp(line, "block-detach"))
         block_detach(dm, fd, arg1);
-    else if (!strcmp(line, "network-attach"))
-        network_attach(dm, fd, arg1);
     else if (!strcmp(line, "network-detach"))
         network_detach(dm, fd, arg1);
     else
