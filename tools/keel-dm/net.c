@@ -64,7 +64,7 @@ struct net {
     uint8_t mac[6];
     struct virtio_dev *v;
     uint64_t tx_dropped, rx_dropped;
-    int said_dropped;
+    int said_dropped;                   /* the first dropped frame was logged */
     uint8_t *frame;                     /* a received frame on its way to the guest, header first */
     size_t frame_len;                   /* 0: none */
 };
@@ -295,10 +295,12 @@ static int tx_one(struct net *n, struct virtq_chain *c, const char **why)
     /* The header is copied out before it is checked: the guest may change its own copy meanwhile. */
     if (len < NET_HDR_LEN + NET_MIN_FRAME || len > NET_MAX_FRAME ||
         virtq_read(c, 0, hdr, NET_HDR_LEN) != NET_HDR_LEN || tx_header(v, hdr)) {
-        if (!n->said_dropped++)
+        if (!n->said_dropped) {
+            n->said_dropped = 1;
             dm_log("%s: dropped a %llu-byte frame%s (the first; counted from now on)\n", v->pci.name,
                    (unsigned long long)len, len > NET_MAX_FRAME || len < NET_HDR_LEN + NET_MIN_FRAME ? ""
                    : ": its header asks for what was not negotiated");
+        }
         n->tx_dropped++;
         return 0;
     }
