@@ -146,7 +146,8 @@ grep -aE '^KEEL-BENCH-(DOM0|PHY|QDISK):' "$out/disk-bench.log" | awk '
 
 # 5. Network: TCP throughput over dom0's loopback, then domU -> dom0 and
 #    dom0 -> domU over the default network (virtio-net on a tap in keelbr0),
-#    the same tool at both ends (dom0/rootfs/net-bench), under QEMU TCG with SVM.
+#    the same tool at both ends (dom0/rootfs/net-bench), under QEMU TCG with SVM;
+#    and ping's average round trip each way and over the loopback.
 make_iso i386-pc "$out/net-bench.iso" "console=com1 dom0_mem=256M dom0_vcpus=1 keel.test=dom0" \
     "$BUILD/kernel/vmlinux|console=ttyS0,115200 quiet cryptomgr.notests keel.netbench" \
     "$BUILD/dom0-rootfs.cpio" || exit 1
@@ -157,6 +158,8 @@ if ! grep -aq '^KEEL-BENCH-NET: .*dom0-to-domu [0-9]' "$out/net-bench.log"; then
     exit 1
 fi
 echo "bench: network under QEMU TCG with SVM, TCP, domU / dom0's loopback, $(( $(date +%s) - start ))s"
+grep -aE '^KEEL-BENCH-PING:' "$out/net-bench.log" | awk '{
+    printf "  ping round trip: domU -> dom0 %.2f ms, dom0 -> domU %.2f ms, dom0 loopback %.2f ms\n", $3, $5, $7 }'
 grep -aE '^KEEL-BENCH-NET:' "$out/net-bench.log" | awk '{
     printf "  dom0 loopback %.1f MB/s; domU -> dom0 %.1f MB/s, ratio %.2f; dom0 -> domU %.1f MB/s, ratio %.2f (target 0.50)\n",
            $3, $6, $6 / $3, $9, $9 / $3 }'
