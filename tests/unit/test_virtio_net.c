@@ -367,6 +367,7 @@ static void test_quota(void **state)
     assert_int_equal(n, 64);
     assert_int_equal(used_idx(TXRING), 64);
     assert_int_equal(ram[TXRING + 0x2000], 1);                                       /* notifications off meanwhile */
+    assert_int_equal(vn.later, 1u << 1);                                            /* the poll loop's next turn */
     notify(1);
     while (recv(peer, got, sizeof(got), 0) > 0)
         n++;

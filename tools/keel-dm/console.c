@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -34,7 +33,6 @@
 struct con {
     struct virtio_dev *v;
     int listen_fd, client;              /* client: -1 when nobody is attached */
-    int kick;                           /* eventfd: more output after a turn's quota */
     int client_watched;
     char path[108];
     uint8_t hist[CON_HISTORY];
@@ -49,11 +47,6 @@ static uint64_t con_features(struct virtio_dev *v)
 static void con_cfg_read(struct virtio_dev *v, unsigned off, void *buf, unsigned len)
 {
     memset(buf, 0, len);
-}
-
-static int serving(const struct virtio_dev *v, unsigned q)
-{
-    return !v->broken && (v->status & VIRTIO_STATUS_DRIVER_OK) && v->q[q].enable;
 }
 
 static void client_in(void *arg);
@@ -103,7 +96,7 @@ static void rx(struct con *c)
 
     if (c->client < 0)
         return;
-    if (!serving(v, RXQ)) {
+    if (!virtio_queue_ready(v, RXQ)) {
         client_watch(c, 0);             /* input waits for a driver */
         return;
     }
@@ -164,21 +157,9 @@ static int tx(struct con *c, const char **why)
     }
     if (done)
         virtio_notify_queue(v, TXQ);
-    if (done == CON_QUOTA) {
-        /* The rest on the poll loop's next turn: other devices first. */
-        uint64_t one = 1;
-        if (write(c->kick, &one, sizeof(one)) != sizeof(one)) { /* already signalled */ }
-    }
+    if (done == CON_QUOTA)
+        virtio_queue_later(v, TXQ);     /* the rest on the poll loop's next turn: other devices first */
     return rc < 0 ? -1 : 0;
-}
-
-static void kicked(void *arg)
-{
-    struct con *c = arg;
-    uint64_t n;
-
-    if (read(c->kick, &n, sizeof(n)) == sizeof(n))
-        virtio_queue_kick(c->v, TXQ);
 }
 
 static void client_in(void *arg)
@@ -256,21 +237,17 @@ int console_create(struct virtio_dev *v, struct dm *dm, const char *path)
     snprintf(c->path, sizeof(c->path), "%s", path);
     snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
     unlink(path);
-    c->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->kick < 0 || c->listen_fd < 0 || bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a)) ||
-        chmod(path, 0600) || listen(c->listen_fd, 2)) {
+    if (c->listen_fd < 0 || bind(c->listen_fd, (struct sockaddr *)&a, sizeof(a)) || chmod(path, 0600) ||
+        listen(c->listen_fd, 2)) {
         dm_log("console: %s: %s\n", path, strerror(errno));
         if (c->listen_fd >= 0)
             close(c->listen_fd);
-        if (c->kick >= 0)
-            close(c->kick);
         free(c);
         return -1;
     }
     virtio_pci_init(v, dm, &con_ops, c, "console");
     dm_watch(c->listen_fd, accept_client, NULL, c);
-    dm_watch(c->kick, kicked, NULL, c);
     return 0;
 }
 
@@ -280,9 +257,7 @@ void console_destroy(struct virtio_dev *v)
 
     drop_client(c);
     dm_unwatch(c->listen_fd);
-    dm_unwatch(c->kick);
     close(c->listen_fd);
-    close(c->kick);
     unlink(c->path);
     free(c);
 }

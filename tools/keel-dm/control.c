@@ -228,7 +228,6 @@ static void unplug(struct dm *dm, unsigned slot)
     }
     dm_log("slot %u: %s detached\n", slot, dm->spec[slot]);
     dm->kind[slot] = DM_NONE;
-    dm->vhost[slot] = 0;
     dm->spec[slot][0] = '\0';
     free(v);
 }

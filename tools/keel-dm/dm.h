@@ -116,12 +116,20 @@ struct virtio_dev {
     struct msix_entry msix[VIRTIO_MAX_QUEUES + 1];
     uint64_t msix_pending;
     int broken;                         /* NEEDS_RESET set: its queues are not served until a reset */
+    unsigned later;                     /* queues to serve again on the poll loop's next turn */
 };
 
 void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_dev_ops *ops, void *priv,
                      const char *name);
 /* Used buffers were added to queue @q: interrupt the driver as it asked. */
 void virtio_notify_queue(struct virtio_dev *v, unsigned q);
+/* Does the driver run queue @q (DRIVER_OK, the queue enabled, the device not broken)? */
+int virtio_queue_ready(const struct virtio_dev *v, unsigned q);
+/*
+ * Queue @q spent its quota for this turn: serve it again on the poll loop's
+ * next one, after the other devices (keel-dm's main loop kicks it).
+ */
+void virtio_queue_later(struct virtio_dev *v, unsigned q);
 /* Serve queue @q now (a notify, through Keel's ioevent or a forwarded write). */
 void virtio_queue_kick(struct virtio_dev *v, unsigned q);
 /* Interrupt the driver for queue @q unconditionally (a back end that suppresses on its own said so). */
@@ -142,7 +150,6 @@ struct dm {
     struct gmem mem;
     struct pci_bus bus;
     struct virtio_dev *vdev[PCI_MAX_DEVS];
-    int vhost[PCI_MAX_DEVS];            /* that device is a vhost-user one */
     enum dm_kind kind[PCI_MAX_DEVS];
     char spec[PCI_MAX_DEVS][128];       /* the disk= or vif= entry it came from */
     int disk_index[PCI_MAX_DEVS];       /* a disk's vdev number */

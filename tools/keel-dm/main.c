@@ -151,6 +151,34 @@ static int kick_port(struct dm *dm, uint32_t port)
     return 0;
 }
 
+/* The queues that spent their quota (virtio_queue_later), per slot: does any wait? */
+static int later_queues(const struct dm *dm, unsigned later[PCI_MAX_DEVS])
+{
+    int any = 0;
+
+    for (unsigned d = 0; d < PCI_MAX_DEVS; d++) {
+        later[d] = dm->vdev[d] ? dm->vdev[d]->later : 0;
+        any |= later[d] != 0;
+    }
+    return any;
+}
+
+/* Those queues again, after this turn's other events (set during this turn: the next one). */
+static void serve_later(struct dm *dm, const unsigned later[PCI_MAX_DEVS])
+{
+    for (unsigned d = 0; d < PCI_MAX_DEVS; d++) {
+        struct virtio_dev *v = dm->vdev[d];
+        unsigned bits = v ? later[d] & v->later : 0;
+
+        if (!bits)
+            continue;
+        v->later &= ~bits;
+        for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+            if (bits >> q & 1)
+                virtio_queue_kick(v, q);
+    }
+}
+
 /* A device on bus 0 at @slot, its BAR where firmware would put it: its own MiB of the window (the guest may move it). */
 void dm_plug(struct dm *dm, unsigned slot, struct virtio_dev *v, enum dm_kind kind, const char *spec)
 {
@@ -158,7 +186,6 @@ void dm_plug(struct dm *dm, unsigned slot, struct virtio_dev *v, enum dm_kind ki
     dm->bus.dev[slot] = &v->pci;
     dm->vdev[slot] = v;
     dm->kind[slot] = kind;
-    dm->vhost[slot] = kind == DM_VUBLK;
     snprintf(dm->spec[slot], sizeof(dm->spec[slot]), "%s", spec ? spec : "");
 }
 
@@ -324,6 +351,8 @@ int main(int argc, char **argv)
     for (;;) {
         struct pollfd pfd[1 + MAX_WATCH];
         struct watch snap[MAX_WATCH];
+        unsigned later[PCI_MAX_DEVS];
+        int any_later = later_queues(&dm, later);
         unsigned nw = nr_watches;
         uint32_t ports[32];
         ssize_t n;
@@ -331,8 +360,8 @@ int main(int argc, char **argv)
         pfd[0] = (struct pollfd){ k.fd, POLLIN, 0 };
         for (unsigned i = 0; i < nw; i++)
             pfd[1 + i] = (struct pollfd){ watches[i].fd, watches[i].in ? POLLIN : 0, 0 };
-        /* A detach waiting for the guest: look at its deadline now and then. */
-        if (poll(pfd, 1 + nw, control_tick(&dm) ? 500 : -1) < 0) {
+        /* Queues waiting for their turn: only look. A detach waiting for the guest: look at its deadline now and then. */
+        if (poll(pfd, 1 + nw, any_later ? 0 : control_tick(&dm) ? 500 : -1) < 0) {
             if (errno == EINTR)
                 continue;
             dm_log("poll: %s\n", strerror(errno));
@@ -349,6 +378,7 @@ int main(int argc, char **argv)
             else if ((pfd[1 + i].revents & (POLLHUP | POLLERR)) && w.hup)
                 w.hup(w.arg);
         }
+        serve_later(&dm, later);
         if (!(pfd[0].revents & POLLIN))
             continue;
         n = read(k.fd, ports, sizeof(ports));
@@ -371,7 +401,7 @@ int main(int argc, char **argv)
                         unlink(path);
                     }
                     for (unsigned d = 0; d < PCI_MAX_DEVS; d++)
-                        if (dm.vhost[d])
+                        if (dm.kind[d] == DM_VUBLK)
                             vublk_stop(dm.vdev[d]);
                     return 0;
                 }

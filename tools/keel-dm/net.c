@@ -13,10 +13,10 @@
  * transmit chain with a writable one breaks the device's rules (5.1.6.3,
  * 5.1.6.2) and the device needs a reset; a frame whose header asks for
  * offloads that were not negotiated, or larger than a 64 KiB segment, is
- * dropped and counted. Each
- * turn serves at most one queue's worth of frames, then goes back to the
- * poll loop (an eventfd brings it back), so a guest that keeps its
- * transmit ring full does not keep keel-dm from its other devices.
+ * dropped and counted. Each turn serves at most NET_QUOTA frames a queue,
+ * then goes back to the poll loop (which serves the rest on its next
+ * turn), so a guest that keeps its transmit ring full does not keep
+ * keel-dm from its other devices.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +27,6 @@
 #include <unistd.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include "dm.h"
@@ -59,7 +58,6 @@
 
 struct net {
     int tap;
-    int kick;                           /* eventfd: more to do after a turn's quota */
     int rx_watched;                     /* the tap is in the poll set */
     uint8_t mac[6];
     struct virtio_dev *v;
@@ -140,19 +138,7 @@ static void net_cfg_read(struct virtio_dev *v, unsigned off, void *buf, unsigned
     memcpy(buf, cfg + off, len);
 }
 
-static int serving(const struct virtio_dev *v, unsigned q)
-{
-    return !v->broken && (v->status & VIRTIO_STATUS_DRIVER_OK) && v->q[q].enable;
-}
-
 static void rx_watch(struct net *n, int on);
-
-static void more_later(struct net *n)
-{
-    uint64_t one = 1;
-
-    if (write(n->kick, &one, sizeof(one)) != sizeof(one)) { /* already signalled */ }
-}
 
 /* Write @len bytes at byte @off of the writable buffers @iov (@cnt of them), as far as they reach. */
 static void iov_put(const struct iovec *iov, unsigned cnt, uint64_t off, const void *buf, size_t len)
@@ -170,6 +156,16 @@ static void iov_put(const struct iovec *iov, unsigned cnt, uint64_t off, const v
         len -= k;
         off = 0;
     }
+}
+
+/* What is wrong with a receive chain (5.1.6.3: writable, room for the header), or NULL. */
+static const char *rx_chain_bad(const struct virtq_chain *c)
+{
+    if (c->nr_in)
+        return "a receive buffer the device may not write";
+    if (c->out_bytes < NET_HDR_LEN)
+        return "a receive buffer shorter than the frame header";
+    return NULL;
 }
 
 /*
@@ -203,9 +199,8 @@ static int rx_deliver(struct net *n)
             vq->last_avail = (uint16_t)(vq->last_avail - nb);      /* they go back, in order */
             return 0;
         }
-        if (ch->nr_in || ch->out_bytes < NET_HDR_LEN) {
-            virtio_needs_reset(v, ch->nr_in ? "a receive buffer the device may not write"
-                                            : "a receive buffer shorter than the frame header");
+        if ((why = rx_chain_bad(ch))) {
+            virtio_needs_reset(v, why);
             return -1;
         }
         k = ch->out_bytes < n->frame_len - off ? (size_t)ch->out_bytes : n->frame_len - off;
@@ -228,20 +223,22 @@ static int rx_deliver(struct net *n)
     return 1;
 }
 
-/* Frames from the tap into the receive queue: until the tap is empty, the ring is, or the quota is spent. */
+/*
+ * Frames from the tap into the receive queue: until the tap is empty, the
+ * ring is, or the quota is spent. What is left keeps the watched tap
+ * readable: the poll loop comes back to it after the other devices.
+ */
 static void rx(struct net *n)
 {
     struct virtio_dev *v = n->v;
     unsigned done = 0;
 
-    if (!serving(v, RXQ)) {
+    if (!virtio_queue_ready(v, RXQ)) {
         /* No driver to take them: the frames go, as on a NIC whose driver is not up. */
         n->frame_len = 0;
         while (done < NET_QUOTA && read(n->tap, n->frame, NET_MAX_FRAME) > 0)
             done++;
         n->rx_dropped += done;
-        if (done == NET_QUOTA)
-            more_later(n);
         return;
     }
     while (done < NET_QUOTA) {
@@ -273,8 +270,6 @@ static void rx(struct net *n)
     }
     if (done)
         virtio_notify_queue(v, RXQ);
-    if (done == NET_QUOTA)
-        more_later(n);
 }
 
 /* One chain from the transmit queue to the tap: 0, or -1 if it broke the rules (*@why). */
@@ -356,9 +351,9 @@ static int tx(struct net *n, const char **why)
     }
     if (done)
         virtio_notify_queue(v, TXQ);
-    /* Quota spent: notifications stay off until the next turn (the kick eventfd) drains the rest. */
+    /* Quota spent: notifications stay off until the loop's next turn drains the rest. */
     if (done == NET_QUOTA)
-        more_later(n);
+        virtio_queue_later(v, TXQ);
     return rc < 0 ? -1 : 0;
 }
 
@@ -376,19 +371,6 @@ static void rx_watch(struct net *n, int on)
     n->rx_watched = on;
 }
 
-/* The quota ran out on a turn: the rest now. */
-static void kicked(void *arg)
-{
-    struct net *n = arg;
-    uint64_t c;
-
-    if (read(n->kick, &c, sizeof(c)) != sizeof(c))
-        return;
-    rx_watch(n, 1);
-    rx(n);
-    virtio_queue_kick(n->v, TXQ);
-}
-
 static int net_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
 {
     struct net *n = v->priv;
@@ -400,11 +382,8 @@ static int net_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
         if (rc < 0)
             return -1;
         if (rc > 0) {
-            if (c.nr_in || c.out_bytes < NET_HDR_LEN) {
-                *why = c.nr_in ? "a receive buffer the device may not write"
-                               : "a receive buffer shorter than the frame header";
+            if ((*why = rx_chain_bad(&c)))
                 return -1;
-            }
             v->q[RXQ].vq.last_avail--;
         }
         rx_watch(n, 1);
@@ -513,12 +492,8 @@ int net_attach(struct virtio_dev *v, struct dm *dm, int fd, const uint8_t mac[6]
 
     if (!n)
         return -1;
-    n->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     n->frame = malloc(NET_MAX_FRAME);
-    if (n->kick < 0 || !n->frame) {
-        if (n->kick >= 0)
-            close(n->kick);
-        free(n->frame);
+    if (!n->frame) {
         free(n);
         return -1;
     }
@@ -527,7 +502,6 @@ int net_attach(struct virtio_dev *v, struct dm *dm, int fd, const uint8_t mac[6]
     n->v = v;
     snprintf(name, sizeof(name), "net %u", index);
     virtio_pci_init(v, dm, &net_ops, n, name);
-    dm_watch(n->kick, kicked, NULL, n);
     rx_watch(n, 1);
     return 0;
 }
@@ -537,8 +511,6 @@ void net_detach(struct virtio_dev *v)
     struct net *n = v->priv;
 
     rx_watch(n, 0);
-    dm_unwatch(n->kick);
-    close(n->kick);
     close(n->tap);
     free(n->frame);
     free(n);

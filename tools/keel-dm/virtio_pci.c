@@ -100,11 +100,22 @@ void virtio_needs_reset(struct virtio_dev *v, const char *why)
     interrupt(v, v->msix_config, 2);
 }
 
+int virtio_queue_ready(const struct virtio_dev *v, unsigned q)
+{
+    return q < v->ops->nr_queues && !v->broken && (v->status & VIRTIO_STATUS_DRIVER_OK) && v->q[q].enable;
+}
+
+void virtio_queue_later(struct virtio_dev *v, unsigned q)
+{
+    if (q < v->ops->nr_queues)
+        v->later |= 1u << q;
+}
+
 void virtio_queue_kick(struct virtio_dev *v, unsigned q)
 {
     const char *why = NULL;
 
-    if (q >= v->ops->nr_queues || v->broken || !(v->status & VIRTIO_STATUS_DRIVER_OK) || !v->q[q].enable)
+    if (!virtio_queue_ready(v, q))
         return;
     if (v->ops->queue_notify(v, q, &why))
         virtio_needs_reset(v, why);
@@ -137,6 +148,7 @@ static void reset(struct virtio_dev *v)
     v->msix_config = NO_VECTOR;
     v->isr = 0;
     v->broken = 0;
+    v->later = 0;
     for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
         memset(&v->q[i], 0, sizeof(v->q[i]));
         v->q[i].size = VIRTQ_MAX_SIZE;

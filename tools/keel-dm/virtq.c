@@ -160,14 +160,7 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, const char **why)
 
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 {
-    uint8_t *e = q->mem->base + q->used + 4 + 8u * (q->used_idx & (q->size - 1));
-    uint32_t id = head;
-
-    memcpy(e, &id, 4);
-    memcpy(e + 4, &len, 4);
-    q->used_idx++;
-    /* The entry before the index (2.7.8): the driver reads them in that order. */
-    __atomic_store_n((uint16_t *)(q->mem->base + q->used + 2), q->used_idx, __ATOMIC_RELEASE);
+    virtq_push_n(q, &head, &len, 1);
 }
 
 void virtq_push_n(struct virtq *q, const uint16_t *heads, const uint32_t *lens, unsigned n)
@@ -179,6 +172,7 @@ void virtq_push_n(struct virtq *q, const uint16_t *heads, const uint32_t *lens, 
         memcpy(e + 4, &lens[i], 4);
     }
     q->used_idx = (uint16_t)(q->used_idx + n);
+    /* The entries before the index (2.7.8): the driver reads them in that order. */
     __atomic_store_n((uint16_t *)(q->mem->base + q->used + 2), q->used_idx, __ATOMIC_RELEASE);
 }
 

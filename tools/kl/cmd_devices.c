@@ -74,18 +74,19 @@ static int done(const char *cmd, const char *ans, int quiet_ok)
     return 1;
 }
 
-static int simple(const char *cmd, int argc, char **argv, const char *verb, const char *arg)
+/* @cmd's request "@cmd @arg" to the keel-dm of domain @dom: 0, or 1 after saying why. */
+static int simple(const char *cmd, const char *dom, const char *arg)
 {
     struct keel k;
     char req[600], ans[4096];
     int64_t id;
     int rc;
 
-    id = kl_open_domain(&k, cmd, argv[1]);
+    id = kl_open_domain(&k, cmd, dom);
     if (id < 0)
         return 1;
     keel_close(&k);
-    snprintf(req, sizeof(req), "%s %s", verb, arg);
+    snprintf(req, sizeof(req), "%s %s", cmd, arg);
     rc = ask(cmd, (uint32_t)id, req, ans, sizeof(ans));
     return rc ? rc : done(cmd, ans, 1);
 }
@@ -102,14 +103,14 @@ int cmd_block_attach(int argc, char **argv)
         fprintf(stderr, "kl: block-attach: '%s': %s (at column %zu)\n", argv[2], err, where + 1);
         return 1;
     }
-    return simple("block-attach", argc, argv, "block-attach", argv[2]);
+    return simple("block-attach", argv[1], argv[2]);
 }
 
 int cmd_block_detach(int argc, char **argv)
 {
     if (argc != 3)
         return kl_usage("block-detach");
-    return simple("block-detach", argc, argv, "block-detach", argv[2]);
+    return simple("block-detach", argv[1], argv[2]);
 }
 
 int cmd_network_attach(int argc, char **argv)
@@ -149,14 +150,14 @@ int cmd_network_attach(int argc, char **argv)
     }
     if (kl_net_setup(name, &v, 1, devid))
         return 1;
-    return simple("network-attach", argc, argv, "network-attach", spec) ? 1 : 0;
+    return simple("network-attach", argv[1], spec);
 }
 
 int cmd_network_detach(int argc, char **argv)
 {
     if (argc != 3)
         return kl_usage("network-detach");
-    return simple("network-detach", argc, argv, "network-detach", argv[2]);
+    return simple("network-detach", argv[1], argv[2]);
 }
 
 /* xl's block-list / network-list: one line per device, under a header. */
@@ -166,8 +167,7 @@ static int list(const char *cmd, int argc, char **argv, const char *kind)
 
     if (argc < 2)
         return kl_usage(cmd);
-    printf(!strcmp(kind, "disk") ? "%-6s %-5s %s\n" : "%-6s %-5s %s\n", !strcmp(kind, "disk") ? "Vdev" : "Idx",
-           "Slot", "Spec");
+    printf("%-6s %-5s %s\n", !strcmp(kind, "disk") ? "Vdev" : "Idx", "Slot", "Spec");
     for (int i = 1; i < argc; i++) {
         struct keel k;
         char ans[8192];
