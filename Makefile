@@ -153,7 +153,7 @@ DOM0_KEEL := $(BUILD)/dom0-keel
 DOM0_KEEL_FILES := $(DOM0_KEEL)/vmlinux.gz $(DOM0_KEEL)/demo-initrd.cpio $(DOM0_KEEL)/tests/cpuid.elf \
                    $(DOM0_KEEL)/tests/tf.elf $(DOM0_KEEL)/tests/virtio.elf
 $(BUILD)/dom0-rootfs.cpio: $(BUILD)/kernel/vmlinuz dom0/rootfs/build.sh dom0/rootfs/init dom0/rootfs/modules \
-                           $(wildcard dom0/rootfs/*-test dom0/rootfs/*-bench dom0/rootfs/etc-keel/*) dom0/rootfs/keel-network \
+                           $(wildcard dom0/rootfs/*-test dom0/rootfs/*-bench dom0/rootfs/etc-keel/*) dom0/rootfs/keel-network dom0/rootfs/test-lib.sh \
                            $(BUILD)/dom0-tools/keel-bench-mark $(BUILD)/dom0-tools/kl $(BUILD)/dom0-tools/keel-dm \
                            $(BUILD)/dom0-tools/keel-bench-io \
                            $(BUILD)/kmod/keel.ko \

@@ -49,6 +49,7 @@ fi
 mkdir -p "$stage/etc/keel"
 cp "$here"/etc-keel/*.cfg "$stage/etc/keel/"
 mkdir -p "$stage/usr/lib/keel"
+cp "$here/test-lib.sh" "$stage/usr/lib/keel/test-lib.sh"   # what the scenario and bench scripts share
 cp "$here/domu-test" "$stage/usr/lib/keel/domu-test"       # the boot test's kl scenarios
 cp "$here/disk-test" "$stage/usr/lib/keel/disk-test"       # the storage scenarios
 cp "$here/disk-bench" "$stage/usr/lib/keel/disk-bench"     # make bench's disk figures
