@@ -15,7 +15,13 @@
  *    offset = guest-physical address, for vhost-user back ends;
  *  - device models (KEEL_IOCTL_DM): a file that registers for a domU gets
  *    a request page (mmap()ed at KEEL_DM_PAGE_OFFSET) and ports Keel
- *    signals; closing it releases the device model.
+ *    signals; closing it releases the device model;
+ *  - eventfds for a device model's back ends, as KVM's: a port bound to an
+ *    eventfd signals it from the event interrupt (KEEL_IOCTL_IOEVENTFD), and
+ *    an irqfd turns each signal of an eventfd into an MSI into the domU
+ *    from the signaller's own context (KEEL_IOCTL_IRQFD). A guest's notify
+ *    reaches a vhost back end, and its answer reaches the guest, without
+ *    waking keel-dm.
  * Loads only under Keel (CPUID leaf 0x40000000) with the ABI version it was
  * built for.
  */
@@ -38,6 +44,7 @@
 #include <linux/sizes.h>
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
+#include <linux/eventfd.h>
 #include <asm/processor.h>
 #include <public/keel.h>
 #include <public/keel_hcbuf.h>
@@ -58,10 +65,24 @@ struct keel_file {
     wait_queue_head_t wq;
     struct mutex maps_lock;
     struct list_head maps;
+    struct list_head irqfds;            /* under dm_lock */
+    unsigned int nr_irqfds;
+};
+
+/* An eventfd whose signals become an MSI into the file's domU. */
+struct keel_irqfd {
+    struct list_head link;
+    struct eventfd_ctx *ctx;
+    wait_queue_entry_t wait;
+    wait_queue_head_t *wqh;             /* the eventfd's, where .wait sits */
+    poll_table pt;
+    u32 domid, data;
+    u64 addr;
 };
 
 static DEFINE_SPINLOCK(owner_lock);
 static struct keel_file *owner[KEEL_EVTCHN_PORTS];     /* who bound each port */
+static struct eventfd_ctx *port_efd[KEEL_EVTCHN_PORTS]; /* a port's eventfd (KEEL_IOCTL_IOEVENTFD), under owner_lock */
 static struct keel_evtchn_page *evt_page;
 static int evt_gsi = -1, evt_irq = -1;
 
@@ -166,7 +187,9 @@ static irqreturn_t evtchn_irq(int irq, void *dev)
             struct keel_file *kf = owner[port];
 
             pend &= pend - 1;
-            if (kf) {
+            if (kf && port_efd[port]) {
+                eventfd_signal(port_efd[port], 1);
+            } else if (kf) {
                 __set_bit(port, kf->fired);
                 wake_up_interruptible(&kf->wq);
             }
@@ -184,6 +207,7 @@ static irqreturn_t evtchn_irq(int irq, void *dev)
  */
 static long port_op(struct keel_file *kf, u32 port, u64 op)
 {
+    struct eventfd_ctx *efd = NULL;
     long rc = -EINVAL;
 
     if (port >= KEEL_EVTCHN_PORTS)
@@ -193,10 +217,14 @@ static long port_op(struct keel_file *kf, u32 port, u64 op)
         rc = evtchn_call(op, port, 0);
         if (op == KEEL_EVTCHN_CLOSE) {
             owner[port] = NULL;
+            efd = port_efd[port];
+            port_efd[port] = NULL;
             rc = 0;
         }
     }
     spin_unlock_irq(&owner_lock);
+    if (efd)
+        eventfd_ctx_put(efd);
     return rc;
 }
 
@@ -306,6 +334,154 @@ static void dm_release(struct keel_file *kf)
     hcall(KEEL_HC_DM_OP, KEEL_DM_RELEASE, kf->dm_domid, 0, 0);
     free_page((unsigned long)kf->dm_page);
     kf->dm_page = NULL;
+}
+
+/* ---- eventfds: ioeventfd and irqfd ---- */
+
+/* Port @port of the file's signals eventfd @fd (-1: read() reports it again). */
+static long ioeventfd_ioctl(struct keel_file *kf, unsigned long arg)
+{
+    struct keel_ioctl_ioeventfd r;
+    struct eventfd_ctx *ctx = NULL, *old;
+
+    if (copy_from_user(&r, (void __user *)arg, sizeof(r)))
+        return -EFAULT;
+    if (!r.port || r.port >= KEEL_EVTCHN_PORTS || r.fd < -1)
+        return -EINVAL;
+    if (r.fd >= 0) {
+        ctx = eventfd_ctx_fdget(r.fd);
+        if (IS_ERR(ctx))
+            return PTR_ERR(ctx);
+    }
+    spin_lock_irq(&owner_lock);
+    if (owner[r.port] == kf) {
+        old = port_efd[r.port];
+        port_efd[r.port] = ctx;
+    } else {
+        old = ctx;                      /* not the file's port: nothing changes */
+        ctx = ERR_PTR(-EINVAL);
+    }
+    spin_unlock_irq(&owner_lock);
+    if (old)
+        eventfd_ctx_put(old);
+    return IS_ERR(ctx) ? PTR_ERR(ctx) : 0;
+}
+
+static void irqfd_inject(struct keel_irqfd *irq)
+{
+    long rc = hcall(KEEL_HC_DM_OP, KEEL_DM_MSI, irq->domid, irq->addr, irq->data);
+
+    if (rc)
+        pr_warn_ratelimited("keel: irqfd MSI %#llx:%#x into domain %u: %ld\n", irq->addr, irq->data,
+                            irq->domid, rc);
+}
+
+/*
+ * The eventfd was signalled: called under its wait queue's lock, from the
+ * signaller (a vhost worker, a back end's write()). Keel's MSI op only
+ * queues the interrupt and kicks a vCPU, so it may run here, as KVM's
+ * irqfd injects in atomic context when it can.
+ */
+static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode, int sync, void *key)
+{
+    struct keel_irqfd *irq = container_of(wait, struct keel_irqfd, wait);
+    u64 cnt;
+
+    if (key_to_poll(key) & EPOLLIN) {
+        eventfd_ctx_do_read(irq->ctx, &cnt);
+        irqfd_inject(irq);
+    }
+    return 0;
+}
+
+static void irqfd_queue(struct file *file, wait_queue_head_t *wqh, poll_table *pt)
+{
+    struct keel_irqfd *irq = container_of(pt, struct keel_irqfd, pt);
+
+    irq->wqh = wqh;
+    add_wait_queue(wqh, &irq->wait);
+}
+
+/* Off the eventfd's wait queue (no wakeup runs after this) and freed; dm_lock held. */
+static void irqfd_free(struct keel_file *kf, struct keel_irqfd *irq)
+{
+    remove_wait_queue(irq->wqh, &irq->wait);
+    eventfd_ctx_put(irq->ctx);
+    list_del(&irq->link);
+    kf->nr_irqfds--;
+    kfree(irq);
+}
+
+/* @ctx is @file's eventfd; dm_lock held. */
+static long irqfd_assign(struct keel_file *kf, const struct keel_ioctl_irqfd *r, struct file *file,
+                         struct eventfd_ctx *ctx)
+{
+    struct keel_irqfd *irq;
+    __poll_t events;
+    u64 cnt = 0;
+
+    if (kf->nr_irqfds >= KEEL_IRQFD_MAX)
+        return -ENOSPC;
+    irq = kzalloc(sizeof(*irq), GFP_KERNEL);
+    if (!irq)
+        return -ENOMEM;
+    irq->ctx = ctx;
+    irq->domid = kf->dm_domid;
+    irq->addr = r->addr;
+    irq->data = r->data;
+    init_waitqueue_func_entry(&irq->wait, irqfd_wakeup);
+    init_poll_funcptr(&irq->pt, irqfd_queue);
+    events = vfs_poll(file, &irq->pt);
+    list_add(&irq->link, &kf->irqfds);
+    kf->nr_irqfds++;
+    /* Signals made while no irqfd listened: once now, unless the wakeup took them already. */
+    if (events & EPOLLIN) {
+        spin_lock_irq(&irq->wqh->lock);
+        eventfd_ctx_do_read(ctx, &cnt);
+        spin_unlock_irq(&irq->wqh->lock);
+        if (cnt)
+            irqfd_inject(irq);
+    }
+    return 0;
+}
+
+static long irqfd_ioctl(struct keel_file *kf, unsigned long arg)
+{
+    struct keel_ioctl_irqfd r;
+    struct eventfd_ctx *ctx;
+    struct keel_irqfd *irq, *found = NULL;
+    struct fd f;
+    long rc;
+
+    if (copy_from_user(&r, (void __user *)arg, sizeof(r)))
+        return -EFAULT;
+    if (r.flags & ~KEEL_IRQFD_DEASSIGN)
+        return -EINVAL;
+    f = fdget(r.fd);
+    if (!f.file)
+        return -EBADF;
+    ctx = eventfd_ctx_fileget(f.file);
+    if (IS_ERR(ctx)) {
+        fdput(f);
+        return PTR_ERR(ctx);
+    }
+    mutex_lock(&kf->dm_lock);
+    list_for_each_entry(irq, &kf->irqfds, link)
+        if (irq->ctx == ctx)
+            found = irq;
+    if (!kf->dm_page)
+        rc = -EINVAL;                   /* no device model: no domain to interrupt */
+    else if (r.flags & KEEL_IRQFD_DEASSIGN)
+        rc = found ? 0 : -ENOENT;
+    else
+        rc = found ? -EEXIST : irqfd_assign(kf, &r, f.file, ctx);
+    if (!rc && (r.flags & KEEL_IRQFD_DEASSIGN))
+        irqfd_free(kf, found);
+    mutex_unlock(&kf->dm_lock);
+    fdput(f);
+    if (rc || (r.flags & KEEL_IRQFD_DEASSIGN))
+        eventfd_ctx_put(ctx);           /* an assigned irqfd keeps this reference */
+    return rc;
 }
 
 /* ---- foreign mappings ---- */
@@ -513,6 +689,10 @@ static long keel_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
         return dm_ioctl(f->private_data, arg);
     if (cmd == KEEL_IOCTL_DOMAIN_RAM)
         return domain_ram_ioctl(arg);
+    if (cmd == KEEL_IOCTL_IOEVENTFD)
+        return ioeventfd_ioctl(f->private_data, arg);
+    if (cmd == KEEL_IOCTL_IRQFD)
+        return irqfd_ioctl(f->private_data, arg);
     return -ENOTTY;
 }
 
@@ -577,6 +757,7 @@ static int keel_open(struct inode *inode, struct file *f)
     mutex_init(&kf->maps_lock);
     mutex_init(&kf->dm_lock);
     INIT_LIST_HEAD(&kf->maps);
+    INIT_LIST_HEAD(&kf->irqfds);
     f->private_data = kf;
     return 0;
 }
@@ -585,8 +766,13 @@ static int keel_release(struct inode *inode, struct file *f)
 {
     struct keel_file *kf = f->private_data;
     struct keel_map *m, *next;
+    struct keel_irqfd *irq, *inext;
 
-    dm_release(kf);                     /* first: the domain stops waiting on this file */
+    mutex_lock(&kf->dm_lock);
+    list_for_each_entry_safe(irq, inext, &kf->irqfds, link)
+        irqfd_free(kf, irq);            /* no MSI is made for the domain after this */
+    mutex_unlock(&kf->dm_lock);
+    dm_release(kf);                     /* then the domain stops waiting on this file */
     for (u32 p = 1; p < KEEL_EVTCHN_PORTS; p++)
         port_op(kf, p, KEEL_EVTCHN_CLOSE);
     list_for_each_entry_safe(m, next, &kf->maps, link)

@@ -390,7 +390,7 @@ disk() {
         '^KEEL-DISK-DONE' '^KEEL-TEST: PASS dom0' &&
     { [ -n "$quick" ] || expect "$log" '^KEEL-DISK-DM-GONE: 0$' '^KEEL-DISK-PERSIST: KEEL-G-AGAIN: written-42$' \
         '^KEEL-DISK-RO: KEEL-G-RO: 1 KEEL-G-ROREAD: keel-disk-hello KEEL-G-ROWRITE: rc1 same=yes$' \
-        '^KEEL-DISK-QCOW: KEEL-G-QREAD: keel-disk-hello KEEL-G-QWROTE: ok KEEL-G-QAGAIN: qcow-42 check=0 backing=base\.img base=same$'; } &&
+        '^KEEL-DISK-QCOW: KEEL-G-QREAD: keel-disk-hello KEEL-G-QWROTE: ok KEEL-G-QAGAIN: qcow-42 check=0 backing=base\.img base=same in-kernel=[1-9][0-9]*$'; } &&
     refuse "$log" '^\(KEEL\) WARN:' 'EXCEPTION|PANIC|Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:'
 }
 # Networks (issue 14): dom0/rootfs/net-test creates domUs with vif= lines:

@@ -26,10 +26,6 @@ static void (*accept_cb)(void *);
 static void *accept_arg;
 static char img[64];
 
-int dm_msi(struct dm *d, uint64_t addr, uint32_t data) { return 0; }
-uint32_t dm_ioevent_add(struct dm *d, uint64_t gpa) { return 0; }
-void dm_ioevent_del(struct dm *d, uint64_t gpa, uint32_t port) {}
-void dm_log(const char *fmt, ...) {}
 void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg)
 {
     if (!accept_cb) {
@@ -37,7 +33,6 @@ void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg)
         accept_arg = arg;
     }
 }
-void dm_unwatch(int fd) {}
 int dm_hotplug_event(struct dm *d) { events++; return 0; }
 void dm_plug(struct dm *d, unsigned slot, struct virtio_dev *v, enum dm_kind kind, const char *spec)
 {

@@ -35,10 +35,6 @@ static char path[64];
 static struct { int fd; void (*in)(void *), (*hup)(void *); void *arg; } watches[8];
 static unsigned nr_watches;
 
-int dm_msi(struct dm *d, uint64_t addr, uint32_t data) { return 0; }
-uint32_t dm_ioevent_add(struct dm *d, uint64_t gpa) { return 0; }
-void dm_ioevent_del(struct dm *d, uint64_t gpa, uint32_t port) {}
-void dm_log(const char *fmt, ...) {}
 void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg)
 {
     watches[nr_watches].fd = fd;

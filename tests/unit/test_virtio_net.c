@@ -35,11 +35,6 @@ static unsigned nr_msi;
 static const uint8_t mac[6] = { 0x02, 0x6b, 0x6c, 0x12, 0x34, 0x00 };
 
 int dm_msi(struct dm *d, uint64_t addr, uint32_t data) { nr_msi++; return 0; }
-uint32_t dm_ioevent_add(struct dm *d, uint64_t gpa) { return 0; }
-void dm_ioevent_del(struct dm *d, uint64_t gpa, uint32_t port) {}
-void dm_log(const char *fmt, ...) {}
-void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg) {}
-void dm_unwatch(int fd) {}
 
 static uint32_t cfg_rd(unsigned reg, unsigned size) { return pci_cfg_read(&dm.bus, 1u << 11 | reg, size); }
 static void cfg_wr(unsigned reg, unsigned size, uint32_t v) { pci_cfg_write(&dm.bus, 1u << 11 | reg, size, v); }

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <cmocka.h>
 #include "ring.h"
 #include "../../tools/keel-dm/dm.h"
@@ -42,10 +44,43 @@ int dm_msi(struct dm *d, uint64_t addr, uint32_t data)
     return 0;
 }
 uint32_t dm_ioevent_add(struct dm *d, uint64_t gpa) { nr_ioevents++; return 40 + nr_ioevents; }
-void dm_ioevent_del(struct dm *d, uint64_t gpa, uint32_t port) {}
-void dm_log(const char *fmt, ...) {}
-void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg) {}
-void dm_unwatch(int fd) {}
+
+/* The kernel's eventfd bindings as keel-dm asks for them (virtio_queue_backend). */
+static int irqfd_works, irqfd_fd = -1, kick_fd = -1, watch_fd = -1;
+static uint32_t kick_port;
+static uint64_t irqfd_addr;
+static uint32_t irqfd_data;
+static void (*watch_in)(void *);
+static void *watch_arg;
+
+int dm_ioeventfd(struct dm *d, uint32_t port, int fd)
+{
+    kick_port = port;
+    kick_fd = fd;
+    return 0;
+}
+int dm_irqfd(struct dm *d, int fd, int assign, uint64_t addr, uint32_t data)
+{
+    if (!irqfd_works)
+        return -ENOTTY;
+    assert_int_equal(irqfd_fd, assign ? -1 : fd);      /* one at a time, removed before it is replaced */
+    irqfd_fd = assign ? fd : -1;
+    irqfd_addr = addr;
+    irqfd_data = data;
+    return 0;
+}
+void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg)
+{
+    assert_int_equal(watch_fd, -1);
+    watch_fd = fd;
+    watch_in = in;
+    watch_arg = arg;
+}
+void dm_unwatch(int fd)
+{
+    assert_int_equal(watch_fd, fd);
+    watch_fd = -1;
+}
 
 static uint32_t cfg_rd(unsigned dev, unsigned reg, unsigned size)
 {
@@ -343,6 +378,85 @@ static void test_rng(void **state)
     assert_true(rd(0xc0300000u + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
 }
 
+/* Signal @fd once, as a back end does when it used buffers. */
+static void signal_fd(int fd)
+{
+    uint64_t one = 1;
+
+    assert_int_equal(write(fd, &one, 8), 8);
+}
+
+/*
+ * A queue served by a back end through eventfds: the notify port is bound
+ * to its kick, and its call is an irqfd with the vector's message while the
+ * vector can take it; masked, keel-dm relays the call into the PBA.
+ */
+static void test_backend_fds(void **state)
+{
+    int kick = eventfd(0, EFD_NONBLOCK), call = eventfd(0, EFD_NONBLOCK);
+    uint64_t n;
+
+    (void)state;
+    irqfd_works = 1;
+    virtio_queue_backend(&va, 0, kick, call);
+    assert_int_equal(watch_fd, call);                  /* no vector yet: keel-dm holds it */
+    assert_int_equal(irqfd_fd, -1);
+    bring_up(1, BAR_A, 0);
+    assert_int_equal(kick_port, 41);
+    assert_int_equal(kick_fd, kick);
+    assert_int_equal(irqfd_fd, call);
+    assert_int_equal(irqfd_addr, 0xfee00000);
+    assert_int_equal(irqfd_data, 0x41);
+    assert_int_equal(watch_fd, -1);
+    /* A notify that reaches keel-dm (no ioevent) still kicks the back end, not the device. */
+    wr(BAR_A + 0x3000, 2, 0);
+    assert_int_equal(read(kick, &n, 8), 8);
+    assert_int_equal(n, 1);
+    /* Masked: keel-dm relays, the interrupt waits in the PBA, then goes when unmasked. */
+    wr(BAR_A + 0x4000 + 16 + 12, 4, 1);
+    assert_int_equal(irqfd_fd, -1);
+    assert_int_equal(watch_fd, call);
+    signal_fd(call);
+    watch_in(watch_arg);
+    assert_int_equal(nr_msi, 0);
+    assert_int_equal(rd(BAR_A + 0x5000, 4) & 2, 2);
+    wr(BAR_A + 0x4000 + 16 + 12, 4, 0);
+    assert_int_equal(nr_msi, 1);
+    assert_int_equal(irqfd_fd, call);
+    /* A new message while unmasked (a guest need not mask first): the irqfd follows it. */
+    wr(BAR_A + 0x4000 + 16 + 8, 4, 0x52);
+    assert_int_equal(irqfd_fd, call);
+    assert_int_equal(irqfd_data, 0x52);
+    /* The function's mask, MSI-X off, another vector: each takes the irqfd away or moves it. */
+    cfg_wr(1, 0x84 + 2, 2, 0xc000);
+    assert_int_equal(irqfd_fd, -1);
+    cfg_wr(1, 0x84 + 2, 2, 0x8000);
+    assert_int_equal(irqfd_fd, call);
+    wr(BAR_A + 0x16, 2, 0);
+    wr(BAR_A + 0x1a, 2, 0);
+    assert_int_equal(irqfd_data, 0x40);                /* vector 0's message */
+    wr(BAR_A + 0x1a, 2, 0xffff);
+    assert_int_equal(irqfd_fd, -1);
+    assert_int_equal(watch_fd, call);
+    /* Reset, then the back end leaves: nothing stays bound. */
+    wr(BAR_A + 0x1a, 2, 1);
+    wr(BAR_A + 0x14, 1, 0);
+    assert_int_equal(irqfd_fd, -1);
+    virtio_queue_backend(&va, 0, -1, -1);
+    assert_int_equal(watch_fd, -1);
+    /* With no irqfd in the kernel, keel-dm relays every call. */
+    irqfd_works = 0;
+    virtio_queue_backend(&va, 0, kick, call);
+    bring_up(1, BAR_A, 0);
+    assert_int_equal(watch_fd, call);
+    signal_fd(call);
+    watch_in(watch_arg);
+    assert_int_equal(nr_msi, 2);
+    virtio_queue_backend(&va, 0, -1, -1);
+    close(kick);
+    close(call);
+}
+
 static void test_read_only(void **state)
 {
     (void)state;
@@ -419,6 +533,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_request_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rng, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_ring, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backend_fds, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,8 +37,6 @@ static void *call_arg;
 static unsigned nr_msi;
 
 int dm_msi(struct dm *d, uint64_t addr, uint32_t data) { nr_msi++; return 0; }
-uint32_t dm_ioevent_add(struct dm *d, uint64_t gpa) { return 0; }
-void dm_ioevent_del(struct dm *d, uint64_t gpa, uint32_t port) {}
 void dm_log(const char *fmt, ...)
 {
     va_list ap;
@@ -54,7 +52,6 @@ void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg)
         call_arg = arg;
     }
 }
-void dm_unwatch(int fd) {}
 
 static void wr(uint64_t gpa, unsigned size, uint64_t val) { pci_mmio_write(&dm.bus, gpa, size, val); }
 static uint64_t rd(uint64_t gpa, unsigned size) { return pci_mmio_read(&dm.bus, gpa, size); }

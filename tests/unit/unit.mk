@@ -41,14 +41,15 @@ SRC_vpit      := arch/x86/virt/vpit.c
 SRC_devspec   := tools/libkeel/kl_devspec.c
 SRC_dm        := hv/dm.c
 SRC_virtq     := tools/keel-dm/virtq.c
-SRC_virtio_pci := tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/blk.c tools/keel-dm/rng.c tools/keel-dm/virtq.c \
+DM_STUBS      := tests/unit/dm_stubs.c
+SRC_virtio_pci := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/blk.c tools/keel-dm/rng.c tools/keel-dm/virtq.c \
                   tools/libkeel/kl_devspec.c
-SRC_virtio_net := tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/net.c tools/keel-dm/virtq.c
-SRC_virtio_console := tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/console.c tools/keel-dm/virtq.c
-SRC_hotplug   := tools/keel-dm/control.c tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/blk.c \
+SRC_virtio_net := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/net.c tools/keel-dm/virtq.c
+SRC_virtio_console := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/console.c tools/keel-dm/virtq.c
+SRC_hotplug   := $(DM_STUBS) tools/keel-dm/control.c tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/blk.c \
                   tools/keel-dm/net.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c tools/keel-dm/virtq.c \
                   tools/libkeel/kl_devspec.c
-SRC_vublk     := tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c \
+SRC_vublk     := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c \
                   tools/keel-dm/virtq.c tools/libkeel/kl_devspec.c
 
 TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_guest conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy svm vpit devspec virtq virtio_pci virtio_net virtio_console hotplug vublk dm

@@ -99,6 +99,22 @@ struct virtio_queue {
     uint64_t ioevent_gpa;
 };
 
+/*
+ * A queue whose back end runs elsewhere (qemu-storage-daemon, the kernel's
+ * vhost) and talks through eventfds: @kick it waits on, @call it signals.
+ */
+struct virtio_queue_fds {
+    struct virtio_dev *v;
+    unsigned q;
+    int kick, call;                     /* -1: keel-dm serves the queue itself */
+    int routed;                         /* @call is an irqfd in dom0's kernel, for @addr/@data */
+    int watched;                        /* keel-dm relays @call (the vector is masked, or no irqfd) */
+    int kick_bound;                     /* Keel's ioevent signals @kick in dom0's kernel */
+    int told;                           /* the log said both are in the kernel */
+    uint64_t addr;
+    uint32_t data;
+};
+
 struct msix_entry {
     uint32_t addr_lo, addr_hi, data, ctrl;
 };
@@ -115,6 +131,7 @@ struct virtio_dev {
     struct virtio_queue q[VIRTIO_MAX_QUEUES];
     struct msix_entry msix[VIRTIO_MAX_QUEUES + 1];
     uint64_t msix_pending;
+    struct virtio_queue_fds fds[VIRTIO_MAX_QUEUES];
     int broken;                         /* NEEDS_RESET set: its queues are not served until a reset */
     unsigned later;                     /* queues to serve again on the poll loop's next turn */
 };
@@ -134,6 +151,15 @@ void virtio_queue_later(struct virtio_dev *v, unsigned q);
 void virtio_queue_kick(struct virtio_dev *v, unsigned q);
 /* Interrupt the driver for queue @q unconditionally (a back end that suppresses on its own said so). */
 void virtio_queue_interrupt(struct virtio_dev *v, unsigned q);
+/*
+ * Queue @q's back end takes notifications at eventfd @kick and signals
+ * used buffers at eventfd @call (-1, -1: no longer). Keel's ioevent for the
+ * queue then signals @kick from dom0's kernel, and @call becomes the
+ * queue's MSI-X message there (an irqfd) while its vector is enabled and
+ * unmasked; otherwise keel-dm relays them (a masked vector's signal sets
+ * its pending bit).
+ */
+void virtio_queue_backend(struct virtio_dev *v, unsigned q, int kick, int call);
 /* The device leaves the bus (hot unplug): Keel's ioevents for it go. */
 void virtio_pci_unplug(struct virtio_dev *v);
 /* Stop serving the device until the driver resets it: DEVICE_NEEDS_RESET, a config interrupt, a log line. */
@@ -175,6 +201,10 @@ int dm_msi(struct dm *dm, uint64_t addr, uint32_t data);
 /* Keel's ioevent for a 2-byte write at @gpa: its port, or 0 if there is none (the slow path serves it). */
 uint32_t dm_ioevent_add(struct dm *dm, uint64_t gpa);
 void dm_ioevent_del(struct dm *dm, uint64_t gpa, uint32_t port);
+/* Port @port signals eventfd @fd in dom0's kernel (-1: keel-dm reads it again): 0 or -errno. */
+int dm_ioeventfd(struct dm *dm, uint32_t port, int fd);
+/* Each signal of eventfd @fd becomes MSI(@addr, @data), in dom0's kernel (!@assign: no more): 0 or -errno. */
+int dm_irqfd(struct dm *dm, int fd, int assign, uint64_t addr, uint32_t data);
 void dm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Call @in(@arg) when @fd is readable, @hup(@arg) when it hangs up (either may be NULL). */
 void dm_watch(int fd, void (*in)(void *), void (*hup)(void *), void *arg);

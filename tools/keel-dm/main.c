@@ -71,6 +71,18 @@ void dm_ioevent_del(struct dm *dm, uint64_t gpa, uint32_t port)
     keel_evtchn_op(&k, KEEL_EVTCHN_CLOSE, port, 0);
 }
 
+int dm_ioeventfd(struct dm *dm, uint32_t port, int fd)
+{
+    (void)dm;
+    return keel_ioeventfd(&k, port, fd);
+}
+
+int dm_irqfd(struct dm *dm, int fd, int assign, uint64_t addr, uint32_t data)
+{
+    (void)dm;
+    return keel_irqfd(&k, fd, assign ? 0 : KEEL_IRQFD_DEASSIGN, addr, data);
+}
+
 /* One request from a vCPU's slot. */
 static void serve(struct dm *dm, struct keel_ioreq *r)
 {

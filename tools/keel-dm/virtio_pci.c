@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "dm.h"
 
 #define BAR_SIZE            0x8000u
@@ -114,11 +115,104 @@ void virtio_queue_later(struct virtio_dev *v, unsigned q)
 void virtio_queue_kick(struct virtio_dev *v, unsigned q)
 {
     const char *why = NULL;
+    uint64_t one = 1;
 
     if (!virtio_queue_ready(v, q))
         return;
+    if (v->fds[q].kick >= 0) {          /* Keel's ioevent did not reach the back end itself */
+        if (write(v->fds[q].kick, &one, sizeof(one)) != sizeof(one))
+            virtio_needs_reset(v, "its back end's kick failed");
+        return;
+    }
     if (v->ops->queue_notify(v, q, &why))
         virtio_needs_reset(v, why);
+}
+
+/* Once per queue, when both directions first run in the kernel. */
+static void tell(struct virtio_dev *v, unsigned q)
+{
+    struct virtio_queue_fds *f = &v->fds[q];
+
+    if (f->routed && f->kick_bound && !f->told++)
+        dm_log("%s: queue %u: kicks and interrupts go between guest and back end in dom0's kernel\n",
+               v->pci.name, q);
+}
+
+/* keel-dm relays a signal of a back end's call eventfd (no irqfd for it now). */
+static void call_relay(void *arg)
+{
+    struct virtio_queue_fds *f = arg;
+    uint64_t n;
+
+    if (read(f->call, &n, sizeof(n)) == sizeof(n))
+        virtio_queue_interrupt(f->v, f->q);
+}
+
+/*
+ * Where queue @q's call goes: to an irqfd in dom0's kernel with the
+ * message of its MSI-X vector while that vector can take it (MSI-X on, not
+ * masked), else to keel-dm, whose interrupt() keeps a masked vector's
+ * pending bit. A signal made during the switch stays in the eventfd's count
+ * for the new owner: an irqfd fires it at assignment, keel-dm's poll sees it.
+ */
+static void route_call(struct virtio_dev *v, unsigned q)
+{
+    struct virtio_queue_fds *f = &v->fds[q];
+    unsigned vec = v->q[q].msix_vector;
+    uint16_t ctrl = msix_ctrl(v);
+    int want = f->call >= 0 && (ctrl & MSIX_ENABLE) && !(ctrl & MSIX_MASKALL) && vec < nr_vectors(v) &&
+               !(v->msix[vec].ctrl & 1);
+    uint64_t addr = want ? (uint64_t)v->msix[vec].addr_hi << 32 | v->msix[vec].addr_lo : 0;
+    uint32_t data = want ? v->msix[vec].data : 0;
+    static int said;
+
+    if (f->routed && (!want || addr != f->addr || data != f->data)) {
+        dm_irqfd(v->dm, f->call, 0, 0, 0);
+        f->routed = 0;
+    }
+    if (want && !f->routed) {
+        if (f->watched)
+            dm_unwatch(f->call);
+        f->watched = 0;
+        if (!dm_irqfd(v->dm, f->call, 1, addr, data)) {
+            f->routed = 1;
+            f->addr = addr;
+            f->data = data;
+            tell(v, q);
+        } else if (!said++) {
+            dm_log("%s: no irqfd in dom0's kernel: keel-dm relays its back end's interrupts\n", v->pci.name);
+        }
+    }
+    if (f->call >= 0 && !f->routed && !f->watched) {
+        dm_watch(f->call, call_relay, NULL, f);
+        f->watched = 1;
+    }
+}
+
+static void route_calls(struct virtio_dev *v)
+{
+    for (unsigned q = 0; q < v->ops->nr_queues; q++)
+        if (v->fds[q].call >= 0)
+            route_call(v, q);
+}
+
+void virtio_queue_backend(struct virtio_dev *v, unsigned q, int kick, int call)
+{
+    struct virtio_queue_fds *f = &v->fds[q];
+    uint32_t port = v->q[q].ioevent_port;
+
+    if (q >= v->ops->nr_queues)
+        return;
+    if (f->routed)
+        dm_irqfd(v->dm, f->call, 0, 0, 0);
+    if (f->watched)
+        dm_unwatch(f->call);
+    if (f->kick_bound)
+        dm_ioeventfd(v->dm, port, -1);
+    *f = (struct virtio_queue_fds){ .v = v, .q = q, .kick = kick, .call = call };
+    if (kick >= 0 && port)
+        f->kick_bound = !dm_ioeventfd(v->dm, port, kick);
+    route_call(v, q);
 }
 
 static void ioevents(struct virtio_dev *v, int on)
@@ -128,12 +222,18 @@ static void ioevents(struct virtio_dev *v, int on)
     for (unsigned i = 0; i < v->ops->nr_queues; i++) {
         struct virtio_queue *q = &v->q[i];
         if (q->ioevent_port) {
-            dm_ioevent_del(v->dm, q->ioevent_gpa, q->ioevent_port);
+            dm_ioevent_del(v->dm, q->ioevent_gpa, q->ioevent_port);     /* the port's eventfd goes with it */
             q->ioevent_port = 0;
+            v->fds[i].kick_bound = 0;
         }
         if (on && bar && q->enable) {
             q->ioevent_gpa = bar + NOTIFY_OFF + NOTIFY_MULT * i;
             q->ioevent_port = dm_ioevent_add(v->dm, q->ioevent_gpa);
+            /* A back end's kick straight from the kernel; if not, the port comes to keel-dm. */
+            if (q->ioevent_port && v->fds[i].kick >= 0) {
+                v->fds[i].kick_bound = !dm_ioeventfd(v->dm, q->ioevent_port, v->fds[i].kick);
+                tell(v, i);
+            }
         }
     }
 }
@@ -154,6 +254,7 @@ static void reset(struct virtio_dev *v)
         v->q[i].size = VIRTQ_MAX_SIZE;
         v->q[i].msix_vector = NO_VECTOR;
     }
+    route_calls(v);                     /* no vector now: keel-dm holds the calls */
     if (v->ops->reset)
         v->ops->reset(v);
 }
@@ -246,7 +347,12 @@ static void common_write(struct virtio_dev *v, unsigned off, unsigned size, uint
     case 0x14 | 1 << 8: set_status(v, (uint8_t)val); break;
     case 0x16 | 2 << 8: v->queue_select = (uint16_t)val; break;
     case 0x18 | 2 << 8: if (q_open) q->size = (uint16_t)val; break;
-    case 0x1a | 2 << 8: if (q) q->msix_vector = (uint16_t)val; break;
+    case 0x1a | 2 << 8:
+        if (q) {
+            q->msix_vector = (uint16_t)val;
+            route_calls(v);
+        }
+        break;
     case 0x1c | 2 << 8: if (q_open && val == 1) queue_enable(v, q); break;
     case 0x20 | 4 << 8: case 0x24 | 4 << 8: if (q_open) set_half(&q->desc, off & 4, val); break;
     case 0x28 | 4 << 8: case 0x2c | 4 << 8: if (q_open) set_half(&q->driver, off & 4, val); break;
@@ -299,6 +405,7 @@ static void bar_write(struct pci_dev *p, uint64_t off, unsigned size, uint64_t v
             v->msix[vec].ctrl &= 1;     /* only the mask bit is writable */
         if ((off & 15) == 12 && !(val & 1) && (v->msix_pending >> vec & 1))
             msix_fire(v, vec);
+        route_calls(v);
     }
     /* the rest (ISR, device configuration: read-only for block) is ignored */
 }
@@ -310,10 +417,12 @@ static void cfg_written(struct pci_dev *p, unsigned reg, unsigned size)
     struct virtio_dev *v = p->opaque;
 
     /* MSI-X unmasked or enabled: what was pending goes now. */
-    if (reg <= CAP_MSIX + 3 && reg + size > CAP_MSIX + 2)
+    if (reg <= CAP_MSIX + 3 && reg + size > CAP_MSIX + 2) {
         for (unsigned i = 0; i < nr_vectors(v); i++)
             if (v->msix_pending >> i & 1)
                 msix_fire(v, i);
+        route_calls(v);
+    }
 }
 
 void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_dev_ops *ops, void *priv,
@@ -349,6 +458,8 @@ void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_de
     p->wmask[CAP_MSIX + 3] = (MSIX_ENABLE | MSIX_MASKALL) >> 8;
     for (unsigned i = 0; i < nr_vectors(v); i++)
         v->msix[i].ctrl = 1;            /* entries start masked (6.8.2.9) */
+    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
+        v->fds[i] = (struct virtio_queue_fds){ .v = v, .q = i, .kick = -1, .call = -1 };
     reset(v);
 }
 

@@ -3,8 +3,9 @@
  * image (qcow2 with its backing chain, raw, a block device) as
  * vhost-user-blk and runs the virtqueues itself in the domain's RAM, which
  * it maps from the RAM file keel-dm passes it. keel-dm keeps the PCI
- * transport, turns notifications into kicks (eventfds) and the back end's
- * calls into MSIs. The daemon dies with keel-dm (PR_SET_PDEATHSIG) and is
+ * transport; the kick and call eventfds are bound in dom0's kernel to
+ * Keel's ioevent and to the queue's MSI (virtio_queue_backend), so a
+ * request does not pass through keel-dm. The daemon dies with keel-dm (PR_SET_PDEATHSIG) and is
  * stopped with SIGTERM when the domain goes, so the image is closed
  * cleanly.
  */
@@ -50,27 +51,10 @@ static void vublk_cfg_read(struct virtio_dev *v, unsigned off, void *buf, unsign
     memcpy(buf, ((struct vublk *)v->priv)->config + off, len);
 }
 
+/* Never called: the transport kicks the back end's eventfd (virtio_queue_backend). */
 static int vublk_queue_notify(struct virtio_dev *v, unsigned q, const char **why)
 {
-    struct vublk *b = v->priv;
-    uint64_t one = 1;
-
-    if (b->started && write(b->kick, &one, sizeof(one)) != sizeof(one)) {
-        *why = "cannot kick the storage back end";
-        return -1;
-    }
     return 0;
-}
-
-/* The back end used buffers: the driver hears it (the back end did its own suppression). */
-static void call_ready(void *arg)
-{
-    struct virtio_dev *v = arg;
-    struct vublk *b = v->priv;
-    uint64_t n;
-
-    if (read(b->call, &n, sizeof(n)) == sizeof(n))
-        virtio_queue_interrupt(v, 0);
 }
 
 static void sock_hup(void *arg)
@@ -227,7 +211,7 @@ int vublk_create(struct virtio_dev *v, struct dm *dm, const struct kl_disk *disk
     memcpy(b->config, m.u.config.data, VUBLK_CFG_SIZE);
     snprintf(name, sizeof(name), "blk %s", disk->vdev);
     virtio_pci_init(v, dm, &vublk_ops, b, name);
-    dm_watch(b->call, call_ready, NULL, v);
+    virtio_queue_backend(v, 0, b->kick, b->call);
     dm_watch(b->vu.sock, NULL, sock_hup, v);
     uint64_t sectors;
     memcpy(&sectors, b->config, 8);
@@ -253,7 +237,7 @@ void vublk_destroy(struct virtio_dev *v)
     struct vublk *b = v->priv;
 
     vublk_reset(v);
-    dm_unwatch(b->call);
+    virtio_queue_backend(v, 0, -1, -1);
     dm_unwatch(b->vu.sock);
     vublk_stop(v);
     close(b->kick);

@@ -286,6 +286,20 @@ int64_t keel_dm_op(struct keel *k, uint32_t op, uint64_t a0, uint64_t a1, uint64
     return dm.result;
 }
 
+int keel_ioeventfd(struct keel *k, uint32_t port, int fd)
+{
+    struct keel_ioctl_ioeventfd r = { .port = port, .fd = fd };
+
+    return ioctl(k->fd, KEEL_IOCTL_IOEVENTFD, &r) < 0 ? -errno : 0;
+}
+
+int keel_irqfd(struct keel *k, int fd, uint32_t flags, uint64_t addr, uint32_t data)
+{
+    struct keel_ioctl_irqfd r = { .fd = fd, .flags = flags, .addr = addr, .data = data };
+
+    return ioctl(k->fd, KEEL_IOCTL_IRQFD, &r) < 0 ? -errno : 0;
+}
+
 int keel_domain_ram_fd(struct keel *k, uint32_t domid, uint64_t bytes)
 {
     struct keel_ioctl_ram r = { .domid = domid, .bytes = bytes };

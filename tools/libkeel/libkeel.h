@@ -90,6 +90,13 @@ int64_t keel_domain_set_wallclock(struct keel *k, uint32_t domid, uint64_t unix_
  */
 int64_t keel_dm_register(struct keel *k, uint32_t domid, struct keel_ioreq_page **page);
 int64_t keel_dm_op(struct keel *k, uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2);
+/*
+ * A device model's eventfds in dom0's kernel: port @port (an IOEVENT's)
+ * signals eventfd @fd (-1: no more); each signal of eventfd @fd becomes
+ * MSI(@addr, @data) (keel_irqfd with KEEL_IRQFD_DEASSIGN removes it). 0 or -errno.
+ */
+int keel_ioeventfd(struct keel *k, uint32_t port, int fd);
+int keel_irqfd(struct keel *k, int fd, uint32_t flags, uint64_t addr, uint32_t data);
 
 /* ---- building a domain (build.c) ---- */
 

@@ -438,6 +438,37 @@ _Static_assert(sizeof(struct keel_ioctl_dm) == 40, "keel_ioctl_dm layout");
 #define KEEL_DM_PAGE_OFFSET         0ull
 
 /*
+ * Eventfds for a device model's back ends, in dom0's kernel (KVM's
+ * ioeventfd and irqfd), on a file that registered a device model:
+ *   KEEL_IOCTL_IOEVENTFD: each time @port (the file's, from an IOEVENT)
+ *     fires, keel.ko signals eventfd @fd instead of making read() return
+ *     the port; @fd -1 unbinds it. A vhost back end's kick.
+ *   KEEL_IOCTL_IRQFD: each signal of eventfd @fd becomes MSI(@addr, @data)
+ *     into the file's domain, injected from the kernel (Keel checks the
+ *     address and data as for KEEL_DM_MSI); a count already pending fires
+ *     once at assignment. KEEL_IRQFD_DEASSIGN (@fd) removes it; the count
+ *     then stays in the eventfd for whoever reads it next. A back end's call.
+ * At most KEEL_IRQFD_MAX irqfds per file. Closing the file removes both.
+ */
+struct keel_ioctl_ioeventfd {
+    uint32_t port;
+    int32_t fd;
+};
+_Static_assert(sizeof(struct keel_ioctl_ioeventfd) == 8, "keel_ioctl_ioeventfd layout");
+#define KEEL_IOCTL_IOEVENTFD        _IOW('K', 0x07, struct keel_ioctl_ioeventfd)
+struct keel_ioctl_irqfd {
+    int32_t fd;
+    uint32_t flags;                 /* KEEL_IRQFD_DEASSIGN */
+    uint64_t addr;
+    uint32_t data;
+    uint32_t pad;
+};
+_Static_assert(sizeof(struct keel_ioctl_irqfd) == 24, "keel_ioctl_irqfd layout");
+#define KEEL_IOCTL_IRQFD            _IOW('K', 0x08, struct keel_ioctl_irqfd)
+#define KEEL_IRQFD_DEASSIGN         1u
+#define KEEL_IRQFD_MAX              256u
+
+/*
  * A domU's RAM as a file (KEEL_IOCTL_DOMAIN_RAM): the ioctl returns a new
  * file descriptor whose mmap() at offset = guest-physical address maps
  * that RAM (shared), for any process it is passed to (a vhost-user
