@@ -416,11 +416,11 @@ net() {
         "^KEEL-NET-UP-A: eth0 192\.168\.123\.[0-9]+/24 $mac bridge=02:6b:6c:00:00:01\$" \
         '^KEEL-NET-BRIDGE: 192\.168\.123\.1/24$' \
         '^KEEL-NET-PING: 3 packets received$' '^KEEL-NET-PVCON: out=[1-9] in=pv-in-typed$' \
-        '^KEEL-NET-TCP: down=same up=same$' \
+        '^KEEL-NET-TCP: down=same up=same vhost-net=2 in-kernel=4$' \
         '^KEEL-NET-HOTPLUG: disk rc=0 mounted list=vdb@[0-9]+ detach rc=0 gone; nic rc=0 02:6b:6c:[0-9a-f:]{5}:01 list=devid1@[0-9]+ detach rc=0 gone taps=1$' \
         '^KEEL-NET-UP-B: eth0 192\.168\.123\.50/24 02:6b:6c:[0-9a-f:]{5}:00$' \
         '^KEEL-NET-PEER: 3 packets received ports=vif[0-9]+\.0 vif[0-9]+\.0 $' \
-        '^KEEL-NET-HOSTILE: PASS virtio +[1-9][0-9]* resets logged$' '^KEEL-NET-VICTIM: 3 packets received$' \
+        '^KEEL-NET-HOSTILE: PASS virtio +[0-9]+ resets logged, ([2-9]|[1-9][0-9]+) by vhost-net$' '^KEEL-NET-VICTIM: 3 packets received$' \
         '^KEEL-NET-GONE: taps=0 keel-dm=0$' \
         "^KEEL-NET-AGAIN: eth0 (192\.168\.123\.[0-9]+)/24 ($mac) was \\1 \\2\$" \
         "^KEEL-NET-DEMO: KEEL-DOMU-UP: demo-disk, 1 CPUs, .*, disks: vda , root /dev/vda, net: eth0 192\.168\.123\.[0-9]+/24 02:6b:6c:" \

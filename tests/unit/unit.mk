@@ -44,10 +44,10 @@ SRC_virtq     := tools/keel-dm/virtq.c
 DM_STUBS      := tests/unit/dm_stubs.c
 SRC_virtio_pci := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/blk.c tools/keel-dm/rng.c tools/keel-dm/virtq.c \
                   tools/libkeel/kl_devspec.c
-SRC_virtio_net := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/net.c tools/keel-dm/virtq.c
+SRC_virtio_net := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/net.c tools/keel-dm/vhost_net.c tools/keel-dm/virtq.c
 SRC_virtio_console := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/console.c tools/keel-dm/virtq.c
 SRC_hotplug   := $(DM_STUBS) tools/keel-dm/control.c tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/blk.c \
-                  tools/keel-dm/net.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c tools/keel-dm/virtq.c \
+                  tools/keel-dm/net.c tools/keel-dm/vhost_net.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c tools/keel-dm/virtq.c \
                   tools/libkeel/kl_devspec.c
 SRC_vublk     := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c \
                   tools/keel-dm/virtq.c tools/libkeel/kl_devspec.c

@@ -227,6 +227,13 @@ int net_create(struct virtio_dev *v, struct dm *dm, const struct kl_vif *vif, un
 /* The same device over @fd, a tap or anything that keeps frame boundaries (the unit tests' sockets). */
 int net_attach(struct virtio_dev *v, struct dm *dm, int fd, const uint8_t mac[6], unsigned index);
 void net_detach(struct virtio_dev *v);
+/*
+ * A NIC's rings handed to dom0's vhost-net over @tap (vhost_net.c), at
+ * DRIVER_OK: the running back end, or NULL after logging why (keel-dm then
+ * runs them). vhost_net_stop() takes them back (a reset, an unplug).
+ */
+struct vhost_net *vhost_net_start(struct virtio_dev *v, int tap);
+void vhost_net_stop(struct vhost_net *vn);
 /* virtio-console, its dom0 end a Unix socket at @path (console.c): 0, or -1 after logging why. */
 int console_create(struct virtio_dev *v, struct dm *dm, const char *path);
 void console_destroy(struct virtio_dev *v);

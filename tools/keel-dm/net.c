@@ -17,6 +17,11 @@
  * then goes back to the poll loop (which serves the rest on its next
  * turn), so a guest that keeps its transmit ring full does not keep
  * keel-dm from its other devices.
+ *
+ * Where dom0 has vhost-net (and KEEL_DM_VHOST is not "off"), the rings of
+ * a vif's NIC are handed to it at DRIVER_OK (vhost_net.c) and keel-dm
+ * keeps only the transport; this file's data path serves otherwise, and
+ * always for net_attach()'s sockets.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +70,9 @@ struct net {
     int said_dropped;                   /* the first dropped frame was logged */
     uint8_t *frame;                     /* a received frame on its way to the guest, header first */
     size_t frame_len;                   /* 0: none */
+    int try_vhost;                      /* a tap: offer the rings to vhost-net */
+    int said_vhost;
+    struct vhost_net *vhost;            /* the kernel runs the rings */
 };
 
 /*
@@ -375,6 +383,8 @@ static int net_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
 {
     struct net *n = v->priv;
 
+    if (n->vhost)
+        return 0;                       /* the transport kicks vhost's eventfd */
     if (qi == RXQ) {
         /* New receive buffers: the first is checked now (not when a frame comes), then frames can go. */
         static struct virtq_chain c;
@@ -395,9 +405,24 @@ static int net_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
 
 static int net_start(struct virtio_dev *v)
 {
-    tap_offloads(v->priv, v);
-    rx_watch(v->priv, 1);
+    struct net *n = v->priv;
+
+    tap_offloads(n, v);
+    if (n->try_vhost && (n->vhost = vhost_net_start(v, n->tap))) {
+        rx_watch(n, 0);
+        if (!n->said_vhost++)
+            dm_log("%s: its rings run in dom0's vhost-net\n", v->pci.name);
+        return 0;
+    }
+    rx_watch(n, 1);
     return 0;
+}
+
+static void vhost_off(struct net *n)
+{
+    if (n->vhost)
+        vhost_net_stop(n->vhost);
+    n->vhost = NULL;
 }
 
 static void net_reset(struct virtio_dev *v)
@@ -405,6 +430,7 @@ static void net_reset(struct virtio_dev *v)
     /* The tap stays watched: with no driver its frames are dropped (rx()). */
     struct net *n = v->priv;
 
+    vhost_off(n);
     tap_offloads(n, NULL);
     n->frame_len = 0;
     rx_watch(n, 1);
@@ -510,6 +536,7 @@ void net_detach(struct virtio_dev *v)
 {
     struct net *n = v->priv;
 
+    vhost_off(n);
     rx_watch(n, 0);
     close(n->tap);
     free(n->frame);
@@ -534,6 +561,8 @@ int net_create(struct virtio_dev *v, struct dm *dm, const struct kl_vif *vif, un
         close(fd);
         return -1;
     }
+    const char *vh = getenv("KEEL_DM_VHOST");
+    ((struct net *)v->priv)->try_vhost = !(vh && !strcmp(vh, "off"));
     dm_log("net %u: %s on %s, MAC %02x:%02x:%02x:%02x:%02x:%02x\n", index, ifname, bridge, vif->mac[0],
            vif->mac[1], vif->mac[2], vif->mac[3], vif->mac[4], vif->mac[5]);
     return 0;
