@@ -186,7 +186,7 @@ static void test_config_space(void **state)
         if (cfg_rd(1, p, 1) == 0x11)
             msix = p;
     }
-    assert_int_equal(caps, 0x1e);                                                    /* types 1-4 */
+    assert_int_equal(caps, 0x3e);                                                    /* types 1-5 */
     assert_int_not_equal(msix, 0);
     assert_int_equal(cfg_rd(1, msix + 2, 2) & 0x7ff, 1);                             /* 2 vectors */
     /* Memory decoding off: the BAR answers nothing. */
@@ -356,7 +356,7 @@ static void test_rng(void **state)
     for (unsigned p = cfg_rd(3, 0x34, 1); p; p = cfg_rd(3, p + 1, 1))
         if (cfg_rd(3, p, 1) == 0x09)
             caps |= 1u << cfg_rd(3, p + 3, 1);
-    assert_int_equal(caps, 0x0e);                                                    /* common, notify, ISR */
+    assert_int_equal(caps, 0x2e);                                                    /* common, notify, ISR, PCI */
     drv_features = 1u << 28;
     bring_up(3, 0xc0300000u, 0x200000);
     drv_features = 1u << 9 | 1u << 28;
@@ -376,6 +376,55 @@ static void test_rng(void **state)
     offer(0x200000, 1);
     wr(0xc0300000u + 0x3000, 2, 0);
     assert_true(rd(0xc0300000u + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+/*
+ * The PCI configuration access capability (virtio 1.2 4.1.4.9): BAR 0
+ * through configuration space, with memory decoding off; a window the
+ * driver set up wrongly makes no access at all.
+ */
+static void test_pci_cfg_window(void **state)
+{
+    unsigned cap = 0;
+
+    (void)state;
+    for (unsigned p = cfg_rd(1, 0x34, 1); p; p = cfg_rd(1, p + 1, 1))
+        if (cfg_rd(1, p, 1) == 0x09 && cfg_rd(1, p + 3, 1) == 5)
+            cap = p;
+    assert_int_not_equal(cap, 0);
+    assert_int_equal(cfg_rd(1, cap + 2, 1), 20);                                     /* cap_len */
+    cfg_wr(1, 0x04, 2, 0);                                                           /* no decoding */
+    /* device_status, one byte: read, then a write through the window. */
+    cfg_wr(1, cap + 4, 1, 0);
+    cfg_wr(1, cap + 8, 4, 0x14);
+    cfg_wr(1, cap + 12, 4, 1);
+    cfg_wr(1, cap + 16, 1, VIRTIO_STATUS_ACK);
+    assert_int_equal(cfg_rd(1, cap + 16, 1), VIRTIO_STATUS_ACK);
+    assert_int_equal(va.status, VIRTIO_STATUS_ACK);
+    /* The device configuration's capacity (64 sectors), four bytes. */
+    cfg_wr(1, cap + 8, 4, 0x2000);
+    cfg_wr(1, cap + 12, 4, 4);
+    assert_int_equal(cfg_rd(1, cap + 16, 4), 64);
+    /* An MSI-X table entry's data, written and read back through the window. */
+    cfg_wr(1, cap + 8, 4, 0x4000 + 8);
+    cfg_wr(1, cap + 16, 4, 0x4321);
+    assert_int_equal(va.msix[0].data, 0x4321);
+    /* Wrong set-ups: no access (the status stays; the data reads as last stored). */
+    static const uint32_t bad[][3] = {
+        { 1, 0x14, 1 },                 /* another BAR */
+        { 0, 0x14, 3 },                 /* not 1, 2 or 4 bytes */
+        { 0, 0x15, 2 },                 /* unaligned */
+        { 0, 0x8000, 1 },               /* past the BAR */
+        { 0, 0xfffffffc, 4 },           /* wraps */
+    };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cfg_wr(1, cap + 4, 1, bad[i][0]);
+        cfg_wr(1, cap + 8, 4, bad[i][1]);
+        cfg_wr(1, cap + 12, 4, bad[i][2]);
+        cfg_wr(1, cap + 16, 4, 0);
+        assert_int_equal(va.status, VIRTIO_STATUS_ACK);
+        assert_int_equal(cfg_rd(1, cap + 16, 4), 0);
+    }
 }
 
 /* Signal @fd once, as a back end does when it used buffers. */
@@ -534,6 +583,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rng, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_ring, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backend_fds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pci_cfg_window, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

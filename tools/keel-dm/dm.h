@@ -26,6 +26,7 @@ struct pci_dev {
     uint32_t bar_size;                  /* BAR 0's size (a power of 2), 0: none */
     const struct pci_bar_ops *bar_ops;
     void (*cfg_written)(struct pci_dev *p, unsigned reg, unsigned size);
+    void (*cfg_reading)(struct pci_dev *p, unsigned reg, unsigned size);    /* before a read: refresh those bytes */
     void *opaque;
     char name[24];
 };

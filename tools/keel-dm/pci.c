@@ -30,6 +30,8 @@ uint32_t pci_cfg_read(struct pci_bus *b, uint64_t addr, unsigned size)
 
     if (!p || reg + size > PCI_CFG_SIZE)
         return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+    if (p->cfg_reading)
+        p->cfg_reading(p, reg, size);
     return cfg_get(p->cfg, reg, size);
 }
 

@@ -2,7 +2,8 @@
  * The virtio 1.x PCI transport (virtio 1.2 4.1): vendor capabilities that
  * place the common configuration, ISR, device configuration and notify
  * regions in BAR 0, and MSI-X (PCI 3.0 6.8.2) with its table and pending
- * bits there too. Guest writes are taken at any value; what the spec
+ * bits there too; the PCI configuration access capability (4.1.4.9) reaches
+ * BAR 0 through configuration space. Guest writes are taken at any value; what the spec
  * forbids the driver is refused (queue sizes, rings outside RAM) and a
  * broken ring sets DEVICE_NEEDS_RESET on that device only.
  */
@@ -21,12 +22,14 @@
 #define MSIX_TABLE_OFF      0x4000u
 #define MSIX_PBA_OFF        0x5000u
 #define CAP_MSIX            0x84u
+#define CAP_PCI_CFG         0x90u       /* struct virtio_pci_cfg_cap: the window's bar, offset, length, data */
+#define PCI_CFG_DATA        (CAP_PCI_CFG + 16)
 #define MSIX_ENABLE         0x8000u
 #define MSIX_MASKALL        0x4000u
 #define NO_VECTOR           0xffffu
 #define VIRTIO_PCI_VENDOR   0x1af4
 
-enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4 };
+enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4, CAP_PCI = 5 };
 
 static unsigned nr_vectors(const struct virtio_dev *v)
 {
@@ -412,10 +415,44 @@ static void bar_write(struct pci_dev *p, uint64_t off, unsigned size, uint64_t v
 
 static const struct pci_bar_ops bar_ops = { bar_read, bar_write };
 
+/*
+ * The window's access (4.1.4.9): @len bytes at @off of BAR 0, if the driver
+ * set it up as it must (BAR 0, a length of 1, 2 or 4, aligned, inside the
+ * BAR); 0 if not, and the access is not made.
+ */
+static int window(const struct virtio_dev *v, uint32_t *off, unsigned *len)
+{
+    const uint8_t *c = v->pci.cfg;
+
+    *off = cfg_get(c, CAP_PCI_CFG + 8, 4);
+    *len = cfg_get(c, CAP_PCI_CFG + 12, 4);
+    return c[CAP_PCI_CFG + 4] == 0 && (*len == 1 || *len == 2 || *len == 4) && !(*off & (*len - 1)) &&
+           *off <= BAR_SIZE - *len;
+}
+
+static int touches_data(unsigned reg, unsigned size)
+{
+    return reg < PCI_CFG_DATA + 4 && reg + size > PCI_CFG_DATA;
+}
+
+static void cfg_reading(struct pci_dev *p, unsigned reg, unsigned size)
+{
+    struct virtio_dev *v = p->opaque;
+    uint32_t off;
+    unsigned len;
+
+    if (touches_data(reg, size) && window(v, &off, &len))
+        cfg_put(p->cfg, PCI_CFG_DATA, len, (uint32_t)bar_read(p, off, len));
+}
+
 static void cfg_written(struct pci_dev *p, unsigned reg, unsigned size)
 {
     struct virtio_dev *v = p->opaque;
+    uint32_t off;
+    unsigned len;
 
+    if (touches_data(reg, size) && window(v, &off, &len))
+        bar_write(p, off, len, cfg_get(p->cfg, PCI_CFG_DATA, len));
     /* MSI-X unmasked or enabled: what was pending goes now. */
     if (reg <= CAP_MSIX + 3 && reg + size > CAP_MSIX + 2) {
         for (unsigned i = 0; i < nr_vectors(v); i++)
@@ -437,6 +474,7 @@ void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_de
     p->bar_size = BAR_SIZE;
     p->bar_ops = &bar_ops;
     p->cfg_written = cfg_written;
+    p->cfg_reading = cfg_reading;
     p->opaque = v;
     snprintf(p->name, sizeof(p->name), "%s", name);
     /* 4.1.2: device ID 0x1040 + the virtio ID, revision 1; subsystem ID at least 0x40. */
@@ -451,7 +489,12 @@ void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_de
     add_cap(p, 0x70, CAP_MSIX, CAP_NOTIFY, NOTIFY_OFF, 0x1000, 20);
     cfg_put(p->cfg, 0x80, 4, NOTIFY_MULT);
     p->cfg[CAP_MSIX] = 0x11;
-    p->cfg[CAP_MSIX + 1] = 0;
+    p->cfg[CAP_MSIX + 1] = CAP_PCI_CFG;
+    add_cap(p, CAP_PCI_CFG, 0, CAP_PCI, 0, 0, 20);
+    p->wmask[CAP_PCI_CFG + 4] = 0xff;                   /* bar */
+    cfg_put(p->wmask, CAP_PCI_CFG + 8, 4, ~0u);         /* offset */
+    cfg_put(p->wmask, CAP_PCI_CFG + 12, 4, ~0u);        /* length */
+    cfg_put(p->wmask, PCI_CFG_DATA, 4, ~0u);
     cfg_put(p->cfg, CAP_MSIX + 2, 2, nr_vectors(v) - 1);
     cfg_put(p->cfg, CAP_MSIX + 4, 4, MSIX_TABLE_OFF);  /* BIR 0 */
     cfg_put(p->cfg, CAP_MSIX + 8, 4, MSIX_PBA_OFF);
