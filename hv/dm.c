@@ -326,6 +326,8 @@ int64_t dm_op(struct vcpu *caller, const uint64_t a[5])
         return release(d);
     case KEEL_DM_HOTPLUG:
         return arch_domu_ged_event(d, KEEL_GED_PCI_HOTPLUG);
+    case KEEL_DM_INTX:
+        return arch_domu_intx(d, a[2], a[3]);
     }
     return -EINVAL;
 }

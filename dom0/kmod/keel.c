@@ -298,6 +298,7 @@ static long dm_ioctl(struct keel_file *kf, unsigned long arg)
     case KEEL_DM_IO_DONE:
     case KEEL_DM_MSI:
     case KEEL_DM_HOTPLUG:
+    case KEEL_DM_INTX:
         if (!kf->dm_page) {
             rc = -EINVAL;
             break;

@@ -419,7 +419,7 @@ net() {
         '^KEEL-NET-TCP: down=same up=same vhost-net=2 in-kernel=4$' \
         '^KEEL-NET-HOTPLUG: disk rc=0 mounted list=vdb@[0-9]+ detach rc=0 gone; nic rc=0 02:6b:6c:[0-9a-f:]{5}:01 list=devid1@[0-9]+ detach rc=0 gone taps=1$' \
         '^KEEL-NET-UP-B: eth0 192\.168\.123\.50/24 02:6b:6c:[0-9a-f:]{5}:00$' \
-        '^KEEL-NET-PEER: 3 packets received ports=vif[0-9]+\.0 vif[0-9]+\.0 $' \
+        '^KEEL-NET-PEER: 3 packets received intx=3 msi=0 ports=vif[0-9]+\.0 vif[0-9]+\.0 $' \
         '^KEEL-NET-HOSTILE: PASS virtio +[0-9]+ resets logged, ([2-9]|[1-9][0-9]+) by vhost-net$' '^KEEL-NET-VICTIM: 3 packets received$' \
         '^KEEL-NET-GONE: taps=0 keel-dm=0$' \
         "^KEEL-NET-AGAIN: eth0 (192\.168\.123\.[0-9]+)/24 ($mac) was \\1 \\2\$" \

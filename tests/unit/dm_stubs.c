@@ -9,6 +9,7 @@
 #define WEAK __attribute__((weak))
 
 WEAK int dm_msi(struct dm *d, uint64_t addr, uint32_t data) { return 0; }
+WEAK int dm_intx(struct dm *d, unsigned slot, int level) { return 0; }
 WEAK uint32_t dm_ioevent_add(struct dm *d, uint64_t gpa) { return 0; }
 WEAK void dm_ioevent_del(struct dm *d, uint64_t gpa, uint32_t port) {}
 WEAK int dm_ioeventfd(struct dm *d, uint32_t port, int fd) { return -ENOTTY; }

@@ -65,6 +65,13 @@ int arch_domu_ged_event(struct domain *d, unsigned ev)
     ged_events |= ev;
     return 0;
 }
+static uint64_t intx_gsi, intx_level = 9;
+int arch_domu_intx(struct domain *d, uint64_t gsi, uint64_t level)
+{
+    intx_gsi = gsi;
+    intx_level = level;
+    return gsi == KEEL_DOMU_PCI_GSI ? 0 : -EINVAL;
+}
 int arch_domain_msi(struct domain *d, uint64_t addr, uint64_t data)
 {
     msis++;
@@ -129,7 +136,9 @@ static void test_register(void **state)
     assert_int_equal(op(KEEL_DM_REGISTER, DOMU, PAGE_GPA + 8, 0, 0), -EINVAL);            /* unaligned */
     assert_int_equal(op(KEEL_DM_REGISTER, DOMU, 0x100000, 0, 0), -EFAULT);                /* not RAM */
     assert_int_equal(op(KEEL_DM_HOTPLUG, DOMU, 0, 0, 0), -EINVAL);                        /* not its model */
+    assert_int_equal(op(KEEL_DM_INTX, DOMU, KEEL_DOMU_PCI_GSI, 1, 0), -EINVAL);
     assert_int_equal(ged_events, 0);
+    assert_int_equal(intx_level, 9);
     assert_int_equal(op(KEEL_DM_REGISTER, DOMU, PAGE_GPA, 0, 0), 1);
     assert_int_equal(op(KEEL_DM_REGISTER, DOMU, PAGE_GPA, 0, 0), -EEXIST);
     assert_int_equal(op(KEEL_DM_HOTPLUG, DOMU, 0, 0, 0), 0);                              /* the GED's event */
@@ -138,6 +147,10 @@ static void test_register(void **state)
     assert_int_equal(op(KEEL_DM_IO_DONE, DOMU, 1, 0, 0), -EINVAL);                        /* no vCPU 1 */
     assert_int_equal(op(KEEL_DM_MSI, DOMU, 0xfee00000, 0x41, 0), 0);
     assert_int_equal(op(KEEL_DM_MSI, DOMU, 0x1000, 0x41, 0), -EINVAL);
+    assert_int_equal(op(KEEL_DM_INTX, DOMU, KEEL_DOMU_PCI_GSI, 1, 0), 0);                 /* the platform's to check */
+    assert_int_equal(intx_gsi, KEEL_DOMU_PCI_GSI);
+    assert_int_equal(intx_level, 1);
+    assert_int_equal(op(KEEL_DM_INTX, DOMU, 2, 0, 0), -EINVAL);
 }
 
 static void test_map_mmio_and_ioevents(void **state)

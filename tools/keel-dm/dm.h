@@ -28,6 +28,7 @@ struct pci_dev {
     void (*cfg_written)(struct pci_dev *p, unsigned reg, unsigned size);
     void (*cfg_reading)(struct pci_dev *p, unsigned reg, unsigned size);    /* before a read: refresh those bytes */
     void *opaque;
+    unsigned slot;                      /* its device number on bus 0 (dm_plug) */
     char name[24];
 };
 
@@ -132,6 +133,7 @@ struct virtio_dev {
     struct virtio_queue q[VIRTIO_MAX_QUEUES];
     struct msix_entry msix[VIRTIO_MAX_QUEUES + 1];
     uint64_t msix_pending;
+    int intx;                           /* its INTA is asserted (ISR set, MSI-X off, INTx not disabled) */
     struct virtio_queue_fds fds[VIRTIO_MAX_QUEUES];
     int broken;                         /* NEEDS_RESET set: its queues are not served until a reset */
     unsigned later;                     /* queues to serve again on the poll loop's next turn */
@@ -182,6 +184,8 @@ struct dm {
     int disk_index[PCI_MAX_DEVS];       /* a disk's vdev number */
     int vif_index[PCI_MAX_DEVS];        /* a vif's devid (xl's), its tap vifDOMID.N */
     uint32_t hp_up, hp_down;            /* hotplug registers (KEEL_DOMU_PCI_HOTPLUG): slots to check, to remove */
+    uint32_t intx_slots;                /* slots whose INTA is asserted */
+    uint32_t intx_lines;                /* the lines Keel holds, bit n: GSI KEEL_DOMU_PCI_GSI + n */
 };
 
 /* Put @v on the bus at @slot (0 < slot < PCI_MAX_DEVS) as @kind. */
@@ -199,6 +203,8 @@ int control_tick(struct dm *dm);
 
 /* An MSI into the domain: 0 or -errno. */
 int dm_msi(struct dm *dm, uint64_t addr, uint32_t data);
+/* @slot's INTA is now @level (its line, shared by every fourth slot, follows): 0 or -errno. */
+int dm_intx(struct dm *dm, unsigned slot, int level);
 /* Keel's ioevent for a 2-byte write at @gpa: its port, or 0 if there is none (the slow path serves it). */
 uint32_t dm_ioevent_add(struct dm *dm, uint64_t gpa);
 void dm_ioevent_del(struct dm *dm, uint64_t gpa, uint32_t port);

@@ -195,10 +195,29 @@ static void serve_later(struct dm *dm, const unsigned later[PCI_MAX_DEVS])
 void dm_plug(struct dm *dm, unsigned slot, struct virtio_dev *v, enum dm_kind kind, const char *spec)
 {
     cfg_put(v->pci.cfg, 0x10, 4, (uint32_t)(KEEL_DOMU_PCI_MMIO + ((uint64_t)slot << 20)));
+    v->pci.slot = slot;
     dm->bus.dev[slot] = &v->pci;
     dm->vdev[slot] = v;
     dm->kind[slot] = kind;
     snprintf(dm->spec[slot], sizeof(dm->spec[slot]), "%s", spec ? spec : "");
+}
+
+int dm_intx(struct dm *dm, unsigned slot, int level)
+{
+    unsigned line = slot % KEEL_DOMU_PCI_GSIS;
+    uint32_t sharers = 0;
+    int held;
+
+    if (slot >= PCI_MAX_DEVS)
+        return -EINVAL;
+    dm->intx_slots = level ? dm->intx_slots | 1u << slot : dm->intx_slots & ~(1u << slot);
+    for (unsigned s = line; s < PCI_MAX_DEVS; s += KEEL_DOMU_PCI_GSIS)
+        sharers |= 1u << s;
+    held = (dm->intx_slots & sharers) != 0;
+    if (held == (int)((dm->intx_lines >> line) & 1))
+        return 0;                       /* another device holds the shared line, or nothing changed */
+    dm->intx_lines ^= 1u << line;
+    return (int)keel_dm_op(&k, KEEL_DM_INTX, KEEL_DOMU_PCI_GSI + line, (uint64_t)held, 0);
 }
 
 int dm_hotplug_event(struct dm *dm)

@@ -28,6 +28,11 @@
 #define MSIX_MASKALL        0x4000u
 #define NO_VECTOR           0xffffu
 #define VIRTIO_PCI_VENDOR   0x1af4
+#define PCI_COMMAND         0x04
+#define PCI_COMMAND_INTX_OFF 0x400
+#define PCI_STATUS          0x06
+#define PCI_STATUS_INTX     0x08
+#define PCI_INTERRUPT_PIN   0x3d
 
 enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4, CAP_PCI = 5 };
 
@@ -69,18 +74,33 @@ static void msix_fire(struct virtio_dev *v, unsigned vec)
         dm_log("%s: the MSI at %#x:%#x (vector %u) was refused\n", v->pci.name, e->addr_hi, e->addr_lo, vec);
 }
 
+/*
+ * INTA follows the ISR (4.1.4.5) while MSI-X is off and the command
+ * register does not disable INTx; the status register shows it either way
+ * (PCI 3.0 6.2.3). Reading the ISR drops it.
+ */
+static void intx_update(struct virtio_dev *v)
+{
+    int want = v->isr && !(cfg_get(v->pci.cfg, PCI_COMMAND, 2) & PCI_COMMAND_INTX_OFF) &&
+               !(msix_ctrl(v) & MSIX_ENABLE);
+
+    cfg_put(v->pci.cfg, PCI_STATUS, 2,
+            (cfg_get(v->pci.cfg, PCI_STATUS, 2) & ~PCI_STATUS_INTX) | (v->isr ? PCI_STATUS_INTX : 0));
+    if (want != v->intx) {
+        v->intx = want;
+        dm_intx(v->dm, v->pci.slot, want);
+    }
+}
+
 static void interrupt(struct virtio_dev *v, unsigned vector, uint8_t isr)
 {
-    static int said;
-
     if (msix_ctrl(v) & MSIX_ENABLE) {
         if (vector != NO_VECTOR)
             msix_fire(v, vector);
         return;
     }
     v->isr |= isr;
-    if (!said++)
-        dm_log("%s: the driver did not enable MSI-X; Keel's devices have no INTx line\n", v->pci.name);
+    intx_update(v);
 }
 
 void virtio_notify_queue(struct virtio_dev *v, unsigned q)
@@ -250,6 +270,7 @@ static void reset(struct virtio_dev *v)
     v->queue_select = 0;
     v->msix_config = NO_VECTOR;
     v->isr = 0;
+    intx_update(v);
     v->broken = 0;
     v->later = 0;
     for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
@@ -377,6 +398,7 @@ static uint64_t bar_read(struct pci_dev *p, uint64_t off, unsigned size)
     } else if (off == ISR_OFF) {
         val = v->isr;                   /* reading clears it (4.1.4.5) */
         v->isr = 0;
+        intx_update(v);
     } else if (off >= DEVCFG_OFF && off - DEVCFG_OFF + size <= v->ops->cfg_size) {
         v->ops->cfg_read(v, (unsigned)(off - DEVCFG_OFF), &val, size);
     } else if (off >= MSIX_TABLE_OFF && off + size <= MSIX_TABLE_OFF + 16 * nr_vectors(v) && size == 4) {
@@ -453,12 +475,15 @@ static void cfg_written(struct pci_dev *p, unsigned reg, unsigned size)
 
     if (touches_data(reg, size) && window(v, &off, &len))
         bar_write(p, off, len, cfg_get(p->cfg, PCI_CFG_DATA, len));
+    if (reg <= PCI_COMMAND + 1 && reg + size > PCI_COMMAND + 1)
+        intx_update(v);                 /* INTx disabled or enabled again */
     /* MSI-X unmasked or enabled: what was pending goes now. */
     if (reg <= CAP_MSIX + 3 && reg + size > CAP_MSIX + 2) {
         for (unsigned i = 0; i < nr_vectors(v); i++)
             if (v->msix_pending >> i & 1)
                 msix_fire(v, i);
         route_calls(v);
+        intx_update(v);                 /* MSI-X on: INTx is not used */
     }
 }
 
@@ -481,6 +506,7 @@ void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_de
     pci_init_header(p, VIRTIO_PCI_VENDOR, (uint16_t)(0x1040 + ops->device_id), ops->pci_class | 1,
                     VIRTIO_PCI_VENDOR, 0x40);
     p->cfg[0x34] = 0x40;
+    p->cfg[PCI_INTERRUPT_PIN] = 1;                      /* INTA (the DSDT's _PRT routes it) */
     add_cap(p, 0x40, 0x50, CAP_COMMON, COMMON_OFF, COMMON_LEN, 16);
     /* A device without configuration (virtio-rng) has no device capability. */
     add_cap(p, 0x50, ops->cfg_size ? 0x60 : 0x70, CAP_ISR, ISR_OFF, 4, 16);
@@ -509,4 +535,6 @@ void virtio_pci_init(struct virtio_dev *v, struct dm *dm, const struct virtio_de
 void virtio_pci_unplug(struct virtio_dev *v)
 {
     ioevents(v, 0);
+    v->isr = 0;
+    intx_update(v);                     /* a line it held goes down with it */
 }

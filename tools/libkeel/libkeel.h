@@ -85,7 +85,7 @@ int64_t keel_domain_set_wallclock(struct keel *k, uint32_t domid, uint64_t unix_
 /*
  * Device models (KEEL_IOCTL_DM): serve @domid's PCI bus from this handle.
  * keel_dm_register() returns the port Keel signals and maps the request
- * page at *@page; keel_dm_op() makes one of MAP_MMIO, IOEVENT, IO_DONE, MSI
+ * page at *@page; keel_dm_op() makes one of MAP_MMIO, IOEVENT, IO_DONE, MSI, HOTPLUG, INTX
  * with @a0..@a2 (its result, or -errno).
  */
 int64_t keel_dm_register(struct keel *k, uint32_t domid, struct keel_ioreq_page **page);

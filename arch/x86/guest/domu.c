@@ -27,6 +27,7 @@
 
 #define DOMU_IOAPIC_BASE    0xfec00000u
 #define DOMU_IOAPIC_PINS    24
+_Static_assert(KEEL_DOMU_PCI_GSI + KEEL_DOMU_PCI_GSIS <= DOMU_IOAPIC_PINS, "PCI INTx lines on the I/O APIC");
 #define DOMU_COM1_PIN       4
 #define DOMU_SLEEP_CONTROL  0x600       /* FADT SLEEP_CONTROL_REG (ACPI 6.5 4.8.3.7) */
 #define DOMU_SLEEP_STATUS   0x601
@@ -56,6 +57,7 @@
 struct domu_platform {
     struct vplatform vp;
     uint8_t ged_pending;                /* GED_* events the guest has not cleared (vp.lock) */
+    uint8_t intx;                       /* PCI INTx lines held, bit n: GSI KEEL_DOMU_PCI_GSI + n (vp.lock) */
     uint8_t rtc_index;                  /* the register port 0x70 selected (vp.lock, as below) */
     uint8_t cmos[128];                  /* NVRAM, registers A-D, and the time the guest is writing (SET) */
     int64_t rtc_base;                   /* Unix seconds at rtc_tsc */
@@ -69,9 +71,16 @@ static struct domu_platform *plat(struct domain *d)
     return d->platform;
 }
 
-static int ged_eoi(struct vplatform *vp, unsigned pin)
+/* Is @pin's level line still held at the guest's EOI (then it interrupts again)? */
+static int level_held(struct vplatform *vp, unsigned pin)
 {
-    return pin == DOMU_GED_PIN && ((struct domu_platform *)vp)->ged_pending != 0;
+    struct domu_platform *p = (struct domu_platform *)vp;
+
+    if (pin == DOMU_GED_PIN)
+        return p->ged_pending != 0;
+    if (pin >= KEEL_DOMU_PCI_GSI && pin < KEEL_DOMU_PCI_GSI + KEEL_DOMU_PCI_GSIS)
+        return (p->intx >> (pin - KEEL_DOMU_PCI_GSI)) & 1;
+    return 0;
 }
 
 /* COM1's output: the domain's console ring. */
@@ -248,6 +257,21 @@ int arch_domu_ged_event(struct domain *d, unsigned ev)
     return 0;
 }
 
+int arch_domu_intx(struct domain *d, uint64_t gsi, uint64_t level)
+{
+    struct domu_platform *p = plat(d);
+    unsigned bit;
+
+    if (!p || d->privileged || gsi < KEEL_DOMU_PCI_GSI || gsi >= KEEL_DOMU_PCI_GSI + KEEL_DOMU_PCI_GSIS || level > 1)
+        return -EINVAL;
+    bit = 1u << (gsi - KEEL_DOMU_PCI_GSI);
+    spin_lock(&p->vp.lock);
+    p->intx = (uint8_t)(level ? p->intx | bit : p->intx & ~bit);
+    vioapic_set_line(&p->vp.vioapic, (unsigned)gsi, (int)level);
+    spin_unlock(&p->vp.lock);
+    return 0;
+}
+
 int arch_domu_power_button(struct domain *d)
 {
     return arch_domu_ged_event(d, KEEL_GED_POWER_BUTTON);
@@ -306,7 +330,7 @@ int arch_domu_init(struct domain *d)
         return -ENOMEM;
     p = phys_to_virt(pa);
     memset(p, 0, sizeof(*p));
-    p->vp.pin_eoi = ged_eoi;
+    p->vp.pin_eoi = level_held;
     p->cmos[RTC_REG_A] = 0x26;          /* 32.768 kHz base, 1024 Hz rate */
     p->cmos[RTC_REG_B] = RTC_B_24H;
     p->cmos[RTC_REG_D] = RTC_D_VRT;

@@ -13,7 +13,9 @@
  *  - A CMOS RTC (PNP0B00) at 0x70 without an interrupt (no alarms).
  *  - A PCI host bridge (PNP0A03): bus 0, configuration mechanism #1 at
  *    0xcf8, and the memory window KEEL_DOMU_PCI_MMIO (public/keel.h) for
- *    the BARs the device model places there. Its devices use MSI-X.
+ *    the BARs the device model places there. Its devices use MSI-X, or
+ *    INTA through _PRT (GSI 16 + slot % 4, KEEL_DM_INTX) for a driver
+ *    without it.
  *    Slots 1-31 are hot-pluggable as QEMU's PIIX4 ones are (Linux's
  *    acpiphp): the GED's event 1 runs PCNT, which reads the device
  *    model's registers in the window's last page and notifies the slots;
@@ -58,6 +60,43 @@ DefinitionBlock ("", "DSDT", 2, "KEEL", "KEELDOMU", 1)
                 IO (Decode16, 0x0CF8, 0x0CF8, 0x01, 0x08)
                 DWordMemory (ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite,
                     0x00000000, 0xC0000000, 0xFBFFEFFF, 0x00000000, 0x3BFFF000)
+            })
+            // INTx: each slot's INTA on GSI 16 + slot % 4 (KEEL_DOMU_PCI_GSI), four lines shared as
+            // PIIX's links are. With no link device an entry names a GSI, level-triggered and
+            // active low (ACPI 6.5 6.2.13). Only INTA: every device's interrupt pin is A.
+            Name (_PRT, Package ()
+            {
+                Package () { 0x0001FFFF, Zero, Zero, 17 },
+                Package () { 0x0002FFFF, Zero, Zero, 18 },
+                Package () { 0x0003FFFF, Zero, Zero, 19 },
+                Package () { 0x0004FFFF, Zero, Zero, 16 },
+                Package () { 0x0005FFFF, Zero, Zero, 17 },
+                Package () { 0x0006FFFF, Zero, Zero, 18 },
+                Package () { 0x0007FFFF, Zero, Zero, 19 },
+                Package () { 0x0008FFFF, Zero, Zero, 16 },
+                Package () { 0x0009FFFF, Zero, Zero, 17 },
+                Package () { 0x000AFFFF, Zero, Zero, 18 },
+                Package () { 0x000BFFFF, Zero, Zero, 19 },
+                Package () { 0x000CFFFF, Zero, Zero, 16 },
+                Package () { 0x000DFFFF, Zero, Zero, 17 },
+                Package () { 0x000EFFFF, Zero, Zero, 18 },
+                Package () { 0x000FFFFF, Zero, Zero, 19 },
+                Package () { 0x0010FFFF, Zero, Zero, 16 },
+                Package () { 0x0011FFFF, Zero, Zero, 17 },
+                Package () { 0x0012FFFF, Zero, Zero, 18 },
+                Package () { 0x0013FFFF, Zero, Zero, 19 },
+                Package () { 0x0014FFFF, Zero, Zero, 16 },
+                Package () { 0x0015FFFF, Zero, Zero, 17 },
+                Package () { 0x0016FFFF, Zero, Zero, 18 },
+                Package () { 0x0017FFFF, Zero, Zero, 19 },
+                Package () { 0x0018FFFF, Zero, Zero, 16 },
+                Package () { 0x0019FFFF, Zero, Zero, 17 },
+                Package () { 0x001AFFFF, Zero, Zero, 18 },
+                Package () { 0x001BFFFF, Zero, Zero, 19 },
+                Package () { 0x001CFFFF, Zero, Zero, 16 },
+                Package () { 0x001DFFFF, Zero, Zero, 17 },
+                Package () { 0x001EFFFF, Zero, Zero, 18 },
+                Package () { 0x001FFFFF, Zero, Zero, 19 }
             })
             // The device model's hotplug registers (KEEL_DOMU_PCI_HOTPLUG, the window's last page).
             OperationRegion (PCHP, SystemMemory, 0xFBFFF000, 0x0C)

@@ -120,6 +120,8 @@ int arch_domu_power_button(struct domain *d);
 #define KEEL_GED_POWER_BUTTON   (1u << 0)
 #define KEEL_GED_PCI_HOTPLUG    (1u << 1)
 int arch_domu_ged_event(struct domain *d, unsigned ev);
+/* Hold domU @d's PCI INTx line @gsi (KEEL_DOMU_PCI_GSI...) at @level: 0, or -EINVAL. */
+int arch_domu_intx(struct domain *d, uint64_t gsi, uint64_t level);
 
 /*
  * An MSI a device model raised for domU @d (address 0xfeeXXXXX: destination,

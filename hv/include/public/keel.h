@@ -99,6 +99,13 @@ _Static_assert(sizeof(struct keel_physinfo) == 56, "keel_physinfo layout");
  * guest ejected (their _EJ0).
  */
 #define KEEL_DOMU_PCI_HOTPLUG       0xfbfff000ull
+/*
+ * PCI INTx: slot S's INTA is GSI KEEL_DOMU_PCI_GSI + S % KEEL_DOMU_PCI_GSIS
+ * on the domU's I/O APIC (the DSDT's _PRT), level-triggered, active low,
+ * shared as four PCI links are. The device model drives them (KEEL_DM_INTX).
+ */
+#define KEEL_DOMU_PCI_GSI           16u
+#define KEEL_DOMU_PCI_GSIS          4u
 
 /* ---- Domain control: dom0 only. Domains are named by domid (dom0 is 1). ---- */
 
@@ -380,6 +387,9 @@ _Static_assert(sizeof(struct keel_ioctl_foreign) == 24, "keel_ioctl_foreign layo
  *   HOTPLUG (domid): the domain's PCI slots changed: its Generic Event
  *     Device raises the PCI hotplug event, whose _EVT reads which slots from
  *     the device model's hotplug registers (KEEL_DOMU_PCI_HOTPLUG).
+ *   INTX (domid, gsi, level): hold the domain's PCI interrupt line @gsi
+ *     (KEEL_DOMU_PCI_GSI..+KEEL_DOMU_PCI_GSIS-1) asserted (1) or not (0); a
+ *     line held at the guest's EOI interrupts it again, as a level line does.
  * Errors: -ENOENT (no such domain), -EPERM (dom0), -EEXIST (one is already
  * registered), -EINVAL (bad argument), -ENOSPC (tables full), -EFAULT.
  */
@@ -391,6 +401,7 @@ _Static_assert(sizeof(struct keel_ioctl_foreign) == 24, "keel_ioctl_foreign layo
 #define KEEL_DM_MSI                 4
 #define KEEL_DM_RELEASE             5
 #define KEEL_DM_HOTPLUG             6
+#define KEEL_DM_INTX                7
 #define KEEL_DM_MMIO_MAX            4
 #define KEEL_DM_IOEVENT_MAX         32
 #define KEEL_IOEVENT_LEN_MASK       0xffu       /* 1, 2, 4 or 8 */
