@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 #include "kl_devspec.h"
@@ -109,6 +110,29 @@ static void test_vif(void **state)
 }
 
 /* Default MACs: locally administered unicast, the same for a name and index every time, apart across them. */
+/* The guest's names for disk numbers, back and forth through the parser. */
+static void test_vdev_names(void **state)
+{
+    static const struct { unsigned index; const char *name; } names[] = {
+        { 0, "vda" }, { 1, "vdb" }, { 25, "vdz" }, { 26, "vdaa" }, { 27, "vdab" }, { 51, "vdaz" }, { 52, "vdba" },
+        { 701, "vdzz" },
+    };
+    char buf[8], spec[40], err[100];
+    struct kl_disk d;
+    size_t where;
+
+    (void)state;
+    for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        assert_int_equal(kl_vdev_name(names[i].index, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, names[i].name);
+        snprintf(spec, sizeof(spec), "/x.img,raw,%s,r", buf);
+        assert_int_equal(kl_disk_parse(spec, &d, err, sizeof(err), &where), 0);
+        assert_int_equal(d.index, names[i].index);
+    }
+    assert_int_equal(kl_vdev_name(702, buf, sizeof(buf)), -1);
+    assert_int_equal(kl_vdev_name(26, buf, 4), -1);                 /* "vdaa" does not fit */
+}
+
 static void test_default_mac(void **state)
 {
     uint8_t a[6], b[6], c[6], d[6];
@@ -134,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_disk_errors),
         cmocka_unit_test(test_vif),
         cmocka_unit_test(test_default_mac),
+        cmocka_unit_test(test_vdev_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,8 +30,6 @@
 #define RESTART_WINDOW  60
 #define DM_LOG_DIR      "/var/log/keel"         /* keel-dm's logs (as xl's /var/log/xen/qemu-dm-*) */
 #define DM_READY_MS     30000                   /* how long keel-dm may take to serve the bus */
-#define NET_SCRIPT      "/usr/lib/keel/keel-network"    /* makes the default network (KEEL_NETWORK overrides) */
-#define DHCP_HOSTS_DIR  "/run/keel/dhcp-hosts"  /* ip= of default-network vifs, for its dnsmasq */
 
 struct image {
     struct kl_config cfg;
@@ -73,60 +71,6 @@ static int read_images(struct image *im)
 }
 
 /*
- * What the domain's vifs need before keel-dm plugs them: the default
- * network (keelbr0 with NAT and DHCP, made by NET_SCRIPT the first time
- * one asks for it, as libvirt's "default" network) and the fixed
- * addresses their ip= ask its DHCP server for. 0, or -1 after saying why.
- */
-int kl_net_setup(const char *name, const struct kl_vif *vifs, unsigned nr, unsigned first_devid)
-{
-    const char *script = getenv("KEEL_NETWORK") ? getenv("KEEL_NETWORK") : NET_SCRIPT;
-    int want_default = 0, status;
-    struct stat st;
-
-    for (unsigned i = 0; i < nr; i++) {
-        const struct kl_vif *v = &vifs[i];
-        unsigned devid = first_devid + i;
-        char path[160];
-        uint8_t mac[6];
-        FILE *f;
-
-        if (v->model[0] && strncmp(v->model, "virtio", 6))
-            fprintf(stderr, "kl: vif %u: model=%s is not emulated: the domain gets virtio-net\n", devid, v->model);
-        if (v->bridge[0])
-            continue;
-        want_default = 1;
-        if (!v->ip[0])
-            continue;
-        memcpy(mac, v->mac, 6);
-        if (!v->has_mac)
-            kl_vif_default_mac(name, devid, mac);
-        mkdir("/run", 0755);
-        mkdir("/run/keel", 0755);
-        mkdir(DHCP_HOSTS_DIR, 0755);
-        snprintf(path, sizeof(path), "%s/%s.%u", DHCP_HOSTS_DIR, name, devid);
-        f = fopen(path, "w");
-        if (!f)
-            return kl_error("create", "vif %u: cannot record ip=%s in %s: %s", devid, v->ip, path, strerror(errno)), -1;
-        fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x,%s\n", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], v->ip);
-        fclose(f);
-    }
-    if (!want_default || !stat("/sys/class/net/" KL_DEFAULT_BRIDGE, &st))
-        return 0;
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl(script, script, "up", (char *)NULL);
-        fprintf(stderr, "kl: create: %s: %s\n", script, strerror(errno));
-        _exit(127);
-    }
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-        kl_error("create", "the default network (%s) could not be made: %s up failed", KL_DEFAULT_BRIDGE, script);
-        return -1;
-    }
-    return 0;
-}
-
-/*
  * The domain's device model, when it has disks or vifs: keel-dm serving its PCI bus
  * before it runs. Started detached (double fork: init reaps it), it says
  * "ready" on a pipe. 0, or -1 after saying why.
@@ -141,7 +85,7 @@ static int start_dm(const struct kl_config *c, int64_t id)
 
     if (!c->nr_disks && !c->nr_vifs)
         return 0;
-    if (kl_net_setup(c->name, c->vif, c->nr_vifs, 0))
+    if (kl_net_setup("create", c->name, c->vif, c->nr_vifs, 0))
         return -1;
     mkdir("/var", 0755);
     mkdir("/var/log", 0755);

@@ -148,7 +148,7 @@ int cmd_network_attach(int argc, char **argv)
         if (sscanf(l, "%u %15s %d", &slot, kind, &idx) == 3 && !strcmp(kind, "vif") && idx >= (int)devid)
             devid = (unsigned)idx + 1;
     }
-    if (kl_net_setup(name, &v, 1, devid))
+    if (kl_net_setup("network-attach", name, &v, 1, devid))
         return 1;
     return simple("network-attach", argv[1], spec);
 }
@@ -189,7 +189,8 @@ static int list(const char *cmd, int argc, char **argv, const char *kind)
                 continue;
             if (!strcmp(kind, "disk")) {
                 char vdev[8];
-                snprintf(vdev, sizeof(vdev), "vd%c", 'a' + idx % 26);
+                if (idx < 0 || kl_vdev_name((unsigned)idx, vdev, sizeof(vdev)))
+                    snprintf(vdev, sizeof(vdev), "?");
                 printf("%-6s %-5u %s\n", vdev, slot, l + off);
             } else {
                 printf("%-6d %-5u %s\n", idx, slot, l + off);

@@ -73,7 +73,7 @@ struct kl_vif;
 /*
  * What vifs @vifs (devids from @first_devid) of domain @name need before
  * keel-dm plugs them: the default network made if one asks for it, ip= as
- * a fixed lease. 0, or -1 after saying why (cmd_create.c).
+ * a fixed lease; errors name command @cmd. 0, or -1 after saying why (net.c).
  */
-int kl_net_setup(const char *name, const struct kl_vif *vifs, unsigned nr, unsigned first_devid);
+int kl_net_setup(const char *cmd, const char *name, const struct kl_vif *vifs, unsigned nr, unsigned first_devid);
 #endif

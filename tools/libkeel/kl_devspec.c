@@ -59,6 +59,15 @@ static int vdev_index(const char *v)
     return -1;
 }
 
+int kl_vdev_name(unsigned index, char *buf, size_t len)
+{
+    if (index < 26)
+        return snprintf(buf, len, "vd%c", 'a' + index) < (int)len ? 0 : -1;
+    if (index < 26 * 27)
+        return snprintf(buf, len, "vd%c%c", 'a' + index / 26 - 1, 'a' + index % 26) < (int)len ? 0 : -1;
+    return -1;
+}
+
 static const struct { const char *prefix, *format; } prefixes[] = {
     { "tap:qcow2:", "qcow2" }, { "tap:aio:", "raw" }, { "qcow2:", "qcow2" }, { "raw:", "raw" },
     { "phy:", "raw" }, { "file:", "raw" }, { "aio:", "raw" },

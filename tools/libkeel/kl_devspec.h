@@ -42,6 +42,8 @@ struct kl_vif {
  */
 int kl_disk_parse(const char *spec, struct kl_disk *d, char *err, size_t errlen, size_t *where);
 int kl_vif_parse(const char *spec, struct kl_vif *v, char *err, size_t errlen, size_t *where);
+/* Disk number @index (a struct kl_disk's) as the guest's virtio name, "vda".."vdzz": 0, or -1 if out of range. */
+int kl_vdev_name(unsigned index, char *buf, size_t len);
 /*
  * The MAC of vif @index of the domain named @name when its entry gives
  * none: the same across restarts (xl derives it at random; a stable one
