@@ -3,7 +3,8 @@
  * and written with preadv/pwritev straight between the file and the
  * guest's buffers (no copy in keel-dm). A flush is fdatasync(): what the
  * guest flushed is on the disk when it hears so. Read-only disks offer
- * VIRTIO_BLK_F_RO and fail any write.
+ * VIRTIO_BLK_F_RO and fail any write. While a queue drains, the driver is
+ * asked not to notify (VIRTQ_USED_F_NO_NOTIFY), as for the network.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,12 @@
  * busy for seconds.
  */
 #define BLK_MAX_REQUEST         (32u << 20)
+/*
+ * Requests per turn of the poll loop: a guest that keeps its ring full
+ * gets this many, then keel-dm serves its other devices and its control
+ * socket before it comes back (virtio_queue_later).
+ */
+#define BLK_QUOTA               64
 
 struct blk {
     int fd;
@@ -157,11 +164,27 @@ static int blk_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
 {
     struct virtio_queue *q = &v->q[qi];
     struct virtq_chain c;
-    int rc, any = 0;
+    int rc, done = 0, quiet = 0;
 
-    while ((rc = virtq_pop(&q->vq, &c, why)) > 0) {
+    while (done < BLK_QUOTA) {
         uint32_t written;
         uint8_t *status, st;
+
+        rc = virtq_pop(&q->vq, &c, why);
+        if (rc < 0)
+            break;
+        if (!rc) {
+            if (!quiet)
+                break;
+            /* Notifications on again, then one more look: a request queued meanwhile sent none. */
+            virtq_quiet(&q->vq, 0);
+            quiet = 0;
+            continue;
+        }
+        if (!quiet) {
+            virtq_quiet(&q->vq, 1);     /* the driver need not notify while the queue drains */
+            quiet = 1;
+        }
 
         /* The status is the last writable byte: found before the data trims its buffer. */
         unsigned k = c.nr_in + c.nr_out;
@@ -175,10 +198,13 @@ static int blk_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
         st = request(v->priv, &c, &written);
         *status = st;
         virtq_push(&q->vq, c.head, written + 1);
-        any = 1;
+        done++;
     }
-    if (any)
+    if (done)
         virtio_notify_queue(v, qi);
+    /* Quota spent: notifications stay off until the poll loop's next turn drains the rest. */
+    if (done == BLK_QUOTA)
+        virtio_queue_later(v, qi);
     return rc < 0 ? -1 : 0;
 }
 

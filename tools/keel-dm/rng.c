@@ -12,6 +12,7 @@
 
 #define VIRTIO_ID_RNG       4
 #define RNG_MAX_REQUEST     (64u << 10)     /* filled per request; the driver asks again */
+#define RNG_QUOTA           64              /* requests per turn of the poll loop, as blk.c's */
 
 static uint64_t rng_features(struct virtio_dev *v)
 {
@@ -27,9 +28,9 @@ static int rng_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
 {
     struct virtio_queue *q = &v->q[qi];
     struct virtq_chain c;
-    int rc, any = 0;
+    int rc, served = 0;
 
-    while ((rc = virtq_pop(&q->vq, &c, why)) > 0) {
+    while (served < RNG_QUOTA && (rc = virtq_pop(&q->vq, &c, why)) > 0) {
         uint32_t done = 0;
 
         if (c.nr_in) {
@@ -48,10 +49,14 @@ static int rng_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
                 break;
         }
         virtq_push(&q->vq, c.head, done);
-        any = 1;
+        served++;
     }
-    if (any)
+    if (served)
         virtio_notify_queue(v, qi);
+    if (served == RNG_QUOTA) {
+        virtio_queue_later(v, qi);      /* the rest after the other devices */
+        return 0;
+    }
     return rc < 0 ? -1 : 0;
 }
 
