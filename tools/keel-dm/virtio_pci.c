@@ -3,9 +3,10 @@
  * place the common configuration, ISR, device configuration and notify
  * regions in BAR 0, and MSI-X (PCI 3.0 6.8.2) with its table and pending
  * bits there too; the PCI configuration access capability (4.1.4.9) reaches
- * BAR 0 through configuration space. Guest writes are taken at any value; what the spec
- * forbids the driver is refused (queue sizes, rings outside RAM) and a
- * broken ring sets DEVICE_NEEDS_RESET on that device only.
+ * BAR 0 through configuration space; INTA (the DSDT's _PRT) for a driver
+ * without MSI-X. Guest writes are taken at any value; what the spec forbids
+ * the driver is refused (queue sizes, rings outside RAM) and a broken ring
+ * sets DEVICE_NEEDS_RESET on that device only.
  */
 #include <stdio.h>
 #include <string.h>
@@ -221,11 +222,13 @@ static void route_calls(struct virtio_dev *v)
 
 void virtio_queue_backend(struct virtio_dev *v, unsigned q, int kick, int call)
 {
-    struct virtio_queue_fds *f = &v->fds[q];
-    uint32_t port = v->q[q].ioevent_port;
+    struct virtio_queue_fds *f;
+    uint32_t port;
 
     if (q >= v->ops->nr_queues)
         return;
+    f = &v->fds[q];
+    port = v->q[q].ioevent_port;
     if (f->routed)
         dm_irqfd(v->dm, f->call, 0, 0, 0);
     if (f->watched)
