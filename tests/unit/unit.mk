@@ -49,10 +49,12 @@ SRC_virtio_console := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c
 SRC_hotplug   := $(DM_STUBS) tools/keel-dm/control.c tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/blk.c \
                   tools/keel-dm/net.c tools/keel-dm/vhost_net.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c tools/keel-dm/virtq.c \
                   tools/libkeel/kl_devspec.c
+SRC_kl_image  := tools/kl/image.c
+LIBS_kl_image := -lz
 SRC_vublk     := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c \
                   tools/keel-dm/virtq.c tools/libkeel/kl_devspec.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_guest conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy svm vpit devspec virtq virtio_pci virtio_net virtio_console hotplug vublk dm
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_guest conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy svm vpit devspec virtq virtio_pci virtio_net virtio_console hotplug vublk dm kl_image
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build
@@ -60,7 +62,7 @@ build: $(BINS)
 
 $(UDIR)/test_%: tests/unit/test_%.c $(COMMON) tests/unit/unit.h
 	@mkdir -p $(UDIR)
-	gcc $(UCFLAGS) -o $@ $< $(SRC_$*) $(COMMON) -lcmocka
+	gcc $(UCFLAGS) -o $@ $< $(SRC_$*) $(COMMON) -lcmocka $(LIBS_$*)
 
 .SECONDEXPANSION:
 $(BINS): $$(SRC_$$(patsubst test_%,%,$$(notdir $$@)))

@@ -5,10 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 #include "kl.h"
-
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 const struct kl_command kl_commands[] = {
     { "help", cmd_help, "[COMMAND]", "show the commands, or how to use one" },
@@ -126,97 +123,6 @@ int kl_each_domain(struct keel *k, const char *cmd, int n, char **names,
     if (got < 0)
         return kl_error(cmd, "asking the hypervisor failed: %s", strerror((int)-got));
     return rc;
-}
-
-int kl_read_file(const char *path, uint8_t **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    size_t cap = 1 << 20, n = 0;
-    uint8_t *buf;
-
-    if (!f)
-        return -errno;
-    buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        cap *= 2;
-        uint8_t *bigger = realloc(buf, cap);
-        if (!bigger)
-            free(buf);
-        buf = bigger;
-    }
-    if (!buf || ferror(f)) {
-        int e = buf ? EIO : ENOMEM;
-        free(buf);
-        fclose(f);
-        return -e;
-    }
-    fclose(f);
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
-int kl_read_kernel(const char *path, size_t max, uint8_t **data, size_t *len)
-{
-    uint8_t *z, *out = NULL;
-    size_t zlen, cap = 0;
-    z_stream s;
-    int rc = kl_read_file(path, &z, &zlen);
-
-    if (!rc && zlen > max) {
-        free(z);
-        return -EFBIG;
-    }
-    if (rc || zlen < 2 || z[0] != 0x1f || z[1] != 0x8b) {
-        if (!rc) {
-            *data = z;
-            *len = zlen;
-        }
-        return rc;
-    }
-    /* gzip'd (as Xen's domain builder accepts too): inflate it here. */
-    memset(&s, 0, sizeof(s));
-    if (inflateInit2(&s, 16 + MAX_WBITS) != Z_OK) {
-        free(z);
-        return -ENOMEM;
-    }
-    s.next_in = z;
-    s.avail_in = (uInt)zlen;
-    do {
-        if (s.total_out == cap) {
-            uint8_t *bigger;
-            if (cap >= max) {
-                rc = -EFBIG;            /* more than the domain could hold: a bomb or the wrong file */
-                break;
-            }
-            cap = MIN(cap ? cap * 2 : zlen * 4, max);
-            bigger = realloc(out, cap);
-            if (!bigger) {
-                rc = -ENOMEM;
-                break;
-            }
-            out = bigger;
-        }
-        s.next_out = out + s.total_out;
-        s.avail_out = (uInt)(cap - s.total_out);
-        rc = inflate(&s, Z_NO_FLUSH);
-        rc = rc == Z_STREAM_END ? 1 : rc == Z_OK || rc == Z_BUF_ERROR ? 0 : -EINVAL;
-        if (!rc && s.avail_in == 0 && s.avail_out)
-            rc = -EINVAL;                   /* truncated */
-    } while (!rc);
-    inflateEnd(&s);
-    free(z);
-    if (rc < 0) {
-        free(out);
-        return rc;
-    }
-    *data = out;
-    *len = s.total_out;
-    return 0;
 }
 
 const char *kl_state_string(const struct keel_domain_info *d, char buf[7])
