@@ -120,6 +120,18 @@ void vcpu_kick(struct vcpu *v)
     cpu_resched(v->processor);              /* a blocked vCPU to wake, or state to drop */
 }
 
+void vcpu_kick_ipi(struct vcpu *v)
+{
+    /*
+     * Only a target on this CPU, not running, and only for IPIs: a vCPU
+     * woken by its own timer keeps whole slices, so a CPU-bound guest
+     * beside another keeps its share.
+     */
+    if (v->processor == this_cpu()->cpu_id && !__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
+        sched_cpu[v->processor].ipi_target = v;
+    vcpu_kick(v);
+}
+
 void domain_kick(struct domain *d)
 {
     for (uint32_t i = 0; i < d->nr_vcpus; i++)
@@ -197,6 +209,7 @@ void sched_run(struct domain *until)
     for (;;) {
         uint64_t now = rdtsc(), wake = ~0ull, t0;
         unsigned nr;
+        int short_slice;
         struct vcpu *v;
 
         __atomic_store_n(&sc->resched, 0, __ATOMIC_RELEASE);
@@ -215,9 +228,11 @@ void sched_run(struct domain *until)
                 arch_cpu_sleep(wake, &sc->resched);
             continue;
         }
-        sc->slice_end = nr > 1 ? now + arch_tsc_khz() * (sc->yielded ? SCHED_YIELD_SLICE_US : SCHED_SLICE_US) / 1000
+        short_slice = sc->yielded || v == sc->ipi_target;
+        sc->slice_end = nr > 1 ? now + arch_tsc_khz() * (short_slice ? SCHED_YIELD_SLICE_US : SCHED_SLICE_US) / 1000
                                : ~0ull;
         sc->yielded = 0;
+        sc->ipi_target = NULL;
         /*
          * pick() saw the domain runnable, but a pause may have come since,
          * and its sched_quiesce() returned seeing neither running nor a

@@ -25,6 +25,9 @@ unsigned fake_cpu;
 static struct domain a, b;
 static struct vcpu va, vb;
 static unsigned runs_a, runs_b, ran_paused, pause_in_window;
+static void (*a_sends)(struct vcpu *v);     /* what a's vCPU does to b's while it runs */
+static int a_sent;
+static uint64_t b_slice;                    /* TSC ticks b's vCPU got */
 
 int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake) { return 1; }
 int arch_vcpu_loaded(const struct vcpu *v) { return 0; }
@@ -46,11 +49,18 @@ void arch_vcpu_run(struct vcpu *v)
 {
     if (v->domain->pause_count)
         ran_paused++;
-    if (v == &va)
+    if (v == &va) {
         runs_a++;
+        if (a_sends) {
+            a_sends(&vb);
+            a_sent = 1;
+        }
+    }
     if (v == &vb) {
         runs_b++;
-        b.state = DOMAIN_SHUTDOWN;      /* sched_run(&b) returns after this */
+        b_slice = sched_slice_end() - rdtsc();
+        if (!a_sends || a_sent)
+            b.state = DOMAIN_SHUTDOWN;  /* sched_run(&b) returns after this */
     }
 }
 
@@ -70,6 +80,8 @@ static int setup(void **state)
     percpu[0].virt_ok = 1;
     sched_init();
     runs_a = runs_b = ran_paused = pause_in_window = 0;
+    a_sends = NULL;
+    a_sent = 0;
     assert_int_equal(sched_add_vcpu(&va, 0), 0);
     assert_int_equal(sched_add_vcpu(&vb, 0), 0);
     return 0;
@@ -102,6 +114,26 @@ static void test_both_run(void **state)
     assert_int_equal(ran_paused, 0);
 }
 
+/*
+ * A vCPU that an IPI from this CPU's running vCPU switched to gets a short
+ * slice (the sender waits for it); one woken otherwise (its timer, an
+ * event from elsewhere) keeps a whole one. Fake TSC rate: 1 GHz.
+ */
+static void test_ipi_slice(void **state)
+{
+    (void)state;
+    a_sends = vcpu_kick_ipi;
+    sched_run(&b);                      /* b's run after a's IPI ends it */
+    assert_true(b_slice <= (uint64_t)SCHED_YIELD_SLICE_US * 1000);
+    assert_true(b_slice > (uint64_t)SCHED_YIELD_SLICE_US * 500);
+    teardown(state);
+    setup(state);
+    a_sends = vcpu_kick;
+    sched_run(&b);
+    assert_true(b_slice > (uint64_t)SCHED_YIELD_SLICE_US * 1000);
+    assert_true(b_slice <= (uint64_t)SCHED_SLICE_US * 1000);
+}
+
 /* keel/spinlock.h's order: the upcall nests a platform inside evtchn_lock, never the reverse. */
 static void test_lock_order(void **state)
 {
@@ -120,6 +152,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pause_in_pick_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_both_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ipi_slice, setup, teardown),
         cmocka_unit_test(test_lock_order),
     };
 

@@ -47,11 +47,11 @@ static void deliver_ipi(struct vcpu *src)
         switch (ICR_MODE(lo)) {
         case ICR_MODE_FIXED:
             vlapic_set_irr(&t->arch.lapic, ICR_VECTOR(lo));
-            vcpu_kick(t);
+            vcpu_kick_ipi(t);
             break;
         case ICR_MODE_NMI:
             __atomic_store_n(&t->arch.nmi_pending, 1, __ATOMIC_RELEASE);
-            vcpu_kick(t);
+            vcpu_kick_ipi(t);
             break;
         case ICR_MODE_INIT:
             if ((lo & ICR_LEVEL_ASSERT) && t != src) {

@@ -19,6 +19,9 @@ struct domain;
  * to finish its critical section, short enough that a PAUSE loop which is
  * no lock wait (udelay()) does not stall its vCPU: with a whole slice, a
  * dom0 sharing one CPU between two vCPUs spent 20 s in boot-time udelays.
+ * Also the slice of a vCPU an IPI from this CPU switched to: the sender
+ * of a synchronous IPI (a TLB shootdown, text_poke's sync) spins until the
+ * target answers, and with a whole slice each one cost it 10 ms.
  */
 #define SCHED_YIELD_SLICE_US 1000
 #define SCHED_MAX_PER_CPU   64
@@ -39,6 +42,7 @@ struct sched_cpu {
     volatile int resched;           /* leave the guest: the run list has news */
     uint64_t slice_end;             /* TSC; ~0 when nobody waits for this CPU */
     int yielded;                    /* the last vCPU gave up its slice: the next one's is short */
+    const struct vcpu *ipi_target;  /* the running vCPU sent it an IPI: if picked next, its slice is short */
 } __attribute__((aligned(64)));
 extern struct sched_cpu sched_cpu[];
 
@@ -78,6 +82,8 @@ void sched_block(struct vcpu *v);
 void vcpu_yield(struct vcpu *v);
 /* @v has a new event: get it onto its CPU soon (wake it if blocked). */
 void vcpu_kick(struct vcpu *v);
+/* The same for an IPI from a vCPU of @v's domain, which may wait for @v's answer. */
+void vcpu_kick_ipi(struct vcpu *v);
 void domain_kick(struct domain *d);
 /*
  * Wait until no vCPU of @d (paused or stopped) is on a CPU or holds state
