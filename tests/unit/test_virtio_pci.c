@@ -505,6 +505,17 @@ static void test_blk_quota(void **state)
     assert_int_equal(used, 100);
     assert_int_equal(ram[USED], 0);                                                  /* drained: on again */
     assert_int_equal(va.later, 0);
+    /* Exactly a quota: the turn after finds the ring empty and still turns notifications on. */
+    for (unsigned i = 0; i < 64; i++)
+        offer(0, 0);
+    wr(BAR_A + 0x3000, 2, 0);
+    assert_int_equal(ram[USED], 1);
+    assert_int_equal(va.later, 1);
+    va.later = 0;
+    virtio_queue_kick(&va, 0);
+    memcpy(&used, ram + USED + 2, 2);
+    assert_int_equal(used, 164);
+    assert_int_equal(ram[USED], 0);
     assert_false(rd(BAR_A + 0x14, 1) & VIRTIO_STATUS_NEEDS_RESET);
 }
 

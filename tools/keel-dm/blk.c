@@ -164,27 +164,11 @@ static int blk_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
 {
     struct virtio_queue *q = &v->q[qi];
     struct virtq_chain c;
-    int rc, done = 0, quiet = 0;
+    int rc = 0, done = 0, quiet = 0;
 
-    while (done < BLK_QUOTA) {
+    while (done < BLK_QUOTA && (rc = virtq_pop_draining(&q->vq, &c, &quiet, why)) > 0) {
         uint32_t written;
         uint8_t *status, st;
-
-        rc = virtq_pop(&q->vq, &c, why);
-        if (rc < 0)
-            break;
-        if (!rc) {
-            if (!quiet)
-                break;
-            /* Notifications on again, then one more look: a request queued meanwhile sent none. */
-            virtq_quiet(&q->vq, 0);
-            quiet = 0;
-            continue;
-        }
-        if (!quiet) {
-            virtq_quiet(&q->vq, 1);     /* the driver need not notify while the queue drains */
-            quiet = 1;
-        }
 
         /* The status is the last writable byte: found before the data trims its buffer. */
         unsigned k = c.nr_in + c.nr_out;

@@ -331,25 +331,9 @@ static int tx(struct net *n, const char **why)
     struct virtio_queue *q = &v->q[TXQ];
     struct virtq_chain c;
     unsigned done = 0;
-    int rc = 0, quiet = 1;
+    int rc = 0, quiet = 0;
 
-    virtq_quiet(&q->vq, 1);
-    while (done < NET_QUOTA) {
-        rc = virtq_pop(&q->vq, &c, why);
-        if (rc < 0)
-            break;
-        if (!rc) {
-            if (!quiet)
-                break;
-            /* Notifications on again, then one more look: a frame queued meanwhile sent none. */
-            virtq_quiet(&q->vq, 0);
-            quiet = 0;
-            continue;
-        }
-        if (!quiet) {
-            virtq_quiet(&q->vq, 1);
-            quiet = 1;
-        }
+    while (done < NET_QUOTA && (rc = virtq_pop_draining(&q->vq, &c, &quiet, why)) > 0) {
         done++;
         if (tx_one(n, &c, why)) {
             rc = -1;

@@ -183,6 +183,27 @@ void virtq_quiet(struct virtq *q, int on)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+int virtq_pop_draining(struct virtq *q, struct virtq_chain *c, int *quiet, const char **why)
+{
+    for (;;) {
+        int rc = virtq_pop(q, c, why);
+
+        if (rc < 0)
+            return rc;
+        if (rc) {
+            if (*quiet != 1) {
+                virtq_quiet(q, 1);
+                *quiet = 1;
+            }
+            return 1;
+        }
+        if (*quiet < 0)
+            return 0;                   /* on, and empty at the look after */
+        virtq_quiet(q, 0);
+        *quiet = -1;
+    }
+}
+
 int virtq_should_notify(const struct virtq *q)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

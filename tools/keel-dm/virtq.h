@@ -75,6 +75,14 @@ void virtq_push_n(struct virtq *q, const uint16_t *heads, const uint32_t *lens, 
  * them back on, look at the ring once more (2.7.10).
  */
 void virtq_quiet(struct virtq *q, int on);
+/*
+ * virtq_pop() for a device that drains the queue in one turn: the driver's
+ * notifications go off at the first chain and on again when the ring looks
+ * empty, which it then gets one more look. *@quiet carries the state from
+ * one call to the next; start each turn with 0 (a turn that spent its
+ * quota may have left them off).
+ */
+int virtq_pop_draining(struct virtq *q, struct virtq_chain *c, int *quiet, const char **why);
 /* After pushes: does the driver want an interrupt (it did not set NO_INTERRUPT)? */
 int virtq_should_notify(const struct virtq *q);
 /* Copy up to @len bytes of the chain's readable part, from byte @off: how many. */
