@@ -295,12 +295,12 @@ dom0_ok() {
 
 # Two vCPUs sharing one CPU (the scheduler's time slices, blocking HLT, IPIs
 # that wake a vCPU waiting for the CPU); the uncompressed vmlinux from the
-# same package (skips ~70 s of emulated XZ).
-# Two dom0 vCPUs on one CPU. Keel gives guests no steal-time clock yet, so
-# Linux counts the time a vCPU waits for its turn as its own: under Bochs
-# (10 MIPS) a long boot-time section on CPU 0 reached the soft-lockup
-# report (20 s; "stuck for 26s") in CI. The threshold doubles, to 40 s
-# (watchdog_thresh=20); a vCPU that never runs again still trips it.
+# same package (skips ~70 s of emulated XZ). Keel gives guests no
+# steal-time clock yet, so Linux counts the time a vCPU waits for its turn
+# as its own: under Bochs (10 MIPS) a long boot-time section on CPU 0
+# reached the soft-lockup report (20 s; "stuck for 26s") in CI. The
+# threshold doubles, to 40 s (watchdog_thresh=20); a vCPU that never runs
+# again still trips it.
 dom0_shared() {
     run_dom0 "$1" "$BUILD/kernel/vmlinux" 1 dom0_vcpus=2 watchdog_thresh=20
     dom0_ok "$1" 2 1

@@ -71,7 +71,7 @@ struct net {
     uint8_t *frame;                     /* a received frame on its way to the guest, header first */
     size_t frame_len;                   /* 0: none */
     int try_vhost;                      /* a tap: offer the rings to vhost-net */
-    int said_vhost;
+    int said_vhost;                     /* that was logged (once: a driver may reset without end) */
     struct vhost_net *vhost;            /* the kernel runs the rings */
 };
 
@@ -394,8 +394,10 @@ static int net_start(struct virtio_dev *v)
     tap_offloads(n, v);
     if (n->try_vhost && (n->vhost = vhost_net_start(v, n->tap))) {
         rx_watch(n, 0);
-        if (!n->said_vhost++)
+        if (!n->said_vhost) {
+            n->said_vhost = 1;
             dm_log("%s: its rings run in dom0's vhost-net\n", v->pci.name);
+        }
         return 0;
     }
     rx_watch(n, 1);

@@ -28,7 +28,7 @@ static int rng_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
 {
     struct virtio_queue *q = &v->q[qi];
     struct virtq_chain c;
-    int rc, served = 0;
+    int rc = 0, served = 0;
 
     while (served < RNG_QUOTA && (rc = virtq_pop(&q->vq, &c, why)) > 0) {
         uint32_t done = 0;
@@ -53,10 +53,8 @@ static int rng_queue_notify(struct virtio_dev *v, unsigned qi, const char **why)
     }
     if (served)
         virtio_notify_queue(v, qi);
-    if (served == RNG_QUOTA) {
+    if (served == RNG_QUOTA)
         virtio_queue_later(v, qi);      /* the rest after the other devices */
-        return 0;
-    }
     return rc < 0 ? -1 : 0;
 }
 

@@ -157,9 +157,11 @@ static void tell(struct virtio_dev *v, unsigned q)
 {
     struct virtio_queue_fds *f = &v->fds[q];
 
-    if (f->routed && f->kick_bound && !f->told++)
+    if (f->routed && f->kick_bound && !f->told) {
+        f->told = 1;
         dm_log("%s: queue %u: kicks and interrupts go between guest and back end in dom0's kernel\n",
                v->pci.name, q);
+    }
 }
 
 /* keel-dm relays a signal of a back end's call eventfd (no irqfd for it now). */
@@ -203,7 +205,8 @@ static void route_call(struct virtio_dev *v, unsigned q)
             f->addr = addr;
             f->data = data;
             tell(v, q);
-        } else if (!said++) {
+        } else if (!said) {
+            said = 1;
             dm_log("%s: no irqfd in dom0's kernel: keel-dm relays its back end's interrupts\n", v->pci.name);
         }
     }
