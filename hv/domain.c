@@ -23,7 +23,7 @@
 
 static struct domain *domains[DOMAIN_MAX];
 static spinlock_t table_lock = SPINLOCK_INIT_LEVEL(LOCK_TABLE);     /* domains[], next_domid; nothing inside */
-static uint32_t next_domid = 1;
+static uint32_t next_domid = 1;     /* 0 is dom0's, as on Xen (domain_create_dom0) */
 
 static unsigned order_of(size_t bytes)
 {
@@ -76,7 +76,7 @@ static int populate(struct domain *d, uint64_t bytes)
     return 0;
 }
 
-struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus)
+static struct domain *create(const char *name, uint64_t bytes, uint32_t max_vcpus, int dom0)
 {
     struct domain *d;
     unsigned slot = DOMAIN_MAX;
@@ -89,16 +89,21 @@ struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpu
     if (!d)
         return NULL;
     spin_lock(&table_lock);
-    for (unsigned i = 0; i < DOMAIN_MAX && slot == DOMAIN_MAX; i++)
-        if (!domains[i])
+    for (unsigned i = 0; i < DOMAIN_MAX; i++) {
+        if (dom0 && domains[i] && !domains[i]->id) {
+            slot = DOMAIN_MAX;                          /* there is one already */
+            break;
+        }
+        if (!domains[i] && slot == DOMAIN_MAX)
             slot = i;
+    }
     if (slot < DOMAIN_MAX) {
-        d->id = next_domid++;
+        d->id = dom0 ? 0 : next_domid++;
         domains[slot] = d;
     }
     spin_unlock(&table_lock);
     if (slot == DOMAIN_MAX) {
-        pr_err("domain: cannot create '%s': %u domains exist already\n", name, DOMAIN_MAX);
+        pr_err("domain: cannot create '%s': %s\n", name, dom0 ? "domain 0 exists already" : "too many domains");
         zfree(d, sizeof(*d));
         return NULL;
     }
@@ -115,6 +120,16 @@ struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpu
 fail:
     domain_destroy(d);
     return NULL;
+}
+
+struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus)
+{
+    return create(name, bytes, max_vcpus, 0);
+}
+
+struct domain *domain_create_dom0(const char *name, uint32_t max_vcpus)
+{
+    return create(name, 0, max_vcpus, 1);
 }
 
 int domain_add_ram(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size, int order)
@@ -212,7 +227,7 @@ struct domain *domain_find(uint64_t id)
     struct domain *found = NULL;
 
     spin_lock(&table_lock);
-    for (unsigned i = 0; i < DOMAIN_MAX && id; i++)
+    for (unsigned i = 0; i < DOMAIN_MAX; i++)
         if (domains[i] && domains[i]->id == id)
             found = domains[i];
     spin_unlock(&table_lock);

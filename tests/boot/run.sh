@@ -288,7 +288,7 @@ dom0_ok() {
         '^KEEL-DOM0-NET: [1-9][0-9]* interrupts \([0-9]+-fasteoi\)' \
         '^KEEL-DOM0-KL-DMESG: 1 banner, [1-9][0-9]+ lines' \
         "^KEEL-DOM0-KL-INFO: nr_cpus : $cpus free_memory : [1-9][0-9]* " \
-        '^KEEL-DOM0-DONE' '^\(KEEL\) d1: dom0 entered S5' '^KEEL-TEST: PASS dom0: dom0 powered off' &&
+        '^KEEL-DOM0-DONE' '^\(KEEL\) d0: dom0 entered S5' '^KEEL-TEST: PASS dom0: dom0 powered off' &&
     refuse "$log" '^\(KEEL\) (WARN|ERROR):' 'unhandled|EPT violation|second-level fault|EXCEPTION|crashed' \
         'Kernel panic|Oops|Call Trace|WARNING: CPU|BUG:|Segmentation fault|unchecked MSR|did not load'
 }
@@ -311,7 +311,7 @@ case_svm_dom0() { EMU=svm dom0_shared "$1"; }
 # The bzImage itself, on two CPUs: dom0_vcpus defaults to all of them.
 dom0_smp() {
     run_dom0 "$1" "$BUILD/kernel/vmlinuz" 2
-    dom0_ok "$1" 2 2 && expect "$1" '^\(KEEL\) d1: Linux at 0x[0-9a-f]+, entry 0x[0-9a-f]+200,'
+    dom0_ok "$1" 2 2 && expect "$1" '^\(KEEL\) d0: Linux at 0x[0-9a-f]+, entry 0x[0-9a-f]+200,'
 }
 case_bochs_dom0_smp() { EMU=bochs dom0_smp "$1"; }
 case_svm_dom0_smp() { EMU=svm dom0_smp "$1"; }
@@ -330,21 +330,21 @@ domu() {
         "$BUILD/kernel/vmlinux|console=ttyS0,115200 quiet cryptomgr.notests keel.domutest" \
         "$BUILD/dom0-rootfs.cpio" &&
     QEMU_MACHINE=pc run_emu "$log" 1200 "$iso" 2 'KEEL-TEST:|Kernel panic|EXCEPTION'
-    expect "$log" '^KEEL-SCN-BADCFG: rc=1 bad.cfg:3:[0-9]+: .* domains=1$' '^KEEL-SCN-CREATE: rc=0 Created domain .demo. \(id 2\), PVH entry$' \
+    expect "$log" '^KEEL-SCN-BADCFG: rc=1 bad.cfg:3:[0-9]+: .* domains=1$' '^KEEL-SCN-CREATE: rc=0 Created domain .demo. \(id 1\), PVH entry$' \
         '^KEEL-SCN-DEMO: KEEL-DOMU-UP: demo, 1 CPUs, [0-9]+ kB, Linux 6\.' \
-        '^KEEL-SCN-LIST: demo 2 128 1 (r-----|-b----) ' '^KEEL-SCN-DOMID: 2 demo$' \
+        '^KEEL-SCN-LIST: demo 1 128 1 (r-----|-b----) ' '^KEEL-SCN-DOMID: 1 demo$' \
         '^KEEL-SCN-PROBE: PASS cpuid' '^KEEL-SCN-TWO: 3 domains' \
         '^KEEL-SCN-MAXMEM: cfg=32 set=0,48 dom0=1 bad=1 2 cannot grow yet$' \
         '^KEEL-SCN-PAUSE: state=(--p---|-bp---) cpu=([0-9.]+) later=\2 now=(r-----|-b----)' '^KEEL-SCN-INPUT: typed-42' \
         "^KEEL-SCN-CRASH: first id [0-9]+; kl: domain [0-9]+ 'crashy' crashed \(.*triple fault" \
         '^KEEL-SCN-RESTART: [1-9] restarts, restarted 3 times in 60 s, left: 0' \
         '^KEEL-SCN-SURVIVED: demo (r-----|-b----)' \
-        '^KEEL-SCN-VCPUS: demo 2 0 1 1$' \
+        '^KEEL-SCN-VCPUS: demo 1 0 1 1$' \
         '^KEEL-SCN-CONTEXT: rip: ffffffff[0-9a-f]{8} .* long mode; cs 0010; after (r-----|-b----)$' \
-        "^KEEL-SCN-REBOOT: kl: domain 3 'probe' rebooted: restart; PASS cpuid" \
+        "^KEEL-SCN-REBOOT: kl: domain 2 'probe' rebooted: restart; PASS cpuid" \
         '^KEEL-SCN-DUMP: rc=0 size=16781312 same elf=ELF after=(r-----|-b----)$' \
         "^KEEL-SCN-COREDUMP: kl: domain [0-9]+ 'dumpy': core dumped to /var/lib/keel/dump/dumpy.core, same" \
-        "^KEEL-SCN-SHUTDOWN: rc=0 Domain 2 has been shut down.*; KEEL-DOMU-POWER-BUTTON; kl: domain 2 'demo' powered off: destroy listed=0" \
+        "^KEEL-SCN-SHUTDOWN: rc=0 Domain 1 has been shut down.*; KEEL-DOMU-POWER-BUTTON; kl: domain 1 'demo' powered off: destroy listed=0" \
         '^KEEL-SCN-DESTROY: rc=0 listed=1' '^KEEL-SCN-FREE-AFTER: ([0-9]+) \(before \1\)' \
         '^KEEL-SCN-EVTCHN: keel: event channels on GSI 24, [1-9][0-9]* interrupts' \
         '^KEEL-SCN-DONE' '^KEEL-TEST: PASS dom0' &&

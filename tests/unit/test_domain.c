@@ -172,8 +172,11 @@ static void test_max_mem(void **state)
     domain_kill(d);
     assert_int_equal(live_blocks(), 0);
     /* dom0's builder adds RAM to a domain created without: no maximum. */
-    d0 = domain_create("dom0", 0, 1);
+    d0 = domain_create_dom0("dom0", 1);
     assert_non_null(d0);
+    assert_int_equal(d0->id, 0);                /* as Xen's: scripts and xentop expect it */
+    assert_null(domain_create_dom0("again", 1));
+    assert_ptr_equal(domain_find(0), d0);
     assert_int_equal(d0->max_mem_bytes, DOMAIN_MEM_UNLIMITED);
     assert_int_equal(domain_add_ram(d0, 0, 1ull << 30, 1ull << 30, DOMAIN_RAM_BORROWED), 0);
     domain_destroy(d0);

@@ -243,7 +243,7 @@ static int setup(void **state)
 {
     (void)state;
     memset(fakes, 0, sizeof(fakes));
-    next_id = 1;
+    next_id = 0;                        /* dom0 is 0, domUs from 1 (hv/domain.c) */
     free_bytes = 1ull << 30;
     kills = entries64 = entries32 = buttons = con_input_len = 0;
     dom0 = domain_create("dom0", 0, 1);
@@ -319,7 +319,8 @@ static void test_domid_checks(void **state)
     assert_int_equal(call(KEEL_HC_DOMAIN_PAUSE, dom0->id, 0, 0, 0, 0), -EPERM);
     assert_int_equal(call(KEEL_HC_DOMAIN_DESTROY, (uint64_t)id + (1ull << 32), 0, 0, 0, 0), -ENOENT);
     assert_int_equal(call(KEEL_HC_DOMAIN_DESTROY, 999, 0, 0, 0, 0), -ENOENT);
-    assert_int_equal(call(KEEL_HC_DOMAIN_DESTROY, 0, 0, 0, 0, 0), -ENOENT);
+    assert_int_equal(dom0->id, 0);
+    assert_int_equal(call(KEEL_HC_DOMAIN_DESTROY, 1ull << 32, 0, 0, 0, 0), -ENOENT);   /* not dom0's 0 */
     assert_int_equal(kills, 0);
     /* Unpause more than paused: refused. */
     assert_int_equal(call(KEEL_HC_DOMAIN_UNPAUSE, (uint64_t)id, 0, 0, 0, 0), 0);

@@ -324,7 +324,7 @@ struct domain *dom0_build(const struct boot_info *bi, uint64_t mem, uint32_t vcp
     if (!mem)       /* Xen's default is everything; keep an eighth (>= 64 MiB) for Keel and domUs */
         mem = mm_free_bytes() - MAX(mm_free_bytes() / 8, MiB(64));
     mem = ALIGN_DOWN(mem, BLOCK);
-    d = domain_create("Domain-0", 0, vcpus);
+    d = domain_create_dom0("Domain-0", vcpus);
     if (!d)
         return NULL;
     d->privileged = 1;

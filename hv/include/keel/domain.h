@@ -114,6 +114,8 @@ struct vcpu {
  * with domain_add_ram()). NULL (logged) on failure.
  */
 struct domain *domain_create(const char *name, uint64_t bytes, uint32_t max_vcpus);
+/* The same with no RAM for dom0's builder: id 0, as Xen's dom0 (NULL if it exists). */
+struct domain *domain_create_dom0(const char *name, uint32_t max_vcpus);
 /*
  * Map [gpa, gpa + size) -> [hpa, ...) as the domain's RAM (zeroing is the
  * caller's). @order: it is made of allocator blocks of that order, which the

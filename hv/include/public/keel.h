@@ -107,7 +107,7 @@ _Static_assert(sizeof(struct keel_physinfo) == 56, "keel_physinfo layout");
 #define KEEL_DOMU_PCI_GSI           16u
 #define KEEL_DOMU_PCI_GSIS          4u
 
-/* ---- Domain control: dom0 only. Domains are named by domid (dom0 is 1). ---- */
+/* ---- Domain control: dom0 only. Domains are named by domid (dom0 is 0). ---- */
 
 #define KEEL_NAME_MAX               32      /* with the NUL */
 #define KEEL_MAX_VCPUS              8
