@@ -30,7 +30,7 @@ HV_ASFLAGS := -D__ASSEMBLER__ $(INCLUDES) -MMD -MP
 HV_SRCS := \
 	arch/x86/boot/head.S arch/x86/boot/trampoline.S boot/mb2.c \
 	arch/x86/cpu/entry.S arch/x86/cpu/cpu.c arch/x86/cpu/lapic.c arch/x86/cpu/ioapic.c arch/x86/cpu/tsc.c \
-	arch/x86/cpu/smp.c arch/x86/cpu/power.c arch/x86/cpu/setup.c arch/x86/cpu/symbols.c \
+	arch/x86/cpu/smp.c arch/x86/cpu/power.c arch/x86/cpu/setup.c arch/x86/cpu/symbols.c arch/x86/cpu/physinfo.c \
 	arch/x86/mm/pagetable.c arch/x86/mm/paging.c arch/x86/mm/npt.c \
 	arch/x86/virt/hvm.c arch/x86/virt/exits.c arch/x86/virt/cpuid.c arch/x86/virt/msr.c arch/x86/virt/io.c \
 	arch/x86/virt/mmio.c arch/x86/virt/p2m.c arch/x86/virt/lapic.c arch/x86/virt/state.c \

@@ -267,7 +267,8 @@ static int64_t vcpu_list(struct vcpu *caller, const uint64_t a[5])
         memset(&info, 0, sizeof(info));
         info.vcpu = v->id;
         info.cpu = v->processor;
-        info.flags = (v->running ? KEEL_VCPUINFO_RUNNING : 0) | (v->blocked ? KEEL_VCPUINFO_BLOCKED : 0);
+        info.flags = (v->running ? KEEL_VCPUINFO_RUNNING : 0) | (v->blocked ? KEEL_VCPUINFO_BLOCKED : 0) |
+                     (arch_vcpu_offline(v) ? KEEL_VCPUINFO_OFFLINE : 0);
         info.cpu_time_ns = tsc_to_ns(v->cpu_tsc);
         if (domain_copy_to(caller->domain, gpa + (uint64_t)i * sizeof(info), &info, sizeof(info)))
             return -EFAULT;

@@ -83,6 +83,8 @@ static int64_t hc_physinfo(struct vcpu *v, const uint64_t a[5])
     pi.abi_version = KEEL_ABI_VERSION;
     pi.free_bytes = mm_free_bytes();
     pi.tsc_khz = arch_tsc_khz();
+    pi.total_bytes = mm_total_bytes();
+    arch_physinfo(&pi);
     snprintf(pi.version, sizeof(pi.version), "%s", KEEL_VERSION);
     return domain_copy_to(v->domain, a[0], &pi, sizeof(pi));
 }

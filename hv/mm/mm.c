@@ -52,6 +52,13 @@ uint64_t mm_free_bytes(void)
     return host_buddy.free_frames << PAGE_SHIFT;
 }
 
+static uint64_t total_ram;
+
+uint64_t mm_total_bytes(void)
+{
+    return total_ram;
+}
+
 int memory_init(const struct boot_info *bi)
 {
     struct mem_range resv[2 + BOOT_MODULES_MAX];
@@ -97,6 +104,7 @@ int memory_init(const struct boot_info *bi)
                  (unsigned long)free_ranges[i].end);
         buddy_add_range(&host_buddy, free_ranges[i].base, free_ranges[i].end - free_ranges[i].base);
     }
+    total_ram = ram;
     pr_info("Memory: %lu MiB RAM, %lu MiB free, hypervisor %lu KiB, modules %lu KiB, %lu free ranges\n",
             (unsigned long)(ram >> 20), (unsigned long)(mm_free_bytes() >> 20),
             (unsigned long)((virt_to_phys(__image_end) - virt_to_phys(__image_start)) >> 10),

@@ -334,6 +334,7 @@ domu() {
         '^KEEL-SCN-DEMO: KEEL-DOMU-UP: demo, 1 CPUs, [0-9]+ kB, Linux 6\.' \
         '^KEEL-SCN-LIST: demo 1 128 1 (r-----|-b----) ' '^KEEL-SCN-DOMID: 1 demo$' \
         '^KEEL-SCN-PROBE: PASS cpuid' '^KEEL-SCN-TWO: 3 domains' \
+        '^KEEL-SCN-XL: Domain-0 0 json=1 domid="domid":1 field=[1-9] help=0 badopt=2 noarg=2 nocmd=1 dom0=1 reboot=1 Use "-F" to fallback to ACPI reset event\.' \
         '^KEEL-SCN-MAXMEM: cfg=32 set=0,48 dom0=1 bad=1 2 cannot grow yet$' \
         '^KEEL-SCN-PAUSE: state=(--p---|-bp---) cpu=([0-9.]+) later=\2 now=(r-----|-b----)' '^KEEL-SCN-INPUT: typed-42' \
         "^KEEL-SCN-CRASH: first id [0-9]+; kl: domain [0-9]+ 'crashy' crashed \(.*triple fault" \

@@ -30,6 +30,9 @@ static void test_physinfo_layout(void **state)
     assert_int_equal(offsetof(struct keel_physinfo, free_bytes), 8);
     assert_int_equal(offsetof(struct keel_physinfo, tsc_khz), 16);
     assert_int_equal(offsetof(struct keel_physinfo, version), 24);
+    assert_int_equal(offsetof(struct keel_physinfo, total_bytes), 56);
+    assert_int_equal(offsetof(struct keel_physinfo, virt_caps), 76);
+    assert_int_equal(offsetof(struct keel_physinfo, hw_caps), 80);
 }
 
 static void test_domctl_layout(void **state)
@@ -59,7 +62,7 @@ static void test_numbers(void **state)
 {
     (void)state;
     /* Numbers are ABI: changing one needs a new KEEL_ABI_VERSION. */
-    assert_int_equal(KEEL_ABI_VERSION, 5);
+    assert_int_equal(KEEL_ABI_VERSION, 6);
     assert_int_equal(KEEL_HC_ABI_VERSION, 0);
     assert_int_equal(KEEL_HC_CONSOLE_READ, 1);
     assert_int_equal(KEEL_HC_PHYSINFO, 2);

@@ -213,6 +213,7 @@ uint64_t mm_free_bytes(void) { return free_bytes; }
 uint64_t arch_tsc_khz(void) { return 1000000; }
 void arch_vcpu_set_entry64(struct vcpu *v, uint64_t rip, uint64_t rsi, uint64_t cr3, uint64_t gdt) { entries64++; }
 void arch_vcpu_set_entry32(struct vcpu *v, uint32_t eip, uint32_t eax, uint32_t ebx) { entries32++; }
+int arch_vcpu_offline(const struct vcpu *v) { return v->id == 1; }
 
 /* ---- helpers ---- */
 
@@ -528,7 +529,7 @@ static void test_vcpu_list(void **state)
     memcpy(v, dom0_ram() + 0x7000, sizeof(v));
     assert_int_equal(v[0].vcpu, 0);
     assert_int_equal(v[1].cpu, 1);
-    assert_int_equal(v[1].flags, KEEL_VCPUINFO_BLOCKED);
+    assert_int_equal(v[1].flags, KEEL_VCPUINFO_BLOCKED | KEEL_VCPUINFO_OFFLINE);     /* the stub: vCPU 1 waits for a SIPI */
     assert_int_equal(v[2].flags, KEEL_VCPUINFO_RUNNING);
     assert_int_equal(v[2].cpu_time_ns, 2000000000ull);
     /* @max bounds what is written; dom0's own are listed; bad places and ids fail. */

@@ -7,7 +7,7 @@
 #include "kl_config.h"
 #include "unit.h"
 
-static char err[256];
+static char err[1024];
 
 static int parse(struct kl_config *c, const char *text, int lax)
 {
@@ -83,10 +83,16 @@ static void test_errors(void **state)
     static const struct { const char *text, *want; } bad[] = {
         { "name=\"a\"\nmemroy=128\n", "web.cfg:2:1: unknown setting 'memroy'" },
         { "name = \"a\n", "web.cfg:1:8: unterminated string" },
-        { "memory = \"128\"", "web.cfg:1:10: 'memory' takes a number, not a string" },
+        { "memory = \"12x\"", "web.cfg:1:10: 'memory' takes a number: \"12x\" is not one" },
+        { "memory = \"\"", "'memory' takes a number" },
+        { "memory = 08", "malformed number" },                /* octal, as strtol(.., 0) */
+        { "memory += 2", "can't use += with the number 'memory'" },
+        { "on_crash += \"restart\"", "can't use += with the action 'on_crash'" },
+        { "name = \"0123456789012345678901234\"\nname += \"0123456789\"", "web.cfg:2:9: 'name' longer than 31" },
+        { "vnc = 1\nvcpus = 9", "web.cfg:2:10: vcpus=9: out of range (1 to 8)" },
         { "memory = 99999999999999999999999", "number too large" },
-        { "vcpus = 0", "web.cfg:1:10: vcpus=0: out of range (1 to 64)" },
-        { "vcpus = 65", "out of range" },
+        { "vcpus = 0", "web.cfg:1:10: vcpus=0: out of range (1 to 8)" },
+        { "maxvcpus = \"65\"", "maxvcpus=65: out of range (1 to 8)" },
         /* RAM up to the I/O APIC would overlap it: the platform's limit, said by the parser. */
         { "memory = 4078", "memory=4078: out of range (1 to 3072)" },
         { "maxmem = 1048576", "out of range (1 to 3072)" },
@@ -138,10 +144,44 @@ static void test_lax_unknown_key(void **state)
     struct kl_config c;
 
     (void)state;
-    assert_int_equal(parse(&c, "name=\"a\"\nbootloader = \"pygrub\"\nkernel=\"k\"\n", 1), 0);
+    assert_int_equal(parse(&c, "name=\"a\"\nfrobnicate = \"pygrub\"\nkernel=\"k\"\n", 1), 0);
     assert_int_equal(c.warnings, 1);
-    assert_non_null(strstr(err, "web.cfg:2:1: warning: unknown setting 'bootloader' ignored"));
+    assert_non_null(strstr(err, "web.cfg:2:1: warning: unknown setting 'frobnicate' ignored"));
     assert_string_equal(c.kernel, "k");
+}
+
+/* What a file written for xl may hold: numbers as strings, octal, +=, xl's own settings. */
+static void test_xl_syntax(void **state)
+{
+    struct kl_config c;
+
+    (void)state;
+    assert_int_equal(parse(&c, "name='a'\nmemory=\"512\"\nmaxmem=01000\nvcpus=\"0x2\"\nkernel='k'\n"
+                               "disk=['/a.img,raw,xvda,rw']\ndisk+=['/b.img,raw,xvdb,ro']\n"
+                               "extra='console=hvc0'\nextra+=' quiet'\n", 0), 0);
+    assert_int_equal(c.memory_mb, 512);
+    assert_int_equal(c.maxmem_mb, 512);
+    assert_int_equal(c.vcpus, 2);
+    assert_int_equal(c.nr_disks, 2);
+    assert_string_equal(c.disk[1].vdev, "xvdb");
+    assert_string_equal(c.extra, "console=hvc0 quiet");
+    assert_int_equal(c.warnings, 0);
+    assert_string_equal(err, "");
+    /* xl's settings Keel lacks: one warning each, never fatal; a typo stays an error. */
+    assert_int_equal(parse(&c, "name='a'\nvnc=1\nserial='pty'\nbuilder = \"hvm\"\nkernel='k'\n"
+                               "device_model_version='qemu-xen'\n", 0), 0);
+    assert_int_equal(c.warnings, 4);
+    assert_non_null(strstr(err, "web.cfg:2:1: warning: 'vnc' is an xl setting Keel does not support yet: ignored\n"));
+    assert_non_null(strstr(err, "web.cfg:3:1: warning: 'serial'"));
+    assert_non_null(strstr(err, "web.cfg:4:1: warning: 'builder'"));
+    assert_non_null(strstr(err, "web.cfg:6:1: warning: 'device_model_version'"));
+    assert_string_equal(c.kernel, "k");
+    assert_int_equal(parse(&c, "vnc=1\nvncunsued=1\n", 0), -1);
+    assert_non_null(strstr(err, "web.cfg:2:1: unknown setting 'vncunsued'"));
+    /* Zero and hexadecimal. */
+    assert_int_equal(parse(&c, "memory=0x80", 0), 0);
+    assert_int_equal(c.memory_mb, 128);
+    assert_int_equal(parse(&c, "memory=0", 0), -1);
 }
 
 static void test_finish_checks(void **state)
@@ -178,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_overrides_and_defaults),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_lax_unknown_key),
+        cmocka_unit_test(test_xl_syntax),
         cmocka_unit_test(test_finish_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,15 +152,15 @@ int cmd_console(int argc, char **argv)
     int64_t id;
     int rc, opt, pv = 0;
 
-    while ((opt = getopt(argc, argv, "t:")) != -1) {
+    while ((opt = kl_getopt(argc, argv, "t:n:", NULL, "console", 1)) != -1) {
         if (opt == 't' && !strcmp(optarg, "pv"))
             pv = 1;
         else if (opt == 't' && !strcmp(optarg, "serial"))
             pv = 0;
         else if (opt == 't')
             return kl_error("console", "console type '%s': pv or serial", optarg);
-        else
-            return kl_usage("console");
+        else if (opt == 'n' && strcmp(optarg, "0"))
+            return kl_error("console", "console number '%s': a domain has console 0 of each type", optarg);
     }
     if (argc - optind != 1)
         return kl_usage("console");

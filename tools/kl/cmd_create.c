@@ -1,14 +1,18 @@
 /*
- * kl create [-c] [-p] [-e] CONFIG [KEY=VALUE...]: parse the xl.cfg file
+ * kl create [options] CONFIG [KEY=VALUE...] (xl's options: -c -p -q -n
+ * -e -F -f FILE -V, and -L for lenient parsing): parse the xl.cfg file
  * (then the overrides), create the domain paused, load its kernel, ramdisk
  * and command line, and start it. A monitor process (xl's per-domain
- * daemon) stays behind and applies on_poweroff / on_reboot / on_crash when
- * the domain stops (it waits on Keel's KEEL_VIRQ_DOM_EXC event); it
- * reports to the kernel log (/dev/kmsg). A domain with disks gets its
- * device model, keel-dm, before it runs (its log: DM_LOG_DIR/NAME.log).
+ * daemon; -e: none, -F: this process) applies on_poweroff / on_reboot /
+ * on_crash when the domain stops (it waits on Keel's KEEL_VIRQ_DOM_EXC
+ * event); it reports to the kernel log (/dev/kmsg). A domain with disks
+ * gets its device model, keel-dm, before it runs (its log:
+ * DM_LOG_DIR/NAME.log). The configuration text is kept in KL_CONFIG_DIR
+ * for `kl list -l` while the domain lives.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +41,36 @@ struct image {
     uint8_t *kernel, *ramdisk;
     size_t kernel_len, ramdisk_len;
     uint8_t uuid[16];
+    char *text;                     /* the file, then each override on its own line */
+    size_t text_len;
 };
+
+static int quiet;
+
+/* The configuration text for `kl list -l`, while domain @id lives (best effort: it is only shown). */
+static void save_config(const struct image *im, int64_t id)
+{
+    char path[64], tmp[72];
+    int fd;
+
+    mkdir("/run", 0755);
+    mkdir(KL_CONFIG_DIR, 0755);
+    snprintf(path, sizeof(path), KL_CONFIG_DIR "/d%lld.cfg", (long long)id);
+    snprintf(tmp, sizeof(tmp), "%s.new", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return;
+    if (kl_write_all(fd, im->text, im->text_len) || close(fd) || rename(tmp, path))
+        unlink(tmp);
+}
+
+static void forget_config(int64_t id)
+{
+    char path[64];
+
+    snprintf(path, sizeof(path), KL_CONFIG_DIR "/d%lld.cfg", (long long)id);
+    unlink(path);
+}
 
 static void free_images(struct image *im)
 {
@@ -187,6 +220,7 @@ static int64_t build(struct keel *k, const struct image *im, int paused, const c
         keel_domain_destroy(k, (uint32_t)id);
         return -1;
     }
+    save_config(im, id);
     return id;
 }
 
@@ -226,8 +260,10 @@ static void monitor(struct keel *k, struct image *im, int64_t id)
             keel_evtchn_wait(k, MONITOR_EVENT_WAIT_MS);
         else
             nanosleep(&(struct timespec){ 0, MONITOR_POLL_MS * 1000000L }, NULL);
-        if (keel_domain_info(k, (uint32_t)id, &d))
+        if (keel_domain_info(k, (uint32_t)id, &d)) {
+            forget_config(id);
             return;                                 /* destroyed by someone */
+        }
         if (d.state == KEEL_DOMSTATE_RUNNING)
             continue;
         if (d.state == KEEL_DOMSTATE_CRASHED) {
@@ -260,6 +296,7 @@ static void monitor(struct keel *k, struct image *im, int64_t id)
                 monitor_log("domain %lld '%s': core dumped to %s\n", (long long)id, im->cfg.name, path);
         }
         keel_domain_destroy(k, (uint32_t)id);
+        forget_config(id);
         if (act != KL_ACTION_RESTART && act != KL_ACTION_COREDUMP_RESTART)
             return;
         /* A domain that dies as soon as it starts would be rebuilt forever: stop after a burst. */
@@ -281,7 +318,7 @@ static void monitor(struct keel *k, struct image *im, int64_t id)
 
 static int load_config(struct image *im, const char *path, char **overrides, int n, int lax)
 {
-    char err[512];
+    char err[2048];
     uint8_t *text;
     size_t len;
     int rc;
@@ -290,20 +327,33 @@ static int load_config(struct image *im, const char *path, char **overrides, int
     rc = kl_read_file(path, &text, &len);
     if (rc)
         return kl_error("create", "cannot read %s: %s", path, strerror(-rc));
-    fprintf(stderr, "Parsing config from %s\n", path);
+    if (!quiet)
+        fprintf(stderr, "Parsing config from %s\n", path);
     rc = kl_config_parse(&im->cfg, (const char *)text, len, path, lax, err, sizeof(err));
-    free(text);
-    for (int i = 0; !rc && i < n; i++)
+    im->text_len = len;
+    for (int i = 0; i < n; i++)
+        im->text_len += strlen(overrides[i]) + 1;
+    im->text = realloc(text, im->text_len + 1);
+    if (!im->text) {
+        free(text);
+        return kl_error("create", "out of memory");
+    }
+    for (int i = 0; !rc && i < n; i++) {
+        fputs(err, stderr);                         /* the warnings so far */
         rc = kl_config_parse(&im->cfg, overrides[i], strlen(overrides[i]), "<command line>", lax, err,
                              sizeof(err));
-    if (!rc)
+        strcpy(im->text + len, "\n");
+        strcpy(im->text + len + 1, overrides[i]);
+        len += strlen(overrides[i]) + 1;
+    }
+    if (!rc) {
+        fputs(err, stderr);
         rc = kl_config_finish(&im->cfg, err, sizeof(err));
+    }
     if (rc) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    if (im->cfg.warnings)
-        fprintf(stderr, "kl: create: %u unknown setting(s) ignored (-e)\n", im->cfg.warnings);
     /* Said, not silently dropped: what needs ballooning or vCPU hotplug, which Keel has not yet. */
     if (im->cfg.maxmem_mb > im->cfg.memory_mb)
         fprintf(stderr, "kl: create: maxmem=%llu: the domain starts with memory=%llu MiB and cannot grow yet "
@@ -332,30 +382,54 @@ static void make_uuid(uint8_t uuid[16])
 
 int cmd_create(int argc, char **argv)
 {
+    static const struct option opts[] = {
+        { "quiet", 0, 0, 'q' }, { "dryrun", 0, 0, 'n' }, { "defconfig", 1, 0, 'f' },
+        { "vncviewer", 0, 0, 'V' }, { "vncviewer-autopass", 0, 0, 'A' }, { "lenient", 0, 0, 'L' },
+        { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+    };
     static struct image im;
-    int opt, console = 0, paused = 0, lax = 0, rc;
-    const char *how = "";
+    int opt, console = 0, paused = 0, lax = 0, dryrun = 0, no_monitor = 0, foreground = 0, rc;
+    const char *how = "", *file = NULL;
     struct keel k;
     int64_t id;
     pid_t pid;
 
-    while ((opt = getopt(argc, argv, "cpe")) != -1) {
-        if (opt == 'c')
-            console = 1;
-        else if (opt == 'p')
-            paused = 1;
-        else if (opt == 'e')
-            lax = 1;
-        else
-            return kl_usage("create");
+    while ((opt = kl_getopt(argc, argv, "cpeFf:nqdVAL", opts, "create", 0)) != -1) {
+        switch (opt) {
+        case 'c': console = 1; break;
+        case 'p': paused = 1; break;
+        case 'e': no_monitor = 1; break;
+        case 'F': foreground = 1; break;
+        case 'f': file = optarg; break;
+        case 'n': dryrun = 1; break;
+        case 'q': quiet = 1; break;
+        case 'd': break;                                /* xl's debug messages: kl has no other level */
+        case 'L': lax = 1; break;
+        default:                                        /* -V, -A */
+            fprintf(stderr, "kl: create: -%c: Keel's domains have no VNC display (no graphics yet)\n", opt);
+            break;
+        }
     }
-    if (optind >= argc)
+    if (!file && optind < argc)
+        file = argv[optind++];
+    if (!file) {
+        fprintf(stderr, "kl: create: no config file (kl create CONFIG, or -f CONFIG)\n\n");
         return kl_usage("create");
-    if (load_config(&im, argv[optind], argv + optind + 1, argc - optind - 1, lax))
-        return 1;
-    if (read_images(&im))
+    }
+    if (console && foreground)
+        return kl_error("create", "-c and -F: the console and the monitor both want this terminal");
+    if (load_config(&im, file, argv + optind, argc - optind, lax))
         return 1;
     make_uuid(im.uuid);
+    if (dryrun) {
+        struct keel_domain_info d = { .domid = 0 };
+        memcpy(d.uuid, im.uuid, sizeof(d.uuid));
+        d.max_mem_bytes = im.cfg.maxmem_mb << 20;
+        kl_fmt_config_json(stdout, &d, &im.cfg);
+        return 0;
+    }
+    if (read_images(&im))
+        return 1;
     if (kl_open(&k))
         return 1;
     id = build(&k, &im, paused, &how);
@@ -364,8 +438,19 @@ int cmd_create(int argc, char **argv)
         keel_close(&k);
         return 1;
     }
-    fprintf(stderr, "Created domain '%s' (id %lld), %s%s\n", im.cfg.name, (long long)id, how,
-            paused ? ", paused" : "");
+    if (!quiet)
+        fprintf(stderr, "Created domain '%s' (id %lld), %s%s\n", im.cfg.name, (long long)id, how,
+                paused ? ", paused" : "");
+    if (no_monitor) {
+        rc = console ? kl_console_attach(&k, (uint32_t)id) : 0;
+        keel_close(&k);
+        return rc;
+    }
+    if (foreground) {
+        monitor(&k, &im, id);
+        keel_close(&k);
+        return 0;
+    }
     pid = fork();
     if (pid == 0) {
         /* The monitor: detached from the terminal, alive as long as the domain is. */

@@ -97,8 +97,10 @@ int cmd_block_attach(int argc, char **argv)
     char err[200];
     size_t where;
 
-    if (argc != 3)
-        return kl_usage("block-attach");
+    int bad = kl_operands(&argc, &argv, "block-attach", 2, 2);
+
+    if (bad)
+        return bad;
     if (kl_disk_parse(argv[2], &d, err, sizeof(err), &where)) {
         fprintf(stderr, "kl: block-attach: '%s': %s (at column %zu)\n", argv[2], err, where + 1);
         return 1;
@@ -108,8 +110,10 @@ int cmd_block_attach(int argc, char **argv)
 
 int cmd_block_detach(int argc, char **argv)
 {
-    if (argc != 3)
-        return kl_usage("block-detach");
+    int bad = kl_operands(&argc, &argv, "block-detach", 2, 2);
+
+    if (bad)
+        return bad;
     return simple("block-detach", argv[1], argv[2]);
 }
 
@@ -121,10 +125,12 @@ int cmd_network_attach(int argc, char **argv)
     size_t where;
     int64_t id;
     unsigned devid = 0;
-    const char *spec = argc > 2 ? argv[2] : "";
+    const char *spec;
+    int bad = kl_operands(&argc, &argv, "network-attach", 1, 2);
 
-    if (argc < 2 || argc > 3)
-        return kl_usage("network-attach");
+    if (bad)
+        return bad;
+    spec = argc > 2 ? argv[2] : "";
     if (kl_vif_parse(spec, &v, err, sizeof(err), &where)) {
         fprintf(stderr, "kl: network-attach: '%s': %s (at column %zu)\n", spec, err, where + 1);
         return 1;
@@ -155,18 +161,20 @@ int cmd_network_attach(int argc, char **argv)
 
 int cmd_network_detach(int argc, char **argv)
 {
-    if (argc != 3)
-        return kl_usage("network-detach");
+    int bad = kl_operands(&argc, &argv, "network-detach", 2, 2);
+
+    if (bad)
+        return bad;
     return simple("network-detach", argv[1], argv[2]);
 }
 
 /* xl's block-list / network-list: one line per device, under a header. */
 static int list(const char *cmd, int argc, char **argv, const char *kind)
 {
-    int rc = 0;
+    int rc = kl_operands(&argc, &argv, cmd, 1, 1 << 20);
 
-    if (argc < 2)
-        return kl_usage(cmd);
+    if (rc)
+        return rc;
     printf("%-6s %-5s %s\n", !strcmp(kind, "disk") ? "Vdev" : "Idx", "Slot", "Spec");
     for (int i = 1; i < argc; i++) {
         struct keel k;

@@ -13,7 +13,7 @@ int cmd_dmesg(int argc, char **argv)
     char *buf;
     int64_t n;
 
-    while ((opt = getopt(argc, argv, "c")) != -1) {
+    while ((opt = kl_getopt(argc, argv, "c", NULL, "dmesg", 0)) != -1) {
         if (opt != 'c')
             return kl_usage("dmesg");
         clear = 1;

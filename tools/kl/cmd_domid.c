@@ -9,8 +9,10 @@ int cmd_domid(int argc, char **argv)
     struct keel k;
     int64_t id;
 
-    if (argc != 2)
-        return kl_usage("domid");
+    int bad = kl_operands(&argc, &argv, "domid", 1, 1);
+
+    if (bad)
+        return bad;
     id = kl_open_domain(&k, "domid", argv[1]);
     if (id < 0)
         return 1;
@@ -27,8 +29,10 @@ int cmd_domname(int argc, char **argv)
     unsigned long id;
     int64_t rc;
 
-    if (argc != 2)
-        return kl_usage("domname");
+    int bad = kl_operands(&argc, &argv, "domname", 1, 1);
+
+    if (bad)
+        return bad;
     id = strtoul(argv[1], &end, 10);
     if (!*argv[1] || *end || id > 0xffffffffu)
         return kl_error("domname", "'%s' is not a domain id", argv[1]);

@@ -9,8 +9,10 @@ int cmd_dump_core(int argc, char **argv)
     int64_t id;
     int rc;
 
-    if (argc != 3)
-        return kl_usage("dump-core");
+    int bad = kl_operands(&argc, &argv, "dump-core", 2, 2);
+
+    if (bad)
+        return bad;
     id = kl_open_domain(&k, "dump-core", argv[1]);
     if (id < 0)
         return 1;

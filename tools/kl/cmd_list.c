@@ -1,62 +1,73 @@
-/* kl list [-l] [DOMAIN...]: domains in `xl list`'s columns; -l: every field, one per line. */
+/*
+ * kl list [-l] [-v] [DOMAIN...]: domains in `xl list`'s columns; -v adds
+ * the UUID and shutdown reason; -l prints each domain's configuration as
+ * libxl's JSON ([{"domid": N, "config": {...}}]).
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "kl.h"
+#include "kl_config.h"
 
-static const char *const shutdown_names[] = { "poweroff", "reboot", "suspend", "crash" };
+static int verbose, any;
 
-static int print_long(struct keel *k, const struct keel_domain_info *d)
+int kl_saved_config(uint32_t domid, struct kl_config *c)
 {
-    char st[7];
+    char path[64], err[1024];
+    uint8_t *text;
+    size_t len;
+    int rc;
 
-    printf("name            : %.*s\n", KEEL_NAME_MAX, d->name);
-    printf("domid           : %u\n", d->domid);
-    printf("uuid            : ");
-    for (int i = 0; i < 16; i++)
-        printf("%02x%s", d->uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
-    printf("\nstate           : %s\n", kl_state_string(d, st));
-    printf("memory          : %llu MiB\n", (unsigned long long)(d->mem_bytes >> 20));
-    if (d->max_mem_bytes == ~0ull)
-        printf("maxmem          : unlimited\n");
-    else
-        printf("maxmem          : %llu MiB\n", (unsigned long long)(d->max_mem_bytes >> 20));
-    printf("vcpus           : %u (%u blocked)\n", d->nr_vcpus, d->nr_blocked_vcpus);
-    printf("cpu_time        : %.1f s\n", (double)d->cpu_time_ns / 1e9);
-    printf("uptime          : %.1f s\n", (double)d->uptime_ns / 1e9);
-    if (d->state == KEEL_DOMSTATE_SHUTDOWN)
-        printf("shutdown_reason : %s\n", shutdown_names[d->shutdown_reason & 3]);
-    if (d->state == KEEL_DOMSTATE_CRASHED)
-        printf("crash_reason    : %.*s\n", (int)sizeof(d->crash_reason), d->crash_reason);
-    printf("\n");
+    snprintf(path, sizeof(path), KL_CONFIG_DIR "/d%u.cfg", domid);
+    if (kl_read_file(path, &text, &len))
+        return -1;
+    kl_config_init(c);
+    rc = kl_config_parse(c, (const char *)text, len, path, 1, err, sizeof(err));
+    free(text);
+    return rc || kl_config_finish(c, err, sizeof(err)) ? -1 : 0;
+}
+
+static int print_json(struct keel *k, const struct keel_domain_info *d)
+{
+    static struct kl_config c;
+
+    (void)k;
+    kl_fmt_json_domain(stdout, d, kl_saved_config(d->domid, &c) ? NULL : &c, !any);
+    any = 1;
     return 0;
 }
 
 static int print_row(struct keel *k, const struct keel_domain_info *d)
 {
-    char st[7];
-
-    printf("%-40.*s %5u %5llu %5u     %s %8.1f\n", KEEL_NAME_MAX, d->name, d->domid,
-           (unsigned long long)(d->mem_bytes >> 20), d->nr_vcpus, kl_state_string(d, st),
-           (double)d->cpu_time_ns / 1e9);
+    (void)k;
+    kl_fmt_list_row(stdout, d, verbose);
     return 0;
 }
 
 int cmd_list(int argc, char **argv)
 {
+    static const struct option opts[] = {
+        { "long", 0, 0, 'l' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+    };
     int opt, lng = 0, rc;
     struct keel k;
 
-    while ((opt = getopt(argc, argv, "l")) != -1) {
-        if (opt != 'l')
-            return kl_usage("list");
-        lng = 1;
+    while ((opt = kl_getopt(argc, argv, "lv", opts, "list", 0)) != -1) {
+        if (opt == 'l')
+            lng = 1;
+        else
+            verbose = 1;
     }
     if (kl_open(&k))
         return 1;
-    if (!lng)
-        printf("%-40s %5s %5s %5s %10s %8s\n", "Name", "ID", "Mem", "VCPUs", "State", "Time(s)");
-    rc = kl_each_domain(&k, "list", argc - optind, argv + optind, lng ? print_long : print_row);
+    if (lng)
+        kl_fmt_json_begin(stdout);
+    else
+        kl_fmt_list_header(stdout, verbose);
+    rc = kl_each_domain(&k, "list", argc - optind, argv + optind, lng ? print_json : print_row);
+    if (lng)
+        kl_fmt_json_end(stdout, any);
     keel_close(&k);
     return rc;
 }

@@ -41,8 +41,10 @@ int cmd_mem_max(int argc, char **argv)
     struct keel k;
     int64_t id, rc;
 
-    if (argc != 3)
-        return kl_usage("mem-max");
+    int bad = kl_operands(&argc, &argv, "mem-max", 2, 2);
+
+    if (bad)
+        return bad;
     bytes = parse_size(argv[2]);
     if (!bytes)
         return kl_error("mem-max", "'%s' is not a size up to 1t (a number, then t, g, m, k or b; m if none)",

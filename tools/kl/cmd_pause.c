@@ -7,9 +7,10 @@ int kl_domain_op(int argc, char **argv, int64_t (*op)(struct keel *, uint32_t))
 {
     struct keel k;
     int64_t id, rc;
+    int bad = kl_operands(&argc, &argv, argv[0], 1, 1);
 
-    if (argc != 2)
-        return kl_usage(argv[0]);
+    if (bad)
+        return bad;
     id = kl_open_domain(&k, argv[0], argv[1]);
     if (id < 0)
         return 1;

@@ -1,11 +1,13 @@
 /*
- * kl shutdown [-w] [-a] DOMAIN: press a domain's ACPI power button (the
- * guest powers itself off, if it handles the button); -w waits until it has
- * stopped, -a does it to every domU. kl reboot -F DOMAIN: reset it now, as
- * its reset button would (the toolstack then applies on_reboot): without
- * a paravirtual control channel there is no graceful reboot from outside,
- * which is what xl says for such guests too.
+ * kl shutdown [-a] [-w] [-F] DOMAIN: press a domain's ACPI power button
+ * (the guest powers itself off, if it handles the button; -F says so as
+ * xl's fallback does); -w waits until it has stopped, -a does it to every
+ * domU. kl reboot -F DOMAIN: reset it now, as its reset button would (the
+ * toolstack then applies on_reboot). Without -F, reboot says what xl says
+ * of an HVM guest without PV drivers: Keel's guests have no PV control
+ * channel, so there is no graceful reboot from outside.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -56,23 +58,30 @@ static int request(struct keel *k, const char *cmd, int64_t id, uint32_t reason)
     return 0;
 }
 
-int cmd_shutdown(int argc, char **argv)
+/* xl's main_shutdown_or_reboot(): -a, -w (-w twice: wait for death only, as xl), -F. */
+static int shutdown_or_reboot(int reboot, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        { "all", 0, 0, 'a' }, { "wait", 0, 0, 'w' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    const char *cmd = reboot ? "reboot" : "shutdown";
     struct keel_domain_info info[KEEL_DOMAIN_LIST_MAX];
     int64_t ids[KEEL_DOMAIN_LIST_MAX];
-    int opt, all = 0, wait = 0, n = 0, rc = 0;
+    int opt, all = 0, wait = 0, fallback = 0, n = 0, rc = 0;
     struct keel k;
 
-    while ((opt = getopt(argc, argv, "aw")) != -1) {
+    while ((opt = kl_getopt(argc, argv, "awF", opts, cmd, 0)) != -1) {
         if (opt == 'a')
             all = 1;
         else if (opt == 'w')
             wait = 1;
         else
-            return kl_usage("shutdown");
+            fallback = 1;
     }
-    if (all ? optind != argc : optind != argc - 1)
-        return kl_usage("shutdown");
+    if (optind >= argc && !all) {
+        fprintf(stderr, "You must specify -a or a domain id.\n\n");
+        return 1;
+    }
     if (kl_open(&k))
         return 1;
     if (all) {
@@ -80,14 +89,26 @@ int cmd_shutdown(int argc, char **argv)
         for (int64_t i = 0; i < got; i++)
             if (!(info[i].flags & KEEL_DOMINFO_PRIVILEGED) && info[i].state == KEEL_DOMSTATE_RUNNING)
                 ids[n++] = info[i].domid;
-    } else if ((ids[0] = kl_domain_arg(&k, "shutdown", argv[optind])) >= 0) {
+    } else if ((ids[0] = kl_domain_arg(&k, cmd, argv[optind])) >= 0) {
         n = 1;
     } else {
         rc = 1;
     }
     for (int i = 0; i < n; i++) {
-        printf("Shutting down domain %lld\n", (long long)ids[i]);
-        if (request(&k, "shutdown", ids[i], KEEL_SHUTDOWN_POWEROFF)) {
+        fprintf(stderr, "%s domain %lld\n", reboot ? "Rebooting" : "Shutting down", (long long)ids[i]);
+        if (reboot && !fallback) {
+            /* Keel's domUs have no PV control channel: xl's words for such an HVM guest. */
+            fprintf(stderr, "PV control interface not available: external graceful reboot not possible.\n"
+                            "Use \"-F\" to fallback to ACPI reset event.\n");
+            fprintf(stderr, "reboot failed (rc=%d)\n", -1);
+            ids[i] = -1;
+            rc = 1;
+            continue;
+        }
+        if (fallback)
+            fprintf(stderr, "PV control interface not available: sending ACPI %s event.\n",
+                    reboot ? "reset" : "power button");
+        if (request(&k, cmd, ids[i], reboot ? KEEL_SHUTDOWN_REBOOT : KEEL_SHUTDOWN_POWEROFF)) {
             ids[i] = -1;
             rc = 1;
         }
@@ -98,29 +119,12 @@ int cmd_shutdown(int argc, char **argv)
     return rc;
 }
 
+int cmd_shutdown(int argc, char **argv)
+{
+    return shutdown_or_reboot(0, argc, argv);
+}
+
 int cmd_reboot(int argc, char **argv)
 {
-    int opt, force = 0, rc;
-    struct keel k;
-    int64_t id;
-
-    while ((opt = getopt(argc, argv, "F")) != -1) {
-        if (opt != 'F')
-            return kl_usage("reboot");
-        force = 1;
-    }
-    if (optind != argc - 1)
-        return kl_usage("reboot");
-    if (!force)
-        return kl_error("reboot", "a domU has no paravirtual control channel, so it cannot be asked to reboot; "
-                                  "`kl reboot -F %s` resets it, `kl shutdown %s` asks it to power off",
-                        argv[optind], argv[optind]);
-    id = kl_open_domain(&k, "reboot", argv[optind]);
-    if (id < 0)
-        return 1;
-    rc = request(&k, "reboot", id, KEEL_SHUTDOWN_REBOOT);
-    if (!rc)
-        printf("Rebooting domain %lld\n", (long long)id);
-    keel_close(&k);
-    return rc;
+    return shutdown_or_reboot(1, argc, argv);
 }

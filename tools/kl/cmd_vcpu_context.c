@@ -32,8 +32,10 @@ int cmd_vcpu_context(int argc, char **argv)
     struct keel k;
     char *end;
 
-    if (argc < 2 || argc > 3 || argv[1][0] == '-')
-        return kl_usage("vcpu-context");
+    int bad = kl_operands(&argc, &argv, "vcpu-context", 1, 2);
+
+    if (bad)
+        return bad;
     if (argc == 3) {
         vcpu = strtoul(argv[2], &end, 10);
         if (!*argv[2] || *end || vcpu >= KEEL_MAX_VCPUS)

@@ -2,19 +2,40 @@
 #ifndef KL_H
 #define KL_H
 #include "libkeel.h"
+#include "format.h"
 
 struct kl_command {
     const char *name;
     int (*run)(int argc, char **argv);      /* argv[0] is the subcommand */
     const char *usage;                      /* after "kl NAME " */
     const char *summary;
+    const char *options;                    /* its "Options:" section (xl's cmd_option), or NULL */
 };
 
 extern const struct kl_command kl_commands[];
+struct option;
+/*
+ * getopt_long() for subcommand @cmd, as xl's def_getopt(): -h or --help
+ * prints the command's help and exits 0; an option it does not take
+ * prints "option `x' not supported." and exits 2; at the end, fewer than
+ * @reqargs operands print "'kl CMD' requires at least N argument(s)."
+ * with the help and exit 2. Returns the option, or -1 after the last.
+ */
+int kl_getopt(int argc, char **argv, const char *optstring, const struct option *longopts, const char *cmd,
+              int reqargs);
+/*
+ * A command without options: kl_getopt(), then *@argv shifted so that
+ * (*argv)[1] is the first operand. 0, or the exit status (kl_usage) when
+ * there are more than @max operands.
+ */
+int kl_operands(int *argc, char ***argv, const char *cmd, int min, int max);
+/* "Usage: kl CMD ..." with its summary and options, on stdout (xl's help()). */
+void kl_help(const char *cmd);
 /* Open /dev/keel or say why not (exit status 1 for the caller). */
 int kl_open(struct keel *k);
 /* "kl: NAME: message" on stderr; returns 1 (the exit status of a failed command). */
 int kl_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Wrong operands: the command's help, and 1 (as xl's commands return after help()). */
 int kl_usage(const char *cmd);
 /* The domain a command-line argument names (name or id): its id, or -1 after saying why. */
 int64_t kl_domain_arg(struct keel *k, const char *cmd, const char *arg);
@@ -42,8 +63,14 @@ int kl_domain_op(int argc, char **argv, int64_t (*op)(struct keel *, uint32_t));
 int kl_console_attach(struct keel *k, uint32_t domid);
 /* The domain's memory as an ELF core at @path (paused meanwhile): 0 or -errno. */
 int kl_dump_core(struct keel *k, uint32_t domid, const char *path);
-/* "r-----" and friends, as `xl list` shows a domain's state. */
-const char *kl_state_string(const struct keel_domain_info *d, char buf[7]);
+/*
+ * Where kl create keeps each domain's configuration text (file, then
+ * overrides) for `kl list -l`: KL_CONFIG_DIR/dDOMID.cfg, gone with the domain.
+ */
+#define KL_CONFIG_DIR "/run/keel"
+struct kl_config;
+/* The configuration kl create kept for @domid, parsed: 0, or -1 (none kept, or it no longer parses). */
+int kl_saved_config(uint32_t domid, struct kl_config *c);
 
 int cmd_help(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);

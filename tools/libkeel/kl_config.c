@@ -29,6 +29,37 @@ static const struct key keys[] = {
     { "vif", K_LIST, offsetof(struct kl_config, vifs), 0, 0, 0, 1 },
 };
 
+/*
+ * Settings xl reads (xl_parse.c) that Keel does not act on yet: a file
+ * written for xl still creates its domain, and each of these is named in a
+ * warning. A name in neither table is a typo, and an error.
+ */
+static const char *const xl_only[] = {
+    "acpi", "acpi_firmware", "acpi_laptop_slate", "acpi_s3", "acpi_s4", "altp2m", "altp2m_count", "altp2mhvm",
+    "apic", "arm_sci", "bios", "bios_path_override", "boot", "bootloader", "bootloader_args",
+    "bootloader_restrict", "bootloader_user", "builder", "cap", "channel", "cpu_weight", "cpuid", "cpus",
+    "cpus_soft", "device_model", "device_model_args", "device_model_args_hvm", "device_model_args_pv",
+    "device_model_override", "device_model_stubdomain_override", "device_model_stubdomain_seclabel",
+    "device_model_user", "device_model_version", "device_tree", "display", "dm_restrict", "driver_domain",
+    "dtdev", "e820_host", "extratime", "ffa", "firmware", "firmware_override", "gfx_passthru", "gic_version",
+    "hap", "hdtype", "hpet", "hvm_pirq", "init_seclabel", "iomem", "ioports", "irqs", "keymap", "latency",
+    "llc_colors", "localtime", "max_event_channels", "max_grant_frames", "max_grant_version",
+    "max_maptrack_frames", "mca_caps", "mmio_hole", "ms_vm_genid", "msr_relaxed", "nestedhvm", "nographic",
+    "nomigrate", "nr_spis", "nx", "on_soft_reset", "on_watchdog", "oos", "opengl", "p9", "pae", "passthrough",
+    "pci", "pci_msitranslate", "pci_permissive", "pci_power_mgmt", "pci_seize", "period", "pool", "pvcalls",
+    "pvshim", "pvshim_cmdline", "pvshim_extra", "pvshim_path", "rdm", "rdm_mem_boundary", "rtc_timeoffset",
+    "sdl", "seclabel", "serial", "shadow_memory", "slice", "smbios", "smbios_firmware", "soundhw", "spice",
+    "spice_clipboard_sharing", "spice_image_compression", "spice_streaming_video", "spiceagent_mouse",
+    "spicedisable_ticketing", "spicehost", "spicepasswd", "spiceport", "spicetls_port", "spiceusbredirection",
+    "spicevdagent", "stdvga", "stubdomain_cmdline", "stubdomain_kernel", "stubdomain_memory",
+    "stubdomain_ramdisk", "sve", "tee", "timer_mode", "trap_unmapped_accesses", "tsc_mode", "usb", "usbctrl",
+    "usbdev", "usbdevice", "usbversion", "uuid", "vcpu_hard_affinity", "vcpu_soft_affinity", "vdispl",
+    "vendor_device", "vfb", "vga", "videoram", "vif2", "viridian", "virtio", "vkb", "vkb_device",
+    "vmtrace_buf_kb", "vnc", "vncdisplay", "vnclisten", "vncpasswd", "vncunused", "vncviewer", "vnuma", "vpmu",
+    "vpt_align", "vsnd", "vtpm", "vuart", "xauthority", "xen_platform_pci", "xen_platform_pci_bar_uc",
+    "xend_suspend_evtchn_compat", "xenstore_feature_mask", "xenstore_quota",
+};
+
 static const char *const actions[] = {
     [KL_ACTION_DESTROY] = "destroy", [KL_ACTION_RESTART] = "restart",
     [KL_ACTION_PRESERVE] = "preserve", [KL_ACTION_COREDUMP_DESTROY] = "coredump-destroy",
@@ -56,13 +87,37 @@ static int fail(struct lexer *lx, const char *fmt, ...) __attribute__((format(pr
 static int fail(struct lexer *lx, const char *fmt, ...)
 {
     va_list ap;
-    int n = snprintf(lx->err, lx->errlen, "%s:%u:%u: ", lx->file, lx->line, lx->col);
+    size_t at = lx->errlen ? strnlen(lx->err, lx->errlen - 1) : 0;         /* after the warnings */
+    int n = snprintf(lx->err + at, lx->errlen - at, "%s:%u:%u: ", lx->file, lx->line, lx->col);
 
+    n += (int)at;
     va_start(ap, fmt);
     if (n >= 0 && (size_t)n < lx->errlen)
         vsnprintf(lx->err + n, lx->errlen - (size_t)n, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+/* One "file:line:column: warning: ..." line more in @err (as many as fit). */
+static void warn(struct lexer *lx, unsigned line, unsigned col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void warn(struct lexer *lx, unsigned line, unsigned col, const char *fmt, ...)
+{
+    size_t at = lx->errlen ? strnlen(lx->err, lx->errlen - 1) : 0;
+    va_list ap;
+    int n;
+
+    if (!lx->errlen)
+        return;
+    n = snprintf(lx->err + at, lx->errlen - at, "%s:%u:%u: warning: ", lx->file, line, col);
+    if (n < 0 || (size_t)n >= lx->errlen - at)
+        return;
+    at += (size_t)n;
+    va_start(ap, fmt);
+    n = vsnprintf(lx->err + at, lx->errlen - at, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < lx->errlen - at - 1)
+        strcat(lx->err + at, "\n");
 }
 
 static int peek(const struct lexer *lx) { return lx->p < lx->end ? (unsigned char)*lx->p : -1; }
@@ -138,6 +193,10 @@ static int lex_string(struct lexer *lx, char *buf, size_t size)
     return 0;
 }
 
+/*
+ * A number as xl reads one (strtol with base 0): 0x... hexadecimal, a
+ * leading 0 octal, else decimal.
+ */
 static int lex_number(struct lexer *lx, uint64_t *out)
 {
     uint64_t v = 0;
@@ -147,10 +206,14 @@ static int lex_number(struct lexer *lx, uint64_t *out)
         base = 16;
         next(lx);
         next(lx);
+    } else if (peek(lx) == '0') {
+        base = 8;
+        next(lx);
+        digits = 1;                                 /* "0" alone is zero */
     }
     for (int ch; (ch = peek(lx)) >= 0; digits++) {
         unsigned d;
-        if (ch >= '0' && ch <= '9')
+        if (ch >= '0' && ch <= '9' && (base != 8 || ch <= '7'))
             d = (unsigned)(ch - '0');
         else if (base == 16 && ch >= 'a' && ch <= 'f')
             d = (unsigned)(ch - 'a' + 10);
@@ -179,18 +242,63 @@ static const struct key *find_key(const char *name)
     return NULL;
 }
 
-/* VALUE for @k (NULL: an unknown key, parsed and dropped). */
-static int parse_value(struct lexer *lx, const struct key *k, struct kl_config *c, const char *name)
+static int xl_knows(const char *name)
+{
+    for (size_t i = 0; i < sizeof(xl_only) / sizeof(xl_only[0]); i++)
+        if (!strcmp(xl_only[i], name))
+            return 1;
+    return 0;
+}
+
+/* A number for @k (from a number or a string, as xl takes either), range-checked. */
+static int set_number(struct lexer *lx, const struct key *k, struct kl_config *c, const char *name, uint64_t v)
+{
+    char *base = (char *)c;
+
+    if (v < k->min || v > k->max)
+        return fail(lx, "%s=%llu: out of range (%llu to %llu)", name, (unsigned long long)v,
+                    (unsigned long long)k->min, (unsigned long long)k->max);
+    if (k->size == sizeof(uint64_t))
+        *(uint64_t *)(base + k->off) = v;
+    else
+        *(unsigned *)(base + k->off) = (unsigned)v;
+    return 0;
+}
+
+/* VALUE for @k (NULL: an unknown key, parsed and dropped); @add: "+=" (append to a list or string). */
+static int parse_value(struct lexer *lx, const struct key *k, struct kl_config *c, const char *name, int add)
 {
     char *base = (char *)c;
     char tmp[KL_CMDLINE_MAX];
     int ch = peek(lx);
 
+    if (add && k && (k->kind == K_NUM || k->kind == K_ACTION))
+        return fail(lx, "can't use += with %s '%s'", k->kind == K_NUM ? "the number" : "the action", name);
     if (ch == '"' || ch == '\'') {
-        if (k && k->kind != K_STR && k->kind != K_ACTION)
-            return fail(lx, "'%s' takes a %s, not a string", name, k->kind == K_NUM ? "number" : "list");
-        if (lex_string(lx, k && k->kind == K_STR ? base + k->off : tmp, k && k->kind == K_STR ? k->size : sizeof(tmp)))
+        struct lexer at = *lx;
+        if (k && k->kind == K_LIST)
+            return fail(lx, "'%s' takes a list, not a string", name);
+        if (lex_string(lx, tmp, k && k->kind == K_STR ? k->size : sizeof(tmp)))
             return -1;
+        if (k && k->kind == K_NUM) {              /* memory = "512", as xl takes it */
+            struct lexer num = { tmp, tmp + strlen(tmp), lx->file, at.line, at.col + 1, lx->err, lx->errlen };
+            size_t mark = lx->errlen ? strnlen(lx->err, lx->errlen - 1) : 0;
+            uint64_t v = 0;
+            if (!tmp[0] || lex_number(&num, &v) || num.p != num.end) {
+                if (lx->errlen)
+                    lx->err[mark] = '\0';          /* lex_number's own message: this one says more */
+                return fail(&at, "'%s' takes a number: \"%s\" is not one", name, tmp);
+            }
+            return set_number(lx, k, c, name, v);
+        }
+        if (k && k->kind == K_STR) {
+            char *dst = base + k->off;
+            size_t have = add ? strlen(dst) : 0;
+            if (have + strlen(tmp) >= k->size)
+                return fail(&at, "'%s' longer than %zu characters", name, k->size - 1);
+            memcpy(dst + have, tmp, strlen(tmp) + 1);
+            return 0;
+        }
         if (k && k->kind == K_ACTION) {
             for (int a = KL_ACTION_DESTROY; a <= KL_ACTION_COREDUMP_RESTART; a++)
                 if (!strcmp(tmp, actions[a])) {
@@ -208,19 +316,12 @@ static int parse_value(struct lexer *lx, const struct key *k, struct kl_config *
             return fail(lx, "'%s' takes a %s, not a number", name, k->kind == K_LIST ? "list" : "string");
         if (lex_number(lx, &v))
             return -1;
-        if (!k)
-            return 0;
-        if (v < k->min || v > k->max)
-            return fail(lx, "%s=%llu: out of range (%llu to %llu)", name, (unsigned long long)v,
-                        (unsigned long long)k->min, (unsigned long long)k->max);
-        if (k->size == sizeof(uint64_t))
-            *(uint64_t *)(base + k->off) = v;
-        else
-            *(unsigned *)(base + k->off) = (unsigned)v;
-        return 0;
+        return k ? set_number(lx, k, c, name, v) : 0;
     }
     if (ch == '[') {
-        unsigned n = 0;
+        unsigned *count = k && k->kind == K_LIST ?
+                          (k->off == offsetof(struct kl_config, disks) ? &c->nr_disks : &c->nr_vifs) : NULL;
+        unsigned n = add && count ? *count : 0;
         char (*list)[KL_PATH_MAX] = k ? (char (*)[KL_PATH_MAX])(base + k->off) : NULL;
         if (k && k->kind != K_LIST)
             return fail(lx, "'%s' takes a %s, not a list", name, k->kind == K_NUM ? "number" : "string");
@@ -258,8 +359,8 @@ static int parse_value(struct lexer *lx, const struct key *k, struct kl_config *
                 return fail(lx, peek(lx) < 0 ? "unterminated list" : "expected ',' or ']' in the list");
         }
         next(lx);
-        if (k)
-            *(k->off == offsetof(struct kl_config, disks) ? &c->nr_disks : &c->nr_vifs) = n;
+        if (count)
+            *count = n;
         return 0;
     }
     return fail(lx, ch < 0 || ch == '\n' ? "missing value for '%s'" : "a value for '%s' must be a string, number or list",
@@ -278,6 +379,7 @@ int kl_config_parse(struct kl_config *c, const char *text, size_t len, const cha
         size_t n = 0;
         const struct key *k;
         unsigned line, col;
+        int add;
 
         skip(&lx, 1);
         if (peek(&lx) < 0)
@@ -298,21 +400,26 @@ int kl_config_parse(struct kl_config *c, const char *text, size_t len, const cha
         }
         name[n] = '\0';
         skip(&lx, 0);
+        add = peek(&lx) == '+';
+        if (add)
+            next(&lx);
         if (peek(&lx) != '=')
             return fail(&lx, "expected '=' after '%s'", name);
         next(&lx);
         skip(&lx, 0);
         k = find_key(name);
-        if (!k && !lax) {
+        if (!k && xl_knows(name)) {
+            c->warnings++;
+            warn(&lx, line, col, "'%s' is an xl setting Keel does not support yet: ignored", name);
+        } else if (!k && !lax) {
             lx.line = line;
             lx.col = col;
             return fail(&lx, "unknown setting '%s'", name);
-        }
-        if (!k) {
+        } else if (!k) {
             c->warnings++;
-            snprintf(err, errlen, "%s:%u:%u: warning: unknown setting '%s' ignored", file, line, col, name);
+            warn(&lx, line, col, "unknown setting '%s' ignored", name);
         }
-        if (parse_value(&lx, k, c, name))
+        if (parse_value(&lx, k, c, name, add))
             return -1;
         skip(&lx, 0);
         if (peek(&lx) >= 0 && peek(&lx) != '\n' && peek(&lx) != ';')

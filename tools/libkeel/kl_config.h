@@ -16,7 +16,7 @@
 #define KL_PATH_MAX     256
 #define KL_CMDLINE_MAX  1024
 #define KL_LIST_MAX     8
-#define KL_MAX_VCPUS    64
+#define KL_MAX_VCPUS    KEEL_MAX_VCPUS     /* the hypervisor's limit, said by the parser */
 #define KL_MAX_MEMORY_MB (KEEL_DOMU_MEM_MAX >> 20)   /* the domU platform's RAM, below its device hole */
 
 enum kl_action {                    /* on_poweroff / on_reboot / on_crash */
@@ -37,16 +37,20 @@ struct kl_config {
     char vifs[KL_LIST_MAX][KL_PATH_MAX];
     struct kl_disk disk[KL_LIST_MAX];   /* disks[], parsed (kl_devspec.h) */
     struct kl_vif vif[KL_LIST_MAX];
-    unsigned warnings;              /* unknown keys accepted under lax mode */
+    unsigned warnings;              /* settings ignored: xl's that Keel lacks, or unknown ones under lax mode */
 };
 
 void kl_config_init(struct kl_config *c);
 /*
  * Parse @len bytes of @text (named @file in messages) into @c; later
  * settings replace earlier ones, so `kl create cfg key=value` parses the
- * overrides after the file. An unknown key is an error, or with @lax a
- * warning written to @err (and counted). Returns 0, or -1 with
- * "file:line:column: message" in @err.
+ * overrides after the file. As xl: a number may be given as a string
+ * ("512"), 0x... is hexadecimal and a leading 0 octal, and KEY += VALUE
+ * appends to a list or string. A setting xl knows but Keel does not
+ * support yet is a warning; any other unknown key is an error, or with
+ * @lax a warning. Warnings are counted, and appended to @err as
+ * "file:line:column: warning: ..." lines. Returns 0, or -1 with
+ * "file:line:column: message" appended to @err.
  */
 int kl_config_parse(struct kl_config *c, const char *text, size_t len, const char *file, int lax,
                     char *err, size_t errlen);

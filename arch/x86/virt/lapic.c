@@ -243,6 +243,11 @@ void hvm_vcpu_halt(struct vcpu *v)
 }
 
 /* The scheduler's question about a blocked vCPU. */
+int arch_vcpu_offline(const struct vcpu *v)
+{
+    return v->arch.wait_sipi;
+}
+
 int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake)
 {
     struct vlapic *l = &v->arch.lapic;

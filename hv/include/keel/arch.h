@@ -10,6 +10,7 @@
 #include <keel/lib.h>
 
 struct acpi_info;
+struct keel_physinfo;
 struct mem_range;
 
 /* GDT, TSS, IDT and GS base for the boot CPU. */
@@ -25,6 +26,8 @@ void arch_platform_init(const struct acpi_info *ai);
 /* Is [pa, pa + len) mapped in the hypervisor's page tables? */
 int arch_is_mapped(uint64_t pa, uint64_t len);
 uint64_t arch_tsc_khz(void);
+/* The CPU topology, feature words and virtualization caps of `kl info`. */
+void arch_physinfo(struct keel_physinfo *pi);
 void udelay(uint64_t us);
 
 /* Start the application processors; returns how many CPUs are online. */
@@ -99,6 +102,8 @@ int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake);
 void arch_vcpu_unload(struct vcpu *v);
 /* Does @v hold state (a VMCS, or a VMCB last run there) on its CPU? */
 int arch_vcpu_loaded(const struct vcpu *v);
+/* Parked until a STARTUP IPI: not brought up by the guest (yet), or taken down (xl's offline vCPU). */
+int arch_vcpu_offline(const struct vcpu *v);
 /* Test-mode probes of the second-level tables (KEEL_HC_TEST_*). */
 int64_t arch_test_p2m_protect(struct domain *d, uint64_t gpa, uint64_t bytes);
 int64_t arch_test_p2m_query(struct domain *d, uint64_t gpa);

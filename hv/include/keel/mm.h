@@ -36,6 +36,8 @@ uint64_t alloc_pages(unsigned order);
 uint64_t alloc_pages_at(uint64_t pa, unsigned order);
 void free_pages(uint64_t pa, unsigned order);
 uint64_t mm_free_bytes(void);
+/* The RAM the boot memory map lists (usable ranges), in bytes. */
+uint64_t mm_total_bytes(void);
 /* The boot modules have been used: their memory joins the allocator (and @bi forgets them). */
 void mm_release_boot_modules(struct boot_info *bi);
 #endif

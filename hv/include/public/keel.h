@@ -18,7 +18,7 @@
 #include <stdint.h>
 #endif
 
-#define KEEL_ABI_VERSION            0x00000005u
+#define KEEL_ABI_VERSION            0x00000006u
 
 #ifndef _IOWR                       /* the hypervisor's build: the value Linux's _IOWR gives */
 #define _IOWR(type, nr, t)          ((3u << 30) | ((uint32_t)sizeof(t) << 16) | ((uint32_t)(type) << 8) | (nr))
@@ -64,14 +64,29 @@
 
 /* dom0 only: (gpa) fill a struct keel_physinfo there (`kl info`). */
 #define KEEL_HC_PHYSINFO            2
+#define KEEL_VIRT_CAP_HVM           (1u << 0)   /* VMX or SVM on every CPU */
+#define KEEL_VIRT_CAP_HAP           (1u << 1)   /* EPT or NPT */
+#define KEEL_VIRT_CAP_SVM           (1u << 2)   /* the backend is AMD's SVM (else Intel's VMX) */
+#define KEEL_VIRT_CAP_IOMMU         (1u << 3)   /* DMA remapping for passed-through devices */
 struct keel_physinfo {
     uint32_t nr_cpus;               /* online CPUs */
     uint32_t abi_version;
     uint64_t free_bytes;            /* free hypervisor memory (for domUs) */
     uint64_t tsc_khz;
     char version[32];               /* Keel's version string, NUL-terminated */
+    uint64_t total_bytes;           /* the machine's RAM in the memory map (ABI 6 on) */
+    uint32_t max_cpu_id;            /* the highest CPU number */
+    uint32_t cores_per_socket;      /* from the boot CPU's CPUID topology */
+    uint32_t threads_per_core;
+    uint32_t virt_caps;             /* KEEL_VIRT_CAP_* */
+    /*
+     * The boot CPU's CPUID feature words in Xen's featureset order (what
+     * `xl info` prints as hw_caps): 1.EDX, 1.ECX, 80000001.EDX,
+     * 80000001.ECX, 0DH:1.EAX, 7:0.EBX, 7:0.ECX, 80000007.EDX.
+     */
+    uint32_t hw_caps[8];
 };
-_Static_assert(sizeof(struct keel_physinfo) == 56, "keel_physinfo layout");
+_Static_assert(sizeof(struct keel_physinfo) == 112, "keel_physinfo layout");
 
 /*
  * A domU's virtual platform (what its loader must respect): RAM from
@@ -218,6 +233,7 @@ _Static_assert(sizeof(struct keel_console_chunk) == 24, "keel_console_chunk layo
 #define KEEL_HC_VCPU_LIST           12
 #define KEEL_VCPUINFO_RUNNING       1u      /* on its CPU right now */
 #define KEEL_VCPUINFO_BLOCKED       2u      /* halted until an interrupt (or a STARTUP IPI) */
+#define KEEL_VCPUINFO_OFFLINE       4u      /* waiting for a STARTUP IPI: not up (xl's 'p' state) */
 struct keel_vcpu_info {
     uint32_t vcpu;
     uint32_t cpu;                   /* the physical CPU it is placed on (hard affinity) */
