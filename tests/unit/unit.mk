@@ -50,12 +50,14 @@ SRC_hotplug   := $(DM_STUBS) tools/keel-dm/control.c tools/keel-dm/pci.c tools/k
                   tools/keel-dm/net.c tools/keel-dm/vhost_net.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c tools/keel-dm/virtq.c \
                   tools/libkeel/kl_devspec.c
 SRC_kl_image  := tools/kl/image.c
+SRC_kl_conf   := tools/kl/conf.c tools/kl/image.c tools/libkeel/kl_devspec.c
+LIBS_kl_conf  := -lz
 SRC_kl_format := tools/kl/format.c tools/libkeel/kl_config.c tools/libkeel/kl_devspec.c
 LIBS_kl_image := -lz
 SRC_vublk     := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c \
                   tools/keel-dm/virtq.c tools/libkeel/kl_devspec.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_guest conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy svm vpit devspec virtq virtio_pci virtio_net virtio_console hotplug vublk dm kl_image kl_format
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_guest conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy svm vpit devspec virtq virtio_pci virtio_net virtio_console hotplug vublk dm kl_image kl_format kl_conf
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

@@ -26,10 +26,10 @@
 #include "kl.h"
 #include "kl_config.h"
 #include "kl_devspec.h"
+#include "conf.h"
 
 #define MONITOR_POLL_MS 200
 #define MONITOR_EVENT_WAIT_MS 5000  /* with events: a look now and then all the same */
-#define DUMP_DIR        "/var/lib/keel/dump"   /* coredump-* actions (as xl's /var/lib/xen/dump) */
 #define RESTART_BURST   3       /* restarts within RESTART_WINDOW s: then it stays down */
 #define RESTART_WINDOW  60
 #define DM_LOG_DIR      "/var/log/keel"         /* keel-dm's logs (as xl's /var/log/xen/qemu-dm-*) */
@@ -46,6 +46,22 @@ struct image {
 };
 
 static int quiet;
+static struct kl_conf conf;             /* keel.conf: dump_dir (as xl's /var/lib/xen/dump), the default bridge */
+
+/* mkdir -p, for keel.conf's dump_dir. */
+static void make_dirs(const char *path)
+{
+    char p[sizeof(conf.dump_dir)];
+
+    snprintf(p, sizeof(p), "%s", path);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(p, 0755);
+            *s = '/';
+        }
+    mkdir(p, 0700);
+}
 
 /* The configuration text for `kl list -l`, while domain @id lives (best effort: it is only shown). */
 static void save_config(const struct image *im, int64_t id)
@@ -282,13 +298,10 @@ static void monitor(struct keel *k, struct image *im, int64_t id)
         if (act == KL_ACTION_PRESERVE)
             return;
         if (act == KL_ACTION_COREDUMP_DESTROY || act == KL_ACTION_COREDUMP_RESTART) {
-            char path[128];
             int rc;
-            snprintf(path, sizeof(path), "%s/%s.core", DUMP_DIR, im->cfg.name);
-            mkdir("/var", 0755);
-            mkdir("/var/lib", 0755);
-            mkdir("/var/lib/keel", 0755);
-            mkdir(DUMP_DIR, 0700);
+            char path[sizeof(conf.dump_dir) + 48];
+            snprintf(path, sizeof(path), "%s/%s.core", conf.dump_dir, im->cfg.name);
+            make_dirs(conf.dump_dir);
             rc = kl_dump_core(k, (uint32_t)id, path);
             if (rc)
                 monitor_log("domain %lld '%s': no core dump: %s\n", (long long)id, im->cfg.name, strerror(-rc));
@@ -418,8 +431,11 @@ int cmd_create(int argc, char **argv)
     }
     if (console && foreground)
         return kl_error("create", "-c and -F: the console and the monitor both want this terminal");
-    if (load_config(&im, file, argv + optind, argc - optind, lax))
+    if (kl_conf_load(&conf) || load_config(&im, file, argv + optind, argc - optind, lax))
         return 1;
+    for (unsigned i = 0; i < im.cfg.nr_vifs; i++)
+        if (kl_conf_vif_bridge(&conf, im.cfg.vifs[i], sizeof(im.cfg.vifs[i]), &im.cfg.vif[i]))
+            return kl_error("create", "vif %u: no room to add bridge=%s", i, conf.default_bridge);
     make_uuid(im.uuid);
     if (dryrun) {
         struct keel_domain_info d = { .domid = 0 };

@@ -20,6 +20,7 @@
 #include <sys/un.h>
 #include "kl.h"
 #include "kl_devspec.h"
+#include "conf.h"
 
 #define CONTROL_FMT "/run/keel/d%u-dm.sock"         /* keel-dm/dm.h's KEEL_DM_CONTROL_FMT */
 #define DETACH_WAIT_S 30                            /* keel-dm gives the guest 20 s */
@@ -121,20 +122,25 @@ int cmd_network_attach(int argc, char **argv)
 {
     struct kl_vif v;
     struct keel k;
-    char err[200], ans[4096], name[KEEL_NAME_MAX + 1] = "";
+    char err[200], ans[4096], name[KEEL_NAME_MAX + 1] = "", spec[256];
+    struct kl_conf conf;
     size_t where;
     int64_t id;
     unsigned devid = 0;
-    const char *spec;
     int bad = kl_operands(&argc, &argv, "network-attach", 1, 2);
 
     if (bad)
         return bad;
-    spec = argc > 2 ? argv[2] : "";
+    if (snprintf(spec, sizeof(spec), "%s", argc > 2 ? argv[2] : "") >= (int)sizeof(spec))
+        return kl_error("network-attach", "the vif specification is longer than %zu characters", sizeof(spec) - 1);
     if (kl_vif_parse(spec, &v, err, sizeof(err), &where)) {
         fprintf(stderr, "kl: network-attach: '%s': %s (at column %zu)\n", spec, err, where + 1);
         return 1;
     }
+    if (kl_conf_load(&conf))
+        return 1;
+    if (kl_conf_vif_bridge(&conf, spec, sizeof(spec), &v))
+        return kl_error("network-attach", "no room to add bridge=%s", conf.default_bridge);
     id = kl_open_domain(&k, "network-attach", argv[1]);
     if (id < 0)
         return 1;
