@@ -52,12 +52,21 @@ SRC_hotplug   := $(DM_STUBS) tools/keel-dm/control.c tools/keel-dm/pci.c tools/k
 SRC_kl_image  := tools/kl/image.c
 SRC_kl_conf   := tools/kl/conf.c tools/kl/image.c tools/libkeel/kl_devspec.c
 LIBS_kl_conf  := -lz
+KL_CLI_SRCS   := $(filter-out tools/kl/kl.c,$(wildcard tools/kl/*.c)) tools/libkeel/libkeel.c tools/libkeel/build.c \
+                 tools/libkeel/kl_config.c tools/libkeel/kl_devspec.c arch/x86/guest/linux_boot.c hv/mb1.c
+# kl itself, its main() renamed so the test can call it in a child.
+$(UDIR)/kl_main.o: tools/kl/kl.c tools/kl/kl.h
+	@mkdir -p $(UDIR)
+	gcc $(UCFLAGS) -Dmain=kl_main -c -o $@ $<
+# (its own rule: build.c has the printk the fakes would define again)
+$(UDIR)/test_kl_cli: tests/unit/test_kl_cli.c $(KL_CLI_SRCS) $(UDIR)/kl_main.o $(wildcard tools/kl/*.h)
+	gcc $(UCFLAGS) -o $@ $< $(KL_CLI_SRCS) $(UDIR)/kl_main.o -lcmocka -lz
 SRC_kl_format := tools/kl/format.c tools/libkeel/kl_config.c tools/libkeel/kl_devspec.c
 LIBS_kl_image := -lz
 SRC_vublk     := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c \
                   tools/keel-dm/virtq.c tools/libkeel/kl_devspec.c
 
-TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_guest conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy svm vpit devspec virtq virtio_pci virtio_net virtio_console hotplug vublk dm kl_image kl_format kl_conf
+TESTS := mb2 acpi buddy memmap cmdline pagetable keel_cfg vmx ept cpuid guest_walk mb1 emulate vlapic linux vioapic e820 vuart acpi_guest conswitch kl_config abi domctl evtchn foreign domain sched ratelimit policy svm vpit devspec virtq virtio_pci virtio_net virtio_console hotplug vublk dm kl_image kl_format kl_conf kl_cli
 BINS  := $(TESTS:%=$(UDIR)/test_%)
 
 .PHONY: run build

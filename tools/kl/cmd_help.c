@@ -1,8 +1,11 @@
 /* kl help [COMMAND]: as `xl help`. */
+#include <getopt.h>
 #include "kl.h"
 
 int cmd_help(int argc, char **argv)
 {
-    kl_help(argc > 1 ? argv[1] : NULL);
+    while (kl_getopt(argc, argv, "", NULL, "help", 0) != -1)
+        ;
+    kl_help(optind < argc ? argv[optind] : NULL);
     return 0;
 }
