@@ -392,7 +392,7 @@ disk() {
         '^KEEL-DISK-RW: KEEL-G-READ: keel-disk-hello KEEL-G-WROTE: ok KEEL-G-DATE: ([0-9]{4}) dom0-year=\1$' \
         '^KEEL-DISK-RNG: virtio_rng\.0 32$' \
         '^KEEL-DISK-HOSTILE: PASS virtio +[1-9][0-9]* resets logged; rawdom (r-----|-b----)$' \
-        '^KEEL-DISK-KILLED: ----c- d[0-9]+: crashed: its device model exited$' \
+        '^KEEL-DISK-KILLED: ---sc- d[0-9]+: crashed: its device model exited$' \
         '^KEEL-DISK-DONE' '^KEEL-TEST: PASS dom0' &&
     { [ -n "$quick" ] || expect "$log" '^KEEL-DISK-DM-GONE: 0$' '^KEEL-DISK-PERSIST: KEEL-G-AGAIN: written-42$' \
         '^KEEL-DISK-RO: KEEL-G-RO: 1 KEEL-G-ROREAD: keel-disk-hello KEEL-G-ROWRITE: rc1 same=yes$' \
