@@ -49,7 +49,7 @@ HV_SRCS := \
 
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all deps newlib test unit boot-test run check clean install guests bench fuzz dom0
+.PHONY: all deps newlib test unit boot-test run check clean install guests bench fuzz dom0 tools deb
 all: $(BUILD)/keel.elf $(BUILD)/keel.efi guests
 
 deps:
@@ -227,13 +227,69 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# ---- install on a real machine ---------------------------------------------
-DESTDIR ?=
-install: all
+# ---- an installed dom0: the tools against libkeel.so, and `make install` ---
+# The same files, in the same places, as the Debian packages (`make deb`).
+# DESTDIR stages them; PREFIX moves the tools, library and manuals (/usr).
+PREFIX     ?= /usr
+SYSCONFDIR ?= /etc
+MULTIARCH  := $(shell $(HOSTCC) -print-multiarch 2>/dev/null)
+LIBDIR     ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+LIBEXECDIR ?= $(PREFIX)/lib/keel
+UNITDIR    ?= /lib/systemd/system
+VERSION    := $(shell sed -n 's/^\#define KEEL_VERSION *"\(.*\)"/\1/p' hv/include/keel/lib.h)
+# Debian's hardening flags come in through these (dpkg-buildflags).
+TOOLS_CFLAGS ?= -O2 -g
+TOOLS_CC   := $(HOSTCC) -std=gnu11 $(WARN) $(CPPFLAGS) $(TOOLS_CFLAGS) $(CFLAGS) -DKL_LIBEXEC='"$(LIBEXECDIR)"'
+LIBKEEL_SRCS := tools/libkeel/libkeel.c tools/libkeel/build.c tools/libkeel/kl_config.c tools/libkeel/kl_devspec.c \
+                arch/x86/guest/linux_boot.c hv/mb1.c
+TOOLS      := $(BUILD)/tools
+$(TOOLS)/libkeel.so.$(VERSION): $(LIBKEEL_SRCS) tools/libkeel/libkeel.map $(wildcard tools/libkeel/*.h) hv/include/public/keel.h
+	@mkdir -p $(dir $@)
+	$(TOOLS_CC) -fPIC -shared -Ihv/include -Iarch/x86/include -Itools/libkeel -isystem /usr/include/multiboot \
+		-Wl,-soname,libkeel.so.0 -Wl,--version-script=tools/libkeel/libkeel.map $(LDFLAGS) -o $@ $(LIBKEEL_SRCS)
+	ln -sf libkeel.so.$(VERSION) $(TOOLS)/libkeel.so.0
+	ln -sf libkeel.so.0 $(TOOLS)/libkeel.so
+$(TOOLS)/kl: $(filter-out $(LIBKEEL_SRCS),$(KL_SRCS)) $(wildcard tools/kl/*.h) $(TOOLS)/libkeel.so.$(VERSION)
+	$(TOOLS_CC) -Ihv/include -Itools/libkeel $(LDFLAGS) -o $@ $(filter %.c,$^) -L$(TOOLS) -lkeel -lz
+$(TOOLS)/keel-dm: $(filter-out $(LIBKEEL_SRCS),$(DM_SRCS)) $(wildcard tools/keel-dm/*.h) $(TOOLS)/libkeel.so.$(VERSION)
+	$(TOOLS_CC) -Ihv/include -Itools/libkeel $(LDFLAGS) -o $@ $(filter %.c,$^) -L$(TOOLS) -lkeel
+$(TOOLS)/keel.pc: tools/libkeel/keel.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+tools: $(TOOLS)/kl $(TOOLS)/keel-dm $(TOOLS)/keel.pc
+
+INSTALL_DKMS := $(DESTDIR)/usr/src/keel-$(VERSION)
+install: all tools
 	install -D -m 0644 $(BUILD)/keel.elf $(DESTDIR)/boot/keel.elf
 	install -D -m 0644 $(BUILD)/keel.elf.debug $(DESTDIR)/usr/lib/debug/boot/keel.elf.debug
-	install -D -m 0755 scripts/grub.d/20_linux_keel $(DESTDIR)/etc/grub.d/20_linux_keel
-	@echo "Installed. Run update-grub to add the 'with Keel' entries."
+	install -D -m 0644 $(BUILD)/keel.efi $(DESTDIR)$(LIBEXECDIR)/boot/keel.efi
+	install -D -m 0755 scripts/grub.d/20_linux_keel $(DESTDIR)$(SYSCONFDIR)/grub.d/20_linux_keel
+	install -D -m 0644 dist/etc/default-keel $(DESTDIR)$(SYSCONFDIR)/default/keel
+	install -D -m 0644 dist/etc/keel.conf $(DESTDIR)$(SYSCONFDIR)/keel/keel.conf
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/keel/auto
+	install -D -m 0755 $(TOOLS)/kl $(DESTDIR)$(PREFIX)/sbin/kl
+	install -D -m 0755 $(TOOLS)/keel-dm $(DESTDIR)$(LIBEXECDIR)/keel-dm
+	install -D -m 0755 dom0/rootfs/keel-network $(DESTDIR)$(LIBEXECDIR)/keel-network
+	install -D -m 0755 dist/keel-ctl $(DESTDIR)$(LIBEXECDIR)/keel-ctl
+	install -D -m 0755 dist/keel-domains $(DESTDIR)$(LIBEXECDIR)/keel-domains
+	install -D -m 0644 $(TOOLS)/libkeel.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkeel.so.$(VERSION)
+	ln -sf libkeel.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libkeel.so.0
+	ln -sf libkeel.so.0 $(DESTDIR)$(LIBDIR)/libkeel.so
+	install -D -m 0644 $(TOOLS)/keel.pc $(DESTDIR)$(LIBDIR)/pkgconfig/keel.pc
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/keel tools/libkeel/libkeel.h tools/libkeel/kl_config.h \
+		tools/libkeel/kl_devspec.h
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/keel/public hv/include/public/keel.h \
+		hv/include/public/keel_hcbuf.h
+	install -D -m 0644 dist/systemd/keel.service $(DESTDIR)$(UNITDIR)/keel.service
+	install -D -m 0644 dist/systemd/keel-domains.service $(DESTDIR)$(UNITDIR)/keel-domains.service
+	install -D -m 0644 dist/man/kl.1 $(DESTDIR)$(PREFIX)/share/man/man1/kl.1
+	install -D -m 0644 dist/man/kl.cfg.5 $(DESTDIR)$(PREFIX)/share/man/man5/kl.cfg.5
+	install -D -m 0644 dist/man/keel.8 $(DESTDIR)$(PREFIX)/share/man/man8/keel.8
+	install -D -m 0644 dist/bash-completion/kl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kl
+	install -D -m 0644 -t $(INSTALL_DKMS) dom0/kmod/keel.c dom0/kmod/Kbuild
+	install -D -m 0644 -t $(INSTALL_DKMS)/include/public hv/include/public/keel.h hv/include/public/keel_hcbuf.h
+	sed 's/@VERSION@/$(VERSION)/' dom0/kmod/dkms.conf > $(INSTALL_DKMS)/dkms.conf
+	@echo "Installed. Then: dkms install keel/$(VERSION) (keel.ko), systemctl enable keel keel-domains, update-grub."
 
 bench: all dom0
 	@bash tests/bench.sh

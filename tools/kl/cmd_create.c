@@ -127,7 +127,9 @@ static int read_images(struct image *im)
 static int start_dm(const struct kl_config *c, int64_t id)
 {
     char log[128], idstr[24], fdstr[8], ready[8] = "";
-    const char *dm = getenv("KEEL_DM") ? getenv("KEEL_DM") : "keel-dm";
+    /* KEEL_DM, else the installed one, else keel-dm on the PATH (dom0's initramfs). */
+    const char *dm = getenv("KEEL_DM") ? getenv("KEEL_DM") : !access(KL_LIBEXEC "/keel-dm", X_OK) ?
+                     KL_LIBEXEC "/keel-dm" : "keel-dm";
     char *argv[8 + 4 * KL_LIST_MAX];
     int p[2], n = 0, status;
     pid_t pid;

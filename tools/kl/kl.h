@@ -4,6 +4,10 @@
 #include "libkeel.h"
 #include "format.h"
 
+#ifndef KL_LIBEXEC
+#define KL_LIBEXEC "/usr/lib/keel"  /* keel-dm and keel-network (make install's LIBEXECDIR) */
+#endif
+
 struct kl_command {
     const char *name;
     int (*run)(int argc, char **argv);      /* argv[0] is the subcommand */

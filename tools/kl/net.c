@@ -12,7 +12,7 @@
 #include "kl.h"
 #include "kl_devspec.h"
 
-#define NET_SCRIPT      "/usr/lib/keel/keel-network"    /* makes the default network (KEEL_NETWORK overrides) */
+#define NET_SCRIPT      KL_LIBEXEC "/keel-network"     /* makes the default network (KEEL_NETWORK overrides) */
 #define DHCP_HOSTS_DIR  "/run/keel/dhcp-hosts"  /* ip= of default-network vifs, for its dnsmasq */
 
 /*
