@@ -9,7 +9,7 @@ LD         := ld
 OBJCOPY    := objcopy
 HOSTCC     := gcc
 
-NEWLIB     := $(BUILD)/newlib
+NEWLIB     ?= $(BUILD)/newlib
 GCC_INC    := $(shell $(CC) -print-file-name=include)
 LIBGCC     := $(shell $(CC) -print-libgcc-file-name)
 
@@ -260,7 +260,9 @@ tools: $(TOOLS)/kl $(TOOLS)/keel-dm $(TOOLS)/keel.pc
 
 INSTALL_DKMS := $(DESTDIR)/usr/src/keel-$(VERSION)
 install: all tools
-	install -D -m 0644 $(BUILD)/keel.elf $(DESTDIR)/boot/keel.elf
+	@mkdir -p $(DESTDIR)/boot
+	objcopy --strip-all --keep-section=.gnu_debuglink $(BUILD)/keel.elf $(DESTDIR)/boot/keel.elf    # symbols: the .debug
+	chmod 0644 $(DESTDIR)/boot/keel.elf
 	install -D -m 0644 $(BUILD)/keel.elf.debug $(DESTDIR)/usr/lib/debug/boot/keel.elf.debug
 	install -D -m 0644 $(BUILD)/keel.efi $(DESTDIR)$(LIBEXECDIR)/boot/keel.efi
 	install -D -m 0755 scripts/grub.d/20_linux_keel $(DESTDIR)$(SYSCONFDIR)/grub.d/20_linux_keel
@@ -290,6 +292,19 @@ install: all tools
 	install -D -m 0644 -t $(INSTALL_DKMS)/include/public hv/include/public/keel.h hv/include/public/keel_hcbuf.h
 	sed 's/@VERSION@/$(VERSION)/' dom0/kmod/dkms.conf > $(INSTALL_DKMS)/dkms.conf
 	@echo "Installed. Then: dkms install keel/$(VERSION) (keel.ko), systemctl enable keel keel-domains, update-grub."
+
+# Debian packages (debian/): built in their own tree (debian/build), with this tree's newlib;
+# the .debs land in $(BUILD)/deb, checked by lintian (the tags left are explained in debian/).
+deb: newlib
+	@bash scripts/deps.sh
+	KEEL_NEWLIB=$(abspath $(NEWLIB)) dpkg-buildpackage -b -us -uc --no-sign
+	@mkdir -p $(BUILD)/deb
+	mv ../keel-hypervisor_$(VERSION)_*.deb ../keel-hypervisor-dbg_$(VERSION)_*.deb ../keel-utils_$(VERSION)_*.deb ../libkeel0_$(VERSION)_*.deb \
+		../libkeel-dev_$(VERSION)_*.deb ../keel-dkms_$(VERSION)_all.deb ../*-dbgsym_$(VERSION)_*.deb \
+		../keel_$(VERSION)_*.buildinfo \
+		../keel_$(VERSION)_*.changes $(BUILD)/deb/
+	debian/rules clean
+	lintian --fail-on error,warning --suppress-tags-from-file debian/lintian-suppressed $(BUILD)/deb/*.changes
 
 bench: all dom0
 	@bash tests/bench.sh
