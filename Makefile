@@ -225,7 +225,7 @@ check:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path $(BUILD)/install -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # ---- an installed dom0: the tools against libkeel.so, and `make install` ---
 # The same files, in the same places, as the Debian packages (`make deb`).
@@ -290,7 +290,7 @@ install: all tools
 	install -D -m 0644 dist/bash-completion/kl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/kl
 	install -D -m 0644 -t $(INSTALL_DKMS) dom0/kmod/keel.c dom0/kmod/Kbuild
 	install -D -m 0644 -t $(INSTALL_DKMS)/include/public hv/include/public/keel.h hv/include/public/keel_hcbuf.h
-	sed 's/@VERSION@/$(VERSION)/' dom0/kmod/dkms.conf > $(INSTALL_DKMS)/dkms.conf
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dom0/kmod/dkms.conf > $(INSTALL_DKMS)/dkms.conf
 	@echo "Installed. Then: dkms install keel/$(VERSION) (keel.ko), systemctl enable keel keel-domains, update-grub."
 
 # Debian packages (debian/): built in their own tree (debian/build), with this tree's newlib;
