@@ -22,6 +22,7 @@ declare -A SRC=(
     [kl_config]="tools/libkeel/kl_config.c tools/libkeel/kl_devspec.c"
     [svm_decode]="arch/x86/svm/svm_caps.c arch/x86/virt/cpu_policy.c arch/x86/virt/vpit.c"
     [virtq]="tools/keel-dm/virtq.c"
+    [kl_conf]="tools/kl/conf.c tools/kl/image.c tools/libkeel/kl_devspec.c -Itools/kl -lz"
 )
 # Seeds: fixtures and the real test guests, so fuzzing starts from valid inputs.
 seed() {
@@ -43,6 +44,8 @@ seed() {
         printf 'name="a"\nkernel="k"\ndisk=["x", "y",]\non_crash="restart"; memory=0x40\n' > "$dir/small.cfg"
         printf 'name="d"\nkernel="k"\ndisk=["/a,raw,xvda,rw", "format=qcow2, vdev=xvdb, target=/b,c"]\nvif=["mac=00:16:3e:00:00:01,bridge=br0"]\n' > "$dir/disks.cfg"
         printf 'name="n"\nkernel="k"\nvif=["", "ip=192.168.123.9,vifname=web0", "bridge=xenbr0,model=e1000"]\n' > "$dir/vifs.cfg" ;;
+    kl_conf) cp dist/etc/keel.conf "$dir/"
+        printf 'vif.default.bridge = "br0"  # lan\ndump_dir=/srv/d\nautoballoon=on\noutput_format=sxp\nx.y=1\n' > "$dir/all.conf" ;;
     virtq)
         # Queue of 8 at 0x1000/0x2000/0x3000 (offsets in RAM, after the 8 parameter bytes), one chain.
         { printf '\x03\x00\x00\x10\x00\x20\x00\x30'; head -c 4096 /dev/zero
@@ -58,7 +61,7 @@ seed() {
     esac
 }
 pass=0 fail=0
-for t in emulate mb2 acpi mb1 linux kl_config svm_decode virtq; do
+for t in emulate mb2 acpi mb1 linux kl_config kl_conf svm_decode virtq; do
     if ! clang "${CFLAGS[@]}" -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c ${SRC[$t]} tests/unit/fakes/fake_log.c \
             tests/unit/fixture.c 2>"$out/fuzz_$t.build.log"; then
         echo "  FAIL fuzz/$t (build: $out/fuzz_$t.build.log)"

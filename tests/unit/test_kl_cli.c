@@ -15,22 +15,15 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 #include "kl.h"
+#include "unit.h"
 
 int kl_main(int argc, char **argv);
 
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
+    char *buf = unit_read_text(path);
 
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    buf = calloc(1, (size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
+    assert_non_null(buf);
     return buf;
 }
 

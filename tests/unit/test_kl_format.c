@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "unit.h"
 #include "format.h"
 #include "kl_config.h"
 
@@ -28,18 +29,10 @@ static FILE *capture(void)
 static char *slurp(const char *name)
 {
     char path[256], *buf;
-    FILE *f;
-    long n;
 
     snprintf(path, sizeof(path), FIXTURE_DIR "/xl/%s", name);
-    f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    rewind(f);
-    buf = calloc(1, (size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
+    buf = unit_read_text(path);
+    assert_non_null(buf);
     return buf;
 }
 

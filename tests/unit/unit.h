@@ -28,6 +28,8 @@ void fixture_load(struct fixture *f, const char *name);
 void fixture_free(struct fixture *f);
 /* A pointer into a region holding [addr, addr + len), or NULL. */
 uint8_t *fixture_at(const struct fixture *f, uint64_t addr, uint64_t len);
+/* A whole file (a path from the repository's top), NUL-terminated, malloc'd; NULL if unreadable. */
+char *unit_read_text(const char *path);
 
 /* Deterministic PRNG for corruption loops. */
 static inline uint32_t unit_rand(uint32_t *s)

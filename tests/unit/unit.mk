@@ -59,8 +59,8 @@ $(UDIR)/kl_main.o: tools/kl/kl.c tools/kl/kl.h
 	@mkdir -p $(UDIR)
 	gcc $(UCFLAGS) -Dmain=kl_main -c -o $@ $<
 # (its own rule: build.c has the printk the fakes would define again)
-$(UDIR)/test_kl_cli: tests/unit/test_kl_cli.c $(KL_CLI_SRCS) $(UDIR)/kl_main.o $(wildcard tools/kl/*.h)
-	gcc $(UCFLAGS) -o $@ $< $(KL_CLI_SRCS) $(UDIR)/kl_main.o -lcmocka -lz
+$(UDIR)/test_kl_cli: tests/unit/test_kl_cli.c $(KL_CLI_SRCS) $(UDIR)/kl_main.o $(wildcard tools/kl/*.h) tests/unit/fixture.c
+	gcc $(UCFLAGS) -o $@ $< $(KL_CLI_SRCS) $(UDIR)/kl_main.o tests/unit/fixture.c -lcmocka -lz
 SRC_kl_format := tools/kl/format.c tools/libkeel/kl_config.c tools/libkeel/kl_devspec.c
 LIBS_kl_image := -lz
 SRC_vublk     := $(DM_STUBS) tools/keel-dm/pci.c tools/keel-dm/virtio_pci.c tools/keel-dm/vublk.c tools/keel-dm/vhost_user.c \
