@@ -9,12 +9,14 @@
 #include <string.h>
 #include "kl.h"
 #include "kl_config.h"
+#include "conf.h"
 
 static int verbose, any;
 
 int kl_saved_config(uint32_t domid, struct kl_config *c)
 {
     char path[64], err[1024];
+    struct kl_conf conf;
     uint8_t *text;
     size_t len;
     int rc;
@@ -25,7 +27,13 @@ int kl_saved_config(uint32_t domid, struct kl_config *c)
     kl_config_init(c);
     rc = kl_config_parse(c, (const char *)text, len, path, 1, err, sizeof(err));
     free(text);
-    return rc || kl_config_finish(c, err, sizeof(err)) ? -1 : 0;
+    if (rc || kl_config_finish(c, err, sizeof(err)))
+        return -1;
+    /* The bridge kl create gave vifs without one (keel.conf), as it did. */
+    if (!kl_conf_load(&conf))
+        for (unsigned i = 0; i < c->nr_vifs; i++)
+            kl_conf_vif_bridge(&conf, c->vifs[i], sizeof(c->vifs[i]), &c->vif[i]);
+    return 0;
 }
 
 static int print_json(struct keel *k, const struct keel_domain_info *d)

@@ -579,6 +579,15 @@ void svm_dump(struct vcpu *v)
     pr_err("VMCB: CS %#x/%#x base %#lx, SS %#x/%#x, TR %#x/%#x, N_CR3 %#lx\n", b->s.cs.sel, b->s.cs.attrib,
            (unsigned long)b->s.cs.base, b->s.ss.sel, b->s.ss.attrib, b->s.tr.sel, b->s.tr.attrib,
            (unsigned long)b->c.n_cr3);
+    /*
+     * Where it lives, against the host-save areas: a guest state that is the host's
+     * (RIP after VMRUN, the host's CR3 and EFER) means VMRUN saved the host there.
+     */
+    pr_err("VMCB: at %#lx, vCPU%u on CPU%u, this CPU's VM_HSAVE_PA %#lx (set %#lx)\n", (unsigned long)v->arch.vmcb_pa,
+           v->id, this_cpu()->cpu_id, (unsigned long)rdmsr(MSR_VM_HSAVE_PA), (unsigned long)this_cpu()->arch.hsave_pa);
+    for (uint32_t c = 0; c < nr_cpus_online; c++)
+        if (percpu[c].arch.hsave_pa == v->arch.vmcb_pa || percpu[c].arch.host_save_pa == v->arch.vmcb_pa)
+            pr_err("VMCB: it is CPU%u's host-save page\n", c);
 }
 
 struct hvm_vendor svm_vendor = {
