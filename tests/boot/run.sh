@@ -546,10 +546,10 @@ installed() {   # installed LOG bios|efi
         installed_boot "$log" "$fw"
     fi
     expect "$log" '^\(KEEL\) Keel [0-9.]+ \(x86-64 hypervisor\)' '^\(KEEL\) Command line: .*dom0_mem=1024M' \
-        '^KEEL-INST-UNITS: keel=active keel-domains=active$' \
-        '^KEEL-INST-INFO: backend=svm caps=hvm,hap nr_cpus=2 dom0=Domain-0/0$' \
-        '^KEEL-INST-DOMU: web 1 (r-----|-b----); KEEL-DOMU-UP: web-disk, 1 CPUs, .*disks: vda.*root /dev/vda' &&
-    in_order "$log" '^KEEL-INST-POWEROFF' 'keel-domains.*: shutting down: web' \
+        '\] KEEL-INST-UNITS: keel=active keel-domains=active$' \
+        '\] KEEL-INST-INFO: backend=svm caps=hvm,hap nr_cpus=2 dom0=Domain-0/0$' \
+        '\] KEEL-INST-DOMU: web 1 (r-----|-b----); KEEL-DOMU-UP: web-disk, 1 CPUs, .*disks: vda.*root /dev/vda' &&
+    in_order "$log" '\] KEEL-INST-POWEROFF' 'keel-domains.*: shutting down: web' \
         "kl: domain 1 'web' powered off: destroy" 'reboot: Power down' '^\(KEEL\) d0: dom0 entered S5' &&
     refuse "$log" '^\(KEEL\) (WARN|ERROR):' 'EXCEPTION|PANIC|Kernel panic|Oops|Call Trace|BUG:|did not shut down within' \
         'Failed to start keel'
