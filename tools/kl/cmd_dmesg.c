@@ -13,11 +13,8 @@ int cmd_dmesg(int argc, char **argv)
     char *buf;
     int64_t n;
 
-    while ((opt = kl_getopt(argc, argv, "c", NULL, "dmesg", 0)) != -1) {
-        if (opt != 'c')
-            return kl_usage("dmesg");
-        clear = 1;
-    }
+    while ((opt = kl_getopt(argc, argv, "c", NULL, "dmesg", 0)) != -1)
+        clear = 1;                      /* the only option kl_getopt lets through */
     if (optind != argc)
         return kl_usage("dmesg");
     if (kl_open(&k))

@@ -12,11 +12,12 @@
 #include "conf.h"
 
 static int verbose, any;
+static struct kl_conf conf;             /* keel.conf, read once for -l; unreadable: no default bridge */
 
-int kl_saved_config(uint32_t domid, struct kl_config *c)
+/* The configuration kl create kept for @domid, parsed: 0, or -1 (none kept, or it no longer parses). */
+static int saved_config(uint32_t domid, struct kl_config *c)
 {
     char path[64], err[1024];
-    struct kl_conf conf;
     uint8_t *text;
     size_t len;
     int rc;
@@ -30,9 +31,8 @@ int kl_saved_config(uint32_t domid, struct kl_config *c)
     if (rc || kl_config_finish(c, err, sizeof(err)))
         return -1;
     /* The bridge kl create gave vifs without one (keel.conf), as it did. */
-    if (!kl_conf_load(&conf))
-        for (unsigned i = 0; i < c->nr_vifs; i++)
-            kl_conf_vif_bridge(&conf, c->vifs[i], sizeof(c->vifs[i]), &c->vif[i]);
+    for (unsigned i = 0; i < c->nr_vifs; i++)
+        kl_conf_vif_bridge(&conf, c->vifs[i], sizeof(c->vifs[i]), &c->vif[i]);
     return 0;
 }
 
@@ -41,7 +41,7 @@ static int print_json(struct keel *k, const struct keel_domain_info *d)
     static struct kl_config c;
 
     (void)k;
-    kl_fmt_json_domain(stdout, d, kl_saved_config(d->domid, &c) ? NULL : &c, !any);
+    kl_fmt_json_domain(stdout, d, saved_config(d->domid, &c) ? NULL : &c, !any);
     any = 1;
     return 0;
 }
@@ -69,6 +69,8 @@ int cmd_list(int argc, char **argv)
     }
     if (kl_open(&k))
         return 1;
+    if (lng && kl_conf_load(&conf))
+        kl_conf_defaults(&conf);
     if (lng)
         kl_fmt_json_begin(stdout);
     else

@@ -72,9 +72,6 @@ int kl_dump_core(struct keel *k, uint32_t domid, const char *path);
  * overrides) for `kl list -l`: KL_CONFIG_DIR/dDOMID.cfg, gone with the domain.
  */
 #define KL_CONFIG_DIR "/run/keel"
-struct kl_config;
-/* The configuration kl create kept for @domid, parsed: 0, or -1 (none kept, or it no longer parses). */
-int kl_saved_config(uint32_t domid, struct kl_config *c);
 
 int cmd_help(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
