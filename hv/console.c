@@ -274,7 +274,7 @@ static void debug_key(char c)
 {
     switch (c) {
     case 'h':
-        pr_info("'h' this help, 'l' the log level, 'm' free memory, 'd' domains\n");
+        pr_info("'h' this help, 'l' the log level, 'm' free memory, 'd' domains, 'q' vCPUs\n");
         break;
     case 'm':
         pr_info("%lu KiB free\n", (unsigned long)(mm_free_bytes() >> 10));
@@ -284,6 +284,9 @@ static void debug_key(char c)
         break;
     case 'd':
         domain_print_all();
+        break;
+    case 'q':
+        domain_dump_vcpus();
         break;
     default:
         pr_info("key '%c' (%#x) has no meaning here; 'h' for help\n",

@@ -498,6 +498,19 @@ void domain_crash(struct domain *d, const char *fmt, ...)
         evtchn_send_virq(KEEL_VIRQ_DOM_EXC);
 }
 
+/* As Xen's 'q' key: every vCPU's scheduling and interrupt state. */
+void domain_dump_vcpus(void)
+{
+    for (uint32_t id = 0;; id++) {
+        struct domain *d = domain_next(id);
+        if (!d)
+            return;
+        for (uint32_t i = 0; i < d->nr_vcpus; i++)
+            arch_vcpu_dump(d->vcpus[i]);
+        id = d->id;
+    }
+}
+
 void domain_print_all(void)
 {
     static const char *const states[] = { "running", "shut down", "crashed" };

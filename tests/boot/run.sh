@@ -525,12 +525,32 @@ in_order() {
         last=$n
     done
 }
-installed_boot() {     # installed_boot LOG bios|efi: one boot from a fresh overlay of the image
-    local log=$1 fw=$2 ovl="$OUT/installed-$2.qcow2" fwargs=()
+# A guest kernel that stopped making progress: RCU's and the watchdogs' reports.
+DOM0_STALL='rcu: INFO: rcu_[a-z]+ (self-)?detected stalls|rcu_[a-z]+ kthread starved|soft lockup - CPU|blocked for more than [0-9]+ seconds'
+# installed_boot LOG bios|efi: one boot from a fresh overlay of the image. The serial port is
+# also a socket: when dom0 stalls, the test types CTRL-a three times and 'q' (Keel's dump of
+# every vCPU's interrupt state) and ends the boot there instead of at the timeout.
+installed_boot() {
+    local log=$1 fw=$2 ovl="$OUT/installed-$2.qcow2" fwargs=() port=$((20000 + RANDOM % 20000)) pid
     qemu-img create -q -f qcow2 -F raw -b "$(realpath "$BUILD/install/disk.img")" "$ovl"
     [ "$fw" = efi ] && read -ra fwargs <<< "$(ovmf_args "$OUT/installed-vars.fd")"
-    QEMU_MEM=2048 NO_DEBUG_EXIT=1 run_qemu "$log" 1200 -machine pc -cpu "$SVM_CPU" -smp 2 "${fwargs[@]}" \
-        -drive "file=$ovl,format=qcow2,if=ide,index=0"
+    : > "$log"
+    timeout -k 5 600 qemu-system-x86_64 -accel tcg -m 2048 -nographic -no-reboot -monitor none -display none \
+        -chardev "socket,id=con,host=127.0.0.1,port=$port,server=on,wait=off,logfile=$log" -serial chardev:con \
+        -machine pc -cpu "$SVM_CPU" -smp 2 "${fwargs[@]}" -drive "file=$ovl,format=qcow2,if=ide,index=0" \
+        >/dev/null 2>&1 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if grep -aqE -- "$DOM0_STALL" "$log"; then
+            echo "    dom0 stalled; Keel's vCPU dump ('q') is in the log"
+            { exec 5<>"/dev/tcp/127.0.0.1/$port" && printf '\001\001\001q' >&5 && sleep 5; exec 5>&-; } 2>/dev/null
+            kill "$pid" 2>/dev/null
+            break
+        fi
+        sleep 1
+    done
+    wait "$pid"
+    strip_cr "$log"
     rm -f "$ovl"
 }
 installed() {   # installed LOG bios|efi

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -84,6 +85,13 @@ void evtchn_domain_destroy(struct domain *d) { assert_null(domain_find(d->id)); 
 void evtchn_send_virq(unsigned virq) { virqs++; last_virq = virq; }
 void foreign_domain_gone(struct domain *d) {}
 void dm_domain_destroy(struct domain *d) {}
+
+static char dumped[64];                 /* "d0v0 d0v1 ...": arch_vcpu_dump()'s calls */
+void arch_vcpu_dump(struct vcpu *v)
+{
+    size_t n = strlen(dumped);
+    snprintf(dumped + n, sizeof(dumped) - n, "d%uv%u ", v->domain->id, v->id);
+}
 
 int arch_domain_map(struct domain *d, uint64_t gpa, uint64_t hpa, uint64_t size)
 {
@@ -247,6 +255,30 @@ static void test_console(void **state)
     assert_int_equal(live_blocks(), 0);
 }
 
+/* The 'q' key: every vCPU of every domain, in domain-ID order. */
+static void test_dump_vcpus(void **state)
+{
+    struct domain *a = domain_create("a", 2ull << 20, 2), *z = domain_create_dom0("z", 1);
+    char want[32];
+
+    (void)state;
+    assert_non_null(a);
+    assert_non_null(z);
+    assert_non_null(vcpu_create(a));
+    assert_non_null(vcpu_create(a));
+    assert_non_null(vcpu_create(z));
+    dumped[0] = 0;
+    domain_dump_vcpus();
+    snprintf(want, sizeof(want), "d0v0 d%uv0 d%uv1 ", a->id, a->id);
+    assert_string_equal(dumped, want);
+    domain_kill(a);
+    domain_destroy(z);
+    assert_int_equal(live_blocks(), 0);
+    dumped[0] = 0;
+    domain_dump_vcpus();
+    assert_string_equal(dumped, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +287,7 @@ int main(void)
         cmocka_unit_test_setup(test_max_mem, setup),
         cmocka_unit_test_setup(test_copy, setup),
         cmocka_unit_test_setup(test_console, setup),
+        cmocka_unit_test_setup(test_dump_vcpus, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,9 @@
 #include <asm/lapic.h>
 #include <asm/processor.h>
 #include <asm/vlapic.h>
+#include <stdio.h>
 #include <keel/arch.h>
+#include <keel/domain.h>
 #include <keel/log.h>
 #include <keel/sched.h>
 #include <asm/hvm.h>
@@ -268,4 +270,41 @@ int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake)
     if (l->deadline)
         *wake = l->deadline;
     return 0;
+}
+
+/* " ec fd": the vectors set in a 256-bit register, into @buf. */
+static void vectors(char *buf, size_t len, const uint32_t *reg)
+{
+    size_t n = 0;
+
+    buf[0] = 0;
+    for (int i = 0; i < 256 && n + 4 < len; i++)
+        if (__atomic_load_n(&reg[i / 32], __ATOMIC_RELAXED) & (1u << (i % 32)))
+            n += (size_t)snprintf(buf + n, len - n, " %02x", i);
+    if (!n)
+        snprintf(buf, len, " -");
+}
+
+/*
+ * The 'q' debug key: what decides when @v next takes an interrupt. Read
+ * without stopping the vCPU, so a running one's fields may be mid-change.
+ */
+void arch_vcpu_dump(struct vcpu *v)
+{
+    const struct vlapic *l = &v->arch.lapic;
+    uint64_t now = rdtsc(), dl = l->deadline;
+    char irr[100], isr[100], timer[40] = "off";
+
+    if (dl)     /* the vLAPIC's clock is the host TSC (hvm_lapic_msr) */
+        snprintf(timer, sizeof(timer), "in %ld us",
+                 (long)((int64_t)(dl - now) / (int64_t)(l->tsc_khz >= 1000 ? l->tsc_khz / 1000 : 1)));
+    vectors(irr, sizeof(irr), l->irr);
+    vectors(isr, sizeof(isr), l->isr);
+    pr_info("d%uv%u cpu%u %s exits %lu inject %#x nmi %d/%d; lapic svr %#x tpr %#x lvtt %#x timer %s\n",
+            v->domain->id, v->id, v->processor,
+            v->running ? "running" : v->arch.wait_sipi ? "offline" : !v->blocked ? "runnable" :
+            v->io.waiting ? "blocked (device model)" : v->arch.halt_nmi_only ? "halted (NMI only)" : "halted",
+            (unsigned long)v->arch.exits, v->arch.pending_event, v->arch.nmi_pending, v->arch.nmi_blocked,
+            l->svr, l->tpr, l->lvt[0], timer);
+    pr_info("d%uv%u   irr%s isr%s\n", v->domain->id, v->id, irr, isr);
 }

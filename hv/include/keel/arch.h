@@ -102,6 +102,8 @@ int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake);
 void arch_vcpu_unload(struct vcpu *v);
 /* Does @v hold state (a VMCS, or a VMCB last run there) on its CPU? */
 int arch_vcpu_loaded(const struct vcpu *v);
+/* The 'q' debug key: @v's scheduling and interrupt state, read from any CPU. */
+void arch_vcpu_dump(struct vcpu *v);
 /* Parked until a STARTUP IPI: not brought up by the guest (yet), or taken down (xl's offline vCPU). */
 int arch_vcpu_offline(const struct vcpu *v);
 /* Test-mode probes of the second-level tables (KEEL_HC_TEST_*). */

@@ -182,6 +182,7 @@ void domain_crash(struct domain *d, const char *fmt, ...) __attribute__((format(
 
 /* One log line per domain (the 'd' debug key). */
 void domain_print_all(void);
+void domain_dump_vcpus(void);
 
 /* One character of the guest's console (COM1): to its ring, or logged per line, prefixed "(dN)". */
 void domain_console_putc(struct domain *d, char c);
