@@ -124,7 +124,7 @@ $(BUILD)/keel.efi: $(BUILD)/efi/keel-loader.so
 # ---- test guests: tiny multiboot kernels (tests/guests) ---------------------
 GUESTS      := cpuid msr io exc ept mmio timer smp spin tf step bench
 # tests/guests/hostile: attacking guests, each run beside a victim (tests/boot/run.sh).
-HOSTILE     := victim cr8 dr flood strio fuzz policy virtio
+HOSTILE     := victim cr8 dr flood strio fuzz policy virtio hog
 GUEST_ELFS  := $(GUESTS:%=$(BUILD)/guests/%.elf) $(HOSTILE:%=$(BUILD)/guests/hostile/%.elf)
 GUEST_CFLAGS := -m32 -march=i686 -O2 -g $(WARN) -ffreestanding -fno-pie -fno-pic \
                 -fno-stack-protector -fno-builtin -isystem /usr/include/multiboot -Ihv/include -MMD -MP

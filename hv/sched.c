@@ -26,6 +26,7 @@ struct runlist {
 };
 
 static struct runlist runlists[MAX_CPUS];     /* in .bss: sched_init() gives the locks their level */
+static struct domain *waits_for[MAX_CPUS];    /* sched_run(until)'s domain on each CPU, for domain_kick() */
 struct sched_cpu sched_cpu[MAX_CPUS];
 
 void sched_init(void)
@@ -100,6 +101,7 @@ void vcpu_yield(struct vcpu *v)
     /* A slice end is set only while another vCPU here is runnable (sched_run()). */
     if (sc->slice_end != ~0ull) {
         sc->slice_end = 0;
+        sc->leave_at = 0;
         sc->yielded = 1;
     }
     v->yields++;
@@ -136,11 +138,15 @@ void domain_kick(struct domain *d)
 {
     for (uint32_t i = 0; i < d->nr_vcpus; i++)
         vcpu_kick(d->vcpus[i]);
+    /* A CPU in sched_run(d) with none of d's vCPUs sleeps until told d stopped. */
+    for (unsigned c = 0; c < nr_cpus_online; c++)
+        if (__atomic_load_n(&waits_for[c], __ATOMIC_ACQUIRE) == d)
+            cpu_resched(c);
 }
 
-uint64_t sched_slice_end(void)
+uint64_t sched_leave_at(void)
 {
-    return sched_cpu[this_cpu()->cpu_id].slice_end;
+    return sched_cpu[this_cpu()->cpu_id].leave_at;
 }
 
 /* Can @v run now? A blocked vCPU is asked whether its event came (else *wake: when it may). */
@@ -168,11 +174,14 @@ static int runnable(struct vcpu *v, uint64_t now, uint64_t *wake)
 static struct vcpu *pick(struct runlist *rl, uint64_t now, uint64_t *wake, unsigned *nr_runnable)
 {
     struct vcpu *chosen = NULL;
+    unsigned start;
 
     *nr_runnable = 0;
     spin_lock(&rl->lock);
+    /* Not rl->next itself: the pick moves it, and the pass must still see every vCPU once. */
+    start = rl->next;
     for (unsigned k = 0; k < rl->nr; k++) {
-        unsigned i = (rl->next + k) % rl->nr;
+        unsigned i = (start + k) % rl->nr;
         struct vcpu *v = rl->v[i];
 
         if (!domain_can_run(v->domain)) {
@@ -206,6 +215,7 @@ void sched_run(struct domain *until)
     struct runlist *rl = &runlists[cpu];
     struct sched_cpu *sc = &sched_cpu[cpu];
 
+    __atomic_store_n(&waits_for[cpu], until, __ATOMIC_RELEASE);
     for (;;) {
         uint64_t now = rdtsc(), wake = ~0ull, t0;
         unsigned nr;
@@ -214,8 +224,10 @@ void sched_run(struct domain *until)
 
         __atomic_store_n(&sc->resched, 0, __ATOMIC_RELEASE);
         v = pick(rl, now, &wake, &nr);
-        if (until && until->state != DOMAIN_RUNNING && !domain_on_cpu(until))
+        if (until && until->state != DOMAIN_RUNNING && !domain_on_cpu(until)) {
+            __atomic_store_n(&waits_for[cpu], NULL, __ATOMIC_RELEASE);
             return;
+        }
         if (!v) {
             /*
              * Sleep until a timer or an IPI; the kick that follows any change
@@ -231,6 +243,11 @@ void sched_run(struct domain *until)
         short_slice = sc->yielded || v == sc->ipi_target;
         sc->slice_end = nr > 1 ? now + arch_tsc_khz() * (short_slice ? SCHED_YIELD_SLICE_US : SCHED_SLICE_US) / 1000
                                : ~0ull;
+        /*
+         * pick() left in wake the first timer of a vCPU here that is blocked:
+         * the running one leaves for it then, however long it runs.
+         */
+        sc->leave_at = wake < sc->slice_end ? wake : sc->slice_end;
         sc->yielded = 0;
         sc->ipi_target = NULL;
         /*

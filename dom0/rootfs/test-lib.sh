@@ -2,11 +2,16 @@
 # a domU's console captured to /tmp/con-DOMAIN, waits on it and on the
 # kernel log, lines typed at its shell.
 
-# console_until DOMAIN PATTERN SECONDS [COUNT]: its console shows PATTERN (COUNT times) in time.
+# con_lines DOMAIN: its console so far, less a last line still being written (the capture
+# writes what arrives: a marker seen there may not have the rest of its line yet).
+con_lines() {
+    if [ -n "$(tail -c 1 "/tmp/con-$1" 2>/dev/null)" ]; then sed '$d' "/tmp/con-$1"; else cat "/tmp/con-$1" 2>/dev/null; fi
+}
+# console_until DOMAIN PATTERN SECONDS [COUNT]: its console shows PATTERN (COUNT times, whole lines) in time.
 console_until() {
     local i
     for i in $(seq 1 $(($3 * 5))); do
-        [ "$(grep -c -- "$2" "/tmp/con-$1" 2>/dev/null)" -ge "${4:-1}" ] && return 0
+        [ "$(con_lines "$1" | grep -c -- "$2")" -ge "${4:-1}" ] && return 0
         sleep 0.2
     done
     return 1

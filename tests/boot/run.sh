@@ -120,7 +120,7 @@ GUEST_LIST="cpuid msr io exc ept mmio timer smp spin tf step"
 # step, and the hostile dr (steps over CPUID) and fuzz (triple-faults at
 # random), run on QEMU's SVM instead.
 BOCHS_AMD_GUESTS="cpuid msr io exc ept mmio timer smp spin"
-BOCHS_AMD_HOSTILE="cr8 timer flood strio policy"
+BOCHS_AMD_HOSTILE="cr8 timer flood strio policy hog-if"
 guests() {
     local log=$1 cpus=$2 mods=() g GUEST_LIST=${3:-$GUEST_LIST}
     printf 'keel test module\n' > "$OUT/module-$EMU.txt"
@@ -170,9 +170,11 @@ case_bochs_amd_guests() { EMU=bochs_amd guests "$1" 2 "$BOCHS_AMD_GUESTS"; }
 # on CPU0; after each one the victim's heartbeat must move on (Keel's
 # harness reads it from outside), and a guest that uses what the attacker
 # could have left behind on CPU0 runs next (timer after cr8: the physical
-# TPR; dr-victim after dr: DR0-3). Last, a bounded guest fuzz run from a
-# fixed seed (tests/guests/hostile/fuzz.c; `make fuzz` runs it unbounded).
-HOSTILE_LIST="cr8 timer dr dr-victim flood strio policy fuzz"
+# TPR; dr-victim after dr: DR0-3). hog runs on the victim's CPU, busy with
+# interrupts off, and the victim must still get its timer ticks. Last, a
+# bounded guest fuzz run from a fixed seed (tests/guests/hostile/fuzz.c;
+# `make fuzz` runs it unbounded).
+HOSTILE_LIST="cr8 timer dr dr-victim flood strio policy hog fuzz"
 hostile() {
     local log=$1 mods=("$BUILD/guests/hostile/victim.elf|victim") g n=0 HOSTILE_LIST=${2:-$HOSTILE_LIST}
     for g in $HOSTILE_LIST; do
@@ -180,6 +182,8 @@ hostile() {
         timer) mods+=("$BUILD/guests/timer.elf|timer") ;;
         dr-victim) mods+=("$BUILD/guests/hostile/dr.elf|dr-victim") ;;
         fuzz) mods+=("$BUILD/guests/hostile/fuzz.elf|fuzz seed=1 ops=30000") ;;
+        hog) mods+=("$BUILD/guests/hostile/hog.elf|hog victim-cpu") ;;
+        hog-if) mods+=("$BUILD/guests/hostile/hog.elf|hog victim-cpu if=1") ;;   # Bochs's SVM: hog.c
         *) mods+=("$BUILD/guests/hostile/$g.elf|$g") ;;
         esac
         n=$((n + 1))
@@ -188,7 +192,7 @@ hostile() {
     make_iso i386-pc "$OUT/hostile-$EMU.iso" "console=com1 loglvl=debug keel.test=guest" "${mods[@]}" &&
     run_emu "$log" 600 "$OUT/hostile-$EMU.iso" 2
     for g in $HOSTILE_LIST; do
-        expect "$log" "^\\(KEEL\\) \\(d[0-9]+\\) PASS $g\$" || return 1
+        expect "$log" "^\\(KEEL\\) \\(d[0-9]+\\) PASS ${g%-if}\$" || return 1
     done
     expect "$log" '^\(KEEL\) \(d1\) victim: running' '^\(KEEL\) victim d1: heartbeat [0-9]+, still running: yes' \
         "^KEEL-TEST: PASS guest: $((n + 1)) of $((n + 1)) test guests" \
@@ -199,6 +203,7 @@ hostile() {
     fd=$(grep -aoE '^\(KEEL\) d[0-9]+: running .flood' "$log" | grep -oE 'd[0-9]+')
     lines=$(grep -acE "^\(KEEL\) $fd: (unclaimed|rdmsr)" "$log")
     grep -a 'FLOOD' "$log" | sed 's/^(KEEL) (d[0-9]*) /    /'
+    grep -aoE 'victim d[0-9]+: [0-9]+ of [0-9]+ timer ticks beside .hog' "$log" | sed 's/^/    /'
     echo "    $fd logged $lines unclaimed-port/MSR lines for 8096 accesses"
     [ "$lines" -le 30 ] || { echo "    more than the budget"; return 1; }
 }

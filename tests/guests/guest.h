@@ -65,6 +65,8 @@ void check(int ok, const char *what);
 int report(const char *name);
 void guest_exit(uint32_t code) __attribute__((noreturn));
 const char *cmdline(void);
+/* Does the command line hold @w? */
+int cmdline_has(const char *w);
 void set_idt_entry(int vec, uint32_t handler);
 void load_idt(void);
 

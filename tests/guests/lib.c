@@ -89,6 +89,18 @@ void guest_init(struct multiboot_info *mbi)
 
 const char *cmdline(void) { return cmd; }
 
+int cmdline_has(const char *w)
+{
+    for (const char *s = cmd; *s; s++) {
+        const char *a = s, *b = w;
+        while (*a && *b && *a == *b)
+            a++, b++;
+        if (!*b)
+            return 1;
+    }
+    return 0;
+}
+
 void puts(const char *s)
 {
     for (; *s; s++) {

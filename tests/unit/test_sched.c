@@ -28,12 +28,33 @@ static unsigned runs_a, runs_b, ran_paused, pause_in_window;
 static void (*a_sends)(struct vcpu *v);     /* what a's vCPU does to b's while it runs */
 static int a_sent;
 static uint64_t b_slice;                    /* TSC ticks b's vCPU got */
+static uint64_t b_wakes_at;                 /* b's vCPU halted with its timer at this TSC */
+static uint64_t a_leaves_at;                /* sched_leave_at() while a's vCPU ran */
 
-int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake) { return 1; }
+int arch_vcpu_ready(struct vcpu *v, uint64_t now, uint64_t *wake)
+{
+    if (v == &vb && b_wakes_at && now < b_wakes_at) {
+        *wake = b_wakes_at;
+        return 0;
+    }
+    return 1;
+}
 int arch_vcpu_loaded(const struct vcpu *v) { return 0; }
 void arch_vcpu_unload(struct vcpu *v) {}
 void arch_cpu_kick(unsigned cpu) {}
-void arch_cpu_sleep(uint64_t deadline, volatile int *wake) {}
+static int stop_b_in_sleep, sleeps;
+
+/* This CPU idles in sched_run(&b): b stops elsewhere (domain_shutdown() kicks it), it must hear. */
+void arch_cpu_sleep(uint64_t deadline, volatile int *wake)
+{
+    sleeps++;
+    if (stop_b_in_sleep && b.state == DOMAIN_RUNNING) {
+        assert_int_equal(deadline, ~0ull);      /* nothing here to wait for: only a kick ends it */
+        b.state = DOMAIN_SHUTDOWN;
+        domain_kick(&b);
+        assert_int_equal(*wake, 1);
+    }
+}
 
 uint64_t arch_tsc_khz(void)
 {
@@ -51,6 +72,9 @@ void arch_vcpu_run(struct vcpu *v)
         ran_paused++;
     if (v == &va) {
         runs_a++;
+        a_leaves_at = sched_leave_at();
+        if (b_wakes_at)
+            b.state = DOMAIN_SHUTDOWN;
         if (a_sends) {
             a_sends(&vb);
             a_sent = 1;
@@ -58,7 +82,7 @@ void arch_vcpu_run(struct vcpu *v)
     }
     if (v == &vb) {
         runs_b++;
-        b_slice = sched_slice_end() - rdtsc();
+        b_slice = sched_leave_at() - rdtsc();
         if (!a_sends || a_sent)
             b.state = DOMAIN_SHUTDOWN;  /* sched_run(&b) returns after this */
     }
@@ -82,6 +106,8 @@ static int setup(void **state)
     runs_a = runs_b = ran_paused = pause_in_window = 0;
     a_sends = NULL;
     a_sent = 0;
+    b_wakes_at = a_leaves_at = 0;
+    stop_b_in_sleep = sleeps = 0;
     assert_int_equal(sched_add_vcpu(&va, 0), 0);
     assert_int_equal(sched_add_vcpu(&vb, 0), 0);
     return 0;
@@ -134,6 +160,51 @@ static void test_ipi_slice(void **state)
     assert_true(b_slice <= (uint64_t)SCHED_SLICE_US * 1000);
 }
 
+/*
+ * A vCPU halted with its timer armed, beside one that runs and never
+ * halts: the running one must leave the CPU at that timer. Before, with
+ * one runnable vCPU there was no slice end, and a busy domU on dom0's CPU
+ * held back dom0's timer interrupts until its slice or its HLT.
+ */
+static void test_blocked_timer_ends_the_run(void **state)
+{
+    (void)state;
+    sched_run(&b);                      /* a and b run; the last pass picks a: the cursor is past a */
+    assert_int_equal(runs_b, 1);
+    sched_remove_vcpu(&va);             /* the list becomes b, a: the next pass starts at a */
+    assert_int_equal(sched_add_vcpu(&va, 0), 0);
+    b.state = DOMAIN_RUNNING;
+    runs_a = runs_b = 0;
+    vb.blocked = 1;
+    b_wakes_at = rdtsc() + 1000000000ull;
+    /*
+     * a is picked first in the pass, which moved the run list's cursor: the
+     * pass went on from the new cursor, saw a twice (two runnable: a whole
+     * slice) and never asked b for its timer.
+     */
+    sched_run(&b);
+    assert_int_equal(runs_a, 1);
+    assert_int_equal(runs_b, 0);
+    assert_int_equal(a_leaves_at, b_wakes_at);
+}
+
+/*
+ * The test harness runs a guest whose vCPUs are all on another CPU: the
+ * CPU in sched_run(until) has nothing to run and sleeps with no deadline.
+ * When the guest stops there, domain_kick() must wake this CPU too.
+ */
+static void test_until_domain_elsewhere(void **state)
+{
+    (void)state;
+    sched_remove_vcpu(&vb);             /* b has no vCPU here */
+    b.nr_vcpus = 0;
+    a.pause_count = 1;                  /* nor anything else to run */
+    stop_b_in_sleep = 1;
+    sched_run(&b);
+    assert_int_equal(sleeps, 1);
+    assert_int_equal(runs_a, 0);
+}
+
 /* keel/spinlock.h's order: the upcall nests a platform inside evtchn_lock, never the reverse. */
 static void test_lock_order(void **state)
 {
@@ -153,6 +224,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pause_in_pick_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_both_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipi_slice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blocked_timer_ends_the_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_until_domain_elsewhere, setup, teardown),
         cmocka_unit_test(test_lock_order),
     };
 

@@ -215,10 +215,10 @@ void hvm_deliver_events(struct vcpu *v)
         }
     }
 timer:
-    /* The guest leaves the CPU at its timer deadline or at the slice's end. */
+    /* The guest leaves the CPU at its timer deadline, or when the scheduler wants the CPU back. */
     deadline = l->deadline ? l->deadline : ~0ull;
-    if (sched_slice_end() < deadline)
-        deadline = sched_slice_end();
+    if (sched_leave_at() < deadline)
+        deadline = sched_leave_at();
     hvm->set_timer(v, deadline);
 }
 

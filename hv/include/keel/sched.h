@@ -41,6 +41,7 @@ void sched_run(struct domain *until);
 struct sched_cpu {
     volatile int resched;           /* leave the guest: the run list has news */
     uint64_t slice_end;             /* TSC; ~0 when nobody waits for this CPU */
+    uint64_t leave_at;              /* TSC: the slice's end, or sooner a blocked vCPU's wake-up here */
     int yielded;                    /* the last vCPU gave up its slice: the next one's is short */
     const struct vcpu *ipi_target;  /* the running vCPU sent it an IPI: if picked next, its slice is short */
 } __attribute__((aligned(64)));
@@ -65,10 +66,14 @@ static inline int sched_should_leave(struct vcpu *v)
 
     if (DOMAIN_HELD(v->domain) || v->blocked || __atomic_load_n(&sc->resched, __ATOMIC_ACQUIRE))
         return 1;
-    return sc->slice_end != ~0ull && rdtsc() >= sc->slice_end;
+    return sc->leave_at != ~0ull && rdtsc() >= sc->leave_at;
 }
-/* TSC when this CPU's current slice ends (~0: none), for the arch's timer. */
-uint64_t sched_slice_end(void);
+/*
+ * TSC when the running vCPU must leave this CPU (~0: never), for the arch's
+ * timer: its slice's end, or a blocked vCPU's timer here (which must not
+ * wait for the running one to halt).
+ */
+uint64_t sched_leave_at(void);
 /*
  * @v waits for an event (HLT, INIT): it leaves its CPU at its next exit and
  * runs again when arch_vcpu_ready() says its event came. Any CPU may call

@@ -12,23 +12,12 @@ static volatile uint32_t watched;
 #define GET_DR(n) ({ uint32_t v_; __asm__ volatile("mov %%db" #n ", %0" : "=r"(v_)); v_; })
 #define SET_DR(n, v) __asm__ volatile("mov %0, %%db" #n :: "r"((uint32_t)(v)) : "memory")
 
-static int contains(const char *s, const char *w)
-{
-    for (; *s; s++) {
-        const char *a = s, *b = w;
-        while (*a && *b && *a == *b)
-            a++, b++;
-        if (!*b)
-            return 1;
-    }
-    return 0;
-}
 
 extern char after_step[];
 
 int main(void)
 {
-    if (contains(cmdline(), "victim")) {
+    if (cmdline_has("victim")) {
         check(GET_DR(0) == 0 && GET_DR(1) == 0 && GET_DR(2) == 0 && GET_DR(3) == 0,
               "DR0-3 are 0, not the last domain's");
         check(GET_DR(6) == 0xffff0ff0, "DR6 is 0xffff0ff0");
