@@ -58,7 +58,7 @@ static int request(struct keel *k, const char *cmd, int64_t id, uint32_t reason)
     return 0;
 }
 
-/* xl's main_shutdown_or_reboot(): -a, -w (-w twice: wait for death only, as xl), -F. */
+/* xl's main_shutdown_or_reboot(): -a, -w (wait until each domain is gone; given twice, the same), -F. */
 static int shutdown_or_reboot(int reboot, int argc, char **argv)
 {
     static const struct option opts[] = {
