@@ -579,6 +579,9 @@ void svm_dump(struct vcpu *v)
     pr_err("VMCB: CS %#x/%#x base %#lx, SS %#x/%#x, TR %#x/%#x, N_CR3 %#lx\n", b->s.cs.sel, b->s.cs.attrib,
            (unsigned long)b->s.cs.base, b->s.ss.sel, b->s.ss.attrib, b->s.tr.sel, b->s.tr.attrib,
            (unsigned long)b->c.n_cr3);
+    pr_err("VMCB: IDTR %#lx/%#x GDTR %#lx/%#x; Keel queued %#x, NMI %d; device model: pending %u done %u next %u\n",
+           (unsigned long)b->s.idtr.base, b->s.idtr.limit, (unsigned long)b->s.gdtr.base, b->s.gdtr.limit,
+           v->arch.pending_event, v->arch.nmi_pending, v->io.pending, v->io.nr_done, v->io.next);
     /*
      * Where it lives, against the host-save areas: a guest state that is the host's
      * (RIP after VMRUN, the host's CR3 and EFER) means VMRUN saved the host there.

@@ -240,6 +240,7 @@ void svm_handle_exit(struct vcpu *v)
         return;
     case SVM_EXIT_SHUTDOWN:
         domain_crash(v->domain, "triple fault at RIP %#lx", (unsigned long)b->s.rip);
+        svm_dump(v);                            /* what it was doing, and what Keel had queued */
         return;
     case SVM_EXIT_TASK_SWITCH:
         domain_crash(v->domain, "task switch at RIP %#lx: not emulated", (unsigned long)b->s.rip);
