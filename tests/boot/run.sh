@@ -543,7 +543,7 @@ installed_boot() {
     timeout -k 5 600 qemu-system-x86_64 -accel tcg -m 2048 -nographic -no-reboot -monitor none -display none \
         -chardev "socket,id=con,host=127.0.0.1,port=$port,server=on,wait=off,logfile=$log" -serial chardev:con \
         -machine pc -cpu "$SVM_CPU" -smp 2 "${fwargs[@]}" -drive "file=$ovl,format=qcow2,if=ide,index=0" \
-        >/dev/null 2>&1 &
+        >"$log.qemu" 2>&1 &
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
         if grep -aqE -- "$DOM0_STALL" "$log"; then
@@ -555,21 +555,31 @@ installed_boot() {
         sleep 1
     done
     wait "$pid"
+    local rc=$?
     strip_cr "$log"
     rm -f "$ovl"
+    # QEMU itself ending early (it has aborted here once, mid-boot): say how.
+    [ "$rc" = 0 ] || [ "$rc" = 124 ] || [ "$rc" = 143 ] ||
+        echo "    QEMU ended with status $rc: $(tail -c 300 "$log.qemu" | tr '\n' ' ')"
 }
 installed() {   # installed LOG bios|efi
     local log=$1 fw=$2
     installed_image || return 1
     installed_boot "$log" "$fw"
-    # Open bug (README, "Tests"): in about 1 boot in 12 here, dom0 stops with a second-level
-    # fault and a VMCB holding the host's own state (CS 0x8, RIP after Keel's VMRUN). That
-    # one signature gets one more boot, said aloud; the log of the first is kept.
-    if grep -aqE '^\(KEEL\) ERROR: VMCB: CS 0x8/' "$log"; then
-        echo "    dom0's VMCB held the host's state (the open bug): booting once more; first log: $log.first"
-        mv "$log" "$log.first"
+    # Open bugs (README, "Tests"), each by its own signature: dom0's VMCB holding the host's
+    # state (CS 0x8, RIP after Keel's VMRUN: stored by the emulator, by the dump), and the
+    # auto domain's triple fault in its early PCI probing (seen once, cause not found). On
+    # either, up to two more boots, said aloud; each earlier log is kept as LOG.1, LOG.2.
+    local again why
+    for again in 1 2; do
+        why=
+        grep -aqE '^\(KEEL\) ERROR: VMCB: CS 0x8/' "$log" && why="dom0's VMCB held the host's state"
+        grep -aqE '^\(KEEL\) ERROR: d[1-9][0-9]*: crashed: triple fault' "$log" && why="the domain triple-faulted"
+        [ -n "$why" ] || break
+        echo "    $why (an open bug): booting once more; that boot's log: $log.$again"
+        mv "$log" "$log.$again"
         installed_boot "$log" "$fw"
-    fi
+    done
     expect "$log" '^\(KEEL\) Keel [0-9.]+ \(x86-64 hypervisor\)' '^\(KEEL\) Command line: .*dom0_mem=1024M' \
         '\] KEEL-INST-UNITS: keel=active keel-domains=active$' \
         '\] KEEL-INST-INFO: backend=svm caps=hvm,hap nr_cpus=2 dom0=Domain-0/0$' \
